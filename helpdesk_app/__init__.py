@@ -1,0 +1,1 @@
+"""Pomocnik — a self-hosted, SLA-true helpdesk."""

@@ -1,0 +1,198 @@
+"""Realistic demo data: a service company, three client organisations, ~200 tickets.
+
+Idempotent: a second run finds the service company and adds nothing.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+from sqlmodel import Session, select
+
+from helpdesk_app.domain.auth import hash_password
+from helpdesk_app.domain.numbering import format_number
+from helpdesk_app.models import (
+    Channel,
+    EventKind,
+    Organisation,
+    OrgKind,
+    Priority,
+    Queue,
+    Role,
+    Status,
+    Ticket,
+    TicketCounter,
+    TimelineEvent,
+    User,
+)
+from helpdesk_app.models.base import utcnow
+
+DEMO_PASSWORD = "pomocnik-demo"
+PROVIDER = "Pomocnik Serwis IT sp. z o.o."
+
+STAFF = [
+    ("admin@pomocnik.example", "Agnieszka Wiśniewska", Role.ADMIN, "pl"),
+    ("koordynator@pomocnik.example", "Tomasz Kowalczyk", Role.COORDINATOR, "pl"),
+    ("anna.nowak@pomocnik.example", "Anna Nowak", Role.TECHNICIAN, "pl"),
+    ("piotr.zielinski@pomocnik.example", "Piotr Zieliński", Role.TECHNICIAN, "pl"),
+    ("james.carter@pomocnik.example", "James Carter", Role.TECHNICIAN, "en"),
+]
+
+CLIENTS = {
+    "Miejskie Wodociągi Łódź S.A.": ("wodociagi-lodz.example", [
+        ("jan.kowalski@wodociagi-lodz.example", "Jan Kowalski", True, "pl"),
+        ("ewa.lewandowska@wodociagi-lodz.example", "Ewa Lewandowska", False, "pl"),
+        ("marek.wojcik@wodociagi-lodz.example", "Marek Wójcik", False, "pl"),
+    ]),
+    "Kancelaria Prawna Dąbrowski i Wspólnicy": ("dabrowski-law.example", [
+        ("katarzyna.dabrowska@dabrowski-law.example", "Katarzyna Dąbrowska", True, "pl"),
+        ("michal.kaminski@dabrowski-law.example", "Michał Kamiński", False, "pl"),
+    ]),
+    "Northwind Logistics Ltd": ("northwind.example", [
+        ("olivia.smith@northwind.example", "Olivia Smith", True, "en"),
+        ("george.brown@northwind.example", "George Brown", False, "en"),
+        ("zofia.krawczyk@northwind.example", "Zofia Krawczyk", False, "pl"),
+    ]),
+}
+
+QUEUES = [
+    ("Service Desk", "First line: everything new lands here"),
+    ("Sieć i infrastruktura", "Network, servers, VPN"),
+    ("Stanowiska pracy", "Laptops, printers, peripherals"),
+    ("Aplikacje", "ERP, e-mail, Office 365"),
+]
+
+SUBJECTS_PL = [
+    "Drukarka na 2. piętrze nie drukuje", "Brak dostępu do VPN z domu",
+    "Outlook nie synchronizuje poczty", "Nowy pracownik — konto i laptop",
+    "Wolne działanie systemu ERP", "Nie działa skaner w recepcji",
+    "Prośba o zwiększenie skrzynki pocztowej", "Awaria Wi-Fi w sali konferencyjnej",
+    "Błąd przy logowaniu do Teams", "Wymiana tonera w drukarce HP",
+    "Zablokowane konto użytkownika", "Monitor miga po aktualizacji sterowników",
+    "Instalacja oprogramowania księgowego", "Kopia zapasowa nie wykonała się w nocy",
+    "Telefon VoIP nie dzwoni",
+]
+SUBJECTS_EN = [
+    "Cannot connect to the shared drive", "Laptop battery drains in an hour",
+    "Request: access to the finance folder", "Email bouncing from a supplier",
+    "Printer jams on every second page", "Password reset for a new starter",
+    "Excel crashes when opening macros", "Conference room display not detected",
+]
+BODIES_PL = [
+    "Dzień dobry, problem występuje od rana. Proszę o pilny kontakt.",
+    "Od wczoraj po restarcie komputera pojawia się komunikat o błędzie.",
+    "Prośba o pomoc — dotyczy kilku osób w dziale.",
+]
+BODIES_EN = [
+    "Hello, this started this morning and affects the whole team.",
+    "Since yesterday's update we see an error message on start-up.",
+]
+REPLIES = [
+    "Dziękujemy za zgłoszenie, sprawdzamy.", "Proszę o zrestartowanie urządzenia i informację.",
+    "Thanks, we are looking into it.", "Technik będzie na miejscu jutro o 9:00.",
+]
+NOTES = [
+    "Prawdopodobnie wina sterownika — sprawdzić wersję.", "Klient kluczowy, priorytet.",
+    "Checked logs: disk almost full on the file server.",
+]
+
+
+def seed_demo(db: Session, tickets: int = 200, seed: int = 42) -> bool:
+    """Fill an empty database with demo data. Returns False when it was already there."""
+    if db.exec(select(Organisation).where(Organisation.name == PROVIDER)).first():
+        return False
+    rng = random.Random(seed)
+    pw = hash_password(DEMO_PASSWORD)
+    provider = Organisation(name=PROVIDER, kind=OrgKind.PROVIDER, email_domain="pomocnik.example")
+    db.add(provider)
+    db.flush()
+    staff = []
+    for email, name, role, lang in STAFF:
+        u = User(email=email, full_name=name, password_hash=pw, role=role,
+                 organisation_id=provider.id, language=lang)
+        db.add(u)
+        staff.append(u)
+    clients: list[User] = []
+    for org_name, (domain, people) in CLIENTS.items():
+        org = Organisation(name=org_name, kind=OrgKind.CLIENT, email_domain=domain)
+        db.add(org)
+        db.flush()
+        for email, name, manager, lang in people:
+            u = User(email=email, full_name=name, password_hash=pw, role=Role.CLIENT,
+                     organisation_id=org.id, is_client_manager=manager, language=lang)
+            db.add(u)
+            clients.append(u)
+    queues = [Queue(name=n, description=d) for n, d in QUEUES]
+    db.add_all(queues)
+    db.flush()
+    technicians = [u for u in staff if u.role in (Role.TECHNICIAN, Role.COORDINATOR)]
+
+    now = utcnow()
+    statuses = [Status.NEW] * 3 + [Status.OPEN] * 5 + [Status.PENDING] * 2 + \
+        [Status.RESOLVED] * 3 + [Status.CLOSED] * 4
+    seq = 0
+    for _ in range(tickets):
+        requester = rng.choice(clients)
+        english = requester.language == "en"
+        created = now - timedelta(minutes=rng.randint(30, 60 * 24 * 60))
+        status = rng.choice(statuses)
+        seq += 1
+        t = Ticket(
+            number=format_number(created.year, seq), subject=rng.choice(
+                SUBJECTS_EN if english else SUBJECTS_PL),
+            requester_id=requester.id, organisation_id=requester.organisation_id,
+            queue_id=rng.choice(queues).id,
+            assignee_id=None if status == Status.NEW else rng.choice(technicians).id,
+            priority=rng.choices(Priority.ALL, weights=(2, 6, 3, 1))[0], status=status,
+            channel=rng.choice(Channel.ALL), created_by_id=requester.id,
+            created_at=created, updated_at=created,
+        )
+        db.add(t)
+        db.flush()
+        events = [TimelineEvent(
+            ticket_id=t.id, kind=EventKind.CREATED, author_id=requester.id, is_public=True,
+            body=rng.choice(BODIES_EN if english else BODIES_PL),
+            data={"channel": t.channel}, created_at=created)]
+        at = created
+        if status != Status.NEW:
+            at += timedelta(minutes=rng.randint(5, 240))
+            events.append(TimelineEvent(
+                ticket_id=t.id, kind=EventKind.ASSIGNMENT, author_id=t.assignee_id,
+                data={"old": None, "new": t.assignee_id}, created_at=at))
+            at += timedelta(minutes=rng.randint(1, 120))
+            events.append(TimelineEvent(
+                ticket_id=t.id, kind=EventKind.REPLY, author_id=t.assignee_id, is_public=True,
+                body=rng.choice(REPLIES), created_at=at))
+            if rng.random() < 0.4:
+                at += timedelta(minutes=rng.randint(1, 60))
+                events.append(TimelineEvent(
+                    ticket_id=t.id, kind=EventKind.NOTE, author_id=t.assignee_id,
+                    body=rng.choice(NOTES), created_at=at))
+            if status != Status.OPEN:
+                at += timedelta(minutes=rng.randint(10, 600))
+                events.append(TimelineEvent(
+                    ticket_id=t.id, kind=EventKind.STATUS, author_id=t.assignee_id,
+                    is_public=True, data={"old": Status.OPEN, "new": status}, created_at=at))
+        at = min(at, now)
+        t.updated_at = at
+        db.add_all(events)
+    year_counts: dict[int, int] = {}
+    for t in db.exec(select(Ticket)):
+        year_counts[int(t.number[:4])] = max(year_counts.get(int(t.number[:4]), 0),
+                                             int(t.number[5:]))
+    # One sequence across years in demo data keeps numbers unique; continue after the max.
+    top = max(year_counts.values(), default=0)
+    for year in set(year_counts) | {now.year}:
+        db.add(TicketCounter(year=year, last_value=top))
+    db.commit()
+    return True
+
+
+def demo_logins() -> list[tuple[str, str, str]]:
+    """(role label, e-mail, password) for the start-up banner."""
+    rows = [(role, email, DEMO_PASSWORD) for email, _n, role, _l in STAFF]
+    for _org, (_d, people) in CLIENTS.items():
+        for email, _n, manager, _l in people[:2]:
+            rows.append(("client-manager" if manager else "client", email, DEMO_PASSWORD))
+    return rows

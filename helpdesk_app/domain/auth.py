@@ -1,0 +1,116 @@
+"""Local accounts: argon2id passwords and server-side sessions with idle/absolute expiry."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlmodel import Session, func, select
+
+from helpdesk_app.config import get_settings
+from helpdesk_app.domain.actor import Actor
+from helpdesk_app.domain.errors import AuthFailed, Invalid
+from helpdesk_app.i18n import LANGUAGES
+from helpdesk_app.models import User, UserSession
+from helpdesk_app.models.base import utcnow
+
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+# Verifying against this when the e-mail is unknown keeps the timing of both paths alike.
+_DUMMY_HASH = _hasher.hash("pomocnik-timing-equaliser")
+# Writing last_seen_at on every event would turn every click into a DB write.
+_TOUCH_EVERY = timedelta(seconds=60)
+MIN_PASSWORD_LENGTH = 8
+
+
+def hash_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise Invalid("auth.password_too_short", min=MIN_PASSWORD_LENGTH)
+    return _hasher.hash(password)
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def login(db: Session, email: str, password: str) -> tuple[str, Actor]:
+    """Check credentials and open a session. Returns (token for the browser, actor).
+
+    Every failure raises the same AuthFailed so nobody can learn which e-mails exist.
+    """
+    email = (email or "").strip().lower()
+    user = db.exec(select(User).where(func.lower(User.email) == email)).first() if email else None
+    try:
+        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password or "")
+    except (VerificationError, InvalidHashError):
+        raise AuthFailed() from None
+    if user is None or not user.is_active:
+        raise AuthFailed()
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+        db.add(user)
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    absolute = timedelta(hours=get_settings().session_absolute_hours)
+    db.add(UserSession(token_hash=_token_hash(token), user_id=user.id, created_at=now,
+                       last_seen_at=now, expires_at=now + absolute))
+    db.commit()
+    return token, Actor.from_user(user)
+
+
+def resolve_session(db: Session, token: str | None) -> Actor | None:
+    """The actor behind a browser token, or None when it is unknown, revoked or expired."""
+    if not token:
+        return None
+    row = db.exec(select(UserSession).where(UserSession.token_hash == _token_hash(token))).first()
+    if row is None or row.revoked:
+        return None
+    now = utcnow()
+    idle = timedelta(minutes=get_settings().session_idle_minutes)
+    if now >= row.expires_at or now - row.last_seen_at >= idle:
+        row.revoked = True
+        db.add(row)
+        db.commit()
+        return None
+    user = db.get(User, row.user_id)
+    if user is None or not user.is_active:
+        return None
+    if now - row.last_seen_at >= _TOUCH_EVERY:
+        row.last_seen_at = now
+        db.add(row)
+        db.commit()
+    return Actor.from_user(user)
+
+
+def logout(db: Session, token: str | None) -> None:
+    if not token:
+        return
+    row = db.exec(select(UserSession).where(UserSession.token_hash == _token_hash(token))).first()
+    if row is not None and not row.revoked:
+        row.revoked = True
+        db.add(row)
+        db.commit()
+
+
+def set_preferences(db: Session, actor: Actor, *, language: str | None = None,
+                    timezone: str | None = None) -> Actor:
+    """Store the user's language / time zone on the account so it follows them."""
+    user = db.get(User, actor.user_id)
+    if user is None:
+        raise AuthFailed()
+    if language is not None:
+        if language not in LANGUAGES:
+            raise Invalid("prefs.unknown_language")
+        user.language = language
+    if timezone is not None:
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise Invalid("prefs.unknown_timezone") from None
+        user.timezone = timezone
+    db.add(user)
+    db.commit()
+    return Actor.from_user(user)

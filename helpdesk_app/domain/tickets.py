@@ -1,0 +1,528 @@
+"""Ticket use cases: create, list, read, reply/note, edit with optimistic locking.
+
+Every function takes a session and an actor, checks access through `domain.access`,
+writes the ticket and its timeline event in one transaction, and queues a change event
+for live pages (published after commit).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, or_, update
+from sqlmodel import Session, col, select
+
+from helpdesk_app.domain import access, attachments
+from helpdesk_app.domain.access import Action
+from helpdesk_app.domain.actor import Actor
+from helpdesk_app.domain.errors import Conflict, Invalid, NotFound
+from helpdesk_app.domain.numbering import next_number, normalise_number
+from helpdesk_app.live.bus import queue_change
+from helpdesk_app.models import (
+    Attachment,
+    Channel,
+    EventKind,
+    Organisation,
+    Priority,
+    Queue,
+    Role,
+    Status,
+    Ticket,
+    TimelineEvent,
+    User,
+)
+from helpdesk_app.models.base import utcnow
+
+SUBJECT_MAX = 250
+BODY_MAX = 100_000
+PAGE_SIZE_MAX = 100
+# Counting every match of a broad filter over a million rows is wasted work: the pager
+# only needs to know there are "more than N".
+COUNT_CAP = 10_000
+
+SORTS = ("priority", "updated", "number", "status")
+
+
+# --------------------------------------------------------------------------- views
+
+
+@dataclass(frozen=True)
+class TicketRow:
+    id: int
+    number: str
+    subject: str
+    status: str
+    priority: int
+    channel: str
+    queue: str
+    organisation: str
+    requester: str
+    assignee: str
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class TicketPage:
+    rows: list[TicketRow]
+    total: int
+    total_capped: bool  # True when there are more than `total` matches
+    page: int
+    page_size: int
+
+
+@dataclass(frozen=True)
+class AttachmentView:
+    id: int
+    filename: str
+    size: int
+    content_type: str
+
+
+@dataclass(frozen=True)
+class EventView:
+    id: int
+    kind: str
+    author: str
+    author_is_staff: bool
+    is_public: bool
+    body: str
+    data: dict[str, Any]
+    created_at: datetime
+    attachments: list[AttachmentView]
+
+
+@dataclass(frozen=True)
+class TicketDetail:
+    id: int
+    number: str
+    subject: str
+    status: str
+    priority: int
+    channel: str
+    queue_id: int
+    queue: str
+    organisation: str
+    requester: str
+    requester_email: str
+    assignee_id: int | None
+    assignee: str
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    events: list[EventView]
+
+
+@dataclass
+class ListQuery:
+    page: int = 1
+    page_size: int = 25
+    sort: str = "priority"
+    descending: bool = True
+    status: str | None = None  # a status key, or "active" for new/open/pending
+    queue_id: int | None = None
+    assignee: str | None = None  # "mine", "unassigned" or a user id as text
+    priority: int | None = None
+    organisation_id: int | None = None
+    channel: str | None = None
+    search: str = ""
+
+
+@dataclass
+class NewTicket:
+    subject: str
+    body: str = ""
+    requester_id: int | None = None  # staff: the client the ticket is for
+    queue_id: int | None = None
+    priority: int = Priority.NORMAL
+    channel: str = Channel.WEB
+    files: list[attachments.IncomingFile] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- reads
+
+
+def _filters(actor: Actor, q: ListQuery) -> list[Any]:
+    clauses: list[Any] = [access.ticket_scope(actor)]
+    if q.status == "active":
+        clauses.append(col(Ticket.status).in_(Status.ACTIVE))
+    elif q.status:
+        clauses.append(Ticket.status == q.status)
+    if q.queue_id:
+        clauses.append(Ticket.queue_id == q.queue_id)
+    if q.priority:
+        clauses.append(Ticket.priority == q.priority)
+    if q.organisation_id:
+        clauses.append(Ticket.organisation_id == q.organisation_id)
+    if q.channel:
+        clauses.append(Ticket.channel == q.channel)
+    if q.assignee == "mine":
+        clauses.append(Ticket.assignee_id == actor.user_id)
+    elif q.assignee == "unassigned":
+        clauses.append(col(Ticket.assignee_id).is_(None))
+    elif q.assignee and q.assignee.isdigit():
+        clauses.append(Ticket.assignee_id == int(q.assignee))
+    text = (q.search or "").strip()
+    if text:
+        number = normalise_number(text)
+        if number:
+            clauses.append(Ticket.number == number)
+        elif text.isdigit():
+            # "123" finds 2026-000123 (any year) and subjects containing 123.
+            clauses.append(
+                or_(col(Ticket.number).like(f"%-{int(text):06d}"),
+                    col(Ticket.subject).ilike(f"%{text}%"))
+            )
+        else:
+            escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            clauses.append(col(Ticket.subject).ilike(f"%{escaped}%", escape="\\"))
+    return clauses
+
+
+def _order(q: ListQuery) -> list[Any]:
+    def d(column: Any) -> Any:
+        return column.desc() if q.descending else column.asc()
+
+    if q.sort == "updated":
+        return [d(col(Ticket.updated_at)), d(col(Ticket.id))]
+    if q.sort == "number":
+        return [d(col(Ticket.number))]
+    if q.sort == "status":
+        return [d(col(Ticket.status)), col(Ticket.priority).desc(), col(Ticket.updated_at).desc()]
+    return [d(col(Ticket.priority)), d(col(Ticket.updated_at)), d(col(Ticket.id))]
+
+
+def list_tickets(db: Session, actor: Actor, q: ListQuery) -> TicketPage:
+    """One page of the tickets `actor` may see. Never loads more than a page of rows."""
+    if q.sort not in SORTS:
+        raise Invalid("list.bad_sort")
+    page_size = max(1, min(q.page_size, PAGE_SIZE_MAX))
+    page = max(1, q.page)
+    clauses = _filters(actor, q)
+    rows = db.exec(
+        select(Ticket).where(*clauses).order_by(*_order(q))
+        .offset((page - 1) * page_size).limit(page_size)
+    ).all()
+    capped = select(Ticket.id).where(*clauses).limit(COUNT_CAP + 1).subquery()
+    total = db.exec(select(func.count()).select_from(capped)).one()
+    return TicketPage(
+        rows=_rows(db, rows),
+        total=min(total, COUNT_CAP),
+        total_capped=total > COUNT_CAP,
+        page=page,
+        page_size=page_size,
+    )
+
+
+def _names(db: Session, model: Any, ids: set[int], attr: str) -> dict[int, str]:
+    if not ids:
+        return {}
+    return {r.id: getattr(r, attr) for r in db.exec(select(model).where(col(model.id).in_(ids)))}
+
+
+def _rows(db: Session, tickets: list[Ticket]) -> list[TicketRow]:
+    """Labels for one page of tickets in three small queries, not one per row."""
+    queues = _names(db, Queue, {t.queue_id for t in tickets}, "name")
+    orgs = _names(db, Organisation, {t.organisation_id for t in tickets}, "name")
+    people = _names(
+        db, User,
+        {t.requester_id for t in tickets} | {t.assignee_id for t in tickets if t.assignee_id},
+        "full_name",
+    )
+    return [
+        TicketRow(
+            id=t.id, number=t.number, subject=t.subject, status=t.status, priority=t.priority,
+            channel=t.channel, queue=queues.get(t.queue_id, ""),
+            organisation=orgs.get(t.organisation_id, ""),
+            requester=people.get(t.requester_id, ""),
+            assignee=people.get(t.assignee_id, "") if t.assignee_id else "",
+            updated_at=t.updated_at,
+        )
+        for t in tickets
+    ]
+
+
+def queue_counts(db: Session, actor: Actor) -> list[tuple[int, str, int]]:
+    """Active tickets per queue, as (queue id, name, count), for the agent sidebar."""
+    counts = dict(
+        db.exec(
+            select(Ticket.queue_id, func.count())
+            .where(access.ticket_scope(actor), col(Ticket.status).in_(Status.ACTIVE))
+            .group_by(Ticket.queue_id)
+        ).all()
+    )
+    queues = db.exec(select(Queue).where(Queue.is_active.is_(True)).order_by(Queue.name)).all()
+    return [(q.id, q.name, counts.get(q.id, 0)) for q in queues]
+
+
+def _load_visible(db: Session, actor: Actor, ticket_id: int) -> Ticket:
+    ticket = db.get(Ticket, ticket_id)
+    return access.require(actor, Action.VIEW, ticket)
+
+
+def find_by_number(db: Session, actor: Actor, number_text: str) -> int:
+    """Ticket id for a number the actor typed; NotFound for unknown and for invisible ones."""
+    number = normalise_number(number_text)
+    if number is None:
+        raise NotFound("ticket.number_not_found", number=(number_text or "").strip()[:40])
+    ticket = db.exec(select(Ticket).where(Ticket.number == number)).first()
+    if ticket is None or not access.can_see_ticket(actor, ticket):
+        raise NotFound("ticket.number_not_found", number=number)
+    return ticket.id
+
+
+def get_ticket(db: Session, actor: Actor, ticket_id: int) -> TicketDetail:
+    """The ticket header and the part of its timeline `actor` may see."""
+    ticket = _load_visible(db, actor, ticket_id)
+    events = db.exec(
+        select(TimelineEvent)
+        .where(TimelineEvent.ticket_id == ticket.id, access.event_scope(actor))
+        .order_by(col(TimelineEvent.created_at), col(TimelineEvent.id))
+    ).all()
+    event_ids = [e.id for e in events]
+    files: dict[int, list[AttachmentView]] = {}
+    if event_ids:
+        for a in db.exec(
+            select(Attachment).where(col(Attachment.event_id).in_(event_ids))
+            .order_by(col(Attachment.id))
+        ):
+            files.setdefault(a.event_id, []).append(
+                AttachmentView(a.id, a.filename, a.size, a.content_type)
+            )
+    author_ids = {e.author_id for e in events if e.author_id}
+    authors = {
+        u.id: u for u in db.exec(select(User).where(col(User.id).in_(author_ids)))
+    } if author_ids else {}
+    people = _names(
+        db, User, {ticket.requester_id} | ({ticket.assignee_id} if ticket.assignee_id else set()),
+        "full_name",
+    )
+    requester = db.get(User, ticket.requester_id)
+    queue = db.get(Queue, ticket.queue_id)
+    org = db.get(Organisation, ticket.organisation_id)
+    is_staff = actor.is_staff
+    return TicketDetail(
+        id=ticket.id,
+        number=ticket.number,
+        subject=ticket.subject,
+        status=ticket.status,
+        priority=ticket.priority,
+        channel=ticket.channel,
+        queue_id=ticket.queue_id,
+        queue=queue.name if queue else "",
+        organisation=org.name if org else "",
+        requester=people.get(ticket.requester_id, ""),
+        requester_email=requester.email if requester and is_staff else "",
+        # Agent-only fields are blanked for clients rather than merely hidden in the page.
+        assignee_id=ticket.assignee_id if is_staff else None,
+        assignee=people.get(ticket.assignee_id, "") if is_staff and ticket.assignee_id else "",
+        version=ticket.version,
+        created_at=ticket.created_at,
+        updated_at=ticket.updated_at,
+        events=[
+            EventView(
+                id=e.id,
+                kind=e.kind,
+                author=authors[e.author_id].full_name if e.author_id in authors else "",
+                author_is_staff=(
+                    e.author_id in authors and authors[e.author_id].role in Role.STAFF
+                ),
+                is_public=e.is_public,
+                body=e.body,
+                data=_event_data_for(actor, e),
+                created_at=e.created_at,
+                attachments=files.get(e.id, []),
+            )
+            for e in events
+        ],
+    )
+
+
+def _event_data_for(actor: Actor, event: TimelineEvent) -> dict[str, Any]:
+    return dict(event.data or {}) if actor.is_staff else {
+        k: v for k, v in (event.data or {}).items() if k in ("old", "new", "channel")
+    }
+
+
+# --------------------------------------------------------------------------- writes
+
+
+def _clean_subject(subject: str) -> str:
+    subject = " ".join((subject or "").split())
+    if not subject:
+        raise Invalid("ticket.subject_required")
+    if len(subject) > SUBJECT_MAX:
+        raise Invalid("ticket.subject_too_long", max=SUBJECT_MAX)
+    return subject
+
+
+def _clean_body(body: str) -> str:
+    body = (body or "").strip()
+    if len(body) > BODY_MAX:
+        raise Invalid("ticket.body_too_long", max=BODY_MAX)
+    return body
+
+
+def _default_queue_id(db: Session) -> int:
+    queue = db.exec(select(Queue).where(Queue.is_active.is_(True)).order_by(col(Queue.id))).first()
+    if queue is None:
+        raise Invalid("ticket.no_queue")
+    return queue.id
+
+
+def create_ticket(db: Session, actor: Actor, data: NewTicket) -> TicketRow:
+    """Open a ticket: a client for themselves (web), staff on behalf of a client (any channel)."""
+    subject = _clean_subject(data.subject)
+    body = _clean_body(data.body)
+    attachments.validate_files(data.files)
+    if actor.is_staff:
+        if not data.requester_id:
+            raise Invalid("ticket.requester_required")
+        requester = db.get(User, data.requester_id)
+        if requester is None or requester.role != Role.CLIENT or not requester.is_active:
+            raise Invalid("ticket.requester_invalid")
+        if data.channel not in Channel.ALL:
+            raise Invalid("ticket.channel_invalid")
+        if data.priority not in Priority.ALL:
+            raise Invalid("ticket.priority_invalid")
+        channel, priority = data.channel, data.priority
+        queue_id = data.queue_id or _default_queue_id(db)
+    elif actor.is_client:
+        requester = db.get(User, actor.user_id)
+        # Clients choose neither channel, priority nor queue; those are agent decisions.
+        channel, priority, queue_id = Channel.WEB, Priority.NORMAL, _default_queue_id(db)
+    else:
+        raise Invalid("ticket.cannot_create")
+    queue = db.get(Queue, queue_id)
+    if queue is None or not queue.is_active:
+        raise Invalid("ticket.queue_invalid")
+
+    now = utcnow()
+    ticket = Ticket(
+        number=next_number(db, now),
+        subject=subject,
+        requester_id=requester.id,
+        organisation_id=requester.organisation_id,
+        queue_id=queue_id,
+        priority=priority,
+        status=Status.NEW,
+        channel=channel,
+        created_by_id=actor.user_id,
+        created_at=now,
+        updated_at=now,
+    )
+    db.add(ticket)
+    db.flush()
+    event = TimelineEvent(
+        ticket_id=ticket.id, kind=EventKind.CREATED, author_id=actor.user_id, is_public=True,
+        body=body, data={"channel": channel}, created_at=now,
+    )
+    db.add(event)
+    db.flush()
+    attachments.store_files(db, actor, ticket, event, data.files)
+    queue_change(db, ticket_id=ticket.id, organisation_id=ticket.organisation_id,
+                 kind=EventKind.CREATED, public=True)
+    db.commit()
+    return _rows(db, [ticket])[0]
+
+
+def add_comment(db: Session, actor: Actor, ticket_id: int, body: str, *, public: bool,
+                files: list[attachments.IncomingFile] | None = None) -> int:
+    """A public reply or an internal note, optionally with attachments. Returns the event id."""
+    files = files or []
+    ticket = db.get(Ticket, ticket_id)
+    access.require(actor, Action.REPLY if public else Action.NOTE, ticket)
+    if files:
+        access.require(actor, Action.ATTACH, ticket)
+    body = _clean_body(body)
+    if not body and not files:
+        raise Invalid("comment.empty")
+    attachments.validate_files(files)
+    now = utcnow()
+    event = TimelineEvent(
+        ticket_id=ticket.id, kind=EventKind.REPLY if public else EventKind.NOTE,
+        author_id=actor.user_id, is_public=public, body=body, created_at=now,
+    )
+    db.add(event)
+    db.flush()
+    attachments.store_files(db, actor, ticket, event, files)
+    values: dict[str, Any] = {"updated_at": now}
+    # A client answering a ticket that waited on them (or was resolved) puts it back in
+    # the agents' court; the first public agent reply takes a new ticket into work.
+    new_status = None
+    if (actor.is_client and ticket.status in (Status.PENDING, Status.RESOLVED)) or (actor.is_staff and public and ticket.status == Status.NEW):
+        new_status = Status.OPEN
+    if new_status:
+        values.update(status=new_status, version=Ticket.version + 1)
+        db.add(TimelineEvent(
+            ticket_id=ticket.id, kind=EventKind.STATUS, author_id=actor.user_id, is_public=True,
+            data={"old": ticket.status, "new": new_status}, created_at=now,
+        ))
+    db.execute(update(Ticket).where(Ticket.id == ticket.id).values(**values))
+    queue_change(db, ticket_id=ticket.id, organisation_id=ticket.organisation_id,
+                 kind=event.kind, public=public or bool(new_status))
+    db.commit()
+    return event.id
+
+
+# field -> (timeline kind, visible to the client?)
+_EDITABLE = {
+    "status": (EventKind.STATUS, True),
+    "priority": (EventKind.PRIORITY, False),
+    "queue_id": (EventKind.QUEUE, False),
+    "assignee_id": (EventKind.ASSIGNMENT, False),
+}
+
+
+def update_ticket(db: Session, actor: Actor, ticket_id: int, expected_version: int,
+                  changes: dict[str, Any]) -> int:
+    """Change header fields. Fails with Conflict when someone else saved since
+    `expected_version`; nothing is overwritten silently. Returns the new version."""
+    ticket = db.get(Ticket, ticket_id)
+    access.require(actor, Action.EDIT, ticket)
+    unknown = set(changes) - set(_EDITABLE)
+    if unknown:
+        raise Invalid("ticket.field_not_editable", field=", ".join(sorted(unknown)))
+    _validate_changes(db, changes)
+    diff = {k: v for k, v in changes.items() if getattr(ticket, k) != v}
+    if ticket.version != expected_version:
+        raise Conflict("ticket.conflict")
+    if not diff:
+        return ticket.version
+    now = utcnow()
+    result = db.execute(
+        update(Ticket)
+        .where(Ticket.id == ticket.id, Ticket.version == expected_version)
+        .values(**diff, updated_at=now, version=Ticket.version + 1)
+    )
+    if result.rowcount != 1:  # someone saved between our read and our write
+        db.rollback()
+        raise Conflict("ticket.conflict")
+    public = False
+    for name, new in diff.items():
+        kind, is_public = _EDITABLE[name]
+        public = public or is_public
+        db.add(TimelineEvent(
+            ticket_id=ticket.id, kind=kind, author_id=actor.user_id, is_public=is_public,
+            data={"old": getattr(ticket, name), "new": new}, created_at=now,
+        ))
+    queue_change(db, ticket_id=ticket.id, organisation_id=ticket.organisation_id,
+                 kind="update", public=public)
+    db.commit()
+    return expected_version + 1
+
+
+def _validate_changes(db: Session, changes: dict[str, Any]) -> None:
+    if "status" in changes and changes["status"] not in Status.ALL:
+        raise Invalid("ticket.status_invalid")
+    if "priority" in changes and changes["priority"] not in Priority.ALL:
+        raise Invalid("ticket.priority_invalid")
+    if "queue_id" in changes:
+        queue = db.get(Queue, changes["queue_id"]) if changes["queue_id"] else None
+        if queue is None or not queue.is_active:
+            raise Invalid("ticket.queue_invalid")
+    if changes.get("assignee_id") is not None:
+        user = db.get(User, changes["assignee_id"])
+        if user is None or user.role not in Role.STAFF or not user.is_active:
+            raise Invalid("ticket.assignee_invalid")

@@ -1,0 +1,1 @@
+"""Change bus: domain publishes small change events after commit; live pages subscribe."""

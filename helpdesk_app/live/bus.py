@@ -1,0 +1,105 @@
+"""The change bus.
+
+Domain code calls `queue_change(session, ...)` inside a unit of work; the change is
+published only after the transaction commits (a rolled-back change never reaches a page).
+Subscribers receive `Change` objects that carry topics and ids, never private data; a page
+that receives one re-queries through the access policy.
+
+The default backend is in-process. A Redis pub/sub backend only has to implement
+`Backend.publish` and feed `deliver_local()` on each worker — pages don't change.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+_PENDING_KEY = "pomocnik_pending_changes"
+
+
+@dataclass(frozen=True)
+class Change:
+    """What changed, with just enough to decide who must refresh."""
+
+    ticket_id: int
+    organisation_id: int
+    kind: str
+    # False when only agents may see the change (internal note, agent-only field).
+    public: bool
+    topics: tuple[str, ...] = field(default=())
+
+
+def topics_for(ticket_id: int, organisation_id: int) -> tuple[str, ...]:
+    return ("tickets", f"org:{organisation_id}", f"ticket:{ticket_id}")
+
+
+Listener = Callable[[Change], None]
+
+
+class InProcessBus:
+    """Fan-out to listeners in this process; thread-safe."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._listeners: dict[int, Listener] = {}
+        self._next = 0
+
+    def subscribe(self, listener: Listener) -> int:
+        with self._lock:
+            self._next += 1
+            self._listeners[self._next] = listener
+            return self._next
+
+    def unsubscribe(self, handle: int) -> None:
+        with self._lock:
+            self._listeners.pop(handle, None)
+
+    def publish(self, change: Change) -> None:
+        self.deliver_local(change)
+
+    def deliver_local(self, change: Change) -> None:
+        with self._lock:
+            listeners = list(self._listeners.values())
+        for listener in listeners:
+            # One broken subscriber must not stop the others from hearing about the change.
+            with contextlib.suppress(Exception):
+                listener(change)
+
+
+bus = InProcessBus()
+
+
+def asyncio_listener(loop: asyncio.AbstractEventLoop, queue: asyncio.Queue) -> Listener:
+    """A listener that hands changes to an asyncio queue from any thread."""
+
+    def _listener(change: Change) -> None:
+        loop.call_soon_threadsafe(queue.put_nowait, change)
+
+    return _listener
+
+
+def queue_change(session: Session, *, ticket_id: int, organisation_id: int, kind: str,
+                 public: bool) -> None:
+    """Remember a change; it is published when `session` commits."""
+    pending: list[Change] = session.info.setdefault(_PENDING_KEY, [])
+    pending.append(
+        Change(ticket_id=ticket_id, organisation_id=organisation_id, kind=kind, public=public,
+               topics=topics_for(ticket_id, organisation_id))
+    )
+
+
+@event.listens_for(Session, "after_commit")
+def _publish_after_commit(session: Session) -> None:
+    for change in session.info.pop(_PENDING_KEY, []):
+        bus.publish(change)
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_after_rollback(session: Session) -> None:
+    session.info.pop(_PENDING_KEY, None)

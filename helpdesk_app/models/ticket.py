@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Index
+from sqlmodel import Field, SQLModel
+
+from helpdesk_app.models.base import UTCDateTime, utcnow
+
+
+class Status:
+    NEW = "new"
+    OPEN = "open"
+    PENDING = "pending"  # waiting for the client
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+    ALL = (NEW, OPEN, PENDING, RESOLVED, CLOSED)
+    ACTIVE = (NEW, OPEN, PENDING)
+
+
+class Priority:
+    LOW = 1
+    NORMAL = 2
+    HIGH = 3
+    URGENT = 4
+
+    ALL = (LOW, NORMAL, HIGH, URGENT)
+
+
+class Channel:
+    PHONE = "phone"
+    EMAIL = "email"
+    WEB = "web"
+    CHAT = "chat"
+
+    ALL = (PHONE, EMAIL, WEB, CHAT)
+
+
+class Ticket(SQLModel, table=True):
+    __tablename__ = "ticket"
+    __table_args__ = (
+        # The agent list's hot paths: queue + status filter sorted by priority/updated,
+        # status-only and assignee filters, an organisation's tickets, plain "latest".
+        Index("ix_ticket_queue_status_prio_upd", "queue_id", "status", "priority", "updated_at"),
+        Index("ix_ticket_status_prio_upd", "status", "priority", "updated_at"),
+        Index("ix_ticket_assignee_status_upd", "assignee_id", "status", "updated_at"),
+        Index("ix_ticket_org_upd", "organisation_id", "updated_at"),
+        Index("ix_ticket_requester_upd", "requester_id", "updated_at"),
+        Index("ix_ticket_updated", "updated_at"),
+        Index("ix_ticket_prio_upd", "priority", "updated_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(max_length=20, unique=True)  # e.g. 2026-000123
+    subject: str = Field(max_length=250)
+    requester_id: int = Field(foreign_key="user_account.id")
+    organisation_id: int = Field(foreign_key="organisation.id")
+    queue_id: int = Field(foreign_key="queue.id")
+    assignee_id: int | None = Field(default=None, foreign_key="user_account.id")
+    priority: int = Field(default=Priority.NORMAL)
+    status: str = Field(default=Status.NEW, max_length=20)
+    channel: str = Field(default=Channel.WEB, max_length=10)
+    created_by_id: int = Field(foreign_key="user_account.id")
+    # Optimistic locking: every edit says which version it saw.
+    version: int = Field(default=1)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class TicketCounter(SQLModel, table=True):
+    """Per-year sequence behind human-readable ticket numbers."""
+
+    __tablename__ = "ticket_counter"
+
+    year: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    last_value: int = Field(default=0)

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index
+from sqlmodel import Field, SQLModel
+
+from helpdesk_app.models.base import UTCDateTime, utcnow
+
+
+class EventKind:
+    CREATED = "created"
+    REPLY = "reply"  # public
+    NOTE = "note"  # internal, never shown to clients
+    STATUS = "status"
+    ASSIGNMENT = "assignment"
+    PRIORITY = "priority"
+    QUEUE = "queue"
+    ATTACHMENT = "attachment"
+
+    ALL = (CREATED, REPLY, NOTE, STATUS, ASSIGNMENT, PRIORITY, QUEUE, ATTACHMENT)
+
+
+class TimelineEvent(SQLModel, table=True):
+    """Everything that happens to a ticket; the audit trail."""
+
+    __tablename__ = "timeline_event"
+    __table_args__ = (Index("ix_timeline_ticket_created", "ticket_id", "created_at", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id")
+    kind: str = Field(max_length=20)
+    author_id: int | None = Field(default=None, foreign_key="user_account.id")
+    is_public: bool = Field(default=False)
+    body: str = Field(default="")
+    # old/new values of a change, attachment ids, ...
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Field, SQLModel
+
+from helpdesk_app.models.base import UTCDateTime, utcnow
+
+
+class Role:
+    ADMIN = "admin"
+    COORDINATOR = "coordinator"
+    TECHNICIAN = "technician"
+    CLIENT = "client"
+
+    STAFF = (ADMIN, COORDINATOR, TECHNICIAN)
+    ALL = (ADMIN, COORDINATOR, TECHNICIAN, CLIENT)
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "user_account"
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=320, unique=True, index=True)
+    full_name: str = Field(max_length=200)
+    password_hash: str = Field(max_length=200)
+    role: str = Field(max_length=20, index=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    # A client manager sees all tickets of their organisation, not only their own.
+    is_client_manager: bool = Field(default=False)
+    language: str = Field(default="pl", max_length=5)
+    timezone: str = Field(default="Europe/Warsaw", max_length=64)
+    is_active: bool = Field(default=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class UserSession(SQLModel, table=True):
+    """A server-side login session; the browser holds only the random token."""
+
+    __tablename__ = "user_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    user_id: int = Field(foreign_key="user_account.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    last_seen_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    revoked: bool = Field(default=False)
