@@ -131,13 +131,11 @@ def seed_demo(db: Session, tickets: int = 200, seed: int = 42) -> bool:
     now = utcnow()
     statuses = [Status.NEW] * 3 + [Status.OPEN] * 5 + [Status.PENDING] * 2 + \
         [Status.RESOLVED] * 3 + [Status.CLOSED] * 4
-    seq = 0
-    for _ in range(tickets):
+    for seq in range(1, tickets + 1):
         requester = rng.choice(clients)
         english = requester.language == "en"
         created = now - timedelta(minutes=rng.randint(30, 60 * 24 * 60))
         status = rng.choice(statuses)
-        seq += 1
         t = Ticket(
             number=format_number(created.year, seq), subject=rng.choice(
                 SUBJECTS_EN if english else SUBJECTS_PL),

@@ -450,9 +450,9 @@ def add_comment(db: Session, actor: Actor, ticket_id: int, body: str, *, public:
     values: dict[str, Any] = {"updated_at": now}
     # A client answering a ticket that waited on them (or was resolved) puts it back in
     # the agents' court; the first public agent reply takes a new ticket into work.
-    new_status = None
-    if (actor.is_client and ticket.status in (Status.PENDING, Status.RESOLVED)) or (actor.is_staff and public and ticket.status == Status.NEW):
-        new_status = Status.OPEN
+    client_back = actor.is_client and ticket.status in (Status.PENDING, Status.RESOLVED)
+    first_answer = actor.is_staff and public and ticket.status == Status.NEW
+    new_status = Status.OPEN if client_back or first_answer else None
     if new_status:
         values.update(status=new_status, version=Ticket.version + 1)
         db.add(TimelineEvent(
