@@ -24,6 +24,15 @@ def _int(name: str, default: int) -> int:
         raise RuntimeError(f"{name} must be an integer, got {raw!r}") from exc
 
 
+def _local_twins(url: str) -> list[str]:
+    """A localhost URL is reached as localhost and as 127.0.0.1 alike; allow both origins."""
+    twins = [url]
+    for a, b in (("//localhost", "//127.0.0.1"), ("//127.0.0.1", "//localhost")):
+        if a in url:
+            twins.append(url.replace(a, b))
+    return twins
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
@@ -44,7 +53,7 @@ def get_settings() -> Settings:
     db_url = os.environ.get("DATABASE_URL") or f"sqlite:///{data_dir / 'pomocnik.db'}"
     attachments = Path(os.environ.get("POMOCNIK_ATTACHMENTS_DIR", data_dir / "attachments"))
     base_url = os.environ.get("POMOCNIK_BASE_URL", "http://localhost:3000").rstrip("/")
-    cors = os.environ.get("POMOCNIK_CORS_ORIGINS", base_url)
+    cors = os.environ.get("POMOCNIK_CORS_ORIGINS") or ",".join(_local_twins(base_url))
     return Settings(
         database_url=db_url,
         data_dir=data_dir,

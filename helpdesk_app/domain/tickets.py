@@ -112,6 +112,8 @@ class TicketDetail:
     created_at: datetime
     updated_at: datetime
     events: list[EventView]
+    # labels for ids that change events refer to: "user:7" -> "Anna Nowak", "queue:2" -> ...
+    names: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -298,10 +300,11 @@ def get_ticket(db: Session, actor: Actor, ticket_id: int) -> TicketDetail:
         db, User, {ticket.requester_id} | ({ticket.assignee_id} if ticket.assignee_id else set()),
         "full_name",
     )
+    is_staff = actor.is_staff
     requester = db.get(User, ticket.requester_id)
     queue = db.get(Queue, ticket.queue_id)
+    names = _change_labels(db, [e for e in events if e.kind in _EDITABLE_KINDS]) if is_staff else {}
     org = db.get(Organisation, ticket.organisation_id)
-    is_staff = actor.is_staff
     return TicketDetail(
         id=ticket.id,
         number=ticket.number,
@@ -336,7 +339,22 @@ def get_ticket(db: Session, actor: Actor, ticket_id: int) -> TicketDetail:
             )
             for e in events
         ],
+        names=names,
     )
+
+
+_EDITABLE_KINDS = (EventKind.ASSIGNMENT, EventKind.QUEUE)
+
+
+def _change_labels(db: Session, events: list[TimelineEvent]) -> dict[str, str]:
+    users: set[int] = set()
+    queues: set[int] = set()
+    for e in events:
+        target = users if e.kind == EventKind.ASSIGNMENT else queues
+        target.update(v for v in (e.data.get("old"), e.data.get("new")) if isinstance(v, int))
+    labels = {f"user:{k}": v for k, v in _names(db, User, users, "full_name").items()}
+    labels.update({f"queue:{k}": v for k, v in _names(db, Queue, queues, "name").items()})
+    return labels
 
 
 def _event_data_for(actor: Actor, event: TimelineEvent) -> dict[str, Any]:
@@ -490,6 +508,8 @@ def update_ticket(db: Session, actor: Actor, ticket_id: int, expected_version: i
         raise Conflict("ticket.conflict")
     if not diff:
         return ticket.version
+    # Read the old values first: the ORM UPDATE below also refreshes `ticket` in the session.
+    old = {name: getattr(ticket, name) for name in diff}
     now = utcnow()
     result = db.execute(
         update(Ticket)
@@ -505,7 +525,7 @@ def update_ticket(db: Session, actor: Actor, ticket_id: int, expected_version: i
         public = public or is_public
         db.add(TimelineEvent(
             ticket_id=ticket.id, kind=kind, author_id=actor.user_id, is_public=is_public,
-            data={"old": getattr(ticket, name), "new": new}, created_at=now,
+            data={"old": old[name], "new": new}, created_at=now,
         ))
     queue_change(db, ticket_id=ticket.id, organisation_id=ticket.organisation_id,
                  kind="update", public=public)

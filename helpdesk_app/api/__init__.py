@@ -1,0 +1,1 @@
+"""HTTP routes beside the Reflex websocket (attachments now; REST and webhooks later)."""

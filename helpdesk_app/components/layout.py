@@ -1,0 +1,73 @@
+"""The shell every logged-in page sits in: top bar, navigation, language switch."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from helpdesk_app.state.session import SessionState as S
+
+
+def lang_switch() -> rx.Component:
+    def button(code: str) -> rx.Component:
+        return rx.button(
+            code.upper(), id=f"lang-{code}", size="1",
+            variant=rx.cond(S.ui_lang == code, "solid", "soft"),
+            on_click=S.set_language(code),
+        )
+
+    return rx.hstack(button("pl"), button("en"), spacing="1")
+
+
+def native_select(options, value, on_change, *, id: str, placeholder: str | None = None,
+                  width: str = "100%") -> rx.Component:
+    """A plain <select>: works with phone pickers, keyboards and tests alike."""
+    children = []
+    if placeholder is not None:
+        children.append(rx.el.option(placeholder, value="all"))
+    children.append(rx.foreach(options, lambda o: rx.el.option(o.label, value=o.value)))
+    return rx.el.select(*children, value=value, on_change=on_change, id=id,
+                        class_name="pm-select", style={"width": width})
+
+
+def top_bar() -> rx.Component:
+    home = rx.cond(S.is_staff, "/agent", "/portal")
+    return rx.hstack(
+        rx.link(rx.heading("Pomocnik", size="5"), href=home, underline="none"),
+        rx.cond(
+            S.is_staff,
+            rx.hstack(
+                rx.link(S.tr["nav.tickets"], href="/agent", id="nav-tickets"),
+                rx.link(S.tr["nav.new_ticket"], href="/agent/new", id="nav-new"),
+                spacing="4",
+            ),
+            rx.hstack(
+                rx.link(S.tr["nav.my_tickets"], href="/portal", id="nav-my"),
+                rx.link(S.tr["nav.new_ticket"], href="/portal/new", id="nav-new"),
+                spacing="3",
+            ),
+        ),
+        rx.spacer(),
+        lang_switch(),
+        rx.text(S.user_name, size="2", id="current-user", display=["none", "none", "block"]),
+        rx.button(S.tr["nav.logout"], id="logout", size="1", variant="outline",
+                  on_click=S.logout),
+        align="center", spacing="3", padding_x="1em", padding_y="0.6em", width="100%",
+        border_bottom="1px solid var(--gray-5)", wrap="wrap",
+    )
+
+
+def shell(*children: rx.Component, max_width: str = "1200px") -> rx.Component:
+    return rx.box(
+        top_bar(),
+        rx.box(*children, padding=["0.75em", "1em", "1.5em"], max_width=max_width,
+               margin_x="auto", width="100%"),
+        width="100%",
+    )
+
+
+def error_callout(message) -> rx.Component:
+    return rx.cond(
+        message != "",
+        rx.callout(message, icon="triangle_alert", color_scheme="red", role="alert",
+                   size="1", class_name="pm-error"),
+    )

@@ -1,0 +1,41 @@
+"""The Reflex app: pages, the live-update lifespan task and our HTTP routes."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from helpdesk_app.api.routes import build_api
+from helpdesk_app.pages.agent_list import agent_list_page
+from helpdesk_app.pages.login import index_page, login_page
+from helpdesk_app.pages.new_ticket import agent_new_ticket_page, client_new_ticket_page
+from helpdesk_app.pages.portal import portal_page
+from helpdesk_app.pages.ticket import agent_ticket_page, client_ticket_page
+from helpdesk_app.state.agent_list import AgentListState
+from helpdesk_app.state.live import dispatch_changes
+from helpdesk_app.state.new_ticket import NewTicketState
+from helpdesk_app.state.portal import PortalState
+from helpdesk_app.state.session import LoginState, SessionState
+from helpdesk_app.state.ticket import TicketState
+
+app = rx.App(
+    theme=rx.theme(accent_color="indigo", radius="medium"),
+    stylesheets=["/pomocnik.css"],
+    head_components=[rx.el.meta(name="viewport",
+                                content="width=device-width, initial-scale=1")],
+    api_transformer=build_api(),
+)
+app.register_lifespan_task(dispatch_changes)
+
+app.add_page(index_page, route="/", on_load=SessionState.check_home, title="Pomocnik")
+app.add_page(login_page, route="/login", on_load=LoginState.on_load, title="Pomocnik — login")
+app.add_page(agent_list_page, route="/agent", on_load=AgentListState.on_load,
+             title="Pomocnik — tickets")
+app.add_page(agent_new_ticket_page, route="/agent/new", on_load=NewTicketState.on_load,
+             title="Pomocnik — new ticket")
+app.add_page(agent_ticket_page, route="/agent/tickets/[ticket_number]",
+             on_load=TicketState.on_load, title="Pomocnik — ticket")
+app.add_page(portal_page, route="/portal", on_load=PortalState.on_load, title="Pomocnik")
+app.add_page(client_new_ticket_page, route="/portal/new", on_load=NewTicketState.on_load,
+             title="Pomocnik — new ticket")
+app.add_page(client_ticket_page, route="/portal/tickets/[ticket_number]",
+             on_load=TicketState.on_load, title="Pomocnik — ticket")

@@ -1,0 +1,1 @@
+"""Page functions: layout only, no queries, no rules."""

@@ -1,0 +1,131 @@
+from __future__ import annotations
+
+import reflex as rx
+
+from helpdesk_app.components.layout import error_callout, native_select, shell
+from helpdesk_app.state.agent_list import AgentListState as A
+from helpdesk_app.state.session import SessionState as S
+from helpdesk_app.state.views import RowView
+
+
+def _sort_header(label, column: str) -> rx.Component:
+    arrow = rx.cond(A.sort == column, rx.cond(A.descending, " ↓", " ↑"), "")
+    return rx.table.column_header_cell(
+        rx.link(label, arrow, on_click=A.sort_by(column), cursor="pointer",
+                id=f"sort-{column}"),
+    )
+
+
+def _row(r: RowView) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(rx.link(r.number, href="/agent/tickets/" + r.number,
+                              class_name="pm-number")),
+        rx.table.cell(rx.link(r.subject, href="/agent/tickets/" + r.number),
+                      class_name="pm-subject"),
+        rx.table.cell(rx.badge(r.status_label, variant="soft")),
+        rx.table.cell(rx.text(r.priority_label, class_name="pm-prio-" + r.priority)),
+        rx.table.cell(r.queue),
+        rx.table.cell(r.organisation),
+        rx.table.cell(r.assignee),
+        rx.table.cell(r.channel_label),
+        rx.table.cell(r.updated),
+        class_name="pm-row", custom_attrs={"data-number": r.number},
+    )
+
+
+def _queues() -> rx.Component:
+    return rx.vstack(
+        rx.text(S.tr["list.queues"], weight="bold", size="2"),
+        rx.link(S.tr["list.all_queues"], on_click=A.pick_queue(""), cursor="pointer", size="2"),
+        rx.foreach(
+            A.queue_counts,
+            lambda q: rx.hstack(
+                rx.link(q.label, on_click=A.pick_queue(q.value), cursor="pointer", size="2",
+                        weight=rx.cond(A.f_queue == q.value, "bold", "regular")),
+                rx.spacer(),
+                rx.badge(q.count, variant="surface", class_name="pm-queue-count"),
+                width="100%",
+            ),
+        ),
+        min_width="14em", spacing="2", id="queue-counts",
+    )
+
+
+def _filters() -> rx.Component:
+    return rx.flex(
+        rx.form(
+            rx.hstack(
+                rx.input(placeholder=S.tr["list.search"], value=A.search,
+                         on_change=A.set_search, id="search", width="16em"),
+                rx.button(S.tr["list.search_go"], type="submit", id="search-go"),
+            ),
+            on_submit=A.apply_search, reset_on_submit=False,
+        ),
+        native_select(A.status_opts, A.f_status, A.set_f_status, id="f-status",
+                      placeholder=S.tr["list.any_status"], width="10em"),
+        native_select(A.queue_opts, rx.cond(A.f_queue == "", "all", A.f_queue), A.set_f_queue,
+                      id="f-queue", placeholder=S.tr["list.any_queue"], width="12em"),
+        native_select(A.agent_opts, rx.cond(A.f_assignee == "", "all", A.f_assignee),
+                      A.set_f_assignee, id="f-assignee", placeholder=S.tr["list.any_assignee"],
+                      width="12em"),
+        native_select(A.priority_opts, rx.cond(A.f_priority == "", "all", A.f_priority),
+                      A.set_f_priority, id="f-priority", placeholder=S.tr["list.any_priority"],
+                      width="9em"),
+        native_select(A.org_opts, rx.cond(A.f_org == "", "all", A.f_org), A.set_f_org,
+                      id="f-org", placeholder=S.tr["list.any_org"], width="14em"),
+        native_select(A.channel_opts, rx.cond(A.f_channel == "", "all", A.f_channel),
+                      A.set_f_channel, id="f-channel", placeholder=S.tr["list.any_channel"],
+                      width="9em"),
+        rx.button(S.tr["list.clear"], variant="soft", on_click=A.clear_filters, id="clear"),
+        gap="0.5em", wrap="wrap", align="center",
+    )
+
+
+def agent_list_page() -> rx.Component:
+    return shell(
+        rx.hstack(
+            _queues(),
+            rx.vstack(
+                rx.hstack(
+                    rx.heading(S.tr["list.title"], size="5"),
+                    rx.spacer(),
+                    rx.link(rx.button(S.tr["nav.new_ticket"]), href="/agent/new"),
+                    width="100%",
+                ),
+                _filters(),
+                error_callout(A.error),
+                rx.box(
+                    rx.table.root(
+                        rx.table.header(rx.table.row(
+                            _sort_header(S.tr["col.number"], "number"),
+                            rx.table.column_header_cell(S.tr["col.subject"]),
+                            _sort_header(S.tr["col.status"], "status"),
+                            _sort_header(S.tr["col.priority"], "priority"),
+                            rx.table.column_header_cell(S.tr["col.queue"]),
+                            rx.table.column_header_cell(S.tr["col.organisation"]),
+                            rx.table.column_header_cell(S.tr["col.assignee"]),
+                            rx.table.column_header_cell(S.tr["col.channel"]),
+                            _sort_header(S.tr["col.updated"], "updated"),
+                        )),
+                        rx.table.body(rx.foreach(A.rows, _row)),
+                        size="1", class_name="pm-ticket-table", id="ticket-table",
+                    ),
+                    overflow_x="auto", width="100%",
+                ),
+                rx.cond(A.rows.length() == 0, rx.text(S.tr["list.empty"], id="list-empty")),
+                rx.hstack(
+                    rx.button("‹", on_click=A.prev_page, disabled=A.page <= 1, id="prev-page",
+                              variant="soft"),
+                    rx.text(A.page, " / ", A.page_count, id="page-info"),
+                    rx.button("›", on_click=A.next_page, disabled=A.page >= A.page_count,
+                              id="next-page", variant="soft"),
+                    rx.text(S.tr["list.total"], ": ", A.total,
+                            rx.cond(A.total_capped, "+", ""), id="total", size="2"),
+                    align="center",
+                ),
+                width="100%", spacing="3",
+            ),
+            align="start", spacing="5", width="100%",
+        ),
+        max_width="1500px",
+    )

@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+import reflex as rx
+
+from helpdesk_app.components.layout import error_callout, native_select, shell
+from helpdesk_app.state.new_ticket import NEW_UPLOAD_ID
+from helpdesk_app.state.new_ticket import NewTicketState as N
+from helpdesk_app.state.session import SessionState as S
+
+
+def _labelled(label, control: rx.Component) -> rx.Component:
+    return rx.vstack(rx.text(label, size="2", weight="medium"), control, spacing="1",
+                     width="100%")
+
+
+def _form(staff: bool) -> rx.Component:
+    agent_fields = []
+    if staff:
+        agent_fields = [
+            _labelled(S.tr["ticket.requester"],
+                      native_select(N.requester_opts, rx.cond(N.requester == "", "all",
+                                                               N.requester),
+                                    N.set_requester, id="n-requester",
+                                    placeholder=S.tr["new.pick_requester"])),
+            rx.flex(
+                _labelled(S.tr["col.channel"],
+                          native_select(N.channel_opts, N.channel, N.set_channel,
+                                        id="n-channel")),
+                _labelled(S.tr["col.queue"],
+                          native_select(N.queue_opts, N.queue, N.set_queue, id="n-queue")),
+                _labelled(S.tr["col.priority"],
+                          native_select(N.priority_opts, N.priority, N.set_priority,
+                                        id="n-priority")),
+                gap="0.75em", width="100%", direction=rx.breakpoints(initial="column",
+                                                                      sm="row"),
+            ),
+        ]
+    return rx.vstack(
+        rx.heading(S.tr["new.title"], size="5"),
+        *agent_fields,
+        _labelled(S.tr["new.subject"],
+                  rx.input(value=N.subject, on_change=N.set_subject, id="n-subject",
+                           max_length=250, width="100%")),
+        _labelled(S.tr["new.body"],
+                  rx.text_area(value=N.body, on_change=N.set_body, id="n-body", rows="6",
+                               width="100%")),
+        rx.upload.root(
+            rx.hstack(
+                rx.button(S.tr["reply.attach"], variant="soft", type="button", size="1"),
+                rx.text(rx.selected_files(NEW_UPLOAD_ID).join(", "), size="1"),
+                align="center",
+            ),
+            id=NEW_UPLOAD_ID, multiple=True,
+        ),
+        error_callout(N.error),
+        rx.button(S.tr["new.submit"], id="n-submit",
+                  on_click=N.submit(rx.upload_files(upload_id=NEW_UPLOAD_ID)),
+                  width=rx.breakpoints(initial="100%", sm="auto")),
+        spacing="3", width="100%",
+    )
+
+
+def agent_new_ticket_page() -> rx.Component:
+    return shell(_form(True), max_width="800px")
+
+
+def client_new_ticket_page() -> rx.Component:
+    return shell(_form(False), max_width="640px")

@@ -1,0 +1,179 @@
+from __future__ import annotations
+
+import reflex as rx
+
+from helpdesk_app.components.layout import error_callout, native_select, shell
+from helpdesk_app.state.session import SessionState as S
+from helpdesk_app.state.ticket import REPLY_UPLOAD_ID, EventItem, FileView
+from helpdesk_app.state.ticket import TicketState as T
+
+
+def _field(label, value, id: str) -> rx.Component:
+    return rx.vstack(
+        rx.text(label, size="1", color_scheme="gray"),
+        rx.text(value, size="2", id=id),
+        spacing="0", min_width="9em",
+    )
+
+
+def _header(staff: bool) -> rx.Component:
+    fields = [
+        _field(S.tr["col.status"], T.ticket.status_label, "h-status"),
+        _field(S.tr["ticket.requester"], T.ticket.requester, "h-requester"),
+        _field(S.tr["col.organisation"], T.ticket.organisation, "h-organisation"),
+        _field(S.tr["ticket.created"], T.ticket.created, "h-created"),
+        _field(S.tr["col.updated"], T.ticket.updated, "h-updated"),
+    ]
+    if staff:
+        fields += [
+            _field(S.tr["col.queue"], T.ticket.queue, "h-queue"),
+            _field(S.tr["col.assignee"], T.ticket.assignee, "h-assignee"),
+            _field(S.tr["col.priority"], T.ticket.priority_label, "h-priority"),
+            _field(S.tr["col.channel"], T.ticket.channel_label, "h-channel"),
+            _field(S.tr["ticket.email"], T.ticket.requester_email, "h-email"),
+        ]
+    return rx.vstack(
+        rx.hstack(
+            rx.badge(T.ticket.number, size="3", id="ticket-number"),
+            rx.heading(T.ticket.subject, size="5", id="ticket-subject"),
+            wrap="wrap", align="center",
+        ),
+        rx.flex(*fields, gap="1em", wrap="wrap"),
+        width="100%", spacing="3",
+    )
+
+
+def _edit_form() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.text(S.tr["ticket.edit"], weight="bold", size="2"),
+            rx.flex(
+                rx.vstack(rx.text(S.tr["col.status"], size="1"),
+                          native_select(T.status_opts, T.f_status, T.set_f_status,
+                                        id="e-status")),
+                rx.vstack(rx.text(S.tr["col.priority"], size="1"),
+                          native_select(T.priority_opts, T.f_priority, T.set_f_priority,
+                                        id="e-priority")),
+                rx.vstack(rx.text(S.tr["col.queue"], size="1"),
+                          native_select(T.queue_opts, T.f_queue, T.set_f_queue, id="e-queue")),
+                rx.vstack(rx.text(S.tr["col.assignee"], size="1"),
+                          native_select(T.agent_opts, T.f_assignee, T.set_f_assignee,
+                                        id="e-assignee")),
+                gap="0.75em", wrap="wrap",
+            ),
+            rx.cond(
+                T.conflict != "",
+                rx.callout(T.conflict, icon="triangle_alert", color_scheme="orange",
+                           id="conflict-message", role="alert", size="1"),
+            ),
+            rx.hstack(
+                rx.button(S.tr["ticket.save"], on_click=T.save_header, id="save-header",
+                          disabled=~T.edit_dirty),
+                rx.button(S.tr["ticket.discard"], on_click=T.discard_edits, variant="soft",
+                          id="discard-header", disabled=~T.edit_dirty),
+                rx.text(T.edit_message, size="2", id="edit-message"),
+                align="center",
+            ),
+            spacing="3",
+        ),
+        width="100%",
+    )
+
+
+def _file(f: FileView) -> rx.Component:
+    return rx.link("📎 ", f.name, " (", f.size, ")", href=f.url, is_external=True,
+                   class_name="pm-attachment", size="2")
+
+
+def _event(e: EventItem) -> rx.Component:
+    return rx.box(
+        rx.hstack(
+            rx.text(e.author, weight="bold", size="2"),
+            rx.text(e.title, size="2", color_scheme="gray"),
+            rx.cond(e.is_note, rx.badge(S.tr["event.internal"], color_scheme="amber")),
+            rx.spacer(),
+            rx.text(e.when, size="1", color_scheme="gray"),
+            wrap="wrap", width="100%",
+        ),
+        rx.cond(e.is_message & (e.body != ""), rx.text(e.body, size="2", class_name="pm-body")),
+        rx.cond(e.files.length() > 0,
+                rx.flex(rx.foreach(e.files, _file), gap="0.75em", wrap="wrap")),
+        class_name=rx.cond(e.is_note, "pm-event pm-note", "pm-event"),
+        custom_attrs={"data-kind": e.kind},
+        padding="0.6em", border_radius="6px", border="1px solid var(--gray-5)", width="100%",
+    )
+
+
+def _reply_box(staff: bool) -> rx.Component:
+    kind = []
+    if staff:
+        kind = [rx.radio_group.root(
+            rx.hstack(
+                rx.radio_group.item(value="public", id="reply-public"),
+                rx.text(S.tr["reply.public"], size="2"),
+                rx.radio_group.item(value="note", id="reply-note"),
+                rx.text(S.tr["reply.note"], size="2"),
+                align="center",
+            ),
+            value=rx.cond(T.reply_public, "public", "note"),
+            on_change=lambda v: T.set_reply_public(v == "public"),
+        )]
+    return rx.card(
+        rx.vstack(
+            *kind,
+            rx.text_area(value=T.reply_text, on_change=T.set_reply_text, id="reply-text",
+                         placeholder=S.tr["reply.placeholder"], rows="4", width="100%"),
+            rx.upload.root(
+                rx.hstack(
+                    rx.button(S.tr["reply.attach"], variant="soft", type="button", size="1"),
+                    rx.text(rx.selected_files(REPLY_UPLOAD_ID).join(", "), size="1",
+                            id="reply-selected"),
+                    align="center",
+                ),
+                id=REPLY_UPLOAD_ID, multiple=True, no_drag=False,
+            ),
+            error_callout(T.reply_error),
+            rx.button(
+                rx.cond(T.reply_public | ~S.is_staff, S.tr["reply.send"],
+                        S.tr["reply.send_note"]),
+                id="reply-send",
+                on_click=T.send_reply(rx.upload_files(upload_id=REPLY_UPLOAD_ID)),
+            ),
+            spacing="2", width="100%",
+        ),
+        width="100%",
+    )
+
+
+def _ticket(staff: bool) -> rx.Component:
+    back = "/agent" if staff else "/portal"
+    return rx.cond(
+        T.not_found != "",
+        rx.vstack(
+            rx.callout(T.not_found, icon="circle_alert", color_scheme="red", id="not-found",
+                       role="alert"),
+            rx.link(S.tr["ticket.back"], href=back),
+        ),
+        rx.cond(
+            T.loaded,
+            rx.vstack(
+                rx.link("← ", S.tr["ticket.back"], href=back, size="2"),
+                _header(staff),
+                _edit_form() if staff else rx.fragment(),
+                rx.heading(S.tr["ticket.timeline"], size="3"),
+                rx.vstack(rx.foreach(T.events, _event), width="100%", spacing="2",
+                          id="timeline"),
+                _reply_box(staff),
+                width="100%", spacing="4",
+            ),
+            rx.center(rx.spinner()),
+        ),
+    )
+
+
+def agent_ticket_page() -> rx.Component:
+    return shell(_ticket(True), max_width="1000px")
+
+
+def client_ticket_page() -> rx.Component:
+    return shell(_ticket(False), max_width="720px")

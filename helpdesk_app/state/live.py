@@ -1,0 +1,78 @@
+"""Live refresh: change events from the bus → the page states of the open tabs they concern.
+
+A page's on_load registers what its tab watches (topics, and whether it only cares about
+public changes). The topic is decided here on the server from what the page loaded after
+the access check, never from event arguments. A lifespan task hears every committed
+change and, for each tab whose topics match, calls that page state's `_live_refresh()`,
+which re-queries through the access policy; Reflex then pushes the delta to the browser.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+
+import reflex as rx
+
+from helpdesk_app.live.bus import Change, asyncio_listener, bus
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Watch:
+    state_cls: type[rx.State]
+    topics: frozenset[str]
+    public_only: bool
+
+
+# client token (one per browser tab) -> what the page open in that tab watches
+_watches: dict[str, Watch] = {}
+
+
+def watch(state: rx.State, topics: set[str] | frozenset[str], *, public_only: bool) -> None:
+    token = state.router.session.client_token
+    if token:
+        _watches[token] = Watch(type(state), frozenset(topics), public_only)
+
+
+def unwatch(state: rx.State) -> None:
+    _watches.pop(state.router.session.client_token, None)
+
+
+def _concerns(w: Watch, change: Change) -> bool:
+    return bool(w.topics.intersection(change.topics)) and (change.public or not w.public_only)
+
+
+async def dispatch_changes(app: rx.App) -> None:
+    """Lifespan task: one per worker process."""
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[Change] = asyncio.Queue()
+    handle = bus.subscribe(asyncio_listener(loop, queue))
+    try:
+        while True:
+            changes = [await queue.get()]
+            # A bulk edit produces a burst: refresh each tab once for the whole burst.
+            while not queue.empty():
+                changes.append(queue.get_nowait())
+            await _deliver(app, changes)
+    finally:
+        bus.unsubscribe(handle)
+
+
+async def _deliver(app: rx.App, changes: list[Change]) -> None:
+    connected = app.event_namespace.token_to_sid if app.event_namespace else {}
+    for token, w in list(_watches.items()):
+        if token not in connected:
+            _watches.pop(token, None)  # tab closed; a reconnecting tab re-registers on load
+            continue
+        relevant = [c for c in changes if _concerns(w, c)]
+        if not relevant:
+            continue
+        try:
+            async with app.modify_state(rx.BaseStateToken(ident=token, cls=w.state_cls)) as root:
+                page_state = await root.get_state(w.state_cls)
+                page_state._live_refresh(relevant)
+        except Exception:  # one broken tab must not stop the others' updates
+            log.exception("live refresh failed for a tab")

@@ -1,0 +1,143 @@
+"""Who is logged in, in which language. The parent of every page state.
+
+The browser holds only a random session token (cookie). Every event handler resolves it
+again through `domain.auth.resolve_session`, so a revoked or expired session stops working
+on the next click, and nothing a browser sends can claim another identity.
+"""
+
+from __future__ import annotations
+
+import reflex as rx
+from sqlmodel import Session
+
+from helpdesk_app.config import get_settings
+from helpdesk_app.db import session_scope
+from helpdesk_app.domain import auth
+from helpdesk_app.domain.actor import Actor
+from helpdesk_app.domain.errors import DomainError
+from helpdesk_app.i18n import CATALOGS, LANGUAGES, format_datetime, t
+
+SESSION_COOKIE = "pomocnik_session"
+
+
+class SessionState(rx.State):
+    token: str = rx.Cookie(
+        "", name=SESSION_COOKIE, path="/", same_site="strict",
+        max_age=get_settings().session_absolute_hours * 3600,
+    )
+    ui_lang: str = rx.LocalStorage(get_settings().default_language, name="pomocnik_lang")
+    user_name: str = ""
+    user_role: str = ""
+    user_is_manager: bool = False
+    user_tz: str = get_settings().default_timezone
+    _user_id: int = 0
+
+    @rx.var
+    def tr(self) -> dict[str, str]:
+        """The active catalog; pages read `SessionState.tr["key"]`."""
+        return CATALOGS.get(self.ui_lang, CATALOGS["pl"])
+
+    @rx.var
+    def is_staff(self) -> bool:
+        return self.user_role in ("admin", "coordinator", "technician")
+
+    @rx.var
+    def logged_in(self) -> bool:
+        return self.user_role != ""
+
+    # ---- helpers for substates (private: not callable from the browser)
+
+    def _actor(self, db: Session) -> Actor | None:
+        """Resolve the token again; clears the identity when the session is gone."""
+        actor = auth.resolve_session(db, self.token)
+        if actor is None:
+            self._user_id, self.user_name, self.user_role = 0, "", ""
+            self.user_is_manager = False
+            return None
+        self._remember(actor)
+        return actor
+
+    def _remember(self, actor: Actor) -> None:
+        self._user_id = actor.user_id
+        self.user_name = actor.full_name
+        self.user_role = actor.role
+        self.user_is_manager = actor.is_client_manager
+        self.user_tz = actor.timezone
+
+    def _t(self, key: str, **params: object) -> str:
+        return t(key, self.ui_lang, **params)
+
+    def _err(self, error: DomainError) -> str:
+        return t(error.key, self.ui_lang, **error.params)
+
+    def _dt(self, value) -> str:
+        return format_datetime(value, self.ui_lang, self.user_tz)
+
+    def _to_login(self) -> rx.event.EventSpec:
+        return rx.redirect("/login")
+
+    # ---- events
+
+    @rx.event
+    def check_home(self):
+        """`/`: send the visitor to their start page."""
+        with session_scope() as db:
+            actor = self._actor(db)
+        if actor is None:
+            return self._to_login()
+        return rx.redirect("/agent" if actor.is_staff else "/portal")
+
+    @rx.event
+    def set_language(self, lang: str):
+        if lang not in LANGUAGES:
+            return None
+        self.ui_lang = lang
+        with session_scope() as db:
+            actor = self._actor(db)
+            if actor is not None:
+                auth.set_preferences(db, actor, language=lang)
+        # Re-run the page's on_load so server-formatted labels follow the language.
+        return rx.redirect(self.router.url.path or "/")
+
+    @rx.event
+    def logout(self):
+        with session_scope() as db:
+            auth.logout(db, self.token)
+        self.token = ""
+        self._user_id, self.user_name, self.user_role = 0, "", ""
+        return rx.redirect("/login")
+
+
+class LoginState(SessionState):
+    error: str = ""
+    email: str = ""
+
+    @rx.event
+    def set_email(self, value: str):
+        self.email = value
+
+    @rx.event
+    def on_load(self):
+        self.error = ""
+        with session_scope() as db:
+            actor = self._actor(db)
+        if actor is not None:
+            return rx.redirect("/agent" if actor.is_staff else "/portal")
+        return None
+
+    @rx.event
+    def submit(self, form: dict):
+        email = str(form.get("email", ""))
+        self.email = email
+        try:
+            with session_scope() as db:
+                token, actor = auth.login(db, email, str(form.get("password", "")))
+        except DomainError as e:
+            # One neutral message whatever was wrong; the typed e-mail stays in the form.
+            self.error = self._err(e)
+            return None
+        self.error = ""
+        self.token = token
+        self.ui_lang = actor.language
+        self._remember(actor)
+        return rx.redirect("/agent" if actor.is_staff else "/portal")

@@ -1,0 +1,302 @@
+"""One ticket: header, timeline, reply/note with attachments, header edits; live.
+
+Used by the agent page (/agent/tickets/[ticket_number]) and the client page
+(/portal/tickets/[ticket_number]); what each actor gets is decided by the domain.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import reflex as rx
+
+from helpdesk_app.db import session_scope
+from helpdesk_app.domain import directory, tickets
+from helpdesk_app.domain.actor import Actor
+from helpdesk_app.domain.attachments import IncomingFile
+from helpdesk_app.domain.errors import Conflict, DomainError, NotFound
+from helpdesk_app.i18n import format_size
+from helpdesk_app.live.bus import Change
+from helpdesk_app.models import EventKind, Priority, Status
+from helpdesk_app.state import live
+from helpdesk_app.state.session import SessionState
+from helpdesk_app.state.views import Opt, options
+
+REPLY_UPLOAD_ID = "reply_files"
+
+
+@dataclasses.dataclass
+class FileView:
+    id: str = ""
+    name: str = ""
+    size: str = ""
+    url: str = ""
+
+
+@dataclasses.dataclass
+class EventItem:
+    id: str = ""
+    kind: str = ""
+    author: str = ""
+    is_public: bool = True
+    is_note: bool = False
+    is_message: bool = False  # created / reply / note: shows a body
+    title: str = ""
+    body: str = ""
+    when: str = ""
+    files: list[FileView] = dataclasses.field(default_factory=list)
+
+
+@dataclasses.dataclass
+class Header:
+    id: str = ""
+    number: str = ""
+    subject: str = ""
+    status: str = ""
+    status_label: str = ""
+    priority: str = ""
+    priority_label: str = ""
+    channel_label: str = ""
+    queue_id: str = ""
+    queue: str = ""
+    organisation: str = ""
+    requester: str = ""
+    requester_email: str = ""
+    assignee_id: str = ""
+    assignee: str = ""
+    created: str = ""
+    updated: str = ""
+
+
+class TicketState(SessionState):
+    loaded: bool = False
+    not_found: str = ""
+    ticket: Header = Header()
+    events: list[EventItem] = []
+    version: int = 0
+    # header edit form; `edit_version` is the version the user started editing from
+    f_status: str = ""
+    f_priority: str = ""
+    f_queue: str = ""
+    f_assignee: str = ""
+    edit_dirty: bool = False
+    edit_version: int = 0
+    edit_message: str = ""
+    conflict: str = ""
+    # reply box
+    reply_text: str = ""
+    reply_public: bool = True
+    reply_error: str = ""
+    sending: bool = False
+    # option lists
+    status_opts: list[Opt] = []
+    priority_opts: list[Opt] = []
+    queue_opts: list[Opt] = []
+    agent_opts: list[Opt] = []
+    refreshed: int = 0
+    _ticket_id: int = 0
+
+    def _route_number(self) -> str:
+        return str(self.router._page.params.get("ticket_number", "") or "")
+
+    # ---- loading
+
+    @rx.event
+    def on_load(self):
+        self.loaded, self.not_found, self.conflict, self.edit_message = False, "", "", ""
+        self.reply_error, self.reply_text, self.reply_public = "", "", True
+        self._ticket_id = 0
+        live.unwatch(self)
+        with session_scope() as db:
+            actor = self._actor(db)
+            if actor is None:
+                return self._to_login()
+            wrong_side = "/agent/" if not actor.is_staff else "/portal/"
+            if self.router.url.path.startswith(wrong_side):
+                base = "/agent/tickets/" if actor.is_staff else "/portal/tickets/"
+                return rx.redirect(base + self._route_number())
+            try:
+                self._ticket_id = tickets.find_by_number(db, actor, self._route_number())
+                detail = tickets.get_ticket(db, actor, self._ticket_id)
+            except NotFound as e:
+                self.not_found = self._err(e)
+                return None
+            if actor.is_staff:
+                lang = self.ui_lang
+                self.status_opts = options(list(Status.ALL), lang, "status")
+                self.priority_opts = options(list(Priority.ALL), lang, "priority")
+                self.queue_opts = [Opt(str(o.id), o.label) for o in directory.queues(db)]
+                self.agent_opts = [Opt("none", self._t("ticket.unassigned"))] + [
+                    Opt(str(o.id), o.label) for o in directory.agents(db, actor)]
+            self._show(detail, reset_form=True)
+        self.loaded = True
+        # Clients only hear about public changes; the topic is the ticket they were allowed
+        # to open, decided here after the access check.
+        live.watch(self, {f"ticket:{self._ticket_id}"}, public_only=not actor.is_staff)
+        return None
+
+    def _show(self, d: tickets.TicketDetail, *, reset_form: bool) -> None:
+        lang = self.ui_lang
+        self.version = d.version
+        self.ticket = Header(
+            id=str(d.id), number=d.number, subject=d.subject, status=d.status,
+            status_label=self._t(f"status.{d.status}"), priority=str(d.priority),
+            priority_label=self._t(f"priority.{d.priority}"),
+            channel_label=self._t(f"channel.{d.channel}"), queue_id=str(d.queue_id),
+            queue=d.queue, organisation=d.organisation, requester=d.requester,
+            requester_email=d.requester_email,
+            assignee_id=str(d.assignee_id) if d.assignee_id else "none",
+            assignee=d.assignee or self._t("ticket.unassigned"),
+            created=self._dt(d.created_at), updated=self._dt(d.updated_at),
+        )
+        self.events = [self._event_item(e, d.names, lang) for e in d.events]
+        if reset_form or not self.edit_dirty:
+            self.f_status, self.f_priority = d.status, str(d.priority)
+            self.f_queue, self.f_assignee = str(d.queue_id), self.ticket.assignee_id
+            self.edit_version, self.edit_dirty = d.version, False
+
+    def _event_item(self, e: tickets.EventView, names: dict[str, str], lang: str) -> EventItem:
+        message = e.kind in (EventKind.CREATED, EventKind.REPLY, EventKind.NOTE)
+        return EventItem(
+            id=str(e.id), kind=e.kind, author=e.author or self._t("event.system"),
+            is_public=e.is_public, is_note=e.kind == EventKind.NOTE, is_message=message,
+            title=self._event_title(e, names), body=e.body, when=self._dt(e.created_at),
+            files=[FileView(str(a.id), a.filename, format_size(a.size, lang),
+                            f"/api/attachments/{a.id}") for a in e.attachments],
+        )
+
+    def _event_title(self, e: tickets.EventView, names: dict[str, str]) -> str:
+        old, new = e.data.get("old"), e.data.get("new")
+        if e.kind == EventKind.STATUS:
+            return self._t("event.status", old=self._t(f"status.{old}"),
+                           new=self._t(f"status.{new}"))
+        if e.kind == EventKind.PRIORITY:
+            return self._t("event.priority", old=self._t(f"priority.{old}"),
+                           new=self._t(f"priority.{new}"))
+        if e.kind == EventKind.ASSIGNMENT:
+            none = self._t("ticket.unassigned")
+            return self._t("event.assignment", old=names.get(f"user:{old}", none),
+                           new=names.get(f"user:{new}", none))
+        if e.kind == EventKind.QUEUE:
+            return self._t("event.queue", old=names.get(f"queue:{old}", ""),
+                           new=names.get(f"queue:{new}", ""))
+        if e.kind == EventKind.CREATED:
+            return self._t("event.created", channel=self._t(f"channel.{e.data.get('channel')}"))
+        return self._t(f"event.{e.kind}")
+
+    def _refresh(self, actor: Actor, *, reset_form: bool) -> None:
+        with session_scope() as db:
+            try:
+                self._show(tickets.get_ticket(db, actor, self._ticket_id), reset_form=reset_form)
+            except NotFound as e:
+                self.loaded, self.not_found = False, self._err(e)
+
+    def _live_refresh(self, changes: list[Change]) -> None:
+        if not self._ticket_id:
+            return
+        with session_scope() as db:
+            actor = self._actor(db)
+        if actor is None:
+            return
+        self._refresh(actor, reset_form=False)
+        self.refreshed += 1
+
+    def _checked_actor(self) -> Actor | None:
+        with session_scope() as db:
+            return self._actor(db)
+
+    # ---- reply / note
+
+    @rx.event
+    def set_reply_text(self, value: str):
+        self.reply_text = value
+
+    @rx.event
+    def set_reply_public(self, value: bool):
+        self.reply_public = bool(value)
+
+    @rx.event
+    async def send_reply(self, files: list[rx.UploadFile]):
+        actor = self._checked_actor()
+        if actor is None:
+            return self._to_login()
+        incoming = [
+            IncomingFile(filename=f.name or "file", content=await f.read(),
+                         content_type=f.content_type or "")
+            for f in files
+        ]
+        # Clients can only write public replies, whatever the browser sends.
+        public = self.reply_public or not actor.is_staff
+        try:
+            with session_scope() as db:
+                tickets.add_comment(db, actor, self._ticket_id, self.reply_text, public=public,
+                                    files=incoming)
+        except DomainError as e:
+            self.reply_error = self._err(e)  # the typed text stays in the box
+            return None
+        self.reply_error, self.reply_text = "", ""
+        self._refresh(actor, reset_form=False)
+        return rx.clear_selected_files(REPLY_UPLOAD_ID)
+
+    # ---- header edit with optimistic locking
+
+    def _touch(self) -> None:
+        self.edit_dirty, self.edit_message = True, ""
+
+    @rx.event
+    def set_f_status(self, v: str):
+        self.f_status = v
+        self._touch()
+
+    @rx.event
+    def set_f_priority(self, v: str):
+        self.f_priority = v
+        self._touch()
+
+    @rx.event
+    def set_f_queue(self, v: str):
+        self.f_queue = v
+        self._touch()
+
+    @rx.event
+    def set_f_assignee(self, v: str):
+        self.f_assignee = v
+        self._touch()
+
+    @rx.event
+    def save_header(self):
+        actor = self._checked_actor()
+        if actor is None:
+            return self._to_login()
+        changes = {
+            "status": self.f_status,
+            "priority": int(self.f_priority) if self.f_priority.isdigit() else self.f_priority,
+            "queue_id": int(self.f_queue) if self.f_queue.isdigit() else None,
+            "assignee_id": int(self.f_assignee) if self.f_assignee.isdigit() else None,
+        }
+        try:
+            with session_scope() as db:
+                tickets.update_ticket(db, actor, self._ticket_id, self.edit_version, changes)
+        except Conflict as e:
+            # Someone saved first. Show their values; keep ours in the form so the user can
+            # decide, and base a second save on what they have now seen.
+            self.conflict = self._err(e)
+            self._refresh(actor, reset_form=False)
+            self.edit_version = self.version
+            return None
+        except DomainError as e:
+            self.edit_message = self._err(e)
+            return None
+        self.conflict = ""
+        self.edit_message = self._t("ticket.saved")
+        self._refresh(actor, reset_form=True)
+        return None
+
+    @rx.event
+    def discard_edits(self):
+        actor = self._checked_actor()
+        if actor is None:
+            return self._to_login()
+        self.conflict, self.edit_message = "", ""
+        self._refresh(actor, reset_form=True)
+        return None
