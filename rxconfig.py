@@ -21,6 +21,7 @@ config = rx.Config(
     telemetry_enabled=False,
     cors_allowed_origins=list(_settings.cors_origins),
     show_built_with_reflex=False,
-    plugins=[],
+    plugins=[rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="indigo",
+                                                         radius="medium"))],
     disable_plugins=[rx.plugins.SitemapPlugin],
 )

@@ -18,7 +18,6 @@ from helpdesk_app.state.session import LoginState, SessionState
 from helpdesk_app.state.ticket import TicketState
 
 app = rx.App(
-    theme=rx.theme(accent_color="indigo", radius="medium"),
     stylesheets=["/pomocnik.css"],
     head_components=[rx.el.meta(name="viewport",
                                 content="width=device-width, initial-scale=1")],

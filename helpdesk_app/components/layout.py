@@ -29,6 +29,12 @@ def native_select(options, value, on_change, *, id: str, placeholder: str | None
                         class_name="pm-select", style={"width": width})
 
 
+# Controlled text inputs are debounced by Reflex; without these flags, text typed in the
+# last moments before a click on "Send" would reach the server after the click does.
+SYNCED_TEXT = {"debounce_timeout": 150, "force_notify_on_blur": True,
+               "force_notify_by_enter": True}
+
+
 def top_bar() -> rx.Component:
     home = rx.cond(S.is_staff, "/agent", "/portal")
     return rx.hstack(

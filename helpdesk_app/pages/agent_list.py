@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from helpdesk_app.components.layout import error_callout, native_select, shell
+from helpdesk_app.components.layout import SYNCED_TEXT, error_callout, native_select, shell
 from helpdesk_app.state.agent_list import AgentListState as A
 from helpdesk_app.state.session import SessionState as S
 from helpdesk_app.state.views import RowView
@@ -56,7 +56,7 @@ def _filters() -> rx.Component:
         rx.form(
             rx.hstack(
                 rx.input(placeholder=S.tr["list.search"], value=A.search,
-                         on_change=A.set_search, id="search", width="16em"),
+                         on_change=A.set_search, id="search", name="search", width="16em", **SYNCED_TEXT),
                 rx.button(S.tr["list.search_go"], type="submit", id="search-go"),
             ),
             on_submit=A.apply_search, reset_on_submit=False,
@@ -123,6 +123,7 @@ def agent_list_page() -> rx.Component:
                             rx.cond(A.total_capped, "+", ""), id="total", size="2"),
                     align="center",
                 ),
+                rx.el.span(A.refreshed, id="live-refreshed", hidden=True),
                 width="100%", spacing="3",
             ),
             align="start", spacing="5", width="100%",

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from helpdesk_app.components.layout import error_callout, native_select, shell
+from helpdesk_app.components.layout import SYNCED_TEXT, error_callout, native_select, shell
 from helpdesk_app.state.new_ticket import NEW_UPLOAD_ID
 from helpdesk_app.state.new_ticket import NewTicketState as N
 from helpdesk_app.state.session import SessionState as S
@@ -40,10 +40,10 @@ def _form(staff: bool) -> rx.Component:
         *agent_fields,
         _labelled(S.tr["new.subject"],
                   rx.input(value=N.subject, on_change=N.set_subject, id="n-subject",
-                           max_length=250, width="100%")),
+                           max_length=250, width="100%", **SYNCED_TEXT)),
         _labelled(S.tr["new.body"],
                   rx.text_area(value=N.body, on_change=N.set_body, id="n-body", rows="6",
-                               width="100%")),
+                               width="100%", **{**SYNCED_TEXT, "force_notify_by_enter": False})),
         rx.upload.root(
             rx.hstack(
                 rx.button(S.tr["reply.attach"], variant="soft", type="button", size="1"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from helpdesk_app.components.layout import error_callout, shell
+from helpdesk_app.components.layout import SYNCED_TEXT, error_callout, shell
 from helpdesk_app.state.portal import PortalState as P
 from helpdesk_app.state.session import SessionState as S
 from helpdesk_app.state.views import RowView
@@ -40,7 +40,7 @@ def portal_page() -> rx.Component:
             rx.form(
                 rx.hstack(
                     rx.input(placeholder=S.tr["portal.lookup"], value=P.lookup,
-                             on_change=P.set_lookup, id="lookup", width="100%"),
+                             on_change=P.set_lookup, id="lookup", name="lookup", width="100%", **SYNCED_TEXT),
                     rx.button(S.tr["portal.find"], type="submit", id="lookup-go"),
                     width="100%",
                 ),
@@ -54,6 +54,7 @@ def portal_page() -> rx.Component:
             ),
             rx.vstack(rx.foreach(P.rows, _card), width="100%", spacing="2", id="portal-list"),
             rx.cond(P.rows.length() == 0, rx.text(S.tr["list.empty"])),
+            rx.el.span(P.refreshed, id="live-refreshed", hidden=True),
             spacing="3", width="100%",
         ),
         max_width="720px",

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from helpdesk_app.components.layout import error_callout, native_select, shell
+from helpdesk_app.components.layout import SYNCED_TEXT, error_callout, native_select, shell
 from helpdesk_app.state.session import SessionState as S
 from helpdesk_app.state.ticket import REPLY_UPLOAD_ID, EventItem, FileView
 from helpdesk_app.state.ticket import TicketState as T
@@ -122,7 +122,8 @@ def _reply_box(staff: bool) -> rx.Component:
         rx.vstack(
             *kind,
             rx.text_area(value=T.reply_text, on_change=T.set_reply_text, id="reply-text",
-                         placeholder=S.tr["reply.placeholder"], rows="4", width="100%"),
+                         placeholder=S.tr["reply.placeholder"], rows="4", width="100%",
+                         **{**SYNCED_TEXT, "force_notify_by_enter": False}),
             rx.upload.root(
                 rx.hstack(
                     rx.button(S.tr["reply.attach"], variant="soft", type="button", size="1"),
@@ -164,6 +165,7 @@ def _ticket(staff: bool) -> rx.Component:
                 rx.vstack(rx.foreach(T.events, _event), width="100%", spacing="2",
                           id="timeline"),
                 _reply_box(staff),
+                rx.el.span(T.refreshed, id="live-refreshed", hidden=True),
                 width="100%", spacing="4",
             ),
             rx.center(rx.spinner()),
