@@ -17,6 +17,10 @@ from sqlmodel import Session, create_engine
 from helpdesk_app.config import get_settings
 
 
+def _unicode_lower(value: object) -> object:
+    return value.lower() if isinstance(value, str) else value
+
+
 def make_engine(url: str) -> Engine:
     """Create an engine with the per-dialect settings the app relies on."""
     if url.startswith("sqlite"):
@@ -32,6 +36,9 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
+            # SQLite's lower() folds ASCII only; searching "łódź" must find "ŁÓDŹ" as on
+            # PostgreSQL. (ILIKE is rendered as lower(x) LIKE lower(y).)
+            dbapi_conn.create_function("lower", 1, _unicode_lower, deterministic=True)
 
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)

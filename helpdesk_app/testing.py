@@ -51,7 +51,8 @@ class RunningApp:
 def app_env(data_dir: Path, port: int, extra: dict[str, str] | None = None) -> dict[str, str]:
     env = dict(os.environ)
     env.pop("DATABASE_URL", None)
-    bin_dirs = [str(REPO_ROOT / ".tools" / "node_modules" / ".bin"), str(Path(sys.executable).parent)]
+    bin_dirs = [str(REPO_ROOT / ".tools" / "node_modules" / ".bin"),
+                str(Path(sys.executable).parent)]
     env.update({
         "POMOCNIK_DATA_DIR": str(data_dir),
         "POMOCNIK_BASE_URL": f"http://127.0.0.1:{port}",

@@ -90,7 +90,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('ticket', schema=None) as batch_op:
         batch_op.create_index('ix_ticket_assignee_status_upd', ['assignee_id', 'status', 'updated_at'], unique=False)
-        batch_op.create_index('ix_ticket_org_upd', ['organisation_id', 'updated_at'], unique=False)
+        batch_op.create_index('ix_ticket_org_status_prio_upd', ['organisation_id', 'status', 'priority', 'updated_at'], unique=False)
         batch_op.create_index('ix_ticket_prio_upd', ['priority', 'updated_at'], unique=False)
         batch_op.create_index('ix_ticket_queue_status_prio_upd', ['queue_id', 'status', 'priority', 'updated_at'], unique=False)
         batch_op.create_index('ix_ticket_requester_upd', ['requester_id', 'updated_at'], unique=False)
@@ -174,7 +174,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_ticket_requester_upd')
         batch_op.drop_index('ix_ticket_queue_status_prio_upd')
         batch_op.drop_index('ix_ticket_prio_upd')
-        batch_op.drop_index('ix_ticket_org_upd')
+        batch_op.drop_index('ix_ticket_org_status_prio_upd')
         batch_op.drop_index('ix_ticket_assignee_status_upd')
 
     op.drop_table('ticket')

@@ -41,11 +41,12 @@ class Ticket(SQLModel, table=True):
     __tablename__ = "ticket"
     __table_args__ = (
         # The agent list's hot paths: queue + status filter sorted by priority/updated,
-        # status-only and assignee filters, an organisation's tickets, plain "latest".
+        # status-only, assignee and organisation filters, plain "latest".
         Index("ix_ticket_queue_status_prio_upd", "queue_id", "status", "priority", "updated_at"),
         Index("ix_ticket_status_prio_upd", "status", "priority", "updated_at"),
         Index("ix_ticket_assignee_status_upd", "assignee_id", "status", "updated_at"),
-        Index("ix_ticket_org_upd", "organisation_id", "updated_at"),
+        Index("ix_ticket_org_status_prio_upd", "organisation_id", "status", "priority",
+              "updated_at"),
         Index("ix_ticket_requester_upd", "requester_id", "updated_at"),
         Index("ix_ticket_updated", "updated_at"),
         Index("ix_ticket_prio_upd", "priority", "updated_at"),

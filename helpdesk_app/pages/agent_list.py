@@ -56,7 +56,8 @@ def _filters() -> rx.Component:
         rx.form(
             rx.hstack(
                 rx.input(placeholder=S.tr["list.search"], value=A.search,
-                         on_change=A.set_search, id="search", name="search", width="16em", **SYNCED_TEXT),
+                         on_change=A.set_search, id="search", name="search", width="16em",
+                         **SYNCED_TEXT),
                 rx.button(S.tr["list.search_go"], type="submit", id="search-go"),
             ),
             on_submit=A.apply_search, reset_on_submit=False,

@@ -1,0 +1,267 @@
+"""Benchmark: the agent ticket list through the real domain function, on a big SQLite DB.
+
+    .venv/bin/python benchmarks/ticket_list.py --tickets 1000000 [--runs 200] [--db PATH]
+
+Creates a fresh database (alembic migrations), bulk-seeds realistic data
+(benchmarks/_seed.py), runs ANALYZE, then times `tickets.list_tickets(db, agent, ...)`:
+
+- the goal query: first page filtered by queue + status, sorted by priority then updated
+  (queue/status combinations vary per run, common and rare ones);
+- search by an existing ticket number;
+- for information: the unfiltered first page, the default "active" view and queue_counts.
+
+Each run opens a new Session, like one event in the app. The last printed line is one
+JSON object with the figures. With --db PATH the database is kept there; if PATH already
+holds tickets, seeding is skipped and the existing data are measured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sqlite3
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, event, func
+from sqlmodel import Session, select
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import _seed
+
+from helpdesk_app.cli import migrate
+from helpdesk_app.db import make_engine
+from helpdesk_app.domain import tickets
+from helpdesk_app.domain.actor import Actor
+from helpdesk_app.models import Queue, Role, Status, Ticket, User
+
+GOAL_P95_MS = 50.0
+# Mostly the statuses agents filter by every day, some of the big historic ones, and rare
+# combinations (a small queue with "new"): 'active' is the list's default filter.
+STATUS_MIX = ["active"] * 4 + [Status.OPEN] * 3 + [Status.NEW] * 2 + [Status.PENDING] * 2 + \
+    [Status.RESOLVED] + [Status.CLOSED]
+
+
+def percentile(values: list[float], p: float) -> float:
+    """Nearest-rank percentile (p in 0..100) of a non-empty list."""
+    ordered = sorted(values)
+    k = max(0, min(len(ordered) - 1, round(p / 100 * len(ordered) + 0.5) - 1))
+    return ordered[k]
+
+
+class SqlRecorder:
+    """Captures the statements (SQL + parameters) the engine runs while recording."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.last: list[tuple[str, Any]] = []
+        self.on = False
+        event.listen(engine, "before_cursor_execute", self._before)
+
+    def _before(self, _conn: Any, _cur: Any, statement: str, params: Any, *_a: Any) -> None:
+        if self.on:
+            self.last.append((statement, params))
+
+    @contextmanager
+    def recording(self) -> Iterator[None]:
+        self.on, self.last = True, []
+        try:
+            yield
+        finally:
+            self.on = False
+
+
+def replay(engine: Engine, statements: list[tuple[str, Any]]) -> dict[str, list[float]]:
+    """Time each captured statement again on its own (execute + fetch all, no ORM)."""
+    times: dict[str, list[float]] = defaultdict(list)
+    with engine.connect() as conn:
+        for sql, params in statements:
+            t0 = time.perf_counter()
+            conn.exec_driver_sql(sql, params).fetchall()
+            times[_label(sql)].append((time.perf_counter() - t0) * 1000)
+    return times
+
+
+def _label(sql: str) -> str:
+    s = " ".join(sql.split())
+    if s.startswith("SELECT count(*)"):
+        return "count (capped)"
+    if "FROM ticket" in s and "ORDER BY" in s:
+        return "page of tickets"
+    for table in ("queue", "organisation", "user_account"):
+        if f"FROM {table}" in s:
+            return f"names: {table}"
+    return s[:40]
+
+
+def agent_actor(engine: Engine) -> Actor:
+    with Session(engine) as db:
+        user = db.exec(select(User).where(User.role == Role.TECHNICIAN)
+                       .order_by(User.id)).first()
+        if user is None:
+            raise RuntimeError("no technician in the database")
+        return Actor.from_user(user)
+
+
+def timed(engine: Engine, fn: Callable[[Session], Any]) -> float:
+    with Session(engine, expire_on_commit=False) as db:
+        t0 = time.perf_counter()
+        fn(db)
+        return (time.perf_counter() - t0) * 1000
+
+
+def explain(engine: Engine, statements: list[tuple[str, Any]]) -> None:
+    with engine.connect() as conn:
+        for sql, params in statements:
+            print("  SQL:", " ".join(sql.split()))
+            print("       params:", params)
+            for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params):
+                print("       plan:", row[-1])
+
+
+def fmt(values: list[float]) -> str:
+    return (f"p50 {percentile(values, 50):7.2f} ms  p95 {percentile(values, 95):7.2f} ms  "
+            f"max {max(values):7.2f} ms  (n={len(values)})")
+
+
+def run(n_tickets: int, runs: int, db_path: Path) -> dict[str, Any]:
+    url = f"sqlite:///{db_path}"
+    seed_s = 0.0
+    migrate(url)
+    seeder = make_engine(url)
+    _seed.bulk_engine_pragmas(seeder)
+    with seeder.connect() as conn:
+        existing = conn.execute(select(func.count()).select_from(Ticket)).scalar_one()
+    if existing:
+        print(f"Using existing data in {db_path}: {existing:,} tickets (no seeding)")
+        n_tickets = existing
+    else:
+        print(f"Seeding {n_tickets:,} tickets into {db_path} ...", flush=True)
+        t0 = time.perf_counter()
+        refs = _seed.seed_reference(seeder)
+        _seed.add_tickets(seeder, refs, n_tickets, progress=n_tickets >= 200_000)
+        _seed.analyze(seeder)
+        seed_s = time.perf_counter() - t0
+        size_mb = db_path.stat().st_size / 1e6
+        print(f"Seeded in {seed_s:.1f}s (incl. ANALYZE); database {size_mb:,.0f} MB")
+    seeder.dispose()
+
+    engine = make_engine(url)  # the app's own engine settings (WAL, pragmas)
+    rec = SqlRecorder(engine)
+    actor = agent_actor(engine)
+    with Session(engine) as db:
+        queues = [q.id for q in db.exec(select(Queue).order_by(Queue.id))]
+        numbers = list(db.exec(select(Ticket.number).order_by(func.random()).limit(500)))
+        by_status = dict(db.exec(select(Ticket.status, func.count())
+                                 .group_by(Ticket.status)).all())
+    print("Tickets by status:", ", ".join(f"{k} {v:,}" for k, v in sorted(by_status.items())))
+    print(f"Agent: {actor.full_name} (user {actor.user_id}, {actor.role})")
+
+    rng = random.Random(1)
+    # Every queue x status combination once (common and rare alike), then a weighted mix.
+    every = [(q, s) for q in queues for s in dict.fromkeys(STATUS_MIX)]
+    combos = every[:runs] + [(rng.choice(queues), rng.choice(STATUS_MIX))
+                             for _ in range(runs - len(every))]
+    rng.shuffle(combos)
+
+    # Warm up the page cache and SQLAlchemy's statement cache, then show the plan once.
+    for qid, status in combos[:5]:
+        timed(engine, lambda db, q=qid, s=status: tickets.list_tickets(
+            db, actor, tickets.ListQuery(queue_id=q, status=s, sort="priority")))
+    with rec.recording():
+        timed(engine, lambda db: tickets.list_tickets(
+            db, actor, tickets.ListQuery(queue_id=queues[0], status="active", sort="priority")))
+    print("\nEXPLAIN QUERY PLAN, list_tickets(queue + status 'active', sort priority):")
+    explain(engine, rec.last)
+
+    list_ms: list[float] = []
+    per_status: dict[str, list[float]] = defaultdict(list)
+    per_combo: dict[tuple[int, str], list[float]] = defaultdict(list)
+    totals: dict[tuple[int, str], int] = {}
+    with rec.recording():
+        for qid, status in combos:
+            page: list[tickets.TicketPage] = []
+            ms = timed(engine, lambda db, q=qid, s=status, out=page: out.append(
+                tickets.list_tickets(db, actor, tickets.ListQuery(
+                    queue_id=q, status=s, sort="priority"))))
+            list_ms.append(ms)
+            per_status[status].append(ms)
+            per_combo[(qid, status)].append(ms)
+            totals[(qid, status)] = page[0].total
+    list_sql = replay(engine, rec.last)
+
+    search_ms = [
+        timed(engine, lambda db, num=num: tickets.list_tickets(
+            db, actor, tickets.ListQuery(search=num)))
+        for num in (rng.choice(numbers) for _ in range(runs))
+    ]
+    info_runs = max(20, runs // 10)
+    unfiltered_ms = [timed(engine, lambda db: tickets.list_tickets(
+        db, actor, tickets.ListQuery(status=None))) for _ in range(info_runs)]
+    default_ms = [timed(engine, lambda db: tickets.list_tickets(
+        db, actor, tickets.ListQuery(status="active"))) for _ in range(info_runs)]
+    counts_ms = [timed(engine, lambda db: tickets.queue_counts(db, actor))
+                 for _ in range(info_runs)]
+
+    load1 = os.getloadavg()[0]
+    print(f"\nResults at {n_tickets:,} tickets ({runs} runs per query; {os.cpu_count()} CPUs, "
+          f"load average {load1:.1f}, SQLite {sqlite3.sqlite_version}):")
+    p95 = percentile(list_ms, 95)
+    verdict = "meets" if p95 <= GOAL_P95_MS else "MISSES"
+    print(f"  queue+status, sort priority   {fmt(list_ms)}  -> {verdict} p95 ≤ {GOAL_P95_MS} ms")
+    for status, values in sorted(per_status.items()):
+        matches = [totals[(q, s)] for q, s in totals if s == status]
+        print(f"    status {status:<9}            {fmt(values)}  "
+              f"matches per queue {min(matches):,}..{max(matches):,} (capped at "
+              f"{tickets.COUNT_CAP:,})")
+    slowest = sorted(per_combo.items(), key=lambda kv: -max(kv[1]))[:5]
+    print("    slowest combinations (queue id, status: max ms, matches):",
+          "; ".join(f"{q}, {s}: {max(v):.1f} ms, {totals[(q, s)]:,}" for (q, s), v in slowest))
+    print("    the same SQL statements replayed alone (raw driver, execute + fetch):")
+    for label, values in sorted(list_sql.items()):
+        print(f"      {label:<22} {fmt(values)}")
+    print(f"  search by number              {fmt(search_ms)}")
+    print(f"  (info) unfiltered first page  {fmt(unfiltered_ms)}")
+    print(f"  (info) default view 'active'  {fmt(default_ms)}")
+    print(f"  (info) queue_counts           {fmt(counts_ms)}")
+    engine.dispose()
+    return {
+        "benchmark": "ticket_list",
+        "tickets": n_tickets,
+        "p50_ms": round(percentile(list_ms, 50), 2),
+        "p95_ms": round(p95, 2),
+        "max_ms": round(max(list_ms), 2),
+        "search_p50_ms": round(percentile(search_ms, 50), 2),
+        "search_p95_ms": round(percentile(search_ms, 95), 2),
+        "unfiltered_p50_ms": round(percentile(unfiltered_ms, 50), 2),
+        "active_p50_ms": round(percentile(default_ms, 50), 2),
+        "queue_counts_p50_ms": round(percentile(counts_ms, 50), 2),
+        "seed_s": round(seed_s, 1),
+        "load1": round(load1, 1),
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tickets", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=200)
+    parser.add_argument("--db", type=Path, help="keep/reuse the database at this path")
+    args = parser.parse_args(argv)
+    if args.db:
+        result = run(args.tickets, args.runs, args.db.resolve())
+    else:
+        with tempfile.TemporaryDirectory(prefix="pomocnik-bench-") as tmp:
+            result = run(args.tickets, args.runs, Path(tmp) / "bench.db")
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
