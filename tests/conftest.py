@@ -313,3 +313,8 @@ def changes() -> Iterator[list[Change]]:
     handle = bus.subscribe(seen.append)
     yield seen
     bus.unsubscribe(handle)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests last: the slow app build then never delays the fast feedback."""
+    items.sort(key=lambda item: "/tests/e2e/" in str(item.path))

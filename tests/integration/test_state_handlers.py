@@ -10,6 +10,7 @@ import asyncio
 
 import pytest
 import reflex as rx
+from async_support import run_async
 from sqlmodel import select
 
 from helpdesk_app.cli import migrate, seed
@@ -56,7 +57,7 @@ def _state(cls, email: str | None):
 
 def _call(cls, name: str, state, *args):
     result = cls.event_handlers[name].fn(state, *args)
-    return asyncio.run(result) if asyncio.iscoroutine(result) else result
+    return run_async(result) if asyncio.iscoroutine(result) else result
 
 
 def _tickets(email: str, *, own: bool):

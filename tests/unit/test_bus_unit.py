@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import asyncio
 
+from async_support import run_async
+
 from helpdesk_app.live.bus import Change, InProcessBus, asyncio_listener, topics_for
 
 
@@ -50,4 +52,4 @@ def test_asyncio_listener_hands_over_to_queue() -> None:
         bus.publish(_change(3))
         return await asyncio.wait_for(queue.get(), timeout=2)
 
-    assert asyncio.run(main()).ticket_id == 3
+    assert run_async(main()).ticket_id == 3
