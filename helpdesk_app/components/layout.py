@@ -18,7 +18,7 @@ def lang_switch() -> rx.Component:
     return rx.hstack(button("pl"), button("en"), spacing="1")
 
 
-def native_select(options, value, on_change, *, id: str, placeholder: str | None = None,
+def dropdown(options, value, on_change, *, id: str, placeholder: str | None = None,
                   width: str = "100%") -> rx.Component:
     """A plain <select>: works with phone pickers, keyboards and tests alike."""
     children = []

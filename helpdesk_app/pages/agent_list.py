@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from helpdesk_app.components.layout import SYNCED_TEXT, error_callout, native_select, shell
+from helpdesk_app.components.layout import SYNCED_TEXT, dropdown, error_callout, shell
 from helpdesk_app.state.agent_list import AgentListState as A
 from helpdesk_app.state.session import SessionState as S
 from helpdesk_app.state.views import RowView
@@ -62,19 +62,19 @@ def _filters() -> rx.Component:
             ),
             on_submit=A.apply_search, reset_on_submit=False,
         ),
-        native_select(A.status_opts, A.f_status, A.set_f_status, id="f-status",
+        dropdown(A.status_opts, A.f_status, A.set_f_status, id="f-status",
                       placeholder=S.tr["list.any_status"], width="10em"),
-        native_select(A.queue_opts, rx.cond(A.f_queue == "", "all", A.f_queue), A.set_f_queue,
+        dropdown(A.queue_opts, rx.cond(A.f_queue == "", "all", A.f_queue), A.set_f_queue,
                       id="f-queue", placeholder=S.tr["list.any_queue"], width="12em"),
-        native_select(A.agent_opts, rx.cond(A.f_assignee == "", "all", A.f_assignee),
+        dropdown(A.agent_opts, rx.cond(A.f_assignee == "", "all", A.f_assignee),
                       A.set_f_assignee, id="f-assignee", placeholder=S.tr["list.any_assignee"],
                       width="12em"),
-        native_select(A.priority_opts, rx.cond(A.f_priority == "", "all", A.f_priority),
+        dropdown(A.priority_opts, rx.cond(A.f_priority == "", "all", A.f_priority),
                       A.set_f_priority, id="f-priority", placeholder=S.tr["list.any_priority"],
                       width="9em"),
-        native_select(A.org_opts, rx.cond(A.f_org == "", "all", A.f_org), A.set_f_org,
+        dropdown(A.org_opts, rx.cond(A.f_org == "", "all", A.f_org), A.set_f_org,
                       id="f-org", placeholder=S.tr["list.any_org"], width="14em"),
-        native_select(A.channel_opts, rx.cond(A.f_channel == "", "all", A.f_channel),
+        dropdown(A.channel_opts, rx.cond(A.f_channel == "", "all", A.f_channel),
                       A.set_f_channel, id="f-channel", placeholder=S.tr["list.any_channel"],
                       width="9em"),
         rx.button(S.tr["list.clear"], variant="soft", on_click=A.clear_filters, id="clear"),

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from helpdesk_app.components.layout import SYNCED_TEXT, error_callout, native_select, shell
+from helpdesk_app.components.layout import SYNCED_TEXT, dropdown, error_callout, shell
 from helpdesk_app.state.new_ticket import NEW_UPLOAD_ID
 from helpdesk_app.state.new_ticket import NewTicketState as N
 from helpdesk_app.state.session import SessionState as S
@@ -18,18 +18,18 @@ def _form(staff: bool) -> rx.Component:
     if staff:
         agent_fields = [
             _labelled(S.tr["ticket.requester"],
-                      native_select(N.requester_opts, rx.cond(N.requester == "", "all",
+                      dropdown(N.requester_opts, rx.cond(N.requester == "", "all",
                                                                N.requester),
                                     N.set_requester, id="n-requester",
                                     placeholder=S.tr["new.pick_requester"])),
             rx.flex(
                 _labelled(S.tr["col.channel"],
-                          native_select(N.channel_opts, N.channel, N.set_channel,
+                          dropdown(N.channel_opts, N.channel, N.set_channel,
                                         id="n-channel")),
                 _labelled(S.tr["col.queue"],
-                          native_select(N.queue_opts, N.queue, N.set_queue, id="n-queue")),
+                          dropdown(N.queue_opts, N.queue, N.set_queue, id="n-queue")),
                 _labelled(S.tr["col.priority"],
-                          native_select(N.priority_opts, N.priority, N.set_priority,
+                          dropdown(N.priority_opts, N.priority, N.set_priority,
                                         id="n-priority")),
                 gap="0.75em", width="100%", direction=rx.breakpoints(initial="column",
                                                                       sm="row"),

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from helpdesk_app.components.layout import SYNCED_TEXT, error_callout, native_select, shell
+from helpdesk_app.components.layout import SYNCED_TEXT, dropdown, error_callout, shell
 from helpdesk_app.state.session import SessionState as S
 from helpdesk_app.state.ticket import REPLY_UPLOAD_ID, EventItem, FileView
 from helpdesk_app.state.ticket import TicketState as T
@@ -49,15 +49,15 @@ def _edit_form() -> rx.Component:
             rx.text(S.tr["ticket.edit"], weight="bold", size="2"),
             rx.flex(
                 rx.vstack(rx.text(S.tr["col.status"], size="1"),
-                          native_select(T.status_opts, T.f_status, T.set_f_status,
+                          dropdown(T.status_opts, T.f_status, T.set_f_status,
                                         id="e-status")),
                 rx.vstack(rx.text(S.tr["col.priority"], size="1"),
-                          native_select(T.priority_opts, T.f_priority, T.set_f_priority,
+                          dropdown(T.priority_opts, T.f_priority, T.set_f_priority,
                                         id="e-priority")),
                 rx.vstack(rx.text(S.tr["col.queue"], size="1"),
-                          native_select(T.queue_opts, T.f_queue, T.set_f_queue, id="e-queue")),
+                          dropdown(T.queue_opts, T.f_queue, T.set_f_queue, id="e-queue")),
                 rx.vstack(rx.text(S.tr["col.assignee"], size="1"),
-                          native_select(T.agent_opts, T.f_assignee, T.set_f_assignee,
+                          dropdown(T.agent_opts, T.f_assignee, T.set_f_assignee,
                                         id="e-assignee")),
                 gap="0.75em", wrap="wrap",
             ),
