@@ -124,4 +124,14 @@ CATALOG: dict[str, str] = {
     "portal.lookup": "Ticket number, e.g. 2026-000123",
     "portal.find": "Find",
     "portal.show_closed": "Show resolved and closed",
+    # business calendars
+    "calendar.timezone_invalid": "Unknown time zone “{timezone}”.",
+    "calendar.holiday_country_invalid": "No statutory holidays are known for country “{country}”.",
+    "calendar.weekday_invalid": "Invalid weekday: {weekday} (allowed 0–6, Monday to Sunday).",
+    "calendar.window_empty": "The working window {window} is empty: it starts and ends at the "
+                             "same time. For a whole day use 00:00–00:00.",
+    "calendar.windows_overlap": "The working windows {window} and {other} overlap.",
+    "calendar.no_working_time": "The calendar has no working time: add at least one window or "
+                                "choose 24/7.",
+    "calendar.custom_closure": "Closed (company day off)",
 }

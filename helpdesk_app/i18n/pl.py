@@ -124,4 +124,15 @@ CATALOG: dict[str, str] = {
     "portal.lookup": "Numer zgłoszenia, np. 2026-000123",
     "portal.find": "Znajdź",
     "portal.show_closed": "Pokaż rozwiązane i zamknięte",
+    # kalendarze pracy
+    "calendar.timezone_invalid": "Nieznana strefa czasowa „{timezone}”.",
+    "calendar.holiday_country_invalid": "Nieznany kraj świąt ustawowych: „{country}”.",
+    "calendar.weekday_invalid": "Nieprawidłowy dzień tygodnia: {weekday} (dozwolone 0–6, od "
+                                "poniedziałku do niedzieli).",
+    "calendar.window_empty": "Przedział godzin pracy {window} jest pusty: początek i koniec są "
+                             "równe. Cały dzień to 00:00–00:00.",
+    "calendar.windows_overlap": "Przedziały godzin pracy {window} i {other} nakładają się.",
+    "calendar.no_working_time": "Kalendarz nie ma godzin pracy: dodaj co najmniej jeden "
+                                "przedział albo zaznacz „24/7”.",
+    "calendar.custom_closure": "Dzień wolny (zamknięte)",
 }

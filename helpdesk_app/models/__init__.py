@@ -1,24 +1,36 @@
 """SQLModel tables only, one module per aggregate. Importing this registers them all."""
 
 from helpdesk_app.models.attachment import Attachment
+from helpdesk_app.models.calendar import BusinessCalendar, CalendarClosedDate, CalendarWindow
+from helpdesk_app.models.contract import Contract, ContractContact, TicketType, TicketTypeTarget
 from helpdesk_app.models.organisation import Organisation, OrgKind
 from helpdesk_app.models.queue import Queue
+from helpdesk_app.models.status import SlaEffect, TicketStatus
 from helpdesk_app.models.ticket import Channel, Priority, Status, Ticket, TicketCounter
 from helpdesk_app.models.timeline import EventKind, TimelineEvent
 from helpdesk_app.models.user import Role, User, UserSession
 
 __all__ = [
     "Attachment",
+    "BusinessCalendar",
+    "CalendarClosedDate",
+    "CalendarWindow",
     "Channel",
+    "Contract",
+    "ContractContact",
     "EventKind",
     "OrgKind",
     "Organisation",
     "Priority",
     "Queue",
     "Role",
+    "SlaEffect",
     "Status",
     "Ticket",
     "TicketCounter",
+    "TicketStatus",
+    "TicketType",
+    "TicketTypeTarget",
     "TimelineEvent",
     "User",
     "UserSession",

@@ -50,6 +50,9 @@ class Ticket(SQLModel, table=True):
         Index("ix_ticket_requester_upd", "requester_id", "updated_at"),
         Index("ix_ticket_updated", "updated_at"),
         Index("ix_ticket_prio_upd", "priority", "updated_at"),
+        # SLA: "due soonest" / "breached" lists and the scheduler's sweep.
+        Index("ix_ticket_sla_state_due", "sla_state", "resolution_due_at"),
+        Index("ix_ticket_sla_next_check", "sla_next_check_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -67,6 +70,22 @@ class Ticket(SQLModel, table=True):
     version: int = Field(default=1)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+    # SLA (derived from the timeline by domain/sla.py; stored for indexed lists/sweeps)
+    contract_id: int | None = Field(default=None, foreign_key="contract.id")
+    ticket_type_id: int | None = Field(default=None, foreign_key="ticket_type.id")
+    first_response_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    reaction_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    resolution_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # none / running / warning / breached / paused / met
+    sla_state: str = Field(default="none", max_length=10,
+                           sa_column_kwargs={"server_default": "none"})
+    sla_paused_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # business minutes used on the resolution clock
+    sla_minutes_used: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # The next instant the scheduler must look at this ticket (warning or breach point).
+    sla_next_check_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class TicketCounter(SQLModel, table=True):

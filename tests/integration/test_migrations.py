@@ -15,7 +15,20 @@ from helpdesk_app.db import make_engine
 MODEL_TABLES = {
     "organisation", "queue", "user_account", "user_session", "ticket", "ticket_counter",
     "timeline_event", "attachment",
+    # 0002: SLA configuration
+    "business_calendar", "calendar_window", "calendar_closed_date", "contract",
+    "contract_contact", "ticket_type", "ticket_type_target", "ticket_status",
 }
+
+
+def test_builtin_statuses_carry_sla_flags(empty_db_url: str) -> None:
+    migrate(empty_db_url)
+    engine = make_engine(empty_db_url)
+    with engine.connect() as conn:
+        rows = dict(conn.exec_driver_sql("SELECT key, sla_effect FROM ticket_status").all())
+    engine.dispose()
+    assert rows == {"new": "counts", "open": "counts", "pending": "pauses",
+                    "resolved": "stops", "closed": "stops"}
 
 
 def _diffs(url: str) -> list:
