@@ -110,7 +110,25 @@ def pg_session_url(pg_admin_engine: Engine) -> Iterator[str]:
     """One fresh migrated PostgreSQL database for the run (CREATE DATABASE costs ~0.25 s,
     too much per test); `_empty_postgres` gives each test empty tables in it."""
     with fresh_postgres_database(pg_admin_engine) as url:
+        _SEED_ROWS[url] = _snapshot_seed_rows(url)
         yield url
+
+
+# Tables whose rows the migrations seed (built-in statuses): restored after each wipe so a
+# PostgreSQL test starts exactly like a freshly migrated SQLite one.
+_SEED_TABLES = ("ticket_status",)
+_SEED_ROWS: dict[str, dict[str, list[dict]]] = {}
+
+
+def _snapshot_seed_rows(url: str) -> dict[str, list[dict]]:
+    eng = create_engine(url)
+    try:
+        with eng.connect() as conn:
+            return {name: [dict(r._mapping) for r in
+                           conn.execute(SQLModel.metadata.tables[name].select())]
+                    for name in _SEED_TABLES}
+    finally:
+        eng.dispose()
 
 
 def _empty_postgres(url: str) -> None:
@@ -120,6 +138,9 @@ def _empty_postgres(url: str) -> None:
         with eng.begin() as conn:
             for table in reversed(SQLModel.metadata.sorted_tables):
                 conn.execute(table.delete())
+            for name, rows in _SEED_ROWS.get(url, {}).items():
+                if rows:
+                    conn.execute(SQLModel.metadata.tables[name].insert(), rows)
             sequences = conn.execute(text(
                 "SELECT sequencename FROM pg_sequences WHERE schemaname = current_schema()"
             )).scalars().all()

@@ -134,4 +134,17 @@ CATALOG: dict[str, str] = {
     "calendar.no_working_time": "The calendar has no working time: add at least one window or "
                                 "choose 24/7.",
     "calendar.custom_closure": "Closed (company day off)",
+    "calendar.name_required": "The calendar needs a name.",
+    "calendar.name_taken": "A calendar called “{name}” already exists.",
+    "contract.name_required": "The contract needs a name.",
+    "contract.organisation_invalid": "Contracts belong to client organisations.",
+    "contract.calendar_required": "Choose the business calendar of the contract.",
+    "contract.validity_reversed": "The contract cannot end before it starts.",
+    "ticket_type.name_required": "Give the ticket type a name in Polish and English.",
+    "ticket_type.contract_invalid": "Unknown contract.",
+    "ticket_type.target_out_of_range": "SLA targets must be between 1 and {max} minutes.",
+    "ticket_type.reaction_after_resolution": "The reaction time cannot be longer than the "
+                                             "resolution time.",
+    "ticket_type.warning_out_of_range": "The warning threshold must be between 1 and 99 %.",
+    "calendar.not_found": "Business calendar not found.",
 }

@@ -135,4 +135,17 @@ CATALOG: dict[str, str] = {
     "calendar.no_working_time": "Kalendarz nie ma godzin pracy: dodaj co najmniej jeden "
                                 "przedział albo zaznacz „24/7”.",
     "calendar.custom_closure": "Dzień wolny (zamknięte)",
+    "calendar.name_required": "Kalendarz musi mieć nazwę.",
+    "calendar.name_taken": "Kalendarz „{name}” już istnieje.",
+    "contract.name_required": "Umowa musi mieć nazwę.",
+    "contract.organisation_invalid": "Umowy zawiera się z organizacjami klientów.",
+    "contract.calendar_required": "Wybierz kalendarz pracy dla umowy.",
+    "contract.validity_reversed": "Umowa nie może kończyć się przed rozpoczęciem.",
+    "ticket_type.name_required": "Podaj nazwę typu zgłoszenia po polsku i po angielsku.",
+    "ticket_type.contract_invalid": "Nieznana umowa.",
+    "ticket_type.target_out_of_range": "Czasy SLA muszą mieścić się między 1 a {max} minut.",
+    "ticket_type.reaction_after_resolution": "Czas reakcji nie może być dłuższy niż czas "
+                                             "rozwiązania.",
+    "ticket_type.warning_out_of_range": "Próg ostrzeżenia musi wynosić od 1 do 99 %.",
+    "calendar.not_found": "Nie znaleziono kalendarza pracy.",
 }

@@ -1,0 +1,187 @@
+"""SLA configuration as data: business calendars, contracts and ticket types (admins only).
+
+Validation lives here so the admin pages, an import script and the API all get the same
+clear messages: overlapping or empty windows, a calendar without working time, a contract
+without a calendar, a reaction target longer than the resolution target.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, time
+
+from sqlmodel import Session, col, delete, select
+
+from helpdesk_app.domain import calendars
+from helpdesk_app.domain.actor import Actor
+from helpdesk_app.domain.errors import Forbidden, Invalid, NotFound
+from helpdesk_app.models import (
+    BusinessCalendar,
+    CalendarClosedDate,
+    CalendarWindow,
+    Contract,
+    Organisation,
+    OrgKind,
+    Priority,
+    Queue,
+    Role,
+    TicketType,
+    TicketTypeTarget,
+)
+
+MAX_TARGET_MINUTES = 60 * 24 * 365  # a year of business minutes is surely a typo beyond
+
+
+@dataclass
+class CalendarInput:
+    name: str
+    timezone: str = "Europe/Warsaw"
+    windows: list[tuple[int, time, time]] = field(default_factory=list)  # weekday, start, end
+    always_open: bool = False
+    holiday_country: str | None = "PL"
+    closed_dates: list[tuple[date, str]] = field(default_factory=list)
+    cutoff: time | None = None
+
+
+@dataclass
+class ContractInput:
+    organisation_id: int
+    name: str
+    valid_from: date
+    calendar_id: int | None
+    valid_to: date | None = None
+    is_key: bool = False
+    default_queue_id: int | None = None
+
+
+@dataclass
+class TicketTypeInput:
+    contract_id: int
+    name_pl: str
+    name_en: str
+    reaction_minutes: int | None = None
+    resolution_minutes: int | None = None
+    warning_percent: int = 75
+    # priority -> (reaction minutes, resolution minutes)
+    per_priority: dict[int, tuple[int | None, int | None]] = field(default_factory=dict)
+
+
+def _require_admin(actor: Actor) -> None:
+    if actor.role != Role.ADMIN:
+        raise Forbidden()
+
+
+def _name(value: str, key: str) -> str:
+    value = " ".join((value or "").split())
+    if not value:
+        raise Invalid(key)
+    return value[:200]
+
+
+def calendar_spec(data: CalendarInput) -> calendars.CalendarSpec:
+    return calendars.CalendarSpec(
+        timezone=data.timezone,
+        windows=tuple(calendars.Window(w, s, e) for w, s, e in data.windows),
+        always_open=data.always_open,
+        holiday_country=data.holiday_country or None,
+        closed_dates=frozenset(d for d, _n in data.closed_dates),
+        cutoff=data.cutoff,
+    )
+
+
+def save_calendar(db: Session, actor: Actor, data: CalendarInput,
+                  calendar_id: int | None = None) -> int:
+    """Create or replace a calendar. Bumps its version so SLA due dates get recomputed."""
+    _require_admin(actor)
+    name = _name(data.name, "calendar.name_required")
+    calendars.validate(calendar_spec(data))
+    if calendar_id is None:
+        row = BusinessCalendar(name=name)
+    else:
+        row = db.get(BusinessCalendar, calendar_id)
+        if row is None:
+            raise NotFound()
+        row.version += 1
+        db.exec(delete(CalendarWindow).where(col(CalendarWindow.calendar_id) == calendar_id))
+        db.exec(delete(CalendarClosedDate).where(
+            col(CalendarClosedDate.calendar_id) == calendar_id))
+    clash = db.exec(select(BusinessCalendar).where(BusinessCalendar.name == name)).first()
+    if clash is not None and clash.id != row.id:
+        raise Invalid("calendar.name_taken", name=name)
+    row.name, row.timezone, row.always_open = name, data.timezone, data.always_open
+    row.holiday_country, row.cutoff = data.holiday_country or None, data.cutoff
+    db.add(row)
+    db.flush()
+    db.add_all(CalendarWindow(calendar_id=row.id, weekday=w, start=s, end=e)
+               for w, s, e in data.windows)
+    db.add_all(CalendarClosedDate(calendar_id=row.id, day=d, name=n[:120])
+               for d, n in dict(data.closed_dates).items())
+    db.commit()
+    return row.id
+
+
+def save_contract(db: Session, actor: Actor, data: ContractInput,
+                  contract_id: int | None = None) -> int:
+    _require_admin(actor)
+    name = _name(data.name, "contract.name_required")
+    org = db.get(Organisation, data.organisation_id)
+    if org is None or org.kind != OrgKind.CLIENT:
+        raise Invalid("contract.organisation_invalid")
+    if not data.calendar_id or db.get(BusinessCalendar, data.calendar_id) is None:
+        raise Invalid("contract.calendar_required")
+    if data.valid_to is not None and data.valid_to < data.valid_from:
+        raise Invalid("contract.validity_reversed")
+    if data.default_queue_id is not None and db.get(Queue, data.default_queue_id) is None:
+        raise Invalid("ticket.queue_invalid")
+    row = Contract(organisation_id=org.id, name=name, valid_from=data.valid_from,
+                   calendar_id=data.calendar_id)
+    if contract_id is not None:
+        row = db.get(Contract, contract_id)
+        if row is None:
+            raise NotFound()
+    row.organisation_id, row.name, row.calendar_id = org.id, name, data.calendar_id
+    row.valid_from, row.valid_to, row.is_key = data.valid_from, data.valid_to, data.is_key
+    row.default_queue_id = data.default_queue_id
+    db.add(row)
+    db.commit()
+    return row.id
+
+
+def _check_targets(reaction: int | None, resolution: int | None) -> None:
+    for value in (reaction, resolution):
+        if value is not None and not 0 < value <= MAX_TARGET_MINUTES:
+            raise Invalid("ticket_type.target_out_of_range", max=MAX_TARGET_MINUTES)
+    if reaction is not None and resolution is not None and reaction > resolution:
+        raise Invalid("ticket_type.reaction_after_resolution")
+
+
+def save_ticket_type(db: Session, actor: Actor, data: TicketTypeInput,
+                     type_id: int | None = None) -> int:
+    _require_admin(actor)
+    name_pl = _name(data.name_pl, "ticket_type.name_required")
+    name_en = _name(data.name_en, "ticket_type.name_required")
+    if db.get(Contract, data.contract_id) is None:
+        raise Invalid("ticket_type.contract_invalid")
+    _check_targets(data.reaction_minutes, data.resolution_minutes)
+    if not 1 <= data.warning_percent <= 99:
+        raise Invalid("ticket_type.warning_out_of_range")
+    for priority, (reaction, resolution) in data.per_priority.items():
+        if priority not in Priority.ALL:
+            raise Invalid("ticket.priority_invalid")
+        _check_targets(reaction, resolution)
+    if type_id is None:
+        row = TicketType(contract_id=data.contract_id, name_pl=name_pl, name_en=name_en)
+    else:
+        row = db.get(TicketType, type_id)
+        if row is None:
+            raise NotFound()
+        db.exec(delete(TicketTypeTarget).where(col(TicketTypeTarget.ticket_type_id) == type_id))
+    row.contract_id, row.name_pl, row.name_en = data.contract_id, name_pl, name_en
+    row.reaction_minutes, row.resolution_minutes = data.reaction_minutes, data.resolution_minutes
+    row.warning_percent = data.warning_percent
+    db.add(row)
+    db.flush()
+    db.add_all(TicketTypeTarget(ticket_type_id=row.id, priority=p, reaction_minutes=r,
+                                resolution_minutes=s) for p, (r, s) in data.per_priority.items())
+    db.commit()
+    return row.id

@@ -1,0 +1,116 @@
+"""Admin configuration of calendars, contracts and ticket types: rules and messages."""
+
+from __future__ import annotations
+
+from datetime import date, time
+
+import pytest
+from sqlmodel import Session, select
+
+from helpdesk_app.domain import contracts
+from helpdesk_app.domain.contracts import CalendarInput, ContractInput, TicketTypeInput
+from helpdesk_app.domain.errors import DomainError, Forbidden, Invalid
+from helpdesk_app.models import BusinessCalendar, CalendarWindow, TicketTypeTarget
+
+OFFICE = [(d, time(8), time(16)) for d in range(5)]
+
+
+def _calendar(db, world, **kw) -> int:
+    data = CalendarInput(name=kw.pop("name", "Biuro 8-16"), windows=kw.pop("windows", OFFICE),
+                         **kw)
+    return contracts.save_calendar(db, world.actor("admin"), data)
+
+
+def _key(exc: pytest.ExceptionInfo[DomainError]) -> str:
+    return exc.value.key
+
+
+def test_only_admins_configure(db: Session, world) -> None:
+    for who in ("coordinator", "technician", "client", "client-manager"):
+        with pytest.raises(Forbidden):
+            contracts.save_calendar(db, world.actor(who), CalendarInput("X", windows=OFFICE))
+    assert db.exec(select(BusinessCalendar)).all() == []
+
+
+@pytest.mark.parametrize(("windows", "always_open", "key"), [
+    ([], False, "calendar.no_working_time"),
+    ([(0, time(8), time(8))], False, "calendar.window_empty"),
+    ([(0, time(8), time(12)), (0, time(11), time(16))], False, "calendar.windows_overlap"),
+    ([(7, time(8), time(12))], False, "calendar.weekday_invalid"),
+])
+def test_calendar_validation(db: Session, world, windows, always_open, key) -> None:
+    with pytest.raises(Invalid) as exc:
+        _calendar(db, world, windows=windows, always_open=always_open)
+    assert _key(exc) == key
+    assert db.exec(select(BusinessCalendar)).all() == []  # nothing half-saved
+
+
+def test_calendar_saved_and_replaced_with_version_bump(db: Session, world) -> None:
+    cal_id = _calendar(db, world, cutoff=time(15),
+                       closed_dates=[(date(2026, 12, 31), "Inwentaryzacja")])
+    row = db.get(BusinessCalendar, cal_id)
+    assert (row.version, row.cutoff, row.holiday_country) == (1, time(15), "PL")
+    windows = db.exec(select(CalendarWindow).where(CalendarWindow.calendar_id == cal_id)).all()
+    assert len(windows) == 5
+    contracts.save_calendar(db, world.actor("admin"),
+                            CalendarInput("Biuro 8-16", always_open=True), cal_id)
+    db.refresh(row)
+    assert row.version == 2 and row.always_open
+    assert db.exec(select(CalendarWindow).where(CalendarWindow.calendar_id == cal_id)).all() == []
+    with pytest.raises(Invalid) as exc:
+        _calendar(db, world, name="Biuro 8-16")
+    assert _key(exc) == "calendar.name_taken"
+    with pytest.raises(Invalid) as exc:
+        _calendar(db, world, name="  ")
+    assert _key(exc) == "calendar.name_required"
+
+
+def test_contract_rules(db: Session, world) -> None:
+    admin = world.actor("admin")
+    cal_id = _calendar(db, world)
+    ok = ContractInput(world.org_a.id, "Umowa serwisowa 2026", date(2026, 1, 1), cal_id)
+    contract_id = contracts.save_contract(db, admin, ok)
+    assert contract_id
+    bad = [
+        (ContractInput(world.org_a.id, "Bez kalendarza", date(2026, 1, 1), None),
+         "contract.calendar_required"),
+        (ContractInput(world.org_a.id, "Odwrócona", date(2026, 6, 1), cal_id,
+                       valid_to=date(2026, 1, 1)), "contract.validity_reversed"),
+        (ContractInput(world.provider.id, "Dla siebie", date(2026, 1, 1), cal_id),
+         "contract.organisation_invalid"),
+        (ContractInput(world.org_a.id, "", date(2026, 1, 1), cal_id), "contract.name_required"),
+    ]
+    for data, key in bad:
+        with pytest.raises(Invalid) as exc:
+            contracts.save_contract(db, admin, data)
+        assert _key(exc) == key
+
+
+def test_ticket_type_rules(db: Session, world) -> None:
+    admin = world.actor("admin")
+    cal_id = _calendar(db, world)
+    contract_id = contracts.save_contract(
+        db, admin, ContractInput(world.org_a.id, "Umowa", date(2026, 1, 1), cal_id))
+    with pytest.raises(Invalid) as exc:
+        contracts.save_ticket_type(db, admin, TicketTypeInput(
+            contract_id, "Awaria", "Failure", reaction_minutes=600, resolution_minutes=480))
+    assert _key(exc) == "ticket_type.reaction_after_resolution"
+    with pytest.raises(Invalid) as exc:
+        contracts.save_ticket_type(db, admin, TicketTypeInput(
+            contract_id, "Awaria", "Failure", 60, 480, per_priority={4: (120, 60)}))
+    assert _key(exc) == "ticket_type.reaction_after_resolution"
+    with pytest.raises(Invalid) as exc:
+        contracts.save_ticket_type(db, admin, TicketTypeInput(
+            contract_id, "Awaria", "Failure", 60, 480, warning_percent=100))
+    assert _key(exc) == "ticket_type.warning_out_of_range"
+    with pytest.raises(Invalid) as exc:
+        contracts.save_ticket_type(db, admin, TicketTypeInput(
+            contract_id, "Awaria", "Failure", 0, 480))
+    assert _key(exc) == "ticket_type.target_out_of_range"
+
+    type_id = contracts.save_ticket_type(db, admin, TicketTypeInput(
+        contract_id, "Awaria", "Failure", 60, 480, per_priority={4: (15, 120)}))
+    targets = db.exec(select(TicketTypeTarget).where(
+        TicketTypeTarget.ticket_type_id == type_id)).all()
+    assert [(t.priority, t.reaction_minutes, t.resolution_minutes) for t in targets] == [
+        (4, 15, 120)]
