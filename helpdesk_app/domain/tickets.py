@@ -10,11 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, literal, or_, update
 from sqlmodel import Session, col, select
 
-from helpdesk_app.domain import access, attachments
+from helpdesk_app.config import get_settings
+from helpdesk_app.domain import access, attachments, sla
 from helpdesk_app.domain.access import Action
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.errors import Conflict, Invalid, NotFound
@@ -23,6 +25,7 @@ from helpdesk_app.live.bus import queue_change
 from helpdesk_app.models import (
     Attachment,
     Channel,
+    Contract,
     EventKind,
     Organisation,
     Priority,
@@ -30,6 +33,7 @@ from helpdesk_app.models import (
     Role,
     Status,
     Ticket,
+    TicketType,
     TimelineEvent,
     User,
 )
@@ -140,6 +144,7 @@ class NewTicket:
     priority: int = Priority.NORMAL
     channel: str = Channel.WEB
     files: list[attachments.IncomingFile] = field(default_factory=list)
+    ticket_type_id: int | None = None  # under the ticket's contract; default: its first type
 
 
 # --------------------------------------------------------------------------- reads
@@ -386,6 +391,28 @@ def _clean_body(body: str) -> str:
     return body
 
 
+def _contract_and_type(db: Session, organisation_id: int, now: datetime,
+                       wanted_type_id: int | None) -> tuple[Contract | None, int | None]:
+    """The organisation's one valid contract today (None when zero or several) and the
+    ticket type: the one asked for, which must belong to that contract, else its first."""
+    today = now.astimezone(ZoneInfo(get_settings().default_timezone)).date()
+    contract = sla.choose_contract(db, organisation_id, today)
+    if contract is None:
+        if wanted_type_id:
+            raise Invalid("ticket.type_invalid")
+        return None, None
+    types = db.exec(
+        select(TicketType).where(TicketType.contract_id == contract.id,
+                                 col(TicketType.is_active).is_(True))
+        .order_by(col(TicketType.id))
+    ).all()
+    if wanted_type_id:
+        if wanted_type_id not in {t.id for t in types}:
+            raise Invalid("ticket.type_invalid")
+        return contract, wanted_type_id
+    return contract, types[0].id if types else None
+
+
 def _default_queue_id(db: Session) -> int:
     queue = db.exec(select(Queue).where(Queue.is_active.is_(True)).order_by(col(Queue.id))).first()
     if queue is None:
@@ -421,6 +448,8 @@ def create_ticket(db: Session, actor: Actor, data: NewTicket) -> TicketRow:
         raise Invalid("ticket.queue_invalid")
 
     now = utcnow()
+    contract, ticket_type_id = _contract_and_type(db, requester.organisation_id, now,
+                                                  data.ticket_type_id)
     ticket = Ticket(
         number=next_number(db, now),
         subject=subject,
@@ -433,7 +462,11 @@ def create_ticket(db: Session, actor: Actor, data: NewTicket) -> TicketRow:
         created_by_id=actor.user_id,
         created_at=now,
         updated_at=now,
+        contract_id=contract.id if contract else None,
+        ticket_type_id=ticket_type_id,
     )
+    if contract is not None and contract.default_queue_id and not data.queue_id:
+        ticket.queue_id = contract.default_queue_id
     db.add(ticket)
     db.flush()
     event = TimelineEvent(
@@ -443,6 +476,7 @@ def create_ticket(db: Session, actor: Actor, data: NewTicket) -> TicketRow:
     db.add(event)
     db.flush()
     attachments.store_files(db, actor, ticket, event, data.files)
+    sla.recompute_ticket(db, ticket.id, now)
     queue_change(db, ticket_id=ticket.id, organisation_id=ticket.organisation_id,
                  kind=EventKind.CREATED, public=True)
     db.commit()
@@ -482,6 +516,8 @@ def add_comment(db: Session, actor: Actor, ticket_id: int, body: str, *, public:
             data={"old": ticket.status, "new": new_status}, created_at=now,
         ))
     db.execute(update(Ticket).where(Ticket.id == ticket.id).values(**values))
+    if new_status or (public and actor.is_staff):
+        sla.recompute_ticket(db, ticket.id, now)  # status or first agent response changed
     queue_change(db, ticket_id=ticket.id, organisation_id=ticket.organisation_id,
                  kind=event.kind, public=public or bool(new_status))
     db.commit()
@@ -531,6 +567,9 @@ def update_ticket(db: Session, actor: Actor, ticket_id: int, expected_version: i
             ticket_id=ticket.id, kind=kind, author_id=actor.user_id, is_public=is_public,
             data={"old": old[name], "new": new}, created_at=now,
         ))
+    if "status" in diff or "priority" in diff:
+        db.flush()
+        sla.recompute_ticket(db, ticket.id, now)
     queue_change(db, ticket_id=ticket.id, organisation_id=ticket.organisation_id,
                  kind="update", public=public)
     db.commit()

@@ -147,4 +147,5 @@ CATALOG: dict[str, str] = {
                                              "resolution time.",
     "ticket_type.warning_out_of_range": "The warning threshold must be between 1 and 99 %.",
     "calendar.not_found": "Business calendar not found.",
+    "ticket.type_invalid": "This ticket type does not belong to the client's contract.",
 }

@@ -148,4 +148,5 @@ CATALOG: dict[str, str] = {
                                              "rozwiązania.",
     "ticket_type.warning_out_of_range": "Próg ostrzeżenia musi wynosić od 1 do 99 %.",
     "calendar.not_found": "Nie znaleziono kalendarza pracy.",
+    "ticket.type_invalid": "Ten typ zgłoszenia nie należy do umowy klienta.",
 }

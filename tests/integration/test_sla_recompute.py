@@ -86,8 +86,10 @@ class Setup:
         t = self.make.ticket(self.world.actor("client"), "Server down")
         t.created_at = received
         t.priority = priority
-        if contract:
-            t.contract_id, t.ticket_type_id = self.contract.id, self.ttype.id
+        # Creation picks the organisation's one valid contract by itself; a test that wants
+        # a ticket without one clears it.
+        t.contract_id, t.ticket_type_id = (
+            (self.contract.id, self.ttype.id) if contract else (None, None))
         self.db.add(t)
         self.db.commit()
         return t
@@ -264,6 +266,9 @@ def test_calendar_change_with_version_bump_recomputes(db: Session, s: Setup) -> 
 
 def test_recompute_does_not_commit(db: Session, s: Setup) -> None:
     t = s.ticket(L(2026, 3, 16, 9))
+    t.sla_state = "none"  # a known stored value; creation already computed a real one
+    db.add(t)
+    db.commit()
     sla.recompute_ticket(db, t.id, L(2026, 3, 16, 9))
     db.rollback()
     db.expire_all()
