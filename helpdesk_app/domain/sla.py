@@ -391,18 +391,20 @@ def _with_explanation(result: SlaResult, inputs: SlaInputs, cal: BusinessCalenda
 
 # ---------------------------------------------------------------------------- database
 
-_SPEC_CACHE: dict[tuple[int, int], CalendarSpec] = {}
+_SPEC_CACHE: dict[tuple[str, int, datetime, int], CalendarSpec] = {}
 _SPEC_CACHE_MAX = 256
 _spec_lock = threading.Lock()
 
 
 def spec_for_calendar(db: Session, calendar_id: int) -> CalendarSpec:
-    """The `CalendarSpec` of a calendar row, cached by (id, version): every change to a
-    calendar, its windows or closed dates must bump `BusinessCalendar.version`."""
+    """The `CalendarSpec` of a calendar row, cached by database, id, creation instant and
+    version: every change to a calendar, its windows or closed dates bumps
+    `BusinessCalendar.version` (domain/contracts.py), and the database and creation instant
+    keep a re-created row with a reused id (SQLite) or another database from hitting it."""
     row = db.get(CalendarRow, calendar_id)
     if row is None:
         raise NotFound("calendar.not_found")
-    key = (row.id, row.version)
+    key = (str(db.get_bind().url), row.id, row.created_at, row.version)
     spec = _SPEC_CACHE.get(key)
     if spec is not None:
         return spec
