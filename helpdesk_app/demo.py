@@ -6,14 +6,18 @@ Idempotent: a second run finds the service company and adds nothing.
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import date, time, timedelta
 
 from sqlmodel import Session, select
 
+from helpdesk_app.domain import sla
 from helpdesk_app.domain.auth import hash_password
 from helpdesk_app.domain.numbering import format_number
 from helpdesk_app.models import (
+    BusinessCalendar,
+    CalendarWindow,
     Channel,
+    Contract,
     EventKind,
     Organisation,
     OrgKind,
@@ -23,6 +27,8 @@ from helpdesk_app.models import (
     Status,
     Ticket,
     TicketCounter,
+    TicketType,
+    TicketTypeTarget,
     TimelineEvent,
     User,
 )
@@ -126,6 +132,7 @@ def seed_demo(db: Session, tickets: int = 200, seed: int = 42) -> bool:
     queues = [Queue(name=n, description=d) for n, d in QUEUES]
     db.add_all(queues)
     db.flush()
+    org_terms = _sla_configuration(db)
     technicians = [u for u in staff if u.role in (Role.TECHNICIAN, Role.COORDINATOR)]
 
     now = utcnow()
@@ -146,6 +153,8 @@ def seed_demo(db: Session, tickets: int = 200, seed: int = 42) -> bool:
             channel=rng.choice(Channel.ALL), created_by_id=requester.id,
             created_at=created, updated_at=created,
         )
+        contract_id, type_ids = org_terms[requester.organisation_id]
+        t.contract_id, t.ticket_type_id = contract_id, rng.choice(type_ids)
         db.add(t)
         db.flush()
         events = [TimelineEvent(
@@ -183,8 +192,46 @@ def seed_demo(db: Session, tickets: int = 200, seed: int = 42) -> bool:
     top = max(year_counts.values(), default=0)
     for year in set(year_counts) | {now.year}:
         db.add(TicketCounter(year=year, last_value=top))
+    db.flush()
+    for ticket_id in db.exec(select(Ticket.id)).all():
+        sla.recompute_ticket(db, ticket_id, now)
     db.commit()
     return True
+
+
+def _sla_configuration(db: Session) -> dict[int, tuple[int, list[int]]]:
+    """Calendars, one contract per client organisation and three ticket types each.
+    Returns organisation id -> (contract id, ticket type ids)."""
+    office = BusinessCalendar(name="Biuro Pn–Pt 8–16 (cut-off 15:00)", cutoff=time(15))
+    round_clock = BusinessCalendar(name="24/7", always_open=True, holiday_country=None)
+    db.add_all([office, round_clock])
+    db.flush()
+    db.add_all(CalendarWindow(calendar_id=office.id, weekday=d, start=time(8), end=time(16))
+               for d in range(5))
+    terms: dict[int, tuple[int, list[int]]] = {}
+    orgs = db.exec(select(Organisation).where(Organisation.kind == OrgKind.CLIENT)
+                   .order_by(Organisation.id)).all()
+    for n, org in enumerate(orgs):
+        key = n == 0  # the water utility runs 24/7 and is a key contract
+        contract = Contract(organisation_id=org.id, name=f"Umowa serwisowa — {org.name}",
+                            valid_from=date(2025, 1, 1), is_key=key,
+                            calendar_id=(round_clock if key else office).id)
+        db.add(contract)
+        db.flush()
+        types = [
+            TicketType(contract_id=contract.id, name_pl="Awaria", name_en="Failure",
+                       reaction_minutes=60, resolution_minutes=480),
+            TicketType(contract_id=contract.id, name_pl="Przegląd", name_en="Inspection",
+                       resolution_minutes=2400),
+            TicketType(contract_id=contract.id, name_pl="Konsultacja", name_en="Consultation",
+                       reaction_minutes=240, resolution_minutes=960),
+        ]
+        db.add_all(types)
+        db.flush()
+        db.add(TicketTypeTarget(ticket_type_id=types[0].id, priority=Priority.URGENT,
+                                reaction_minutes=15, resolution_minutes=240))
+        terms[org.id] = (contract.id, [t.id for t in types])
+    return terms
 
 
 def demo_logins() -> list[tuple[str, str, str]]:
