@@ -24,6 +24,7 @@ from helpdesk_app.domain.numbering import next_number, normalise_number
 from helpdesk_app.live.bus import queue_change
 from helpdesk_app.models import (
     Attachment,
+    BusinessCalendar,
     Channel,
     Contract,
     EventKind,
@@ -46,7 +47,9 @@ PAGE_SIZE_MAX = 100
 # only needs to know there are "more than N".
 COUNT_CAP = 10_000
 
-SORTS = ("priority", "updated", "number", "status")
+SORTS = ("priority", "updated", "number", "status", "due")
+# SLA list filters: breached, at risk (warning), running late-or-not, key contracts only
+SLA_FILTERS = ("breached", "at_risk", "key")
 
 
 # --------------------------------------------------------------------------- views
@@ -65,6 +68,10 @@ class TicketRow:
     requester: str
     assignee: str
     updated_at: datetime
+    sla_state: str = "none"
+    # the next deadline that matters: reaction while unanswered, else resolution
+    sla_due_at: datetime | None = None
+    is_key: bool = False
 
 
 @dataclass(frozen=True)
@@ -133,6 +140,7 @@ class ListQuery:
     organisation_id: int | None = None
     channel: str | None = None
     search: str = ""
+    sla: str | None = None  # one of SLA_FILTERS
 
 
 @dataclass
@@ -170,6 +178,13 @@ def _filters(actor: Actor, q: ListQuery) -> list[Any]:
         clauses.append(col(Ticket.assignee_id).is_(None))
     elif q.assignee and q.assignee.isdigit():
         clauses.append(Ticket.assignee_id == int(q.assignee))
+    if q.sla == "breached":
+        clauses.append(Ticket.sla_state == "breached")
+    elif q.sla == "at_risk":
+        clauses.append(Ticket.sla_state == "warning")
+    elif q.sla == "key":
+        clauses.append(col(Ticket.contract_id).in_(
+            select(Contract.id).where(col(Contract.is_key).is_(True))))
     text = (q.search or "").strip()
     if text:
         number = normalise_number(text)
@@ -195,6 +210,10 @@ def _order(q: ListQuery) -> list[Any]:
         return [d(col(Ticket.updated_at)), d(col(Ticket.id))]
     if q.sort == "number":
         return [d(col(Ticket.number))]
+    if q.sort == "due":
+        # Soonest deadline first; tickets without a running clock last on both backends.
+        due = col(Ticket.resolution_due_at)
+        return [due.is_(None), due.desc() if q.descending else due.asc(), d(col(Ticket.id))]
     if q.sort == "status":
         return [d(col(Ticket.status)), col(Ticket.priority).desc(), col(Ticket.updated_at).desc()]
     return [d(col(Ticket.priority)), d(col(Ticket.updated_at)), d(col(Ticket.id))]
@@ -204,6 +223,8 @@ def list_tickets(db: Session, actor: Actor, q: ListQuery) -> TicketPage:
     """One page of the tickets `actor` may see. Never loads more than a page of rows."""
     if q.sort not in SORTS:
         raise Invalid("list.bad_sort")
+    if q.sla is not None and q.sla not in SLA_FILTERS:
+        raise Invalid("list.bad_filter")
     page_size = max(1, min(q.page_size, PAGE_SIZE_MAX))
     page = max(1, q.page)
     clauses = _filters(actor, q)
@@ -241,6 +262,11 @@ def _rows(db: Session, tickets: list[Ticket]) -> list[TicketRow]:
         {t.requester_id for t in tickets} | {t.assignee_id for t in tickets if t.assignee_id},
         "full_name",
     )
+    contract_ids = {t.contract_id for t in tickets if t.contract_id}
+    key_contracts = set(db.exec(
+        select(Contract.id).where(col(Contract.id).in_(contract_ids),
+                                  col(Contract.is_key).is_(True))
+    ).all()) if contract_ids else set()
     return [
         TicketRow(
             id=t.id, number=t.number, subject=t.subject, status=t.status, priority=t.priority,
@@ -249,9 +275,20 @@ def _rows(db: Session, tickets: list[Ticket]) -> list[TicketRow]:
             requester=people.get(t.requester_id, ""),
             assignee=people.get(t.assignee_id, "") if t.assignee_id else "",
             updated_at=t.updated_at,
+            sla_state=t.sla_state,
+            sla_due_at=_next_due(t),
+            is_key=t.contract_id in key_contracts,
         )
         for t in tickets
     ]
+
+
+def _next_due(t: Ticket) -> datetime | None:
+    if t.first_response_at is None and t.reaction_due_at is not None:
+        if t.resolution_due_at is None:
+            return t.reaction_due_at
+        return min(t.reaction_due_at, t.resolution_due_at)
+    return t.resolution_due_at
 
 
 def queue_counts(db: Session, actor: Actor) -> list[tuple[int, str, int]]:
@@ -589,3 +626,32 @@ def _validate_changes(db: Session, changes: dict[str, Any]) -> None:
         user = db.get(User, changes["assignee_id"])
         if user is None or user.role not in Role.STAFF or not user.is_active:
             raise Invalid("ticket.assignee_invalid")
+
+
+@dataclass(frozen=True)
+class SlaReport:
+    contract: str
+    is_key: bool
+    ticket_type_pl: str
+    ticket_type_en: str
+    calendar: str
+    result: sla.SlaResult
+
+
+def sla_report(db: Session, actor: Actor, ticket_id: int, now: datetime) -> SlaReport | None:
+    """The ticket's SLA with the explanation of its due dates (agents only); None without a
+    contract. Computed from the timeline now, so it always agrees with the stored fields."""
+    ticket = db.get(Ticket, ticket_id)
+    access.require(actor, Action.VIEW_INTERNAL, ticket)
+    contract = db.get(Contract, ticket.contract_id) if ticket.contract_id else None
+    if contract is None:
+        return None
+    ttype = db.get(TicketType, ticket.ticket_type_id) if ticket.ticket_type_id else None
+    calendar = db.get(BusinessCalendar, contract.calendar_id)
+    return SlaReport(
+        contract=contract.name, is_key=contract.is_key,
+        ticket_type_pl=ttype.name_pl if ttype else "",
+        ticket_type_en=ttype.name_en if ttype else "",
+        calendar=calendar.name if calendar else "",
+        result=sla.compute(sla.load_inputs(db, ticket), now, explain=True),
+    )

@@ -3,6 +3,7 @@ from __future__ import annotations
 import reflex as rx
 
 from helpdesk_app.components.layout import SYNCED_TEXT, dropdown, error_callout, shell
+from helpdesk_app.components.sla_badge import sla_badge
 from helpdesk_app.state.agent_list import AgentListState as A
 from helpdesk_app.state.session import SessionState as S
 from helpdesk_app.state.views import RowView
@@ -18,18 +19,23 @@ def _sort_header(label, column: str) -> rx.Component:
 
 def _row(r: RowView) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(rx.link(r.number, href="/agent/tickets/" + r.number,
-                              class_name="pm-number")),
+        rx.table.cell(rx.hstack(
+            rx.link(r.number, href="/agent/tickets/" + r.number, class_name="pm-number"),
+            rx.cond(r.is_key, rx.tooltip(rx.text("★", class_name="pm-key"),
+                                         content=S.tr["sla.key_contract"])),
+            spacing="1")),
         rx.table.cell(rx.link(r.subject, href="/agent/tickets/" + r.number),
                       class_name="pm-subject"),
-        rx.table.cell(rx.badge(r.status_label, variant="soft")),
+        rx.table.cell(rx.badge(r.status_label, variant="soft", class_name="pm-status")),
+        rx.table.cell(sla_badge(r.sla_state, r.sla_label, r.sla_due)),
         rx.table.cell(rx.text(r.priority_label, class_name="pm-prio-" + r.priority)),
         rx.table.cell(r.queue),
         rx.table.cell(r.organisation),
         rx.table.cell(r.assignee),
         rx.table.cell(r.channel_label),
         rx.table.cell(r.updated),
-        class_name="pm-row", custom_attrs={"data-number": r.number},
+        class_name=rx.cond(r.sla_state == "breached", "pm-row pm-breached", "pm-row"),
+        custom_attrs={"data-number": r.number},
     )
 
 
@@ -77,6 +83,8 @@ def _filters() -> rx.Component:
         dropdown(A.channel_opts, rx.cond(A.f_channel == "", "all", A.f_channel),
                       A.set_f_channel, id="f-channel", placeholder=S.tr["list.any_channel"],
                       width="9em"),
+        dropdown(A.sla_opts, rx.cond(A.f_sla == "", "all", A.f_sla), A.set_f_sla, id="f-sla",
+                 placeholder=S.tr["list.any_sla"], width="11em"),
         rx.button(S.tr["list.clear"], variant="soft", on_click=A.clear_filters, id="clear"),
         gap="0.5em", wrap="wrap", align="center",
     )
@@ -101,6 +109,7 @@ def agent_list_page() -> rx.Component:
                             _sort_header(S.tr["col.number"], "number"),
                             rx.table.column_header_cell(S.tr["col.subject"]),
                             _sort_header(S.tr["col.status"], "status"),
+                            _sort_header(S.tr["col.sla"], "due"),
                             _sort_header(S.tr["col.priority"], "priority"),
                             rx.table.column_header_cell(S.tr["col.queue"]),
                             rx.table.column_header_cell(S.tr["col.organisation"]),

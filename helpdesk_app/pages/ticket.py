@@ -3,6 +3,7 @@ from __future__ import annotations
 import reflex as rx
 
 from helpdesk_app.components.layout import SYNCED_TEXT, dropdown, error_callout, shell
+from helpdesk_app.components.sla_badge import sla_badge
 from helpdesk_app.state.session import SessionState as S
 from helpdesk_app.state.ticket import REPLY_UPLOAD_ID, EventItem, FileView
 from helpdesk_app.state.ticket import TicketState as T
@@ -36,10 +37,34 @@ def _header(staff: bool) -> rx.Component:
         rx.hstack(
             rx.badge(T.ticket.number, size="3", id="ticket-number"),
             rx.heading(T.ticket.subject, size="5", id="ticket-subject"),
+            rx.box(sla_badge(T.sla_state, T.sla_label, T.sla_due), id="h-sla") if staff
+            else rx.fragment(),
             wrap="wrap", align="center",
         ),
         rx.flex(*fields, gap="1em", wrap="wrap"),
+        _explain() if staff else rx.fragment(),
         width="100%", spacing="3",
+    )
+
+
+def _explain() -> rx.Component:
+    return rx.cond(
+        T.sla_lines.length() > 0,
+        rx.vstack(
+            rx.link(S.tr["sla.explain"], on_click=T.toggle_explain, cursor="pointer",
+                    size="2", id="sla-explain-toggle"),
+            rx.cond(
+                T.show_explain,
+                rx.box(
+                    rx.foreach(T.sla_lines, lambda o: rx.hstack(
+                        rx.text(o.label, size="1", color_scheme="gray", min_width="11em"),
+                        rx.text(o.value, size="2"), align="baseline")),
+                    id="sla-explain", padding="0.5em", border="1px dashed var(--gray-6)",
+                    border_radius="6px", width="100%",
+                ),
+            ),
+            spacing="1", width="100%",
+        ),
     )
 
 

@@ -28,11 +28,13 @@ class AgentListState(SessionState):
     f_priority: str = ""
     f_org: str = ""
     f_channel: str = ""
+    f_sla: str = ""
     search: str = ""
     queue_counts: list[QueueCount] = []
     status_opts: list[Opt] = []
     priority_opts: list[Opt] = []
     channel_opts: list[Opt] = []
+    sla_opts: list[Opt] = []
     queue_opts: list[Opt] = []
     agent_opts: list[Opt] = []
     org_opts: list[Opt] = []
@@ -58,6 +60,7 @@ class AgentListState(SessionState):
                                 *options(list(Status.ALL), lang, "status")]
             self.priority_opts = options(list(Priority.ALL), lang, "priority")
             self.channel_opts = options(list(Channel.ALL), lang, "channel")
+            self.sla_opts = options(list(tickets.SLA_FILTERS), lang, "list.sla")
             self.queue_opts = [Opt(str(o.id), o.label) for o in directory.queues(db)]
             self.agent_opts = [Opt("mine", self._t("list.assignee_mine")),
                                Opt("unassigned", self._t("list.assignee_unassigned"))] + [
@@ -77,7 +80,7 @@ class AgentListState(SessionState):
             descending=self.descending, status=self.f_status or None,
             queue_id=num(self.f_queue), assignee=self.f_assignee or None,
             priority=num(self.f_priority), organisation_id=num(self.f_org),
-            channel=self.f_channel or None, search=self.search,
+            channel=self.f_channel or None, search=self.search, sla=self.f_sla or None,
         )
 
     def _load(self, db, actor) -> None:
@@ -146,6 +149,11 @@ class AgentListState(SessionState):
         return self._refilter()
 
     @rx.event
+    def set_f_sla(self, v: str):
+        self.f_sla = "" if v == "all" else v
+        return self._refilter()
+
+    @rx.event
     def set_search(self, v: str):
         self.search = v
 
@@ -157,6 +165,7 @@ class AgentListState(SessionState):
     def clear_filters(self):
         self.f_status, self.f_queue, self.f_assignee = "active", "", ""
         self.f_priority, self.f_org, self.f_channel, self.search = "", "", "", ""
+        self.f_sla = ""
         return self._refilter()
 
     @rx.event
@@ -171,7 +180,8 @@ class AgentListState(SessionState):
         if self.sort == column:
             self.descending = not self.descending
         else:
-            self.sort, self.descending = column, True
+            # "due soonest" reads naturally ascending; the other columns start descending.
+            self.sort, self.descending = column, column != "due"
         return self._refilter()
 
     @rx.event

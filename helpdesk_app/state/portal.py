@@ -42,7 +42,8 @@ class PortalState(SessionState):
         q = tickets.ListQuery(page=self.page, page_size=20, sort="updated",
                               status=None if self.show_closed else "active")
         result = tickets.list_tickets(db, actor, q)
-        self.rows = [row_view(r, self.ui_lang, self._dt(r.updated_at)) for r in result.rows]
+        self.rows = [row_view(r, self.ui_lang, self._dt(r.updated_at), staff=False)
+                     for r in result.rows]
         self.total = result.total
 
     def _live_refresh(self, changes: list[Change]) -> None:

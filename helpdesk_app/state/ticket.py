@@ -18,6 +18,7 @@ from helpdesk_app.domain.errors import Conflict, DomainError, NotFound
 from helpdesk_app.i18n import format_size
 from helpdesk_app.live.bus import Change
 from helpdesk_app.models import EventKind, Priority, Status
+from helpdesk_app.models.base import utcnow
 from helpdesk_app.state import live
 from helpdesk_app.state.session import SessionState
 from helpdesk_app.state.views import Opt, options
@@ -94,6 +95,12 @@ class TicketState(SessionState):
     queue_opts: list[Opt] = []
     agent_opts: list[Opt] = []
     refreshed: int = 0
+    # SLA (agents only): badge plus the "explain" lines
+    sla_state: str = "none"
+    sla_label: str = ""
+    sla_due: str = ""
+    sla_lines: list[Opt] = []
+    show_explain: bool = False
     _ticket_id: int = 0
 
     def _route_number(self) -> str:
@@ -129,6 +136,7 @@ class TicketState(SessionState):
                 self.agent_opts = [Opt("none", self._t("ticket.unassigned"))] + [
                     Opt(str(o.id), o.label) for o in directory.agents(db, actor)]
             self._show(detail, reset_form=True)
+            self._load_sla(db, actor)
         self.loaded = True
         # Clients only hear about public changes; the topic is the ticket they were allowed
         # to open, decided here after the access check.
@@ -188,8 +196,65 @@ class TicketState(SessionState):
         with session_scope() as db:
             try:
                 self._show(tickets.get_ticket(db, actor, self._ticket_id), reset_form=reset_form)
+                self._load_sla(db, actor)
             except NotFound as e:
                 self.loaded, self.not_found = False, self._err(e)
+
+    def _load_sla(self, db, actor: Actor) -> None:
+        self.sla_state, self.sla_label, self.sla_due, self.sla_lines = "none", "", "", []
+        if not actor.is_staff:
+            return
+        report = tickets.sla_report(db, actor, self._ticket_id, utcnow())
+        if report is None:
+            return
+        r = report.result
+        self.sla_state, self.sla_label = r.state, self._t(f"sla.{r.state}")
+        pending = [d for d in (r.reaction_due_at if r.first_response_at is None else None,
+                               r.resolution_due_at) if d is not None]
+        self.sla_due = min(pending).isoformat() if pending else ""
+        self.sla_lines = self._explain_lines(report)
+
+    def _duration(self, value) -> str:
+        if value is None:
+            return "—"
+        minutes = int(value.total_seconds() // 60)
+        return self._t("sla.duration", h=minutes // 60, m=minutes % 60)
+
+    def _explain_lines(self, report: tickets.SlaReport) -> list[Opt]:
+        r, e = report.result, report.result.explain
+        type_name = report.ticket_type_pl if self.ui_lang == "pl" else report.ticket_type_en
+        lines = [
+            Opt(label=self._t("sla.contract"), value=report.contract + (
+                " ★ " + self._t("sla.key_contract") if report.is_key else "")),
+            Opt(label=self._t("sla.type"), value=type_name or "—"),
+            Opt(label=self._t("sla.calendar"), value=report.calendar),
+        ]
+        if e is not None:
+            start = self._dt(e.clock_start)
+            if e.cutoff_applied:
+                start += " " + self._t("sla.cutoff_applied", cutoff=e.cutoff.strftime("%H:%M"))
+            lines += [Opt(label=self._t("sla.received"), value=self._dt(e.received_at)),
+                      Opt(label=self._t("sla.clock_start"), value=start)]
+        for name, clock in (("reaction", r.reaction), ("resolution", r.resolution)):
+            if clock.target is None:
+                continue
+            lines.append(Opt(label=self._t(f"sla.clock.{name}"), value=self._t(
+                "sla.clock_line", target=self._duration(clock.target),
+                used=self._duration(clock.used),
+                due=self._dt(clock.due_at) if clock.due_at else "—",
+                state=self._t(f"sla.{clock.state}"))))
+        if e is not None:
+            for start, end in e.pauses:
+                lines.append(Opt(label=self._t("sla.pause"), value=self._dt(start) + " – " + (
+                    self._dt(end) if end else self._t("sla.now"))))
+            for day, name in e.closed_days:
+                lines.append(Opt(label=self._t("sla.closed_day"),
+                                 value=f"{day.isoformat()} {name}"))
+        return lines
+
+    @rx.event
+    def toggle_explain(self):
+        self.show_explain = not self.show_explain
 
     def _live_refresh(self, changes: list[Change]) -> None:
         if not self._ticket_id:

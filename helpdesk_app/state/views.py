@@ -36,10 +36,23 @@ class RowView:
     requester: str = ""
     assignee: str = ""
     updated: str = ""
+    sla_state: str = "none"
+    sla_label: str = ""
+    sla_due: str = ""  # ISO 8601 UTC, counted down in the browser
+    is_key: bool = False
 
 
-def row_view(row: TicketRow, lang: str, updated: str) -> RowView:
+def row_view(row: TicketRow, lang: str, updated: str, *, staff: bool = True) -> RowView:
+    """A list row. SLA data is agent-only: clients' rows never carry it to the browser."""
+    sla = {}
+    if staff and row.sla_state != "none":
+        sla = {"sla_state": row.sla_state, "sla_label": t(f"sla.{row.sla_state}", lang),
+               "sla_due": row.sla_due_at.isoformat() if row.sla_due_at else "",
+               "is_key": row.is_key}
+    elif staff:
+        sla = {"is_key": row.is_key}
     return RowView(
+        **sla,
         id=str(row.id), number=row.number, subject=row.subject, status=row.status,
         status_label=t(f"status.{row.status}", lang), priority=str(row.priority),
         priority_label=t(f"priority.{row.priority}", lang),

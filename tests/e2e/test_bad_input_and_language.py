@@ -126,14 +126,14 @@ def test_agent_list_filters_sort_and_paging(new_page):
     expect(page.locator("#page-info")).to_contain_text("2 /")
     page.select_option("#f-status", value="closed")
     expect(page.locator("#page-info")).to_contain_text("1 /")
-    expect(page.locator(".pm-row .rt-Badge").first).to_have_text("Zamknięte")
-    statuses = page.locator(".pm-row .rt-Badge").all_inner_texts()
+    expect(page.locator(".pm-row .pm-status").first).to_have_text("Zamknięte")
+    statuses = page.locator(".pm-row .pm-status").all_inner_texts()
     assert statuses and set(statuses) == {"Zamknięte"}
     page.select_option("#f-assignee", value="unassigned")
     page.select_option("#f-status", value="new")
     expect(page.locator("#f-status")).to_have_value("new")
-    expect(page.locator(".pm-row .rt-Badge").first).to_have_text("Nowe")
-    assert set(page.locator(".pm-row .rt-Badge").all_inner_texts()) == {"Nowe"}
+    expect(page.locator(".pm-row .pm-status").first).to_have_text("Nowe")
+    assert set(page.locator(".pm-row .pm-status").all_inner_texts()) == {"Nowe"}
     page.click("#clear")
     page.click("#sort-number")  # first click on a new column: descending
     expect(page.locator("#sort-number")).to_contain_text("↓")

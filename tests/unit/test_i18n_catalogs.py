@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from helpdesk_app.domain.tickets import SLA_FILTERS
 from helpdesk_app.i18n import CATALOGS, format_datetime, t
 from helpdesk_app.models import Channel, EventKind, Priority, Status
 
@@ -27,6 +28,9 @@ def _used_keys() -> set[str]:
     keys |= {f"status.{s}" for s in Status.ALL} | {f"priority.{p}" for p in Priority.ALL}
     keys |= {f"channel.{c}" for c in Channel.ALL}
     keys |= {f"event.{k}" for k in EventKind.ALL}
+    keys |= {f"sla.{s}" for s in ("none", "running", "warning", "breached", "paused", "met")}
+    keys |= {f"list.sla.{f}" for f in SLA_FILTERS}
+    keys |= {"sla.clock.reaction", "sla.clock.resolution"}
     return {k for k in keys if "." in k}  # drop "key" from docstrings
 
 
