@@ -24,6 +24,16 @@ def _int(name: str, default: int) -> int:
         raise RuntimeError(f"{name} must be an integer, got {raw!r}") from exc
 
 
+def _float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise RuntimeError(f"{name} must be a number, got {raw!r}") from exc
+
+
 def _local_twins(url: str) -> list[str]:
     """A localhost URL is reached as localhost and as 127.0.0.1 alike; allow both origins."""
     twins = [url]
@@ -45,6 +55,7 @@ class Settings:
     default_language: str
     base_url: str
     cors_origins: tuple[str, ...]
+    sla_sweep_seconds: float  # 0 or less: no scheduler in this process
 
 
 @lru_cache(maxsize=1)
@@ -65,4 +76,5 @@ def get_settings() -> Settings:
         default_language=os.environ.get("POMOCNIK_LANGUAGE", "pl"),
         base_url=base_url,
         cors_origins=tuple(o.strip() for o in cors.split(",") if o.strip()),
+        sla_sweep_seconds=_float("POMOCNIK_SLA_SWEEP_SECONDS", 60),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from helpdesk_app.api.routes import build_api
+from helpdesk_app.jobs.scheduler import run_scheduler
 from helpdesk_app.pages.agent_list import agent_list_page
 from helpdesk_app.pages.login import index_page, login_page
 from helpdesk_app.pages.new_ticket import agent_new_ticket_page, client_new_ticket_page
@@ -24,6 +25,9 @@ app = rx.App(
     api_transformer=build_api(),
 )
 app.register_lifespan_task(dispatch_changes)
+# SLA sweeps (warnings, breaches, escalations) on a background thread; a DB lease makes
+# only one process per deployment run them.
+app.register_lifespan_task(run_scheduler)
 
 app.add_page(index_page, route="/", on_load=SessionState.check_home, title="Pomocnik")
 app.add_page(login_page, route="/login", on_load=LoginState.on_load, title="Pomocnik — login")

@@ -20,6 +20,7 @@ from helpdesk_app.models import (
     CalendarClosedDate,
     CalendarWindow,
     Contract,
+    EscalationAction,
     Organisation,
     OrgKind,
     Priority,
@@ -52,6 +53,8 @@ class ContractInput:
     valid_to: date | None = None
     is_key: bool = False
     default_queue_id: int | None = None
+    escalation_action: str = EscalationAction.NONE  # applied on an SLA breach
+    escalation_queue_id: int | None = None
 
 
 @dataclass
@@ -133,6 +136,11 @@ def save_contract(db: Session, actor: Actor, data: ContractInput,
         raise Invalid("contract.validity_reversed")
     if data.default_queue_id is not None and db.get(Queue, data.default_queue_id) is None:
         raise Invalid("ticket.queue_invalid")
+    if data.escalation_action not in EscalationAction.ALL:
+        raise Invalid("contract.escalation_invalid")
+    if data.escalation_action == EscalationAction.MOVE_QUEUE and (
+            not data.escalation_queue_id or db.get(Queue, data.escalation_queue_id) is None):
+        raise Invalid("contract.escalation_queue_required")
     row = Contract(organisation_id=org.id, name=name, valid_from=data.valid_from,
                    calendar_id=data.calendar_id)
     if contract_id is not None:
@@ -142,6 +150,10 @@ def save_contract(db: Session, actor: Actor, data: ContractInput,
     row.organisation_id, row.name, row.calendar_id = org.id, name, data.calendar_id
     row.valid_from, row.valid_to, row.is_key = data.valid_from, data.valid_to, data.is_key
     row.default_queue_id = data.default_queue_id
+    row.escalation_action = data.escalation_action
+    row.escalation_queue_id = (
+        data.escalation_queue_id if data.escalation_action == EscalationAction.MOVE_QUEUE
+        else None)
     db.add(row)
     db.commit()
     return row.id

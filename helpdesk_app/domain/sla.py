@@ -501,7 +501,11 @@ def recompute_ticket(db: Session, ticket_id: int, now: datetime, *,
     ticket.sla_state = result.state
     ticket.sla_paused_since = result.paused_since
     ticket.sla_minutes_used = result.minutes_used
-    ticket.sla_next_check_at = result.next_check_at
+    # A user edit can carry a clock past its warning or due point at once (a priority
+    # change, a pause after an unseen breach); the scheduler must still record that alert,
+    # so such a ticket is due for a sweep now. The sweep sets the real next point.
+    ticket.sla_next_check_at = (
+        now if result.state in ("warning", "breached") else result.next_check_at)
     db.add(ticket)
     db.flush()
     return result

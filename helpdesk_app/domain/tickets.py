@@ -349,7 +349,7 @@ def get_ticket(db: Session, actor: Actor, ticket_id: int) -> TicketDetail:
     is_staff = actor.is_staff
     requester = db.get(User, ticket.requester_id)
     queue = db.get(Queue, ticket.queue_id)
-    names = _change_labels(db, [e for e in events if e.kind in _EDITABLE_KINDS]) if is_staff else {}
+    names = _change_labels(db, [e for e in events if e.kind in _LABELLED_KINDS]) if is_staff else {}
     org = db.get(Organisation, ticket.organisation_id)
     return TicketDetail(
         id=ticket.id,
@@ -389,14 +389,16 @@ def get_ticket(db: Session, actor: Actor, ticket_id: int) -> TicketDetail:
     )
 
 
-_EDITABLE_KINDS = (EventKind.ASSIGNMENT, EventKind.QUEUE)
+_LABELLED_KINDS = (EventKind.ASSIGNMENT, EventKind.QUEUE, EventKind.ESCALATION)
 
 
 def _change_labels(db: Session, events: list[TimelineEvent]) -> dict[str, str]:
     users: set[int] = set()
     queues: set[int] = set()
     for e in events:
-        target = users if e.kind == EventKind.ASSIGNMENT else queues
+        by_user = e.kind == EventKind.ASSIGNMENT or (
+            e.kind == EventKind.ESCALATION and e.data.get("action") == "assign_coordinator")
+        target = users if by_user else queues
         target.update(v for v in (e.data.get("old"), e.data.get("new")) if isinstance(v, int))
     labels = {f"user:{k}": v for k, v in _names(db, User, users, "full_name").items()}
     labels.update({f"queue:{k}": v for k, v in _names(db, Queue, queues, "name").items()})

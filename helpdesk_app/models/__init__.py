@@ -2,7 +2,21 @@
 
 from helpdesk_app.models.attachment import Attachment
 from helpdesk_app.models.calendar import BusinessCalendar, CalendarClosedDate, CalendarWindow
-from helpdesk_app.models.contract import Contract, ContractContact, TicketType, TicketTypeTarget
+from helpdesk_app.models.contract import (
+    Contract,
+    ContractContact,
+    EscalationAction,
+    TicketType,
+    TicketTypeTarget,
+)
+from helpdesk_app.models.notification import (
+    AlertClock,
+    AlertLevel,
+    Notification,
+    NotificationKind,
+    SchedulerLock,
+    SlaAlert,
+)
 from helpdesk_app.models.organisation import Organisation, OrgKind
 from helpdesk_app.models.queue import Queue
 from helpdesk_app.models.status import SlaEffect, TicketStatus
@@ -11,6 +25,8 @@ from helpdesk_app.models.timeline import EventKind, TimelineEvent
 from helpdesk_app.models.user import Role, User, UserSession
 
 __all__ = [
+    "AlertClock",
+    "AlertLevel",
     "Attachment",
     "BusinessCalendar",
     "CalendarClosedDate",
@@ -18,12 +34,17 @@ __all__ = [
     "Channel",
     "Contract",
     "ContractContact",
+    "EscalationAction",
     "EventKind",
+    "Notification",
+    "NotificationKind",
     "OrgKind",
     "Organisation",
     "Priority",
     "Queue",
     "Role",
+    "SchedulerLock",
+    "SlaAlert",
     "SlaEffect",
     "Status",
     "Ticket",

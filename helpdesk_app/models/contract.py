@@ -8,6 +8,15 @@ from sqlmodel import Field, SQLModel
 from helpdesk_app.models.base import UTCDateTime, utcnow
 
 
+class EscalationAction:
+    NONE = "none"
+    RAISE_PRIORITY = "raise_priority"  # one step up, at most urgent
+    MOVE_QUEUE = "move_queue"  # to the contract's escalation queue
+    ASSIGN_COORDINATOR = "assign_coordinator"  # when nobody is assigned
+
+    ALL = (NONE, RAISE_PRIORITY, MOVE_QUEUE, ASSIGN_COORDINATOR)
+
+
 class Contract(SQLModel, table=True):
     """A client organisation's service contract: which calendar and targets apply."""
 
@@ -21,6 +30,11 @@ class Contract(SQLModel, table=True):
     calendar_id: int = Field(foreign_key="business_calendar.id")
     is_key: bool = Field(default=False)  # "key contract": stands out in lists and boards
     default_queue_id: int | None = Field(default=None, foreign_key="queue.id")
+    # What the SLA scheduler does when a clock of a ticket under this contract breaches
+    # (EscalationAction); move_queue needs `escalation_queue_id`.
+    escalation_action: str = Field(default="none", max_length=30,
+                                   sa_column_kwargs={"server_default": "none"})
+    escalation_queue_id: int | None = Field(default=None, foreign_key="queue.id")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 

@@ -7,6 +7,7 @@ Used by the agent page (/agent/tickets/[ticket_number]) and the client page
 from __future__ import annotations
 
 import dataclasses
+from datetime import datetime
 
 import reflex as rx
 
@@ -188,9 +189,28 @@ class TicketState(SessionState):
         if e.kind == EventKind.QUEUE:
             return self._t("event.queue", old=names.get(f"queue:{old}", ""),
                            new=names.get(f"queue:{new}", ""))
+        if e.kind in (EventKind.SLA_WARNING, EventKind.SLA_BREACH):
+            due = e.data.get("due_at")
+            return self._t(f"event.{e.kind}", clock=self._t(f"sla.clock.{e.data.get('clock')}"),
+                           due=self._dt(datetime.fromisoformat(due)) if due else "—")
+        if e.kind == EventKind.ESCALATION:
+            return self._escalation_title(e.data, names)
         if e.kind == EventKind.CREATED:
             return self._t("event.created", channel=self._t(f"channel.{e.data.get('channel')}"))
         return self._t(f"event.{e.kind}")
+
+    def _escalation_title(self, data: dict, names: dict[str, str]) -> str:
+        action = data.get("action", "")
+        old, new = data.get("old"), data.get("new")
+        if action == "raise_priority":
+            old, new = self._t(f"priority.{old}"), self._t(f"priority.{new}")
+        elif action == "move_queue":
+            old, new = names.get(f"queue:{old}", ""), names.get(f"queue:{new}", "")
+        elif action == "assign_coordinator":
+            none = self._t("ticket.unassigned")
+            old, new = names.get(f"user:{old}", none), names.get(f"user:{new}", none)
+        return self._t("event.escalation", action=self._t(f"escalation.{action}"),
+                       old=old, new=new)
 
     def _refresh(self, actor: Actor, *, reset_form: bool) -> None:
         with session_scope() as db:

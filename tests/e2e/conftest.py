@@ -25,7 +25,9 @@ def _require_chromium() -> None:
 def app_server() -> Iterator[RunningApp]:
     _require_chromium()
     data = Path(tempfile.mkdtemp(prefix="pomocnik-e2e-"))
-    app = start_app(data, extra_env={"POMOCNIK_MAX_ATTACHMENT_MB": str(MAX_MB)})
+    app = start_app(data, extra_env={"POMOCNIK_MAX_ATTACHMENT_MB": str(MAX_MB),
+                                     # SLA sweeps every 2 s so the warning test is quick
+                                     "POMOCNIK_SLA_SWEEP_SECONDS": "2"})
     try:
         yield app
     finally:

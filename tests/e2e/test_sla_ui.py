@@ -4,8 +4,10 @@ view — and nothing of it on the client's side."""
 from __future__ import annotations
 
 import re
+import sqlite3
+import uuid
 
-from e2e_support import AGENT, CLIENT, login
+from e2e_support import AGENT, CLIENT, CLIENT_REQUESTER_LABEL, login
 from playwright.sync_api import expect
 
 
@@ -50,3 +52,34 @@ def test_client_gets_no_sla_data(new_page):
     expect(page.locator("#timeline")).to_be_visible()
     assert page.locator(".pm-sla").count() == 0
     assert page.locator("#sla-explain-toggle").count() == 0
+
+
+def test_ticket_turns_at_risk_on_an_open_list_when_the_scheduler_runs(new_page, app_server):
+    """The scheduler (2 s sweeps here) marks the warning; the open list updates live."""
+    agent = new_page()
+    login(agent, AGENT)
+    agent.goto("/agent/new")
+    agent.select_option("#n-requester", label=CLIENT_REQUESTER_LABEL)  # 24/7 key contract
+    agent.fill("#n-subject", "Awaria pompy " + uuid.uuid4().hex[:6])
+    agent.click("#n-submit")
+    agent.wait_for_url(re.compile(r"/agent/tickets/\d{4}-\d{6}"))
+    number = agent.locator("#ticket-number").inner_text().strip()
+
+    agent.goto("/agent")
+    agent.fill("#search", number)
+    agent.click("#search-go")
+    badge = agent.locator(f'.pm-row[data-number="{number}"] .pm-sla')
+    expect(badge).to_have_attribute("data-sla", "running")
+
+    # Move the clock instead of waiting 45 minutes: the ticket now arrived 50 minutes ago
+    # (reaction target 60 min, warning at 75 %) and is due for the next sweep.
+    with sqlite3.connect(app_server.data_dir / "pomocnik.db") as conn:
+        conn.execute(
+            "UPDATE ticket SET created_at = datetime(created_at, '-50 minutes'), "
+            "sla_next_check_at = datetime('now', '-1 second') WHERE number = ?", (number,))
+    expect(badge).to_have_attribute("data-sla", "warning", timeout=10_000)
+    expect(badge).to_contain_text("Zagrożone")
+
+    agent.goto(f"/agent/tickets/{number}")
+    expect(agent.locator('#timeline [data-kind="sla_warning"]')).to_contain_text(
+        "ostrzeżenie SLA (Reakcja)")

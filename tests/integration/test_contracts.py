@@ -79,6 +79,10 @@ def test_contract_rules(db: Session, world) -> None:
         (ContractInput(world.provider.id, "Dla siebie", date(2026, 1, 1), cal_id),
          "contract.organisation_invalid"),
         (ContractInput(world.org_a.id, "", date(2026, 1, 1), cal_id), "contract.name_required"),
+        (ContractInput(world.org_a.id, "Eskalacja", date(2026, 1, 1), cal_id,
+                       escalation_action="shout"), "contract.escalation_invalid"),
+        (ContractInput(world.org_a.id, "Eskalacja", date(2026, 1, 1), cal_id,
+                       escalation_action="move_queue"), "contract.escalation_queue_required"),
     ]
     for data, key in bad:
         with pytest.raises(Invalid) as exc:

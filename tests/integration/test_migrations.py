@@ -18,6 +18,8 @@ MODEL_TABLES = {
     # 0002: SLA configuration
     "business_calendar", "calendar_window", "calendar_closed_date", "contract",
     "contract_contact", "ticket_type", "ticket_type_target", "ticket_status",
+    # 0003: SLA scheduler
+    "notification", "sla_alert", "scheduler_lock",
 }
 
 
