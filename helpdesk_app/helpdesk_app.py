@@ -6,11 +6,13 @@ import reflex as rx
 
 from helpdesk_app.api.routes import build_api
 from helpdesk_app.jobs.scheduler import run_scheduler
+from helpdesk_app.pages.admin_sla import admin_sla_page
 from helpdesk_app.pages.agent_list import agent_list_page
 from helpdesk_app.pages.login import index_page, login_page
 from helpdesk_app.pages.new_ticket import agent_new_ticket_page, client_new_ticket_page
 from helpdesk_app.pages.portal import portal_page
 from helpdesk_app.pages.ticket import agent_ticket_page, client_ticket_page
+from helpdesk_app.state.admin_sla import AdminSlaState
 from helpdesk_app.state.agent_list import AgentListState
 from helpdesk_app.state.live import dispatch_changes
 from helpdesk_app.state.new_ticket import NewTicketState
@@ -37,6 +39,8 @@ app.add_page(agent_new_ticket_page, route="/agent/new", on_load=NewTicketState.o
              title="Pomocnik — new ticket")
 app.add_page(agent_ticket_page, route="/agent/tickets/[ticket_number]",
              on_load=TicketState.on_load, title="Pomocnik — ticket")
+app.add_page(admin_sla_page, route="/admin/sla", on_load=AdminSlaState.on_load,
+             title="Pomocnik — SLA configuration")
 app.add_page(portal_page, route="/portal", on_load=PortalState.on_load, title="Pomocnik")
 app.add_page(client_new_ticket_page, route="/portal/new", on_load=NewTicketState.on_load,
              title="Pomocnik — new ticket")

@@ -7,10 +7,11 @@ without a calendar, a reaction target longer than the resolution target.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, time
 
-from sqlmodel import Session, col, delete, select
+from sqlmodel import Session, col, delete, func, select
 
 from helpdesk_app.domain import calendars
 from helpdesk_app.domain.actor import Actor
@@ -197,3 +198,162 @@ def save_ticket_type(db: Session, actor: Actor, data: TicketTypeInput,
                                 resolution_minutes=s) for p, (r, s) in data.per_priority.items())
     db.commit()
     return row.id
+
+
+# --------------------------------------------------------------------------- form parsing
+
+_TIME_RE = re.compile(r"^\s*(\d{1,2})[:.](\d{2})\s*$")
+
+
+def parse_time(text: str, *, field_name: str) -> time | None:
+    """'8:00', '08.30', '' → time / None; anything else is a clear error."""
+    if not (text or "").strip():
+        return None
+    m = _TIME_RE.match(text)
+    if not m or int(m.group(1)) > 24 or int(m.group(2)) > 59 or (
+            int(m.group(1)) == 24 and int(m.group(2)) != 0):
+        raise Invalid("calendar.time_format", field=field_name, value=text.strip()[:20])
+    hour = int(m.group(1))
+    return time(0) if hour == 24 else time(hour, int(m.group(2)))
+
+
+def parse_windows(per_weekday: dict[int, str]) -> list[tuple[int, time, time]]:
+    """{0: '8:00-12:00, 13:00-16:00', ...} → windows. '24:00' and '0:00' both end a day."""
+    windows = []
+    for weekday, text in sorted(per_weekday.items()):
+        for part in filter(None, (p.strip() for p in (text or "").split(","))):
+            bits = re.split(r"\s*[-–]\s*", part)
+            if len(bits) != 2:
+                raise Invalid("calendar.window_format", value=part[:30])
+            start = parse_time(bits[0], field_name=part)
+            end = parse_time(bits[1], field_name=part)
+            if start is None or end is None:
+                raise Invalid("calendar.window_format", value=part[:30])
+            windows.append((weekday, start, end))
+    return windows
+
+
+def parse_closed_dates(text: str) -> list[tuple[date, str]]:
+    """One per line: '2026-12-31 Inwentaryzacja' (the name is optional)."""
+    result = []
+    for line in filter(None, (x.strip() for x in (text or "").splitlines())):
+        day_text, _, name = line.partition(" ")
+        try:
+            day = date.fromisoformat(day_text)
+        except ValueError:
+            raise Invalid("calendar.date_format", value=line[:30]) from None
+        result.append((day, name.strip()))
+    return result
+
+
+# --------------------------------------------------------------------------- reads
+
+
+@dataclass(frozen=True)
+class CalendarView:
+    id: int
+    name: str
+    timezone: str
+    always_open: bool
+    holiday_country: str
+    cutoff: str
+    windows: dict[int, str]  # weekday -> "8:00-16:00, ..."
+    closed_dates: str  # one per line
+    contracts: int
+
+
+@dataclass(frozen=True)
+class ContractView:
+    id: int
+    organisation_id: int
+    organisation: str
+    name: str
+    valid_from: date
+    valid_to: date | None
+    calendar_id: int
+    calendar: str
+    is_key: bool
+    default_queue_id: int | None
+    escalation_action: str
+    escalation_queue_id: int | None
+
+
+@dataclass(frozen=True)
+class TicketTypeView:
+    id: int
+    contract_id: int
+    contract: str
+    name_pl: str
+    name_en: str
+    reaction_minutes: int | None
+    resolution_minutes: int | None
+    warning_percent: int
+    per_priority: dict[int, tuple[int | None, int | None]]
+
+
+def _hhmm(t: time) -> str:
+    return f"{t.hour}:{t.minute:02d}"
+
+
+def list_calendars(db: Session, actor: Actor) -> list[CalendarView]:
+    _require_admin(actor)
+    cals = db.exec(select(BusinessCalendar).order_by(col(BusinessCalendar.name))).all()
+    ids = [c.id for c in cals]
+    windows: dict[int, dict[int, list[str]]] = {}
+    closed: dict[int, list[str]] = {}
+    usage: dict[int, int] = {}
+    if ids:
+        for w in db.exec(select(CalendarWindow).where(col(CalendarWindow.calendar_id).in_(ids))
+                         .order_by(col(CalendarWindow.weekday), col(CalendarWindow.start))):
+            windows.setdefault(w.calendar_id, {}).setdefault(w.weekday, []).append(
+                f"{_hhmm(w.start)}-{_hhmm(w.end)}")
+        for d in db.exec(select(CalendarClosedDate)
+                         .where(col(CalendarClosedDate.calendar_id).in_(ids))
+                         .order_by(col(CalendarClosedDate.day))):
+            closed.setdefault(d.calendar_id, []).append(f"{d.day.isoformat()} {d.name}".strip())
+        usage = dict(db.exec(select(Contract.calendar_id, func.count())
+                             .where(col(Contract.calendar_id).in_(ids))
+                             .group_by(Contract.calendar_id)).all())
+    return [CalendarView(
+        id=c.id, name=c.name, timezone=c.timezone, always_open=c.always_open,
+        holiday_country=c.holiday_country or "", cutoff=_hhmm(c.cutoff) if c.cutoff else "",
+        windows={d: ", ".join(v) for d, v in windows.get(c.id, {}).items()},
+        closed_dates="\n".join(closed.get(c.id, [])), contracts=usage.get(c.id, 0),
+    ) for c in cals]
+
+
+def list_contracts(db: Session, actor: Actor) -> list[ContractView]:
+    _require_admin(actor)
+    rows = db.exec(
+        select(Contract, Organisation, BusinessCalendar)
+        .join(Organisation, Organisation.id == Contract.organisation_id)
+        .join(BusinessCalendar, BusinessCalendar.id == Contract.calendar_id)
+        .order_by(col(Organisation.name), col(Contract.valid_from))
+    ).all()
+    return [ContractView(
+        id=c.id, organisation_id=o.id, organisation=o.name, name=c.name,
+        valid_from=c.valid_from, valid_to=c.valid_to, calendar_id=cal.id, calendar=cal.name,
+        is_key=c.is_key, default_queue_id=c.default_queue_id,
+        escalation_action=c.escalation_action, escalation_queue_id=c.escalation_queue_id,
+    ) for c, o, cal in rows]
+
+
+def list_ticket_types(db: Session, actor: Actor) -> list[TicketTypeView]:
+    _require_admin(actor)
+    rows = db.exec(
+        select(TicketType, Contract).join(Contract, Contract.id == TicketType.contract_id)
+        .where(col(TicketType.is_active).is_(True))
+        .order_by(col(Contract.name), col(TicketType.id))
+    ).all()
+    ids = [t.id for t, _c in rows]
+    overrides: dict[int, dict[int, tuple[int | None, int | None]]] = {}
+    if ids:
+        for o in db.exec(select(TicketTypeTarget)
+                         .where(col(TicketTypeTarget.ticket_type_id).in_(ids))):
+            overrides.setdefault(o.ticket_type_id, {})[o.priority] = (
+                o.reaction_minutes, o.resolution_minutes)
+    return [TicketTypeView(
+        id=t.id, contract_id=c.id, contract=c.name, name_pl=t.name_pl, name_en=t.name_en,
+        reaction_minutes=t.reaction_minutes, resolution_minutes=t.resolution_minutes,
+        warning_percent=t.warning_percent, per_priority=overrides.get(t.id, {}),
+    ) for t, c in rows]

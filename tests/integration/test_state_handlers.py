@@ -131,3 +131,19 @@ def test_agent_list_loads_one_page_for_staff(demo_db):
     with session_scope() as db:
         assert db.exec(select(User).where(User.email == "anna.nowak@pomocnik.example")
                        ).one().role == Role.TECHNICIAN
+
+
+def test_non_admin_cannot_save_sla_configuration_by_direct_call(demo_db):
+    from helpdesk_app.models import BusinessCalendar
+    from helpdesk_app.state.admin_sla import AdminSlaState
+
+    with session_scope() as db:
+        before = len(db.exec(select(BusinessCalendar)).all())
+    for email in ("koordynator@pomocnik.example", CLIENT):
+        state = _state(AdminSlaState, email)
+        state.cal_name = "Przejęty kalendarz"
+        state.cal_windows = ["0:00-0:00"] * 7
+        result = _call(AdminSlaState, "save_calendar", state)
+        assert "/login" in str(result)
+    with session_scope() as db:
+        assert len(db.exec(select(BusinessCalendar)).all()) == before

@@ -1,0 +1,186 @@
+"""Admin: SLA configuration — business calendars, contracts, ticket types."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from helpdesk_app.components.layout import SYNCED_TEXT, dropdown, error_callout, shell
+from helpdesk_app.state.admin_sla import WEEKDAYS, ConfigRow
+from helpdesk_app.state.admin_sla import AdminSlaState as A
+from helpdesk_app.state.session import SessionState as S
+
+
+def _text(label, value, on_change, id: str, **kw) -> rx.Component:
+    return rx.vstack(
+        rx.text(label, size="1", weight="medium", as_="label", html_for=id),
+        rx.input(value=value, on_change=on_change, id=id, width="100%", **SYNCED_TEXT, **kw),
+        spacing="1", width="100%",
+    )
+
+
+def _pick(label, opts, value, on_change, id: str, placeholder=None) -> rx.Component:
+    return rx.vstack(
+        rx.text(label, size="1", weight="medium"),
+        dropdown(opts, rx.cond(value == "", "all", value), on_change, id=id,
+                 placeholder=placeholder),
+        spacing="1", width="100%",
+    )
+
+
+def _rows(rows, on_edit, prefix: str) -> rx.Component:
+    def row(r: ConfigRow) -> rx.Component:
+        return rx.hstack(
+            rx.vstack(rx.text(r.title, weight="medium", size="2"),
+                      rx.text(r.detail, size="1", color_scheme="gray"), spacing="0"),
+            rx.spacer(),
+            rx.button(S.tr["admin.edit"], size="1", variant="soft", on_click=on_edit(r.id),
+                      id=prefix + "-edit-" + r.id),
+            width="100%", padding_y="0.3em", border_bottom="1px solid var(--gray-4)",
+        )
+
+    return rx.vstack(rx.foreach(rows, row), width="100%", spacing="0")
+
+
+def _calendars() -> rx.Component:
+    day_inputs = [
+        rx.hstack(
+            rx.text(S.tr["admin.weekdays"].split(",")[d], size="2", min_width="3em"),
+            rx.input(value=A.cal_windows[d], on_change=lambda v, d=d: A.set_cal_window(d, v),
+                     id=f"cal-w{d}", placeholder="8:00-16:00", width="100%", **SYNCED_TEXT),
+            width="100%", align="center",
+        )
+        for d in range(WEEKDAYS)
+    ]
+    return rx.card(rx.vstack(
+        rx.hstack(rx.heading(S.tr["admin.calendars"], size="4"), rx.spacer(),
+                  rx.button(S.tr["admin.new"], size="1", on_click=A.new_calendar,
+                            id="cal-new"), width="100%"),
+        _rows(A.calendars, A.edit_calendar, "cal"),
+        rx.flex(
+            _text(S.tr["admin.name"], A.cal_name, lambda v: A.set_cal_field("cal_name", v),
+                  "cal-name"),
+            _text(S.tr["admin.timezone"], A.cal_tz, lambda v: A.set_cal_field("cal_tz", v),
+                  "cal-tz"),
+            _text(S.tr["admin.holiday_country"], A.cal_country,
+                  lambda v: A.set_cal_field("cal_country", v), "cal-country"),
+            _text(S.tr["admin.cutoff"], A.cal_cutoff,
+                  lambda v: A.set_cal_field("cal_cutoff", v), "cal-cutoff",
+                  placeholder="15:00"),
+            gap="0.75em", width="100%", direction=rx.breakpoints(initial="column", md="row"),
+        ),
+        rx.hstack(rx.checkbox(checked=A.cal_always, on_change=A.set_cal_always,
+                              id="cal-always"),
+                  rx.text("24/7", size="2"), align="center"),
+        rx.cond(~A.cal_always, rx.vstack(
+            rx.text(S.tr["admin.windows_help"], size="1", color_scheme="gray"),
+            *day_inputs, width="100%", spacing="1")),
+        rx.vstack(
+            rx.text(S.tr["admin.closed_dates"], size="1", weight="medium"),
+            rx.text_area(value=A.cal_closed, on_change=lambda v: A.set_cal_field("cal_closed", v),
+                         id="cal-closed", placeholder="2026-12-31 Inwentaryzacja", rows="3",
+                         width="100%", **{**SYNCED_TEXT, "force_notify_by_enter": False}),
+            width="100%", spacing="1"),
+        rx.button(S.tr["ticket.save"], on_click=A.save_calendar, id="cal-save"),
+        spacing="3", width="100%",
+    ), width="100%")
+
+
+def _contracts() -> rx.Component:
+    return rx.card(rx.vstack(
+        rx.hstack(rx.heading(S.tr["admin.contracts"], size="4"), rx.spacer(),
+                  rx.button(S.tr["admin.new"], size="1", on_click=A.new_contract,
+                            id="con-new"), width="100%"),
+        _rows(A.contract_rows, A.edit_contract, "con"),
+        rx.flex(
+            _pick(S.tr["col.organisation"], A.org_opts, A.con_org,
+                  lambda v: A.set_con_field("con_org", v), "con-org", S.tr["admin.choose"]),
+            _text(S.tr["admin.name"], A.con_name, lambda v: A.set_con_field("con_name", v),
+                  "con-name"),
+            gap="0.75em", width="100%", direction=rx.breakpoints(initial="column", md="row"),
+        ),
+        rx.flex(
+            _text(S.tr["admin.valid_from"], A.con_from,
+                  lambda v: A.set_con_field("con_from", v), "con-from", type="date"),
+            _text(S.tr["admin.valid_to"], A.con_to, lambda v: A.set_con_field("con_to", v),
+                  "con-to", type="date"),
+            _pick(S.tr["sla.calendar"], A.calendar_opts, A.con_calendar,
+                  lambda v: A.set_con_field("con_calendar", v), "con-calendar",
+                  S.tr["admin.choose"]),
+            _pick(S.tr["admin.default_queue"], A.queue_opts, A.con_queue,
+                  lambda v: A.set_con_field("con_queue", v), "con-queue", "—"),
+            gap="0.75em", width="100%", direction=rx.breakpoints(initial="column", md="row"),
+        ),
+        rx.flex(
+            _pick(S.tr["admin.escalation"], A.escalation_opts, A.con_escalation,
+                  lambda v: A.set_con_field("con_escalation", v), "con-escalation"),
+            _pick(S.tr["admin.escalation_queue"], A.queue_opts, A.con_escalation_queue,
+                  lambda v: A.set_con_field("con_escalation_queue", v), "con-escalation-queue",
+                  "—"),
+            rx.hstack(rx.checkbox(checked=A.con_key, on_change=A.set_con_key, id="con-key"),
+                      rx.text(S.tr["sla.key_contract"], size="2"), align="center"),
+            gap="0.75em", width="100%", align="end",
+            direction=rx.breakpoints(initial="column", md="row"),
+        ),
+        rx.button(S.tr["ticket.save"], on_click=A.save_contract, id="con-save"),
+        spacing="3", width="100%",
+    ), width="100%")
+
+
+def _types() -> rx.Component:
+    prio_rows = [
+        rx.hstack(
+            rx.text(A.priority_opts[i].label, size="2", min_width="6em"),
+            rx.input(value=A.tt_prio_reaction[i], id=f"tt-p{i}-reaction",
+                     on_change=lambda v, i=i: A.set_tt_prio("reaction", i, v),
+                     placeholder=S.tr["sla.clock.reaction"], **SYNCED_TEXT),
+            rx.input(value=A.tt_prio_resolution[i], id=f"tt-p{i}-resolution",
+                     on_change=lambda v, i=i: A.set_tt_prio("resolution", i, v),
+                     placeholder=S.tr["sla.clock.resolution"], **SYNCED_TEXT),
+            align="center",
+        )
+        for i in range(4)
+    ]
+    return rx.card(rx.vstack(
+        rx.hstack(rx.heading(S.tr["admin.ticket_types"], size="4"), rx.spacer(),
+                  rx.button(S.tr["admin.new"], size="1", on_click=A.new_type, id="tt-new"),
+                  width="100%"),
+        _rows(A.type_rows, A.edit_type, "tt"),
+        _pick(S.tr["sla.contract"], A.contract_opts, A.tt_contract,
+              lambda v: A.set_tt_field("tt_contract", v), "tt-contract", S.tr["admin.choose"]),
+        rx.flex(
+            _text(S.tr["admin.name_pl"], A.tt_name_pl,
+                  lambda v: A.set_tt_field("tt_name_pl", v), "tt-name-pl"),
+            _text(S.tr["admin.name_en"], A.tt_name_en,
+                  lambda v: A.set_tt_field("tt_name_en", v), "tt-name-en"),
+            gap="0.75em", width="100%", direction=rx.breakpoints(initial="column", md="row"),
+        ),
+        rx.flex(
+            _text(S.tr["admin.reaction_minutes"], A.tt_reaction,
+                  lambda v: A.set_tt_field("tt_reaction", v), "tt-reaction"),
+            _text(S.tr["admin.resolution_minutes"], A.tt_resolution,
+                  lambda v: A.set_tt_field("tt_resolution", v), "tt-resolution"),
+            _text(S.tr["admin.warning_percent"], A.tt_warning,
+                  lambda v: A.set_tt_field("tt_warning", v), "tt-warning"),
+            gap="0.75em", width="100%", direction=rx.breakpoints(initial="column", md="row"),
+        ),
+        rx.text(S.tr["admin.per_priority"], size="1", color_scheme="gray"),
+        rx.cond(A.priority_opts.length() == 4, rx.vstack(*prio_rows, spacing="1")),
+        rx.button(S.tr["ticket.save"], on_click=A.save_type, id="tt-save"),
+        spacing="3", width="100%",
+    ), width="100%")
+
+
+def admin_sla_page() -> rx.Component:
+    return shell(
+        rx.vstack(
+            rx.heading(S.tr["admin.sla_title"], size="5"),
+            error_callout(A.error),
+            rx.cond(A.message != "", rx.callout(A.message, color_scheme="green", size="1",
+                                                id="admin-message")),
+            _calendars(),
+            _contracts(),
+            _types(),
+            spacing="4", width="100%",
+        ),
+        max_width="1000px",
+    )

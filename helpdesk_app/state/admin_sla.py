@@ -1,0 +1,344 @@
+"""Admin: business calendars, contracts and ticket types (SLA configuration)."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date
+
+import reflex as rx
+
+from helpdesk_app.db import session_scope
+from helpdesk_app.domain import contracts, directory
+from helpdesk_app.domain.actor import Actor
+from helpdesk_app.domain.contracts import CalendarInput, ContractInput, TicketTypeInput
+from helpdesk_app.domain.errors import DomainError, Invalid
+from helpdesk_app.models import EscalationAction, Priority, Role
+from helpdesk_app.state import live
+from helpdesk_app.state.session import SessionState
+from helpdesk_app.state.views import Opt, options
+
+WEEKDAYS = 7
+
+
+@dataclasses.dataclass
+class ConfigRow:
+    id: str = ""
+    title: str = ""
+    detail: str = ""
+
+
+def _minutes(text: str, field_name: str) -> int | None:
+    text = (text or "").strip()
+    if not text:
+        return None
+    if not text.isdigit():
+        raise Invalid("admin.minutes_format", field=field_name, value=text[:20])
+    return int(text)
+
+
+def _day(text: str) -> date | None:
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise Invalid("calendar.date_format", value=text[:30]) from None
+
+
+class AdminSlaState(SessionState):
+    message: str = ""
+    error: str = ""
+    calendars: list[ConfigRow] = []
+    contract_rows: list[ConfigRow] = []
+    type_rows: list[ConfigRow] = []
+    calendar_opts: list[Opt] = []
+    org_opts: list[Opt] = []
+    queue_opts: list[Opt] = []
+    contract_opts: list[Opt] = []
+    escalation_opts: list[Opt] = []
+    priority_opts: list[Opt] = []
+    # calendar form
+    cal_id: str = ""
+    cal_name: str = ""
+    cal_tz: str = "Europe/Warsaw"
+    cal_always: bool = False
+    cal_country: str = "PL"
+    cal_cutoff: str = ""
+    cal_windows: list[str] = ["8:00-16:00"] * 5 + ["", ""]
+    cal_closed: str = ""
+    # contract form
+    con_id: str = ""
+    con_org: str = ""
+    con_name: str = ""
+    con_from: str = ""
+    con_to: str = ""
+    con_calendar: str = ""
+    con_key: bool = False
+    con_queue: str = ""
+    con_escalation: str = EscalationAction.NONE
+    con_escalation_queue: str = ""
+    # ticket type form
+    tt_id: str = ""
+    tt_contract: str = ""
+    tt_name_pl: str = ""
+    tt_name_en: str = ""
+    tt_reaction: str = ""
+    tt_resolution: str = ""
+    tt_warning: str = "75"
+    tt_prio_reaction: list[str] = [""] * 4
+    tt_prio_resolution: list[str] = [""] * 4
+
+    _cal_views: dict = {}
+    _con_views: dict = {}
+    _type_views: dict = {}
+
+    # ---- loading
+
+    def _admin(self, db) -> Actor | None:
+        actor = self._actor(db)
+        return actor if actor is not None and actor.role == Role.ADMIN else None
+
+    @rx.event
+    def on_load(self):
+        live.unwatch(self)
+        self.message, self.error = "", ""
+        with session_scope() as db:
+            actor = self._actor(db)
+            if actor is None:
+                return self._to_login()
+            if actor.role != Role.ADMIN:
+                return rx.redirect("/agent" if actor.is_staff else "/portal")
+            self._load(db, actor)
+        return None
+
+    def _load(self, db, actor: Actor) -> None:
+        lang = self.ui_lang
+        cals = contracts.list_calendars(db, actor)
+        cons = contracts.list_contracts(db, actor)
+        types = contracts.list_ticket_types(db, actor)
+        self._cal_views = {str(c.id): c for c in cals}
+        self._con_views = {str(c.id): c for c in cons}
+        self._type_views = {str(t.id): t for t in types}
+        self.calendars = [ConfigRow(str(c.id), c.name, self._calendar_summary(c)) for c in cals]
+        self.contract_rows = [ConfigRow(
+            str(c.id), f"{c.organisation} — {c.name}" + (" ★" if c.is_key else ""),
+            f"{c.valid_from.isoformat()} … {c.valid_to.isoformat() if c.valid_to else '∞'}"
+            f" · {c.calendar} · {self._t('escalation.' + c.escalation_action)}")
+            for c in cons]
+        self.type_rows = [ConfigRow(
+            str(t.id), f"{t.contract}: {t.name_pl if lang == 'pl' else t.name_en}",
+            self._t("admin.type_summary", reaction=t.reaction_minutes or "—",
+                    resolution=t.resolution_minutes or "—", warning=t.warning_percent))
+            for t in types]
+        self.calendar_opts = [Opt(str(c.id), c.name) for c in cals]
+        self.org_opts = [Opt(str(o.id), o.label)
+                         for o in directory.client_organisations(db, actor)]
+        self.queue_opts = [Opt(str(o.id), o.label) for o in directory.queues(db)]
+        self.contract_opts = [Opt(str(c.id), f"{c.organisation} — {c.name}") for c in cons]
+        self.escalation_opts = options(list(EscalationAction.ALL), lang, "escalation")
+        self.priority_opts = options(list(Priority.ALL), lang, "priority")
+
+    def _calendar_summary(self, c: contracts.CalendarView) -> str:
+        if c.always_open:
+            hours = "24/7"
+        else:
+            names = self._t("admin.weekdays").split(",")
+            hours = "; ".join(f"{names[d]} {w}" for d, w in sorted(c.windows.items()))
+        extra = [c.timezone]
+        if c.cutoff:
+            extra.append(self._t("admin.cutoff_short", cutoff=c.cutoff))
+        if c.holiday_country:
+            extra.append(self._t("admin.holidays_short", country=c.holiday_country))
+        return f"{hours} · {', '.join(extra)}"
+
+    def _saved(self, db, actor: Actor) -> None:
+        self.error, self.message = "", self._t("ticket.saved")
+        self._load(db, actor)
+
+    # ---- calendar form
+
+    @rx.event
+    def set_cal_field(self, name: str, value: str):
+        if name in ("cal_name", "cal_tz", "cal_country", "cal_cutoff", "cal_closed"):
+            setattr(self, name, value)
+
+    @rx.event
+    def set_cal_always(self, value: bool):
+        self.cal_always = bool(value)
+
+    @rx.event
+    def set_cal_window(self, weekday: int, value: str):
+        if 0 <= int(weekday) < WEEKDAYS:
+            self.cal_windows[int(weekday)] = value
+
+    @rx.event
+    def edit_calendar(self, cal_id: str):
+        c = self._cal_views.get(cal_id)
+        if c is None:
+            return
+        self.cal_id, self.cal_name, self.cal_tz = cal_id, c.name, c.timezone
+        self.cal_always, self.cal_country, self.cal_cutoff = (
+            c.always_open, c.holiday_country, c.cutoff)
+        self.cal_windows = [c.windows.get(d, "") for d in range(WEEKDAYS)]
+        self.cal_closed = c.closed_dates
+        self.message = self.error = ""
+
+    @rx.event
+    def new_calendar(self):
+        self.cal_id, self.cal_name, self.cal_tz, self.cal_always = "", "", "Europe/Warsaw", False
+        self.cal_country, self.cal_cutoff, self.cal_closed = "PL", "", ""
+        self.cal_windows = ["8:00-16:00"] * 5 + ["", ""]
+
+    @rx.event
+    def save_calendar(self):
+        with session_scope() as db:
+            actor = self._admin(db)
+            if actor is None:
+                return self._to_login()
+            try:
+                data = CalendarInput(
+                    name=self.cal_name, timezone=self.cal_tz.strip(),
+                    windows=contracts.parse_windows(dict(enumerate(self.cal_windows))),
+                    always_open=self.cal_always,
+                    holiday_country=self.cal_country.strip().upper() or None,
+                    closed_dates=contracts.parse_closed_dates(self.cal_closed),
+                    cutoff=contracts.parse_time(self.cal_cutoff, field_name="cut-off"),
+                )
+                saved = contracts.save_calendar(db, actor, data,
+                                                int(self.cal_id) if self.cal_id else None)
+            except DomainError as e:
+                self.error, self.message = self._err(e), ""  # the form keeps its text
+                return None
+            self.cal_id = str(saved)
+            self._saved(db, actor)
+        return None
+
+    # ---- contract form
+
+    @rx.event
+    def set_con_field(self, name: str, value: str):
+        if name in ("con_org", "con_name", "con_from", "con_to", "con_calendar", "con_queue",
+                    "con_escalation", "con_escalation_queue"):
+            setattr(self, name, "" if value == "all" else value)
+
+    @rx.event
+    def set_con_key(self, value: bool):
+        self.con_key = bool(value)
+
+    @rx.event
+    def edit_contract(self, con_id: str):
+        c = self._con_views.get(con_id)
+        if c is None:
+            return
+        self.con_id, self.con_org, self.con_name = con_id, str(c.organisation_id), c.name
+        self.con_from = c.valid_from.isoformat()
+        self.con_to = c.valid_to.isoformat() if c.valid_to else ""
+        self.con_calendar, self.con_key = str(c.calendar_id), c.is_key
+        self.con_queue = str(c.default_queue_id) if c.default_queue_id else ""
+        self.con_escalation = c.escalation_action
+        self.con_escalation_queue = str(c.escalation_queue_id) if c.escalation_queue_id else ""
+        self.message = self.error = ""
+
+    @rx.event
+    def new_contract(self):
+        self.con_id = self.con_org = self.con_name = self.con_from = self.con_to = ""
+        self.con_calendar = self.con_queue = self.con_escalation_queue = ""
+        self.con_key, self.con_escalation = False, EscalationAction.NONE
+
+    @rx.event
+    def save_contract(self):
+        with session_scope() as db:
+            actor = self._admin(db)
+            if actor is None:
+                return self._to_login()
+            try:
+                valid_from = _day(self.con_from)
+                if valid_from is None:
+                    raise Invalid("contract.valid_from_required")
+                data = ContractInput(
+                    organisation_id=int(self.con_org) if self.con_org.isdigit() else 0,
+                    name=self.con_name, valid_from=valid_from, valid_to=_day(self.con_to),
+                    calendar_id=int(self.con_calendar) if self.con_calendar.isdigit() else None,
+                    is_key=self.con_key,
+                    default_queue_id=int(self.con_queue) if self.con_queue.isdigit() else None,
+                    escalation_action=self.con_escalation or EscalationAction.NONE,
+                    escalation_queue_id=(int(self.con_escalation_queue)
+                                         if self.con_escalation_queue.isdigit() else None),
+                )
+                saved = contracts.save_contract(db, actor, data,
+                                                int(self.con_id) if self.con_id else None)
+            except DomainError as e:
+                self.error, self.message = self._err(e), ""
+                return None
+            self.con_id = str(saved)
+            self._saved(db, actor)
+        return None
+
+    # ---- ticket type form
+
+    @rx.event
+    def set_tt_field(self, name: str, value: str):
+        if name in ("tt_contract", "tt_name_pl", "tt_name_en", "tt_reaction", "tt_resolution",
+                    "tt_warning"):
+            setattr(self, name, "" if value == "all" else value)
+
+    @rx.event
+    def set_tt_prio(self, kind: str, index: int, value: str):
+        target = self.tt_prio_reaction if kind == "reaction" else self.tt_prio_resolution
+        if 0 <= int(index) < len(Priority.ALL):
+            target[int(index)] = value
+
+    @rx.event
+    def edit_type(self, type_id: str):
+        t = self._type_views.get(type_id)
+        if t is None:
+            return
+        self.tt_id, self.tt_contract = type_id, str(t.contract_id)
+        self.tt_name_pl, self.tt_name_en = t.name_pl, t.name_en
+        self.tt_reaction = str(t.reaction_minutes or "")
+        self.tt_resolution = str(t.resolution_minutes or "")
+        self.tt_warning = str(t.warning_percent)
+        self.tt_prio_reaction = [str((t.per_priority.get(p) or (None, None))[0] or "")
+                                 for p in Priority.ALL]
+        self.tt_prio_resolution = [str((t.per_priority.get(p) or (None, None))[1] or "")
+                                   for p in Priority.ALL]
+        self.message = self.error = ""
+
+    @rx.event
+    def new_type(self):
+        self.tt_id = self.tt_contract = self.tt_name_pl = self.tt_name_en = ""
+        self.tt_reaction = self.tt_resolution = ""
+        self.tt_warning = "75"
+        self.tt_prio_reaction, self.tt_prio_resolution = [""] * 4, [""] * 4
+
+    @rx.event
+    def save_type(self):
+        with session_scope() as db:
+            actor = self._admin(db)
+            if actor is None:
+                return self._to_login()
+            try:
+                per_priority = {}
+                for i, p in enumerate(Priority.ALL):
+                    r = _minutes(self.tt_prio_reaction[i], self._t(f"priority.{p}"))
+                    s = _minutes(self.tt_prio_resolution[i], self._t(f"priority.{p}"))
+                    if r is not None or s is not None:
+                        per_priority[p] = (r, s)
+                warning = _minutes(self.tt_warning, "%") or 75
+                data = TicketTypeInput(
+                    contract_id=int(self.tt_contract) if self.tt_contract.isdigit() else 0,
+                    name_pl=self.tt_name_pl, name_en=self.tt_name_en,
+                    reaction_minutes=_minutes(self.tt_reaction, self._t("sla.clock.reaction")),
+                    resolution_minutes=_minutes(self.tt_resolution,
+                                                self._t("sla.clock.resolution")),
+                    warning_percent=warning, per_priority=per_priority,
+                )
+                saved = contracts.save_ticket_type(db, actor, data,
+                                                   int(self.tt_id) if self.tt_id else None)
+            except DomainError as e:
+                self.error, self.message = self._err(e), ""
+                return None
+            self.tt_id = str(saved)
+            self._saved(db, actor)
+        return None

@@ -1,0 +1,75 @@
+"""Admin SLA configuration in the browser: clear errors that keep the form, then saving."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from e2e_support import AGENT, login
+from playwright.sync_api import expect
+
+ADMIN = "admin@pomocnik.example"
+
+
+def test_admin_configures_calendar_contract_and_type(new_page):
+    page = new_page()
+    login(page, ADMIN)
+    page.click("#nav-admin-sla")
+    page.wait_for_url(re.compile(r"/admin/sla"))
+    name = "Serwis nocny " + uuid.uuid4().hex[:5]
+
+    page.click("#cal-new")
+    page.fill("#cal-name", name)
+    page.fill("#cal-w0", "22:00-6:00")  # Monday's night shift runs into Tuesday 6:00 ...
+    page.fill("#cal-w1", "5:00-7:00")  # ... where Tuesday's window already starts
+    page.click("#cal-save")
+    expect(page.locator(".pm-error")).to_contain_text("nakładają się")
+    expect(page.locator("#cal-name")).to_have_value(name)  # nothing lost
+
+    page.fill("#cal-w0", "8:00-16:00")
+    page.fill("#cal-w1", "osiem")
+    page.click("#cal-save")
+    expect(page.locator(".pm-error")).to_contain_text("„osiem”")
+
+    page.fill("#cal-w1", "6:00-14:00")
+    page.fill("#cal-cutoff", "15:00")
+    page.fill("#cal-closed", "2026-12-31 Inwentaryzacja")
+    page.click("#cal-save")
+    expect(page.locator("#admin-message")).to_be_visible()
+    expect(page.get_by_role("paragraph").filter(has_text=name)).to_be_visible()
+
+    page.click("#con-new")
+    page.select_option("#con-org", label="Northwind Logistics Ltd")
+    page.fill("#con-name", "Umowa nocna " + name)
+    page.fill("#con-from", "2027-01-01")
+    page.click("#con-save")
+    expect(page.locator(".pm-error")).to_have_text("Wybierz kalendarz pracy dla umowy.")
+    page.select_option("#con-calendar", label=name)
+    page.select_option("#con-escalation", value="move_queue")
+    page.click("#con-save")
+    expect(page.locator(".pm-error")).to_have_text("Wybierz kolejkę eskalacyjną.")
+    page.select_option("#con-escalation-queue", label="Sieć i infrastruktura")
+    page.click("#con-save")
+    expect(page.locator("#admin-message")).to_be_visible()
+
+    page.click("#tt-new")
+    page.select_option("#tt-contract", label=f"Northwind Logistics Ltd — Umowa nocna {name}")
+    page.fill("#tt-name-pl", "Awaria serwera")
+    page.fill("#tt-name-en", "Server failure")
+    page.fill("#tt-reaction", "600")
+    page.fill("#tt-resolution", "480")
+    page.click("#tt-save")
+    expect(page.locator(".pm-error")).to_contain_text("Czas reakcji nie może być dłuższy")
+    page.fill("#tt-reaction", "30")
+    page.fill("#tt-p3-resolution", "120")
+    page.click("#tt-save")
+    expect(page.locator("#admin-message")).to_be_visible()
+    expect(page.get_by_text("Awaria serwera", exact=False).first).to_be_visible()
+
+
+def test_admin_page_is_for_admins_only(new_page):
+    page = new_page()
+    login(page, AGENT)
+    assert page.locator("#nav-admin-sla").count() == 0
+    page.goto("/admin/sla")
+    page.wait_for_url(re.compile(r"/agent$"))
