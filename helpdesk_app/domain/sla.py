@@ -401,7 +401,9 @@ def spec_for_calendar(db: Session, calendar_id: int) -> CalendarSpec:
     version: every change to a calendar, its windows or closed dates bumps
     `BusinessCalendar.version` (domain/contracts.py), and the database and creation instant
     keep a re-created row with a reused id (SQLite) or another database from hitting it."""
-    row = db.get(CalendarRow, calendar_id)
+    # populate_existing: a session that loaded this row before an admin edited the calendar
+    # in another session must see the new version, or the cache would serve the old spec.
+    row = db.get(CalendarRow, calendar_id, populate_existing=True)
     if row is None:
         raise NotFound("calendar.not_found")
     key = (str(db.get_bind().url), row.id, row.created_at, row.version)

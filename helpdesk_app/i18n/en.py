@@ -221,4 +221,7 @@ CATALOG: dict[str, str] = {
     "admin.type_summary": "reaction {reaction} min · resolution {resolution} min · warning at {warning} %",
     "admin.minutes_format": "{field}: “{value}” is not a whole number of minutes.",
     "contract.valid_from_required": "Enter the date the contract starts.",
+    "admin.recomputing": "Recomputing SLA deadlines of open tickets:",
+    "admin.recomputed": "SLA deadlines recomputed for {count} open tickets.",
+    "admin.recompute_failed": "Recomputing SLA deadlines failed: {error}",
 }

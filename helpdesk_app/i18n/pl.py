@@ -222,4 +222,7 @@ CATALOG: dict[str, str] = {
     "admin.type_summary": "reakcja {reaction} min · rozwiązanie {resolution} min · ostrzeżenie przy {warning} %",
     "admin.minutes_format": "{field}: „{value}” to nie liczba całkowita minut.",
     "contract.valid_from_required": "Podaj datę rozpoczęcia umowy.",
+    "admin.recomputing": "Przeliczanie terminów SLA otwartych zgłoszeń:",
+    "admin.recomputed": "Przeliczono terminy SLA dla {count} otwartych zgłoszeń.",
+    "admin.recompute_failed": "Nie udało się przeliczyć terminów SLA: {error}",
 }

@@ -36,6 +36,7 @@ def _rows(rows, on_edit, prefix: str) -> rx.Component:
             rx.button(S.tr["admin.edit"], size="1", variant="soft", on_click=on_edit(r.id),
                       id=prefix + "-edit-" + r.id),
             width="100%", padding_y="0.3em", border_bottom="1px solid var(--gray-4)",
+            class_name="pm-config-row", custom_attrs={"data-title": r.title},
         )
 
     return rx.vstack(rx.foreach(rows, row), width="100%", spacing="0")
@@ -177,6 +178,15 @@ def admin_sla_page() -> rx.Component:
             error_callout(A.error),
             rx.cond(A.message != "", rx.callout(A.message, color_scheme="green", size="1",
                                                 id="admin-message")),
+            rx.cond(A.recompute_running, rx.vstack(
+                rx.text(S.tr["admin.recomputing"], " ", A.recompute_done, " / ",
+                        A.recompute_total, size="2"),
+                rx.progress(value=rx.cond(A.recompute_total > 0,
+                                          A.recompute_done * 100 / A.recompute_total, 0),
+                            id="recompute-progress"),
+                width="100%")),
+            rx.cond(A.recompute_message != "", rx.text(A.recompute_message, size="2",
+                                                        id="recompute-message")),
             _calendars(),
             _contracts(),
             _types(),

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from datetime import date
 
 import reflex as rx
 
 from helpdesk_app.db import session_scope
-from helpdesk_app.domain import contracts, directory
+from helpdesk_app.domain import contracts, directory, sla_recompute
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.contracts import CalendarInput, ContractInput, TicketTypeInput
 from helpdesk_app.domain.errors import DomainError, Invalid
 from helpdesk_app.models import EscalationAction, Priority, Role
+from helpdesk_app.models.base import utcnow
 from helpdesk_app.state import live
 from helpdesk_app.state.session import SessionState
 from helpdesk_app.state.views import Opt, options
@@ -89,6 +91,13 @@ class AdminSlaState(SessionState):
     tt_prio_reaction: list[str] = [""] * 4
     tt_prio_resolution: list[str] = [""] * 4
 
+    # recompute of open tickets after a change, shown as a progress bar
+    recompute_running: bool = False
+    recompute_done: int = 0
+    recompute_total: int = 0
+    recompute_message: str = ""
+    _pending_recompute: dict = {}  # set only by the save handlers, never from the browser
+
     _cal_views: dict = {}
     _con_views: dict = {}
     _type_views: dict = {}
@@ -152,9 +161,49 @@ class AdminSlaState(SessionState):
             extra.append(self._t("admin.holidays_short", country=c.holiday_country))
         return f"{hours} · {', '.join(extra)}"
 
-    def _saved(self, db, actor: Actor) -> None:
+    def _saved(self, db, actor: Actor, **changed: int):
+        """After a save: reload the lists and recompute the open tickets that depend on
+        the changed calendar / contract / type in the background, with progress."""
         self.error, self.message = "", self._t("ticket.saved")
         self._load(db, actor)
+        self._pending_recompute = changed
+        return AdminSlaState.recompute_affected
+
+    @rx.event(background=True)
+    async def recompute_affected(self):
+        async with self:
+            with session_scope() as db:
+                actor = self._admin(db)
+            target, self._pending_recompute = self._pending_recompute, {}
+            if actor is None or not target or self.recompute_running:
+                return
+            self.recompute_running, self.recompute_done, self.recompute_total = True, 0, 0
+            self.recompute_message = ""
+        progress = {"done": 0, "total": 0}
+
+        def work() -> int:
+            with session_scope() as db:
+                return sla_recompute.recompute_after_change(
+                    db, utcnow(), progress=lambda d, t: progress.update(done=d, total=t),
+                    **target)
+
+        # The recompute runs in a thread: it must not block this worker's event loop.
+        task = asyncio.ensure_future(asyncio.to_thread(work))
+        while not task.done():
+            await asyncio.sleep(0.25)
+            async with self:
+                self.recompute_done, self.recompute_total = progress["done"], progress["total"]
+        try:
+            count = task.result()
+        except Exception as exc:  # surfaced to the admin; the next save retries
+            async with self:
+                self.recompute_running = False
+                self.recompute_message = self._t("admin.recompute_failed", error=str(exc)[:200])
+            return
+        async with self:
+            self.recompute_running = False
+            self.recompute_done = self.recompute_total = progress["total"]
+            self.recompute_message = self._t("admin.recomputed", count=count)
 
     # ---- calendar form
 
@@ -211,8 +260,7 @@ class AdminSlaState(SessionState):
                 self.error, self.message = self._err(e), ""  # the form keeps its text
                 return None
             self.cal_id = str(saved)
-            self._saved(db, actor)
-        return None
+            return self._saved(db, actor, calendar_id=saved)
 
     # ---- contract form
 
@@ -272,8 +320,7 @@ class AdminSlaState(SessionState):
                 self.error, self.message = self._err(e), ""
                 return None
             self.con_id = str(saved)
-            self._saved(db, actor)
-        return None
+            return self._saved(db, actor, contract_id=saved)
 
     # ---- ticket type form
 
@@ -340,5 +387,4 @@ class AdminSlaState(SessionState):
                 self.error, self.message = self._err(e), ""
                 return None
             self.tt_id = str(saved)
-            self._saved(db, actor)
-        return None
+            return self._saved(db, actor, ticket_type_id=saved)

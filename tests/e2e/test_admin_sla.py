@@ -73,3 +73,17 @@ def test_admin_page_is_for_admins_only(new_page):
     assert page.locator("#nav-admin-sla").count() == 0
     page.goto("/admin/sla")
     page.wait_for_url(re.compile(r"/agent$"))
+
+
+def test_calendar_change_recomputes_open_tickets_with_progress(new_page):
+    page = new_page()
+    login(page, ADMIN)
+    page.goto("/admin/sla")
+    page.locator('.pm-config-row[data-title^="Biuro Pn–Pt 8–16"] button').click()
+    expect(page.locator("#cal-name")).to_have_value(re.compile("Biuro Pn–Pt 8–16"))
+    page.fill("#cal-w4", "8:00-15:00")  # shorter Fridays
+    page.click("#cal-save")
+    message = page.locator("#recompute-message")
+    expect(message).to_contain_text("Przeliczono terminy SLA dla", timeout=20_000)
+    count = int(re.search(r"dla (\d+) otwartych", message.inner_text()).group(1))
+    assert count > 0  # demo tickets of two organisations run on this calendar
