@@ -31,6 +31,9 @@ def upgrade() -> None:
         batch_op.create_index('ix_ticket_sla_state_unanswered',
                               ['sla_state', 'first_response_at', 'reaction_due_at'],
                               unique=False)
+        # recompute after a contract/calendar change: a contract's open tickets
+        batch_op.create_index('ix_ticket_contract_status', ['contract_id', 'status'],
+                              unique=False)
 
     with op.batch_alter_table('sla_alert', schema=None) as batch_op:
         # breaches today / this week per clock (covering, with the ticket for the scope)
@@ -43,6 +46,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_sla_alert_level_point')
 
     with op.batch_alter_table('ticket', schema=None) as batch_op:
+        batch_op.drop_index('ix_ticket_contract_status')
         batch_op.drop_index('ix_ticket_sla_state_unanswered')
         batch_op.drop_index('ix_ticket_resolved_sla')
         batch_op.drop_index('ix_ticket_status_sla_state')

@@ -60,6 +60,7 @@ class SlaAlert(SQLModel, table=True):
 
     __tablename__ = "sla_alert"
     __table_args__ = (
+        Index("ix_sla_alert_level_point", "level", "point_at", "clock", "ticket_id"),
         UniqueConstraint("ticket_id", "clock", "level", "point_at",
                          name="uq_sla_alert_ticket_clock_level_point"),
     )

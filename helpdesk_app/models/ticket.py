@@ -53,6 +53,15 @@ class Ticket(SQLModel, table=True):
         # SLA: "due soonest" / "breached" lists and the scheduler's sweep.
         Index("ix_ticket_sla_state_due", "sla_state", "resolution_due_at"),
         Index("ix_ticket_sla_next_check", "sla_next_check_at"),
+        # SLA board (domain/sla_board.py): active counts per state, compliance/chart over
+        # resolved tickets, the at-risk list's reaction clock.
+        Index("ix_ticket_status_sla_state", "status", "sla_state"),
+        Index("ix_ticket_resolved_sla", "resolved_at", "sla_state", "contract_id",
+              "ticket_type_id"),
+        Index("ix_ticket_sla_state_unanswered", "sla_state", "first_response_at",
+              "reaction_due_at"),
+        # Recompute after a contract/calendar change finds a contract's open tickets.
+        Index("ix_ticket_contract_status", "contract_id", "status"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
