@@ -44,6 +44,8 @@ def top_bar() -> rx.Component:
             rx.hstack(
                 rx.link(S.tr["nav.tickets"], href="/agent", id="nav-tickets"),
                 rx.link(S.tr["nav.new_ticket"], href="/agent/new", id="nav-new"),
+                rx.cond((S.user_role == "admin") | (S.user_role == "coordinator"),
+                        rx.link(S.tr["nav.sla_board"], href="/agent/sla", id="nav-sla-board")),
                 rx.cond(S.user_role == "admin",
                         rx.link(S.tr["nav.admin_sla"], href="/admin/sla", id="nav-admin-sla")),
                 spacing="4",

@@ -1,0 +1,127 @@
+"""The SLA board for coordinators and admins: live counts, at-risk list, breaches,
+compliance and a daily chart. All figures are aggregated in SQL (domain/sla_board.py)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import reflex as rx
+
+from helpdesk_app.db import session_scope
+from helpdesk_app.domain import sla_board
+from helpdesk_app.domain.errors import DomainError
+from helpdesk_app.i18n import format_number
+from helpdesk_app.live.bus import Change
+from helpdesk_app.models import Role
+from helpdesk_app.models.base import utcnow
+from helpdesk_app.state import live
+from helpdesk_app.state.session import SessionState
+
+STATES = ("running", "warning", "breached", "paused")
+PERIODS = (7, 30, 90)
+
+
+@dataclasses.dataclass
+class StateCount:
+    state: str = ""
+    label: str = ""
+    count: int = 0
+
+
+@dataclasses.dataclass
+class RiskRow:
+    number: str = ""
+    subject: str = ""
+    organisation: str = ""
+    assignee: str = ""
+    state: str = ""
+    label: str = ""
+    clock: str = ""
+    due: str = ""  # ISO, counted down in the browser
+    is_key: bool = False
+
+
+@dataclasses.dataclass
+class ComplianceRow:
+    name: str = ""
+    is_key: bool = False
+    met: int = 0
+    breached: int = 0
+    percent: str = ""
+
+
+class SlaBoardState(SessionState):
+    counts: list[StateCount] = []
+    active_total: int = 0
+    at_risk: list[RiskRow] = []
+    at_risk_total: int = 0
+    breaches_today: int = 0
+    breaches_week: int = 0
+    overall: str = ""
+    by_contract: list[ComplianceRow] = []
+    by_type: list[ComplianceRow] = []
+    chart: list[dict[str, str | int]] = []  # recharts wants plain records
+    period_days: int = 30
+    error: str = ""
+    refreshed: int = 0
+
+    @rx.event
+    def on_load(self):
+        with session_scope() as db:
+            actor = self._actor(db)
+            if actor is None:
+                return self._to_login()
+            if actor.role not in (Role.ADMIN, Role.COORDINATOR):
+                return rx.redirect("/agent" if actor.is_staff else "/portal")
+            self._load(db, actor)
+        live.watch(self, {"tickets"}, public_only=False)
+        return None
+
+    def _percent(self, figures: sla_board.Compliance) -> str:
+        value = figures.percent
+        return "—" if value is None else format_number(value, self.ui_lang) + " %"
+
+    def _load(self, db, actor) -> None:
+        try:
+            b = sla_board.board(db, actor, utcnow(), period_days=self.period_days,
+                                tz=self.user_tz)
+        except DomainError as e:
+            self.error = self._err(e)
+            return
+        self.error = ""
+        self.counts = [StateCount(s, self._t(f"sla.{s}"), b.counts.get(s, 0)) for s in STATES]
+        self.active_total = b.active_total
+        self.at_risk = [RiskRow(
+            number=r.number, subject=r.subject, organisation=r.organisation,
+            assignee=r.assignee or self._t("ticket.unassigned"), state=r.sla_state,
+            label=self._t(f"sla.{r.sla_state}"), clock=self._t(f"sla.clock.{r.clock}"),
+            due=r.due_at.isoformat(), is_key=r.is_key) for r in b.at_risk]
+        self.at_risk_total = b.at_risk_total
+        self.breaches_today, self.breaches_week = b.breaches.today, b.breaches.week
+        self.overall = self._percent(b.overall)
+        self.by_contract = [ComplianceRow(c.name, c.is_key, c.figures.met, c.figures.breached,
+                                          self._percent(c.figures)) for c in b.by_contract]
+        self.by_type = [ComplianceRow(
+            f"{t.contract}: {t.name_pl if self.ui_lang == 'pl' else t.name_en}", False,
+            t.figures.met, t.figures.breached, self._percent(t.figures)) for t in b.by_type]
+        self.chart = [{"day": d.day.strftime("%d.%m"), "met": d.met, "breached": d.breached}
+                      for d in b.chart]
+
+    def _live_refresh(self, changes: list[Change]) -> None:
+        with session_scope() as db:
+            actor = self._actor(db)
+            if actor is None or actor.role not in (Role.ADMIN, Role.COORDINATOR):
+                return
+            self._load(db, actor)
+        self.refreshed += 1
+
+    @rx.event
+    def set_period(self, value: str):
+        if value.isdigit() and int(value) in PERIODS:
+            self.period_days = int(value)
+            with session_scope() as db:
+                actor = self._actor(db)
+                if actor is None or actor.role not in (Role.ADMIN, Role.COORDINATOR):
+                    return self._to_login()
+                self._load(db, actor)
+        return None
