@@ -21,6 +21,7 @@ from helpdesk_app.models import (
     CalendarClosedDate,
     CalendarWindow,
     Contract,
+    ContractContact,
     EscalationAction,
     Organisation,
     OrgKind,
@@ -29,6 +30,7 @@ from helpdesk_app.models import (
     Role,
     TicketType,
     TicketTypeTarget,
+    User,
 )
 
 MAX_TARGET_MINUTES = 60 * 24 * 365  # a year of business minutes is surely a typo beyond
@@ -56,6 +58,7 @@ class ContractInput:
     default_queue_id: int | None = None
     escalation_action: str = EscalationAction.NONE  # applied on an SLA breach
     escalation_queue_id: int | None = None
+    contact_ids: list[int] = field(default_factory=list)  # the client's contact persons
 
 
 @dataclass
@@ -137,6 +140,9 @@ def save_contract(db: Session, actor: Actor, data: ContractInput,
         raise Invalid("contract.validity_reversed")
     if data.default_queue_id is not None and db.get(Queue, data.default_queue_id) is None:
         raise Invalid("ticket.queue_invalid")
+    contacts = [db.get(User, uid) for uid in dict.fromkeys(data.contact_ids)]
+    if any(u is None or u.organisation_id != org.id or not u.is_active for u in contacts):
+        raise Invalid("contract.contact_invalid")
     if data.escalation_action not in EscalationAction.ALL:
         raise Invalid("contract.escalation_invalid")
     if data.escalation_action == EscalationAction.MOVE_QUEUE and (
@@ -156,6 +162,9 @@ def save_contract(db: Session, actor: Actor, data: ContractInput,
         data.escalation_queue_id if data.escalation_action == EscalationAction.MOVE_QUEUE
         else None)
     db.add(row)
+    db.flush()
+    db.exec(delete(ContractContact).where(col(ContractContact.contract_id) == row.id))
+    db.add_all(ContractContact(contract_id=row.id, user_id=u.id) for u in contacts)
     db.commit()
     return row.id
 
@@ -276,6 +285,8 @@ class ContractView:
     default_queue_id: int | None
     escalation_action: str
     escalation_queue_id: int | None
+    contact_ids: list[int]
+    contacts: str  # names, for the list
 
 
 @dataclass(frozen=True)
@@ -330,12 +341,30 @@ def list_contracts(db: Session, actor: Actor) -> list[ContractView]:
         .join(BusinessCalendar, BusinessCalendar.id == Contract.calendar_id)
         .order_by(col(Organisation.name), col(Contract.valid_from))
     ).all()
+    people: dict[int, list[tuple[int, str]]] = {}
+    ids = [c.id for c, _o, _cal in rows]
+    if ids:
+        for link, user in db.exec(
+            select(ContractContact, User).join(User, User.id == ContractContact.user_id)
+            .where(col(ContractContact.contract_id).in_(ids)).order_by(col(User.full_name))
+        ):
+            people.setdefault(link.contract_id, []).append((user.id, user.full_name))
     return [ContractView(
         id=c.id, organisation_id=o.id, organisation=o.name, name=c.name,
         valid_from=c.valid_from, valid_to=c.valid_to, calendar_id=cal.id, calendar=cal.name,
         is_key=c.is_key, default_queue_id=c.default_queue_id,
         escalation_action=c.escalation_action, escalation_queue_id=c.escalation_queue_id,
+        contact_ids=[uid for uid, _n in people.get(c.id, [])],
+        contacts=", ".join(n for _uid, n in people.get(c.id, [])),
     ) for c, o, cal in rows]
+
+
+def organisation_people(db: Session, actor: Actor, organisation_id: int) -> list[tuple[int, str]]:
+    """Active client users of an organisation, for choosing contact persons."""
+    _require_admin(actor)
+    return [(u.id, u.full_name) for u in db.exec(
+        select(User).where(User.organisation_id == organisation_id, User.role == Role.CLIENT,
+                           col(User.is_active).is_(True)).order_by(col(User.full_name)))]
 
 
 def list_ticket_types(db: Session, actor: Actor) -> list[TicketTypeView]:
@@ -357,3 +386,22 @@ def list_ticket_types(db: Session, actor: Actor) -> list[TicketTypeView]:
         reaction_minutes=t.reaction_minutes, resolution_minutes=t.resolution_minutes,
         warning_percent=t.warning_percent, per_priority=overrides.get(t.id, {}),
     ) for t, c in rows]
+
+
+def valid_contracts(db: Session, organisation_id: int, on: date) -> list[Contract]:
+    """An organisation's contracts valid on a day (both ends inclusive), oldest first."""
+    return list(db.exec(
+        select(Contract).where(
+            Contract.organisation_id == organisation_id,
+            col(Contract.valid_from) <= on,
+            (col(Contract.valid_to).is_(None)) | (col(Contract.valid_to) >= on),
+        ).order_by(col(Contract.valid_from), col(Contract.id))
+    ).all())
+
+
+def active_types(db: Session, contract_id: int) -> list[TicketType]:
+    return list(db.exec(
+        select(TicketType).where(TicketType.contract_id == contract_id,
+                                 col(TicketType.is_active).is_(True))
+        .order_by(col(TicketType.id))
+    ).all())

@@ -8,7 +8,7 @@ for live pages (published after commit).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -16,10 +16,10 @@ from sqlalchemy import func, literal, or_, update
 from sqlmodel import Session, col, select
 
 from helpdesk_app.config import get_settings
-from helpdesk_app.domain import access, attachments, sla
+from helpdesk_app.domain import access, attachments, contracts, sla
 from helpdesk_app.domain.access import Action
 from helpdesk_app.domain.actor import Actor
-from helpdesk_app.domain.errors import Conflict, Invalid, NotFound
+from helpdesk_app.domain.errors import Conflict, Forbidden, Invalid, NotFound
 from helpdesk_app.domain.numbering import next_number, normalise_number
 from helpdesk_app.live.bus import queue_change
 from helpdesk_app.models import (
@@ -125,6 +125,8 @@ class TicketDetail:
     events: list[EventView]
     # labels for ids that change events refer to: "user:7" -> "Anna Nowak", "queue:2" -> ...
     names: dict[str, str] = field(default_factory=dict)
+    contract_id: int | None = None  # agents only
+    ticket_type_id: int | None = None
 
 
 @dataclass
@@ -152,6 +154,7 @@ class NewTicket:
     priority: int = Priority.NORMAL
     channel: str = Channel.WEB
     files: list[attachments.IncomingFile] = field(default_factory=list)
+    contract_id: int | None = None  # staff: needed when the client has several contracts
     ticket_type_id: int | None = None  # under the ticket's contract; default: its first type
 
 
@@ -386,22 +389,40 @@ def get_ticket(db: Session, actor: Actor, ticket_id: int) -> TicketDetail:
             for e in events
         ],
         names=names,
+        contract_id=ticket.contract_id if is_staff else None,
+        ticket_type_id=ticket.ticket_type_id if is_staff else None,
     )
 
 
-_LABELLED_KINDS = (EventKind.ASSIGNMENT, EventKind.QUEUE, EventKind.ESCALATION)
+_LABELLED_KINDS = (EventKind.ASSIGNMENT, EventKind.QUEUE, EventKind.ESCALATION,
+                   EventKind.CONTRACT, EventKind.TICKET_TYPE)
 
 
 def _change_labels(db: Session, events: list[TimelineEvent]) -> dict[str, str]:
     users: set[int] = set()
     queues: set[int] = set()
     for e in events:
+        if e.kind in (EventKind.CONTRACT, EventKind.TICKET_TYPE):
+            continue
         by_user = e.kind == EventKind.ASSIGNMENT or (
             e.kind == EventKind.ESCALATION and e.data.get("action") == "assign_coordinator")
         target = users if by_user else queues
         target.update(v for v in (e.data.get("old"), e.data.get("new")) if isinstance(v, int))
     labels = {f"user:{k}": v for k, v in _names(db, User, users, "full_name").items()}
     labels.update({f"queue:{k}": v for k, v in _names(db, Queue, queues, "name").items()})
+    contract_ids: set[int] = set()
+    type_ids: set[int] = set()
+    for e in events:
+        ids = {v for v in (e.data.get("old"), e.data.get("new")) if isinstance(v, int)}
+        if e.kind == EventKind.CONTRACT:
+            contract_ids |= ids
+        elif e.kind == EventKind.TICKET_TYPE:
+            type_ids |= ids
+    labels.update({f"contract:{k}": v
+                   for k, v in _names(db, Contract, contract_ids, "name").items()})
+    for t in (db.exec(select(TicketType).where(col(TicketType.id).in_(type_ids)))
+              if type_ids else []):
+        labels[f"type:{t.id}"] = f"{t.name_pl} / {t.name_en}"
     return labels
 
 
@@ -430,21 +451,36 @@ def _clean_body(body: str) -> str:
     return body
 
 
+def _today(now: datetime) -> date:
+    return now.astimezone(ZoneInfo(get_settings().default_timezone)).date()
+
+
 def _contract_and_type(db: Session, organisation_id: int, now: datetime,
-                       wanted_type_id: int | None) -> tuple[Contract | None, int | None]:
-    """The organisation's one valid contract today (None when zero or several) and the
-    ticket type: the one asked for, which must belong to that contract, else its first."""
-    today = now.astimezone(ZoneInfo(get_settings().default_timezone)).date()
-    contract = sla.choose_contract(db, organisation_id, today)
+                       wanted_contract_id: int | None, wanted_type_id: int | None, *,
+                       must_pick: bool) -> tuple[Contract | None, int | None]:
+    """The ticket's contract and type.
+
+    Contract: the one asked for (it must be valid today for the organisation), else the
+    organisation's only valid contract. With several valid contracts an agent must pick
+    (`must_pick`); a client's ticket then starts without one and an agent classifies it.
+    Type: the one asked for, which must belong to the contract, else the contract's first.
+    """
+    valid = contracts.valid_contracts(db, organisation_id, _today(now))
+    if wanted_contract_id:
+        contract = next((c for c in valid if c.id == wanted_contract_id), None)
+        if contract is None:
+            raise Invalid("ticket.contract_invalid")
+    elif len(valid) == 1:
+        contract = valid[0]
+    elif valid and must_pick:
+        raise Invalid("ticket.contract_required")
+    else:
+        contract = None
     if contract is None:
         if wanted_type_id:
             raise Invalid("ticket.type_invalid")
         return None, None
-    types = db.exec(
-        select(TicketType).where(TicketType.contract_id == contract.id,
-                                 col(TicketType.is_active).is_(True))
-        .order_by(col(TicketType.id))
-    ).all()
+    types = contracts.active_types(db, contract.id)
     if wanted_type_id:
         if wanted_type_id not in {t.id for t in types}:
             raise Invalid("ticket.type_invalid")
@@ -487,8 +523,9 @@ def create_ticket(db: Session, actor: Actor, data: NewTicket) -> TicketRow:
         raise Invalid("ticket.queue_invalid")
 
     now = utcnow()
-    contract, ticket_type_id = _contract_and_type(db, requester.organisation_id, now,
-                                                  data.ticket_type_id)
+    contract, ticket_type_id = _contract_and_type(
+        db, requester.organisation_id, now, data.contract_id if actor.is_staff else None,
+        data.ticket_type_id if actor.is_staff else None, must_pick=actor.is_staff)
     ticket = Ticket(
         number=next_number(db, now),
         subject=subject,
@@ -569,7 +606,11 @@ _EDITABLE = {
     "priority": (EventKind.PRIORITY, False),
     "queue_id": (EventKind.QUEUE, False),
     "assignee_id": (EventKind.ASSIGNMENT, False),
+    "contract_id": (EventKind.CONTRACT, False),
+    "ticket_type_id": (EventKind.TICKET_TYPE, False),
 }
+# changes that move SLA deadlines: recomputed from the timeline in the same transaction
+_SLA_FIELDS = {"status", "priority", "contract_id", "ticket_type_id"}
 
 
 def update_ticket(db: Session, actor: Actor, ticket_id: int, expected_version: int,
@@ -582,6 +623,7 @@ def update_ticket(db: Session, actor: Actor, ticket_id: int, expected_version: i
     if unknown:
         raise Invalid("ticket.field_not_editable", field=", ".join(sorted(unknown)))
     _validate_changes(db, changes)
+    changes = _classification(db, ticket, changes)
     diff = {k: v for k, v in changes.items() if getattr(ticket, k) != v}
     if ticket.version != expected_version:
         raise Conflict("ticket.conflict")
@@ -606,13 +648,39 @@ def update_ticket(db: Session, actor: Actor, ticket_id: int, expected_version: i
             ticket_id=ticket.id, kind=kind, author_id=actor.user_id, is_public=is_public,
             data={"old": old[name], "new": new}, created_at=now,
         ))
-    if "status" in diff or "priority" in diff:
+    if _SLA_FIELDS & set(diff):
         db.flush()
         sla.recompute_ticket(db, ticket.id, now)
     queue_change(db, ticket_id=ticket.id, organisation_id=ticket.organisation_id,
                  kind="update", public=public)
     db.commit()
     return expected_version + 1
+
+
+def _classification(db: Session, ticket: Ticket, changes: dict[str, Any]) -> dict[str, Any]:
+    """Contract and type changes. A new contract must be one of the organisation's valid
+    contracts; the type must belong to the contract. When the contract changes, a type
+    that is not the new contract's (the form still showing the old one) becomes the new
+    contract's first type."""
+    if "contract_id" not in changes and "ticket_type_id" not in changes:
+        return changes
+    changes = dict(changes)
+    contract_id = changes.get("contract_id", ticket.contract_id)
+    contract_changed = contract_id != ticket.contract_id
+    if contract_changed and contract_id is not None:
+        valid = contracts.valid_contracts(db, ticket.organisation_id, _today(utcnow()))
+        if contract_id not in {c.id for c in valid}:
+            raise Invalid("ticket.contract_invalid")
+    type_ids = [t.id for t in contracts.active_types(db, contract_id)] if contract_id else []
+    type_id = changes.get("ticket_type_id", ticket.ticket_type_id)
+    if type_id is None or type_id in type_ids:
+        if type_id is None and contract_changed:
+            changes["ticket_type_id"] = type_ids[0] if type_ids else None
+        return changes
+    if not contract_changed:
+        raise Invalid("ticket.type_invalid")
+    changes["ticket_type_id"] = type_ids[0] if type_ids else None
+    return changes
 
 
 def _validate_changes(db: Session, changes: dict[str, Any]) -> None:
@@ -657,3 +725,33 @@ def sla_report(db: Session, actor: Actor, ticket_id: int, now: datetime) -> SlaR
         calendar=calendar.name if calendar else "",
         result=sla.compute(sla.load_inputs(db, ticket), now, explain=True),
     )
+
+
+@dataclass(frozen=True)
+class ContractChoice:
+    id: int
+    name: str
+    is_key: bool
+    types: list[tuple[int, str, str]]  # (id, name_pl, name_en)
+
+
+def classification_choices(db: Session, actor: Actor, *, requester_id: int | None = None,
+                           ticket_id: int | None = None) -> list[ContractChoice]:
+    """The contracts (valid today) and their ticket types an agent may choose from for a
+    requester's new ticket or an existing ticket. Agents only."""
+    if not actor.is_staff:
+        raise Forbidden()
+    if ticket_id is not None:
+        ticket = db.get(Ticket, ticket_id)
+        access.require(actor, Action.EDIT, ticket)
+        org_id = ticket.organisation_id
+    else:
+        requester = db.get(User, requester_id) if requester_id else None
+        if requester is None or requester.role != Role.CLIENT:
+            return []
+        org_id = requester.organisation_id
+    return [
+        ContractChoice(c.id, c.name, c.is_key,
+                       [(t.id, t.name_pl, t.name_en) for t in contracts.active_types(db, c.id)])
+        for c in contracts.valid_contracts(db, org_id, _today(utcnow()))
+    ]

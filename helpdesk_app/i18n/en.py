@@ -237,4 +237,13 @@ CATALOG: dict[str, str] = {
     "board.by_contract": "Compliance per contract",
     "board.by_type": "Compliance per ticket type",
     "board.name": "Name",
+    "ticket.contract_invalid": "This contract is not valid for the client's organisation today.",
+    "ticket.contract_required": "The client's organisation has several valid contracts: choose one.",
+    "event.contract": "changed the contract: {old} → {new}",
+    "event.ticket_type": "changed the ticket type: {old} → {new}",
+    "ticket.contract": "Contract",
+    "ticket.no_contract": "No contract (no SLA)",
+    "ticket.type": "Ticket type",
+    "contract.contact_invalid": "Contact persons must be active users of the client's organisation.",
+    "admin.contacts": "Contact persons",
 }

@@ -238,4 +238,13 @@ CATALOG: dict[str, str] = {
     "board.by_contract": "Dotrzymanie SLA wg umów",
     "board.by_type": "Dotrzymanie SLA wg typów zgłoszeń",
     "board.name": "Nazwa",
+    "ticket.contract_invalid": "Ta umowa nie obowiązuje dziś dla organizacji klienta.",
+    "ticket.contract_required": "Organizacja klienta ma kilka obowiązujących umów: wybierz jedną.",
+    "event.contract": "zmienił(a) umowę: {old} → {new}",
+    "event.ticket_type": "zmienił(a) typ zgłoszenia: {old} → {new}",
+    "ticket.contract": "Umowa",
+    "ticket.no_contract": "Bez umowy (bez SLA)",
+    "ticket.type": "Typ zgłoszenia",
+    "contract.contact_invalid": "Osoby kontaktowe muszą być aktywnymi użytkownikami organizacji klienta.",
+    "admin.contacts": "Osoby kontaktowe",
 }

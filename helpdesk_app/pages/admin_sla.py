@@ -122,6 +122,15 @@ def _contracts() -> rx.Component:
             gap="0.75em", width="100%", align="end",
             direction=rx.breakpoints(initial="column", md="row"),
         ),
+        rx.cond(A.contact_opts.length() > 0, rx.vstack(
+            rx.text(S.tr["admin.contacts"], size="1", weight="medium"),
+            rx.flex(rx.foreach(A.contact_opts, lambda o: rx.hstack(
+                rx.checkbox(checked=A.con_contacts.contains(o.value),
+                            on_change=lambda on: A.toggle_contact(o.value, on),
+                            custom_attrs={"data-contact": o.label}),
+                rx.text(o.label, size="2"), align="center")),
+                gap="1em", wrap="wrap"),
+            spacing="1", width="100%", id="con-contacts")),
         rx.button(S.tr["ticket.save"], on_click=A.save_contract, id="con-save"),
         spacing="3", width="100%",
     ), width="100%")

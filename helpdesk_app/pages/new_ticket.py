@@ -34,6 +34,18 @@ def _form(staff: bool) -> rx.Component:
                 gap="0.75em", width="100%", direction=rx.breakpoints(initial="column",
                                                                       sm="row"),
             ),
+            rx.cond(N.contract_opts.length() > 0, rx.flex(
+                _labelled(S.tr["ticket.contract"],
+                          dropdown(N.contract_opts, rx.cond(N.contract == "", "all", N.contract),
+                                   N.set_contract, id="n-contract",
+                                   placeholder=S.tr["admin.choose"])),
+                _labelled(S.tr["ticket.type"],
+                          dropdown(N.type_opts, rx.cond(N.ticket_type == "", "all",
+                                                        N.ticket_type),
+                                   N.set_ticket_type, id="n-type", placeholder="—")),
+                gap="0.75em", width="100%", direction=rx.breakpoints(initial="column",
+                                                                      sm="row"),
+            )),
         ]
     return rx.vstack(
         rx.heading(S.tr["new.title"], size="5"),

@@ -84,6 +84,11 @@ def _edit_form() -> rx.Component:
                 rx.vstack(rx.text(S.tr["col.assignee"], size="1"),
                           dropdown(T.agent_opts, T.f_assignee, T.set_f_assignee,
                                         id="e-assignee")),
+                rx.vstack(rx.text(S.tr["ticket.contract"], size="1"),
+                          dropdown(T.contract_opts, T.f_contract, T.set_f_contract,
+                                   id="e-contract")),
+                rx.vstack(rx.text(S.tr["ticket.type"], size="1"),
+                          dropdown(T.type_opts, T.f_type, T.set_f_type, id="e-type")),
                 gap="0.75em", wrap="wrap",
             ),
             rx.cond(

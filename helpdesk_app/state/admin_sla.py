@@ -80,6 +80,8 @@ class AdminSlaState(SessionState):
     con_queue: str = ""
     con_escalation: str = EscalationAction.NONE
     con_escalation_queue: str = ""
+    con_contacts: list[str] = []
+    contact_opts: list[Opt] = []
     # ticket type form
     tt_id: str = ""
     tt_contract: str = ""
@@ -133,7 +135,8 @@ class AdminSlaState(SessionState):
         self.contract_rows = [ConfigRow(
             str(c.id), f"{c.organisation} — {c.name}" + (" ★" if c.is_key else ""),
             f"{c.valid_from.isoformat()} … {c.valid_to.isoformat() if c.valid_to else '∞'}"
-            f" · {c.calendar} · {self._t('escalation.' + c.escalation_action)}")
+            f" · {c.calendar} · {self._t('escalation.' + c.escalation_action)}"
+            + (f" · {c.contacts}" if c.contacts else ""))
             for c in cons]
         self.type_rows = [ConfigRow(
             str(t.id), f"{t.contract}: {t.name_pl if lang == 'pl' else t.name_en}",
@@ -269,6 +272,25 @@ class AdminSlaState(SessionState):
         if name in ("con_org", "con_name", "con_from", "con_to", "con_calendar", "con_queue",
                     "con_escalation", "con_escalation_queue"):
             setattr(self, name, "" if value == "all" else value)
+        if name == "con_org":
+            self.con_contacts = []
+            return self._load_people()
+        return None
+
+    def _load_people(self):
+        with session_scope() as db:
+            actor = self._admin(db)
+            if actor is None:
+                return self._to_login()
+            people = (contracts.organisation_people(db, actor, int(self.con_org))
+                      if self.con_org.isdigit() else [])
+        self.contact_opts = [Opt(str(uid), name) for uid, name in people]
+        return None
+
+    @rx.event
+    def toggle_contact(self, user_id: str, on: bool):
+        chosen = [c for c in self.con_contacts if c != user_id]
+        self.con_contacts = [*chosen, user_id] if on else chosen
 
     @rx.event
     def set_con_key(self, value: bool):
@@ -286,13 +308,16 @@ class AdminSlaState(SessionState):
         self.con_queue = str(c.default_queue_id) if c.default_queue_id else ""
         self.con_escalation = c.escalation_action
         self.con_escalation_queue = str(c.escalation_queue_id) if c.escalation_queue_id else ""
+        self.con_contacts = [str(uid) for uid in c.contact_ids]
         self.message = self.error = ""
+        return self._load_people()
 
     @rx.event
     def new_contract(self):
         self.con_id = self.con_org = self.con_name = self.con_from = self.con_to = ""
         self.con_calendar = self.con_queue = self.con_escalation_queue = ""
         self.con_key, self.con_escalation = False, EscalationAction.NONE
+        self.con_contacts, self.contact_opts = [], []
 
     @rx.event
     def save_contract(self):
@@ -313,6 +338,7 @@ class AdminSlaState(SessionState):
                     escalation_action=self.con_escalation or EscalationAction.NONE,
                     escalation_queue_id=(int(self.con_escalation_queue)
                                          if self.con_escalation_queue.isdigit() else None),
+                    contact_ids=[int(c) for c in self.con_contacts if c.isdigit()],
                 )
                 saved = contracts.save_contract(db, actor, data,
                                                 int(self.con_id) if self.con_id else None)

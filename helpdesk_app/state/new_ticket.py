@@ -23,6 +23,11 @@ class NewTicketState(SessionState):
     queue: str = ""
     priority: str = str(Priority.NORMAL)
     channel: str = Channel.PHONE
+    contract: str = ""
+    ticket_type: str = ""
+    contract_opts: list[Opt] = []
+    type_opts: list[Opt] = []
+    _types_by_contract: dict = {}
     error: str = ""
     requester_opts: list[Opt] = []
     queue_opts: list[Opt] = []
@@ -57,7 +62,36 @@ class NewTicketState(SessionState):
 
     @rx.event
     def set_requester(self, v: str):
-        self.requester = v
+        self.requester = "" if v == "all" else v
+        with session_scope() as db:
+            actor = self._actor(db)
+            if actor is None or not actor.is_staff:
+                return self._to_login()
+            choices = tickets.classification_choices(
+                db, actor, requester_id=int(self.requester) if self.requester.isdigit() else None)
+        lang = self.ui_lang
+        self.contract_opts = [Opt(str(c.id), c.name + (" ★" if c.is_key else ""))
+                              for c in choices]
+        self._types_by_contract = {
+            str(c.id): [(str(t), pl if lang == "pl" else en) for t, pl, en in c.types]
+            for c in choices}
+        # One valid contract is taken automatically; with several the agent must pick.
+        self._pick_contract(self.contract_opts[0].value if len(choices) == 1 else "")
+        return None
+
+    def _pick_contract(self, contract_id: str) -> None:
+        self.contract = contract_id
+        types = self._types_by_contract.get(contract_id, [])
+        self.type_opts = [Opt(v, label) for v, label in types]
+        self.ticket_type = types[0][0] if types else ""
+
+    @rx.event
+    def set_contract(self, v: str):
+        self._pick_contract("" if v == "all" else v)
+
+    @rx.event
+    def set_ticket_type(self, v: str):
+        self.ticket_type = "" if v == "all" else v
 
     @rx.event
     def set_queue(self, v: str):
@@ -85,6 +119,8 @@ class NewTicketState(SessionState):
             queue_id=int(self.queue) if self.queue.isdigit() else None,
             priority=int(self.priority) if self.priority.isdigit() else Priority.NORMAL,
             channel=self.channel,
+            contract_id=int(self.contract) if self.contract.isdigit() else None,
+            ticket_type_id=int(self.ticket_type) if self.ticket_type.isdigit() else None,
         )
         try:
             with session_scope() as db:

@@ -81,6 +81,11 @@ class TicketState(SessionState):
     f_priority: str = ""
     f_queue: str = ""
     f_assignee: str = ""
+    f_contract: str = ""
+    f_type: str = ""
+    contract_opts: list[Opt] = []
+    type_opts: list[Opt] = []
+    _types_by_contract: dict = {}
     edit_dirty: bool = False
     edit_version: int = 0
     edit_message: str = ""
@@ -136,6 +141,7 @@ class TicketState(SessionState):
                 self.queue_opts = [Opt(str(o.id), o.label) for o in directory.queues(db)]
                 self.agent_opts = [Opt("none", self._t("ticket.unassigned"))] + [
                     Opt(str(o.id), o.label) for o in directory.agents(db, actor)]
+                self._load_choices(db, actor)
             self._show(detail, reset_form=True)
             self._load_sla(db, actor)
         self.loaded = True
@@ -143,6 +149,19 @@ class TicketState(SessionState):
         # to open, decided here after the access check.
         live.watch(self, {f"ticket:{self._ticket_id}"}, public_only=not actor.is_staff)
         return None
+
+    def _load_choices(self, db, actor: Actor) -> None:
+        choices = tickets.classification_choices(db, actor, ticket_id=self._ticket_id)
+        lang = self.ui_lang
+        self.contract_opts = [Opt("none", self._t("ticket.no_contract"))] + [
+            Opt(str(c.id), c.name + (" ★" if c.is_key else "")) for c in choices]
+        self._types_by_contract = {
+            str(c.id): [(str(t), pl if lang == "pl" else en) for t, pl, en in c.types]
+            for c in choices}
+
+    def _type_options(self) -> None:
+        types = self._types_by_contract.get(self.f_contract, [])
+        self.type_opts = [Opt("none", "—")] + [Opt(v, label) for v, label in types]
 
     def _show(self, d: tickets.TicketDetail, *, reset_form: bool) -> None:
         lang = self.ui_lang
@@ -162,6 +181,9 @@ class TicketState(SessionState):
         if reset_form or not self.edit_dirty:
             self.f_status, self.f_priority = d.status, str(d.priority)
             self.f_queue, self.f_assignee = str(d.queue_id), self.ticket.assignee_id
+            self.f_contract = str(d.contract_id) if d.contract_id else "none"
+            self.f_type = str(d.ticket_type_id) if d.ticket_type_id else "none"
+            self._type_options()
             self.edit_version, self.edit_dirty = d.version, False
 
     def _event_item(self, e: tickets.EventView, names: dict[str, str], lang: str) -> EventItem:
@@ -186,6 +208,11 @@ class TicketState(SessionState):
             none = self._t("ticket.unassigned")
             return self._t("event.assignment", old=names.get(f"user:{old}", none),
                            new=names.get(f"user:{new}", none))
+        if e.kind in (EventKind.CONTRACT, EventKind.TICKET_TYPE):
+            prefix = "contract" if e.kind == EventKind.CONTRACT else "type"
+            none = self._t("ticket.no_contract") if prefix == "contract" else "—"
+            return self._t(f"event.{e.kind}", old=names.get(f"{prefix}:{old}", none),
+                           new=names.get(f"{prefix}:{new}", none))
         if e.kind == EventKind.QUEUE:
             return self._t("event.queue", old=names.get(f"queue:{old}", ""),
                            new=names.get(f"queue:{new}", ""))
@@ -349,6 +376,19 @@ class TicketState(SessionState):
         self._touch()
 
     @rx.event
+    def set_f_contract(self, v: str):
+        self.f_contract = v
+        self._type_options()
+        # the new contract's first type, as the server would choose
+        self.f_type = self.type_opts[1].value if len(self.type_opts) > 1 else "none"
+        self._touch()
+
+    @rx.event
+    def set_f_type(self, v: str):
+        self.f_type = v
+        self._touch()
+
+    @rx.event
     def save_header(self):
         actor = self._checked_actor()
         if actor is None:
@@ -358,6 +398,8 @@ class TicketState(SessionState):
             "priority": int(self.f_priority) if self.f_priority.isdigit() else self.f_priority,
             "queue_id": int(self.f_queue) if self.f_queue.isdigit() else None,
             "assignee_id": int(self.f_assignee) if self.f_assignee.isdigit() else None,
+            "contract_id": int(self.f_contract) if self.f_contract.isdigit() else None,
+            "ticket_type_id": int(self.f_type) if self.f_type.isdigit() else None,
         }
         try:
             with session_scope() as db:

@@ -49,8 +49,11 @@ def test_admin_configures_calendar_contract_and_type(new_page):
     page.click("#con-save")
     expect(page.locator(".pm-error")).to_have_text("Wybierz kolejkę eskalacyjną.")
     page.select_option("#con-escalation-queue", label="Sieć i infrastruktura")
+    page.locator('[data-contact="Olivia Smith"]').click()
     page.click("#con-save")
     expect(page.locator("#admin-message")).to_be_visible()
+    expect(page.locator(f'.pm-config-row[data-title$="Umowa nocna {name}"]')).to_contain_text(
+        "Olivia Smith")
 
     page.click("#tt-new")
     page.select_option("#tt-contract", label=f"Northwind Logistics Ltd — Umowa nocna {name}")

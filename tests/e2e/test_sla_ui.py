@@ -83,3 +83,24 @@ def test_ticket_turns_at_risk_on_an_open_list_when_the_scheduler_runs(new_page, 
     agent.goto(f"/agent/tickets/{number}")
     expect(agent.locator('#timeline [data-kind="sla_warning"]')).to_contain_text(
         "ostrzeżenie SLA (Reakcja)")
+
+
+def test_agent_reclassifies_a_ticket_and_the_sla_follows(new_page):
+    agent = new_page()
+    login(agent, AGENT)
+    agent.goto("/agent/new")
+    agent.select_option("#n-requester", label=CLIENT_REQUESTER_LABEL)
+    expect(agent.locator("#n-contract")).to_have_value(re.compile(r"\d+"))  # the only one
+    agent.select_option("#n-type", label="Awaria")
+    agent.fill("#n-subject", "Do przeklasyfikowania " + uuid.uuid4().hex[:6])
+    agent.click("#n-submit")
+    agent.wait_for_url(re.compile(r"/agent/tickets/\d{4}-\d{6}"))
+    agent.click("#sla-explain-toggle")
+    expect(agent.locator("#sla-explain")).to_contain_text("Awaria")
+
+    agent.select_option("#e-type", label="Przegląd")
+    agent.click("#save-header")
+    expect(agent.locator("#edit-message")).to_have_text("Zapisano.")
+    expect(agent.locator('#timeline [data-kind="ticket_type"]')).to_contain_text(
+        "Awaria / Failure → Przegląd / Inspection")
+    expect(agent.locator("#sla-explain")).to_contain_text("Przegląd")

@@ -118,3 +118,26 @@ def test_ticket_type_rules(db: Session, world) -> None:
         TicketTypeTarget.ticket_type_id == type_id)).all()
     assert [(t.priority, t.reaction_minutes, t.resolution_minutes) for t in targets] == [
         (4, 15, 120)]
+
+
+def test_contract_contact_persons(db: Session, world) -> None:
+    admin = world.actor("admin")
+    cal_id = _calendar(db, world)
+    mine = [world.users["client"].id, world.users["client-manager"].id]
+    contract_id = contracts.save_contract(db, admin, ContractInput(
+        world.org_a.id, "Z kontaktami", date(2026, 1, 1), cal_id, contact_ids=mine))
+    view = next(c for c in contracts.list_contracts(db, admin) if c.id == contract_id)
+    assert sorted(view.contact_ids) == sorted(mine)
+    assert "Carl Client" in view.contacts and "Mia Manager" in view.contacts
+    with pytest.raises(Invalid) as exc:  # a person of another organisation
+        contracts.save_contract(db, admin, ContractInput(
+            world.org_a.id, "Z kontaktami", date(2026, 1, 1), cal_id,
+            contact_ids=[world.users["other-client"].id]), contract_id)
+    assert _key(exc) == "contract.contact_invalid"
+    contracts.save_contract(db, admin, ContractInput(
+        world.org_a.id, "Z kontaktami", date(2026, 1, 1), cal_id, contact_ids=[mine[0]]),
+        contract_id)
+    view = next(c for c in contracts.list_contracts(db, admin) if c.id == contract_id)
+    assert view.contact_ids == [mine[0]]
+    people = contracts.organisation_people(db, admin, world.org_a.id)
+    assert {name for _id, name in people} == {"Mia Manager", "Carl Client", "Colin Colleague"}
