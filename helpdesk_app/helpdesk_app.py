@@ -10,6 +10,7 @@ from helpdesk_app.pages.admin_sla import admin_sla_page
 from helpdesk_app.pages.agent_list import agent_list_page
 from helpdesk_app.pages.login import index_page, login_page
 from helpdesk_app.pages.new_ticket import agent_new_ticket_page, client_new_ticket_page
+from helpdesk_app.pages.notifications import notifications_page
 from helpdesk_app.pages.portal import portal_page
 from helpdesk_app.pages.sla_board import sla_board_page
 from helpdesk_app.pages.ticket import agent_ticket_page, client_ticket_page
@@ -17,6 +18,7 @@ from helpdesk_app.state.admin_sla import AdminSlaState
 from helpdesk_app.state.agent_list import AgentListState
 from helpdesk_app.state.live import dispatch_changes
 from helpdesk_app.state.new_ticket import NewTicketState
+from helpdesk_app.state.notifications import NotificationState
 from helpdesk_app.state.portal import PortalState
 from helpdesk_app.state.session import LoginState, SessionState
 from helpdesk_app.state.sla_board import SlaBoardState
@@ -45,6 +47,8 @@ app.add_page(admin_sla_page, route="/admin/sla", on_load=AdminSlaState.on_load,
              title="Pomocnik — SLA configuration")
 app.add_page(sla_board_page, route="/agent/sla", on_load=SlaBoardState.on_load,
              title="Pomocnik — SLA board")
+app.add_page(notifications_page, route="/agent/notifications",
+             on_load=NotificationState.on_load, title="Pomocnik — notifications")
 app.add_page(portal_page, route="/portal", on_load=PortalState.on_load, title="Pomocnik")
 app.add_page(client_new_ticket_page, route="/portal/new", on_load=NewTicketState.on_load,
              title="Pomocnik — new ticket")

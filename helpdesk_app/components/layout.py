@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from helpdesk_app.components.notification_bell import notification_bell
 from helpdesk_app.state.session import SessionState as S
 
 
@@ -57,6 +58,7 @@ def top_bar() -> rx.Component:
             ),
         ),
         rx.spacer(),
+        notification_bell(),
         lang_switch(),
         rx.text(S.user_name, size="2", id="current-user", display=["none", "none", "block"]),
         rx.button(S.tr["nav.logout"], id="logout", size="1", variant="outline",

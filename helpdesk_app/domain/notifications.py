@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 
 from helpdesk_app.domain import access
 from helpdesk_app.domain.actor import Actor
+from helpdesk_app.live.bus import queue_user_change
 from helpdesk_app.models import Notification, Ticket
 
 LIST_MAX = 100
@@ -51,6 +52,8 @@ def add_rows(db: Session, rows: list[dict[str, Any]]) -> int:
     nothing). Returns how many."""
     if rows:
         db.execute(insert(Notification.__table__), rows)
+        # Each recipient's open tabs update their bell after commit.
+        queue_user_change(db, *{row["user_id"] for row in rows})
     return len(rows)
 
 
@@ -111,5 +114,6 @@ def mark_read(db: Session, actor: Actor, now: datetime,
             return 0
         query = query.where(col(Notification.id).in_(wanted))
     changed = db.execute(query.values(read_at=now)).rowcount
+    queue_user_change(db, actor.user_id)  # the user's other tabs update their bell too
     db.commit()
     return changed

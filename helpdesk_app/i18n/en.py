@@ -246,4 +246,9 @@ CATALOG: dict[str, str] = {
     "ticket.type": "Ticket type",
     "contract.contact_invalid": "Contact persons must be active users of the client's organisation.",
     "admin.contacts": "Contact persons",
+    "nav.notifications": "Notifications",
+    "notifications.title": "Notifications",
+    "notifications.mark_read": "Mark as read",
+    "notifications.mark_all_read": "Mark all as read",
+    "notifications.empty": "No notifications.",
 }

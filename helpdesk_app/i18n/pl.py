@@ -247,4 +247,9 @@ CATALOG: dict[str, str] = {
     "ticket.type": "Typ zgłoszenia",
     "contract.contact_invalid": "Osoby kontaktowe muszą być aktywnymi użytkownikami organizacji klienta.",
     "admin.contacts": "Osoby kontaktowe",
+    "nav.notifications": "Powiadomienia",
+    "notifications.title": "Powiadomienia",
+    "notifications.mark_read": "Oznacz jako przeczytane",
+    "notifications.mark_all_read": "Oznacz wszystkie jako przeczytane",
+    "notifications.empty": "Brak powiadomień.",
 }

@@ -39,6 +39,14 @@ def topics_for(ticket_id: int, organisation_id: int) -> tuple[str, ...]:
     return ("tickets", f"org:{organisation_id}", f"ticket:{ticket_id}")
 
 
+def user_topic(user_id: int) -> str:
+    """The topic of one user's own things (notifications): only that user's tabs watch it."""
+    return f"user:{user_id}"
+
+
+USER_CHANGE = "notifications"  # `Change.kind` of a per-user change (ticket/org ids are 0)
+
+
 Listener = Callable[[Change], None]
 
 
@@ -92,6 +100,19 @@ def queue_change(session: Session, *, ticket_id: int, organisation_id: int, kind
         Change(ticket_id=ticket_id, organisation_id=organisation_id, kind=kind, public=public,
                topics=topics_for(ticket_id, organisation_id))
     )
+
+
+def queue_user_change(session: Session, *user_ids: int) -> None:
+    """Remember that these users' notifications changed (new ones, read ones); published
+    when `session` commits, once per user however often it is called."""
+    pending: list[Change] = session.info.setdefault(_PENDING_KEY, [])
+    seen = {c.topics for c in pending if c.kind == USER_CHANGE}
+    for user_id in user_ids:
+        topics = (user_topic(int(user_id)),)
+        if topics not in seen:
+            seen.add(topics)
+            pending.append(Change(ticket_id=0, organisation_id=0, kind=USER_CHANGE,
+                                  public=False, topics=topics))
 
 
 @event.listens_for(Session, "after_commit")

@@ -5,6 +5,11 @@ public changes). The topic is decided here on the server from what the page load
 the access check, never from event arguments. A lifespan task hears every committed
 change and, for each tab whose topics match, calls that page state's `_live_refresh()`,
 which re-queries through the access policy; Reflex then pushes the delta to the browser.
+
+A tab has one *page* watch (slot "page", the default: opening another page replaces it)
+and may have more in other slots for parts of the shell that live on every page, e.g. the
+notification bell (slot "bell"). Watches of one tab that point at the same state class are
+refreshed once per burst, with the changes of all of them.
 """
 
 from __future__ import annotations
@@ -27,18 +32,28 @@ class Watch:
     public_only: bool
 
 
-# client token (one per browser tab) -> what the page open in that tab watches
-_watches: dict[str, Watch] = {}
+PAGE = "page"
+
+# (client token (one per browser tab), slot) -> what that part of the tab watches
+_watches: dict[tuple[str, str], Watch] = {}
 
 
-def watch(state: rx.State, topics: set[str] | frozenset[str], *, public_only: bool) -> None:
+def watch(state: rx.State, topics: set[str] | frozenset[str], *, public_only: bool,
+          slot: str = PAGE) -> None:
     token = state.router.session.client_token
     if token:
-        _watches[token] = Watch(type(state), frozenset(topics), public_only)
+        _watches[(token, slot)] = Watch(type(state), frozenset(topics), public_only)
 
 
-def unwatch(state: rx.State) -> None:
-    _watches.pop(state.router.session.client_token, None)
+def unwatch(state: rx.State, *, slot: str = PAGE) -> None:
+    _watches.pop((state.router.session.client_token, slot), None)
+
+
+def watching(state: rx.State, *, slot: str = PAGE) -> bool:
+    """Whether `slot` of this state's tab is watched by this state's class (e.g. "is my
+    page still the one open in this tab")."""
+    w = _watches.get((state.router.session.client_token, slot))
+    return w is not None and w.state_cls is type(state)
 
 
 def _concerns(w: Watch, change: Change) -> bool:
@@ -63,16 +78,25 @@ async def dispatch_changes(app: rx.App) -> None:
 
 async def _deliver(app: rx.App, changes: list[Change]) -> None:
     connected = app.event_namespace.token_to_sid if app.event_namespace else {}
-    for token, w in list(_watches.items()):
+    # (token, state class) -> the relevant changes of all its watches, in order, once each
+    due: dict[tuple[str, type[rx.State]], list[Change]] = {}
+    for key, w in list(_watches.items()):
+        token = key[0]
         if token not in connected:
-            _watches.pop(token, None)  # tab closed; a reconnecting tab re-registers on load
+            _watches.pop(key, None)  # tab closed; a reconnecting tab re-registers on load
             continue
         relevant = [c for c in changes if _concerns(w, c)]
         if not relevant:
             continue
+        got = due.get((token, w.state_cls))
+        if got is None:
+            due[(token, w.state_cls)] = relevant
+        else:  # a second watch of the same state in this tab (page + bell)
+            got.extend([c for c in relevant if c not in got])
+    for (token, state_cls), relevant in due.items():
         try:
-            async with app.modify_state(rx.BaseStateToken(ident=token, cls=w.state_cls)) as root:
-                page_state = await root.get_state(w.state_cls)
+            async with app.modify_state(rx.BaseStateToken(ident=token, cls=state_cls)) as root:
+                page_state = await root.get_state(state_cls)
                 page_state._live_refresh(relevant)
         except Exception:  # one broken tab must not stop the others' updates
             log.exception("live refresh failed for a tab")

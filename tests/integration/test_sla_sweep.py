@@ -319,7 +319,12 @@ def test_live_pages_hear_about_it_after_commit(desk: Desk, changes) -> None:
     t = desk.ticket()
     changes.clear()
     sweep(desk.db, at(46))
-    assert [(c.ticket_id, c.kind, c.public) for c in changes] == [(t.id, "sla", False)]
+    ticket_changes = [c for c in changes if c.kind != "notifications"]
+    assert [(c.ticket_id, c.kind, c.public) for c in ticket_changes] == [(t.id, "sla", False)]
+    # The recipients' bells hear about their new notifications, on their own topics only.
+    bells = [c for c in changes if c.kind == "notifications"]
+    assert bells and all(len(c.topics) == 1 and c.topics[0].startswith("user:") for c in bells)
+    assert all(not c.public for c in bells)
     changes.clear()
     sweep(desk.db, at(47))
     assert changes == []

@@ -1,0 +1,161 @@
+"""In-app notifications: the bell's unread counter (every staff page) and the list page.
+
+The bell is part of the shell, not of a page, so it keeps its own live watch (slot
+"bell" in state/live.py) next to the page's: its `on_mount` calls `start`, which checks
+the session and watches the topic of the logged-in user ("user:N", from the session,
+never from the browser). The list page (/agent/notifications) also registers this state
+as its page watch; both watches refresh this state once per burst of changes.
+
+Reads and writes go through domain/notifications.py: a user only ever sees and marks
+their own notifications, about tickets they may still see.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime
+
+import reflex as rx
+
+from helpdesk_app.db import session_scope
+from helpdesk_app.domain import notifications
+from helpdesk_app.domain.actor import Actor
+from helpdesk_app.live.bus import Change, user_topic
+from helpdesk_app.models.base import utcnow
+from helpdesk_app.state import live
+from helpdesk_app.state.session import SessionState
+
+BELL = "bell"  # the bell's watch slot, beside the page's
+LIST_SIZE = 20
+
+
+@dataclasses.dataclass
+class NotificationItem:
+    id: int = 0
+    kind: str = ""
+    text: str = ""
+    number: str = ""
+    href: str = ""
+    created: str = ""
+    read: bool = False
+
+
+class NotificationState(SessionState):
+    unread: int = 0  # capped at COUNT_CAP + 1 by the domain: shown as "99+"
+    items: list[NotificationItem] = []
+    loaded: bool = False
+    refreshed: int = 0  # bumps on every live refresh (lets tests see liveness)
+
+    @rx.var
+    def unread_label(self) -> str:
+        cap = notifications.COUNT_CAP
+        return f"{cap}+" if self.unread > cap else str(self.unread)
+
+    # ---- helpers
+
+    def _staff(self, db) -> Actor | None:
+        actor = self._actor(db)
+        return actor if actor is not None and actor.is_staff else None
+
+    def _load_count(self, db, actor: Actor) -> None:
+        self.unread = notifications.unread_count(db, actor)
+
+    def _load_list(self, db, actor: Actor) -> None:
+        self.items = [self._item(n) for n in
+                      notifications.list_notifications(db, actor, limit=LIST_SIZE)]
+        self.loaded = True
+
+    def _item(self, n: notifications.NotificationView) -> NotificationItem:
+        return NotificationItem(
+            id=n.id, kind=n.kind, text=self._text(n), number=n.ticket_number,
+            href=f"/agent/tickets/{n.ticket_number}" if n.ticket_number else "",
+            created=self._dt(n.created_at), read=n.read)
+
+    def _text(self, n: notifications.NotificationView) -> str:
+        """The message from the catalog, in the user's language and time zone (the row
+        holds only parameters, never text)."""
+        clock = str(n.data.get("clock") or "")
+        return self._t(f"notification.{n.kind}", number=n.ticket_number,
+                       clock=self._t(f"sla.clock.{clock}") if clock else "",
+                       due=self._dt(_instant(n.data.get("due_at"))))
+
+    def _clear(self) -> None:
+        self.unread, self.items, self.loaded = 0, [], False
+
+    # ---- events
+
+    @rx.event
+    def start(self):
+        """The bell mounted (on every staff page): count, and watch this user's topic."""
+        with session_scope() as db:
+            actor = self._staff(db)
+            if actor is None:
+                self._clear()
+                live.unwatch(self, slot=BELL)
+                return
+            self._load_count(db, actor)
+        live.watch(self, {user_topic(actor.user_id)}, public_only=False, slot=BELL)
+
+    @rx.event
+    def on_load(self):
+        """/agent/notifications."""
+        self.loaded = False
+        with session_scope() as db:
+            actor = self._actor(db)
+            if actor is None:
+                live.unwatch(self)
+                return self._to_login()
+            if not actor.is_staff:
+                live.unwatch(self)
+                return rx.redirect("/portal")
+            self._load_count(db, actor)
+            self._load_list(db, actor)
+        live.watch(self, {user_topic(actor.user_id)}, public_only=False)
+        return None
+
+    def _live_refresh(self, changes: list[Change]) -> None:
+        with session_scope() as db:
+            actor = self._staff(db)
+            if actor is None:
+                self._clear()
+                return
+            self._load_count(db, actor)
+            if live.watching(self):  # the list page is the one open in this tab
+                self._load_list(db, actor)
+        self.refreshed += 1
+
+    @rx.event
+    def mark_read(self, notification_id: int | str):
+        try:
+            wanted = int(notification_id)
+        except (TypeError, ValueError):
+            return
+        self._mark([wanted])
+
+    @rx.event
+    def mark_all_read(self):
+        self._mark(None)
+
+    def _mark(self, ids: list[int] | None) -> None:
+        with session_scope() as db:
+            actor = self._staff(db)
+            if actor is None:
+                self._clear()
+                return
+            # The domain only touches the actor's own unread rows, whatever ids arrive.
+            notifications.mark_read(db, actor, utcnow(), ids)
+            self._load_count(db, actor)
+            if self.loaded:
+                self._load_list(db, actor)
+
+
+def _instant(value) -> datetime | None:
+    if isinstance(value, datetime):
+        return value
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
