@@ -16,3 +16,31 @@ def _cheap_password_hashing(cheap_argon2) -> None:
 @pytest.fixture(autouse=True)
 def _isolated_settings(app_env: Path) -> None:
     pass
+
+
+@pytest.fixture(scope="module")
+def demo_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """One migrated demo database per module (seeding hashes passwords: slow-ish), for
+    tests that drive page states against the demo accounts."""
+    from helpdesk_app.cli import migrate, seed
+    from helpdesk_app.config import get_settings
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.db'}"
+    migrate(url)
+    mp = pytest.MonkeyPatch()
+    mp.setenv("DATABASE_URL", url)
+    get_settings.cache_clear()
+    try:
+        seed()
+    finally:
+        mp.undo()
+        get_settings.cache_clear()
+    return url
+
+
+@pytest.fixture
+def demo_db(demo_url: str, app_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from helpdesk_app.config import get_settings
+
+    monkeypatch.setenv("DATABASE_URL", demo_url)
+    get_settings.cache_clear()

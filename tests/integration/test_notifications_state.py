@@ -4,7 +4,6 @@ per-user change topic and the bell's extra watch slot."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from datetime import UTC, datetime
 from types import SimpleNamespace
@@ -13,9 +12,8 @@ import pytest
 import reflex as rx
 from async_support import run_async
 from sqlmodel import select
+from state_support import call_handler, state_for
 
-from helpdesk_app.cli import migrate, seed
-from helpdesk_app.config import get_settings
 from helpdesk_app.db import session_scope
 from helpdesk_app.domain import auth, notifications
 from helpdesk_app.live.bus import USER_CHANGE, Change, bus, queue_user_change
@@ -29,43 +27,21 @@ CLIENT = "ewa.lewandowska@wodociagi-lodz.example"
 DUE = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)  # 10:30 in Warsaw
 
 
-@pytest.fixture(scope="module")
-def demo_url(tmp_path_factory) -> str:
-    url = f"sqlite:///{tmp_path_factory.mktemp('notif') / 'demo.db'}"
-    migrate(url)
-    mp = pytest.MonkeyPatch()
-    mp.setenv("DATABASE_URL", url)
-    get_settings.cache_clear()
-    try:
-        seed()
-    finally:
-        mp.undo()
-        get_settings.cache_clear()
-    return url
-
-
 @pytest.fixture
-def demo_db(demo_url: str, app_env, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("DATABASE_URL", demo_url)
-    get_settings.cache_clear()
-    with session_scope() as db:  # every test starts without notifications
+def clean_demo(demo_db) -> None:
+    """The shared demo database (tests/integration/conftest.py), without notifications."""
+    with session_scope() as db:
         for n in db.exec(select(Notification)).all():
             db.delete(n)
         db.commit()
 
 
 def _state(email: str | None) -> NotificationState:
-    root = rx.State(_reflex_internal_init=True)
-    state = root.get_substate(NotificationState.get_full_name().split(".")[1:])
-    if email:
-        with session_scope() as db:
-            state.token, _actor = auth.login(db, email, "pomocnik-demo")
-    return state
+    return state_for(NotificationState, email)
 
 
 def _call(name: str, state, *args):
-    result = NotificationState.event_handlers[name].fn(state, *args)
-    return run_async(result) if asyncio.iscoroutine(result) else result
+    return call_handler(NotificationState, name, state, *args)
 
 
 def _user_id(email: str) -> int:
@@ -90,7 +66,7 @@ def _read(nid: int) -> bool:
         return db.get(Notification, nid).read_at is not None
 
 
-def test_count_and_list_in_the_users_language(demo_db):
+def test_count_and_list_in_the_users_language(clean_demo):
     _, number = _notify(AGENT)
     _notify(AGENT, kind="sla_breach", clock="resolution")
     _notify(AGENT2)
@@ -111,7 +87,7 @@ def test_count_and_list_in_the_users_language(demo_db):
     assert state.items[1].text.startswith(f"{number}: SLA at risk (Reaction), due ")
 
 
-def test_only_own_notifications_can_be_marked(demo_db):
+def test_only_own_notifications_can_be_marked(clean_demo):
     mine, _ = _notify(AGENT)
     theirs, _ = _notify(AGENT2)
     state = _state(AGENT)
@@ -128,7 +104,7 @@ def test_only_own_notifications_can_be_marked(demo_db):
     assert _read(other) and not _read(theirs)
 
 
-def test_clients_and_logged_out_tabs_get_nothing(demo_db):
+def test_clients_and_logged_out_tabs_get_nothing(clean_demo):
     _notify(AGENT)
     client = _state(CLIENT)
     _call("start", client)
@@ -152,7 +128,7 @@ def test_clients_and_logged_out_tabs_get_nothing(demo_db):
     assert state.unread == 0 and state.user_role == ""
 
 
-def test_user_changes_are_published_once_per_user_after_commit(demo_db):
+def test_user_changes_are_published_once_per_user_after_commit(clean_demo):
     seen: list[Change] = []
     handle = bus.subscribe(seen.append)
     try:

@@ -6,17 +6,10 @@ arguments. These tests skip the UI entirely and check that the server still refu
 
 from __future__ import annotations
 
-import asyncio
-
-import pytest
-import reflex as rx
-from async_support import run_async
 from sqlmodel import select
+from state_support import call_handler, state_for
 
-from helpdesk_app.cli import migrate, seed
-from helpdesk_app.config import get_settings
 from helpdesk_app.db import session_scope
-from helpdesk_app.domain import auth
 from helpdesk_app.models import Role, Ticket, TimelineEvent, User
 from helpdesk_app.state.agent_list import AgentListState
 from helpdesk_app.state.ticket import TicketState
@@ -24,40 +17,12 @@ from helpdesk_app.state.ticket import TicketState
 CLIENT = "ewa.lewandowska@wodociagi-lodz.example"
 
 
-@pytest.fixture(scope="module")
-def demo_url(tmp_path_factory) -> str:
-    """One migrated demo database for the module (seeding hashes passwords: slow-ish)."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('handlers') / 'demo.db'}"
-    migrate(url)
-    mp = pytest.MonkeyPatch()
-    mp.setenv("DATABASE_URL", url)
-    get_settings.cache_clear()
-    try:
-        seed()
-    finally:
-        mp.undo()
-        get_settings.cache_clear()
-    return url
 
 
-@pytest.fixture
-def demo_db(demo_url: str, app_env, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("DATABASE_URL", demo_url)
-    get_settings.cache_clear()
 
 
-def _state(cls, email: str | None):
-    root = rx.State(_reflex_internal_init=True)
-    state = root.get_substate(cls.get_full_name().split(".")[1:])
-    if email:
-        with session_scope() as db:
-            state.token, _actor = auth.login(db, email, "pomocnik-demo")
-    return state
 
 
-def _call(cls, name: str, state, *args):
-    result = cls.event_handlers[name].fn(state, *args)
-    return run_async(result) if asyncio.iscoroutine(result) else result
 
 
 def _tickets(email: str, *, own: bool):
@@ -73,14 +38,14 @@ def _events(ticket_id: int) -> list[TimelineEvent]:
         return list(db.exec(select(TimelineEvent).where(TimelineEvent.ticket_id == ticket_id)))
 
 
-def test_client_cannot_edit_header_even_by_direct_call(demo_db):
+def test_client_cannot_edit_header_even_by_directcall_handler(demo_db):
     ticket = _tickets(CLIENT, own=True)
-    state = _state(TicketState, CLIENT)
+    state = state_for(TicketState, CLIENT)
     state._ticket_id = ticket.id
     state.f_status, state.f_priority = "closed", "4"
     state.f_queue, state.f_assignee = str(ticket.queue_id), "none"
     state.edit_version = ticket.version
-    _call(TicketState, "save_header", state)
+    call_handler(TicketState, "save_header", state)
     assert state.edit_message == "Nie masz uprawnień do tej operacji."
     with session_scope() as db:
         fresh = db.get(Ticket, ticket.id)
@@ -90,11 +55,11 @@ def test_client_cannot_edit_header_even_by_direct_call(demo_db):
 
 def test_client_internal_note_request_becomes_public_reply(demo_db):
     ticket = _tickets(CLIENT, own=True)
-    state = _state(TicketState, CLIENT)
+    state = state_for(TicketState, CLIENT)
     state._ticket_id = ticket.id
     state.reply_public = False  # what a crafted "set_reply_public(false)" would do
     state.reply_text = "wiadomość od klienta"
-    _call(TicketState, "send_reply", state, [])
+    call_handler(TicketState, "send_reply", state, [])
     mine = [e for e in _events(ticket.id) if e.body == "wiadomość od klienta"]
     assert len(mine) == 1 and mine[0].is_public is True
 
@@ -102,30 +67,30 @@ def test_client_internal_note_request_becomes_public_reply(demo_db):
 def test_client_cannot_reply_to_another_organisations_ticket(demo_db):
     foreign = _tickets(CLIENT, own=False)
     before = len(_events(foreign.id))
-    state = _state(TicketState, CLIENT)
+    state = state_for(TicketState, CLIENT)
     state._ticket_id = foreign.id  # a guessed id smuggled into the state
     state.reply_text = "próba"
-    _call(TicketState, "send_reply", state, [])
+    call_handler(TicketState, "send_reply", state, [])
     assert state.reply_error == "Nie znaleziono zgłoszenia lub nie masz do niego dostępu."
     assert len(_events(foreign.id)) == before
 
 
 def test_agent_list_refuses_clients_and_anonymous(demo_db):
-    client_state = _state(AgentListState, CLIENT)
-    result = _call(AgentListState, "on_load", client_state)
+    client_state = state_for(AgentListState, CLIENT)
+    result = call_handler(AgentListState, "on_load", client_state)
     assert client_state.rows == []
     assert "/portal" in str(result)
 
-    anonymous = _state(AgentListState, None)
+    anonymous = state_for(AgentListState, None)
     anonymous.token = "forged-token-value"
-    result = _call(AgentListState, "on_load", anonymous)
+    result = call_handler(AgentListState, "on_load", anonymous)
     assert anonymous.rows == []
     assert "/login" in str(result)
 
 
 def test_agent_list_loads_one_page_for_staff(demo_db):
-    state = _state(AgentListState, "anna.nowak@pomocnik.example")
-    _call(AgentListState, "on_load", state)
+    state = state_for(AgentListState, "anna.nowak@pomocnik.example")
+    call_handler(AgentListState, "on_load", state)
     assert len(state.rows) == state.page_size
     assert state.total > state.page_size  # more exist than were loaded
     with session_scope() as db:
@@ -133,17 +98,17 @@ def test_agent_list_loads_one_page_for_staff(demo_db):
                        ).one().role == Role.TECHNICIAN
 
 
-def test_non_admin_cannot_save_sla_configuration_by_direct_call(demo_db):
+def test_non_admin_cannot_save_sla_configuration_by_directcall_handler(demo_db):
     from helpdesk_app.models import BusinessCalendar
     from helpdesk_app.state.admin_sla import AdminSlaState
 
     with session_scope() as db:
         before = len(db.exec(select(BusinessCalendar)).all())
     for email in ("koordynator@pomocnik.example", CLIENT):
-        state = _state(AdminSlaState, email)
+        state = state_for(AdminSlaState, email)
         state.cal_name = "Przejęty kalendarz"
         state.cal_windows = ["0:00-0:00"] * 7
-        result = _call(AdminSlaState, "save_calendar", state)
+        result = call_handler(AdminSlaState, "save_calendar", state)
         assert "/login" in str(result)
     with session_scope() as db:
         assert len(db.exec(select(BusinessCalendar)).all()) == before
