@@ -251,4 +251,6 @@ CATALOG: dict[str, str] = {
     "notifications.mark_read": "Mark as read",
     "notifications.mark_all_read": "Mark all as read",
     "notifications.empty": "No notifications.",
+    "event.field": "changed {field}: {old} → {new}",
+    "event.checklist": "checklist: {label} — {state}",
 }

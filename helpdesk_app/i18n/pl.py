@@ -252,4 +252,6 @@ CATALOG: dict[str, str] = {
     "notifications.mark_read": "Oznacz jako przeczytane",
     "notifications.mark_all_read": "Oznacz wszystkie jako przeczytane",
     "notifications.empty": "Brak powiadomień.",
+    "event.field": "zmienił(a) pole {field}: {old} → {new}",
+    "event.checklist": "lista kontrolna: {label} — {state}",
 }

@@ -2,12 +2,28 @@
 
 from helpdesk_app.models.attachment import Attachment
 from helpdesk_app.models.calendar import BusinessCalendar, CalendarClosedDate, CalendarWindow
+from helpdesk_app.models.checklist import (
+    ChecklistTemplate,
+    ChecklistTemplateItem,
+    TicketChecklistItem,
+)
 from helpdesk_app.models.contract import (
     Contract,
     ContractContact,
     EscalationAction,
     TicketType,
     TicketTypeTarget,
+)
+from helpdesk_app.models.custom_field import (
+    CustomField,
+    FieldDependency,
+    FieldOption,
+    FieldPermission,
+    FieldScope,
+    FieldType,
+    RequiredOn,
+    TicketFieldChoice,
+    TicketFieldValue,
 )
 from helpdesk_app.models.notification import (
     AlertClock,
@@ -19,7 +35,13 @@ from helpdesk_app.models.notification import (
 )
 from helpdesk_app.models.organisation import Organisation, OrgKind
 from helpdesk_app.models.queue import Queue
-from helpdesk_app.models.status import SlaEffect, TicketStatus
+from helpdesk_app.models.status import (
+    ContractStatus,
+    SlaEffect,
+    StatusCategory,
+    StatusTransition,
+    TicketStatus,
+)
 from helpdesk_app.models.ticket import Channel, Priority, Status, Ticket, TicketCounter
 from helpdesk_app.models.timeline import EventKind, TimelineEvent
 from helpdesk_app.models.user import Role, User, UserSession
@@ -32,23 +54,38 @@ __all__ = [
     "CalendarClosedDate",
     "CalendarWindow",
     "Channel",
+    "ChecklistTemplate",
+    "ChecklistTemplateItem",
     "Contract",
     "ContractContact",
+    "ContractStatus",
+    "CustomField",
     "EscalationAction",
     "EventKind",
+    "FieldDependency",
+    "FieldOption",
+    "FieldPermission",
+    "FieldScope",
+    "FieldType",
     "Notification",
     "NotificationKind",
     "OrgKind",
     "Organisation",
     "Priority",
     "Queue",
+    "RequiredOn",
     "Role",
     "SchedulerLock",
     "SlaAlert",
     "SlaEffect",
     "Status",
+    "StatusCategory",
+    "StatusTransition",
     "Ticket",
+    "TicketChecklistItem",
     "TicketCounter",
+    "TicketFieldChoice",
+    "TicketFieldValue",
     "TicketStatus",
     "TicketType",
     "TicketTypeTarget",

@@ -72,7 +72,7 @@ class Ticket(SQLModel, table=True):
     queue_id: int = Field(foreign_key="queue.id")
     assignee_id: int | None = Field(default=None, foreign_key="user_account.id")
     priority: int = Field(default=Priority.NORMAL)
-    status: str = Field(default=Status.NEW, max_length=20)
+    status: str = Field(default=Status.NEW, max_length=40)  # a TicketStatus key
     channel: str = Field(default=Channel.WEB, max_length=10)
     created_by_id: int = Field(foreign_key="user_account.id")
     # Optimistic locking: every edit says which version it saw.

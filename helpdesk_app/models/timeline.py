@@ -20,13 +20,15 @@ class EventKind:
     ATTACHMENT = "attachment"
     CONTRACT = "contract"  # internal; data: old, new contract ids
     TICKET_TYPE = "ticket_type"  # internal; data: old, new ticket type ids
+    FIELD = "field"  # data: field (key), old, new; public when clients may see the field
+    CHECKLIST = "checklist"  # internal; data: item, label, done (bool)
     # written by the SLA scheduler (no author, internal)
     SLA_WARNING = "sla_warning"  # data: clock, point_at (warning point), due_at
     SLA_BREACH = "sla_breach"  # data: clock, due_at
     ESCALATION = "escalation"  # data: action, clock, old, new
 
     ALL = (CREATED, REPLY, NOTE, STATUS, ASSIGNMENT, PRIORITY, QUEUE, ATTACHMENT,
-           CONTRACT, TICKET_TYPE, SLA_WARNING, SLA_BREACH, ESCALATION)
+           CONTRACT, TICKET_TYPE, FIELD, CHECKLIST, SLA_WARNING, SLA_BREACH, ESCALATION)
 
 
 class TimelineEvent(SQLModel, table=True):

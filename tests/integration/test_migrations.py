@@ -18,6 +18,10 @@ MODEL_TABLES = {
     # 0002: SLA configuration
     "business_calendar", "calendar_window", "calendar_closed_date", "contract",
     "contract_contact", "ticket_type", "ticket_type_target", "ticket_status",
+    # 0005: workflow
+    "contract_status", "status_transition", "custom_field", "field_option", "field_scope",
+    "field_permission", "field_dependency", "ticket_field_value", "ticket_field_choice",
+    "checklist_template", "checklist_template_item", "ticket_checklist_item",
     # 0003: SLA scheduler
     "notification", "sla_alert", "scheduler_lock",
 }
