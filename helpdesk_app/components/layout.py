@@ -49,6 +49,9 @@ def top_bar() -> rx.Component:
                         rx.link(S.tr["nav.sla_board"], href="/agent/sla", id="nav-sla-board")),
                 rx.cond(S.user_role == "admin",
                         rx.link(S.tr["nav.admin_sla"], href="/admin/sla", id="nav-admin-sla")),
+                rx.cond(S.user_role == "admin",
+                        rx.link(S.tr["nav.admin_checklists"], href="/admin/checklists",
+                                id="nav-admin-checklists")),
                 spacing="4",
             ),
             rx.hstack(

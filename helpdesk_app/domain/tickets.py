@@ -16,7 +16,7 @@ from sqlalchemy import func, literal, or_, update
 from sqlmodel import Session, col, select
 
 from helpdesk_app.config import get_settings
-from helpdesk_app.domain import access, attachments, contracts, sla
+from helpdesk_app.domain import access, attachments, checklists, contracts, sla, workflow
 from helpdesk_app.domain.access import Action
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.errors import Conflict, Forbidden, Invalid, NotFound
@@ -33,7 +33,9 @@ from helpdesk_app.models import (
     Queue,
     Role,
     Status,
+    StatusCategory,
     Ticket,
+    TicketStatus,
     TicketType,
     TimelineEvent,
     User,
@@ -161,10 +163,10 @@ class NewTicket:
 # --------------------------------------------------------------------------- reads
 
 
-def _filters(actor: Actor, q: ListQuery) -> list[Any]:
+def _filters(db: Session, actor: Actor, q: ListQuery) -> list[Any]:
     clauses: list[Any] = [access.ticket_scope(actor)]
     if q.status == "active":
-        clauses.append(col(Ticket.status).in_(Status.ACTIVE))
+        clauses.append(col(Ticket.status).in_(workflow.active_keys(db)))
     elif q.status:
         clauses.append(Ticket.status == q.status)
     if q.queue_id:
@@ -230,7 +232,7 @@ def list_tickets(db: Session, actor: Actor, q: ListQuery) -> TicketPage:
         raise Invalid("list.bad_filter")
     page_size = max(1, min(q.page_size, PAGE_SIZE_MAX))
     page = max(1, q.page)
-    clauses = _filters(actor, q)
+    clauses = _filters(db, actor, q)
     # LIMIT/OFFSET as literals (clamped integers, never user text): with bound parameters
     # SQLite's planner cannot see the page size and picks a full scan in priority order
     # for small queues (0.8 s at 1M tickets instead of 0.1 ms; see docs/performance.md).
@@ -299,7 +301,7 @@ def queue_counts(db: Session, actor: Actor) -> list[tuple[int, str, int]]:
     counts = dict(
         db.exec(
             select(Ticket.queue_id, func.count())
-            .where(access.ticket_scope(actor), col(Ticket.status).in_(Status.ACTIVE))
+            .where(access.ticket_scope(actor), col(Ticket.status).in_(workflow.active_keys(db)))
             .group_by(Ticket.queue_id)
         ).all()
     )
@@ -427,8 +429,9 @@ def _change_labels(db: Session, events: list[TimelineEvent]) -> dict[str, str]:
 
 
 def _event_data_for(actor: Actor, event: TimelineEvent) -> dict[str, Any]:
+    # Clients get only what their own public events need; internal events never reach them.
     return dict(event.data or {}) if actor.is_staff else {
-        k: v for k, v in (event.data or {}).items() if k in ("old", "new", "channel")
+        k: v for k, v in (event.data or {}).items() if k in ("old", "new", "channel", "field")
     }
 
 
@@ -541,6 +544,8 @@ def create_ticket(db: Session, actor: Actor, data: NewTicket) -> TicketRow:
         contract_id=contract.id if contract else None,
         ticket_type_id=ticket_type_id,
     )
+    ticket.status = workflow.first_of_category(
+        db, ticket.contract_id, StatusCategory.NEW) or Status.NEW
     if contract is not None and contract.default_queue_id and not data.queue_id:
         ticket.queue_id = contract.default_queue_id
     db.add(ticket)
@@ -553,6 +558,7 @@ def create_ticket(db: Session, actor: Actor, data: NewTicket) -> TicketRow:
     db.flush()
     attachments.store_files(db, actor, ticket, event, data.files)
     sla.recompute_ticket(db, ticket.id, now)
+    checklists.instantiate(db, ticket)
     queue_change(db, ticket_id=ticket.id, organisation_id=ticket.organisation_id,
                  kind=EventKind.CREATED, public=True)
     db.commit()
@@ -582,9 +588,13 @@ def add_comment(db: Session, actor: Actor, ticket_id: int, body: str, *, public:
     values: dict[str, Any] = {"updated_at": now}
     # A client answering a ticket that waited on them (or was resolved) puts it back in
     # the agents' court; the first public agent reply takes a new ticket into work.
-    client_back = actor.is_client and ticket.status in (Status.PENDING, Status.RESOLVED)
-    first_answer = actor.is_staff and public and ticket.status == Status.NEW
-    new_status = Status.OPEN if client_back or first_answer else None
+    current = db.get(TicketStatus, ticket.status)
+    category = current.category if current else None
+    client_back = actor.is_client and category in (StatusCategory.WAITING,
+                                                     StatusCategory.RESOLVED)
+    first_answer = actor.is_staff and public and category == StatusCategory.NEW
+    new_status = (workflow.first_of_category(db, ticket.contract_id, StatusCategory.OPEN)
+                  if client_back or first_answer else None)
     if new_status:
         values.update(status=new_status, version=Ticket.version + 1)
         db.add(TimelineEvent(
@@ -622,9 +632,27 @@ def update_ticket(db: Session, actor: Actor, ticket_id: int, expected_version: i
     unknown = set(changes) - set(_EDITABLE)
     if unknown:
         raise Invalid("ticket.field_not_editable", field=", ".join(sorted(unknown)))
+    return _apply_changes(db, actor, ticket, expected_version, changes)
+
+
+def set_status_as_client(db: Session, actor: Actor, ticket_id: int, expected_version: int,
+                         status: str) -> int:
+    """A client moves their own ticket into a status marked "client may set" (e.g.
+    "confirm fixed"); nothing else is editable for them."""
+    ticket = db.get(Ticket, ticket_id)
+    access.require(actor, Action.VIEW, ticket)
+    if not actor.is_client:
+        raise Forbidden()
+    return _apply_changes(db, actor, ticket, expected_version, {"status": status})
+
+
+def _apply_changes(db: Session, actor: Actor, ticket: Ticket, expected_version: int,
+                   changes: dict[str, Any]) -> int:
     _validate_changes(db, changes)
     changes = _classification(db, ticket, changes)
     diff = {k: v for k, v in changes.items() if getattr(ticket, k) != v}
+    if "status" in diff:
+        workflow.check_status_change(db, actor, ticket, diff["status"])
     if ticket.version != expected_version:
         raise Conflict("ticket.conflict")
     if not diff:
@@ -651,6 +679,8 @@ def update_ticket(db: Session, actor: Actor, ticket_id: int, expected_version: i
     if _SLA_FIELDS & set(diff):
         db.flush()
         sla.recompute_ticket(db, ticket.id, now)
+    if "ticket_type_id" in diff:
+        checklists.instantiate(db, db.get(Ticket, ticket.id))
     queue_change(db, ticket_id=ticket.id, organisation_id=ticket.organisation_id,
                  kind="update", public=public)
     db.commit()
@@ -684,7 +714,7 @@ def _classification(db: Session, ticket: Ticket, changes: dict[str, Any]) -> dic
 
 
 def _validate_changes(db: Session, changes: dict[str, Any]) -> None:
-    if "status" in changes and changes["status"] not in Status.ALL:
+    if "status" in changes and not isinstance(changes["status"], str):
         raise Invalid("ticket.status_invalid")
     if "priority" in changes and changes["priority"] not in Priority.ALL:
         raise Invalid("ticket.priority_invalid")
@@ -755,3 +785,11 @@ def classification_choices(db: Session, actor: Actor, *, requester_id: int | Non
                        [(t.id, t.name_pl, t.name_en) for t in contracts.active_types(db, c.id)])
         for c in contracts.valid_contracts(db, org_id, _today(utcnow()))
     ]
+
+
+def status_choices(db: Session, actor: Actor, ticket_id: int,
+                   lang: str) -> list[workflow.StatusView]:
+    """The statuses `actor` may pick for the ticket now: agents the allowed moves (and the
+    current status), clients only the moves marked "client may set"."""
+    ticket = _load_visible(db, actor, ticket_id)
+    return workflow.choices_for(db, actor, ticket, lang)

@@ -19,6 +19,11 @@ def _sort_header(label, column: str) -> rx.Component:
 
 def _row(r: RowView) -> rx.Component:
     return rx.table.row(
+        rx.table.cell(rx.checkbox(
+            checked=A.page_selected.contains(r.id),
+            on_change=lambda on: A.toggle_row(r.id, on),
+            disabled=A.bulk_running, class_name="pm-select-row",
+            custom_attrs={"aria-label": S.tr["bulk.select_row"]})),
         rx.table.cell(rx.hstack(
             rx.link(r.number, href="/agent/tickets/" + r.number, class_name="pm-number"),
             rx.cond(r.is_key, rx.tooltip(rx.text("★", class_name="pm-key"),
@@ -90,6 +95,89 @@ def _filters() -> rx.Component:
     )
 
 
+def _bulk_select(opts, value, on_change, *, id: str, label, width: str) -> rx.Component:
+    return rx.vstack(
+        rx.text(label, size="1", color_scheme="gray"),
+        dropdown(opts, value, on_change, id=id, placeholder=S.tr["bulk.no_change"],
+                 width=width),
+        spacing="0",
+    )
+
+
+def _bulk_result() -> rx.Component:
+    return rx.callout.root(
+        rx.vstack(
+            rx.hstack(
+                rx.text(S.tr["bulk.result_ok"], ": ", rx.el.b(A.bulk_ok, id="bulk-ok")),
+                rx.text(S.tr["bulk.result_failed"], ": ",
+                        rx.el.b(A.bulk_failed, id="bulk-failed")),
+                rx.spacer(),
+                rx.button(S.tr["bulk.dismiss"], size="1", variant="ghost",
+                          on_click=A.dismiss_bulk_result, id="bulk-dismiss"),
+                width="100%", align="center",
+            ),
+            rx.cond(A.bulk_failures.length() > 0, rx.el.ul(
+                rx.foreach(A.bulk_failures, lambda f: rx.el.li(
+                    rx.text.strong(f.number), " — ", f.reason, class_name="pm-bulk-failure")),
+                id="bulk-failures", style={"margin": "0", "padding_left": "1.2em"},
+            )),
+            spacing="2", width="100%",
+        ),
+        color=rx.cond(A.bulk_failed > 0, "amber", "green"), width="100%", id="bulk-result",
+    )
+
+
+def _bulk_bar() -> rx.Component:
+    """Selection summary, the change to apply, progress and the result of the last run."""
+    selection = rx.hstack(
+        rx.text(S.tr["bulk.selected"], ": ", rx.el.b(A.selected_count, id="bulk-count"),
+                size="2"),
+        rx.cond(
+            A.all_matching,
+            rx.text(S.tr["bulk.all_matching_selected"],
+                    rx.cond(A.selection_capped, " (" + S.tr["bulk.capped"] + ")", ""),
+                    size="2", id="bulk-all-matching"),
+            rx.cond(A.total > A.selected_count, rx.button(
+                S.tr["bulk.select_all_matching"], " (", A.total,
+                rx.cond(A.total_capped, "+", ""), ")", size="1", variant="soft",
+                on_click=A.select_all_matching, id="bulk-select-all",
+                disabled=A.bulk_running)),
+        ),
+        rx.cond(A.selected_count > 0, rx.button(
+            S.tr["bulk.clear_selection"], size="1", variant="ghost",
+            on_click=A.clear_selection, id="bulk-clear", disabled=A.bulk_running)),
+        align="center", spacing="3", wrap="wrap",
+    )
+    actions = rx.flex(
+        _bulk_select(A.bulk_status_opts, A.b_status, A.set_b_status, id="bulk-status",
+                     label=S.tr["col.status"], width="10em"),
+        _bulk_select(A.bulk_assignee_opts, A.b_assignee, A.set_b_assignee,
+                     id="bulk-assignee", label=S.tr["col.assignee"], width="12em"),
+        _bulk_select(A.queue_opts, A.b_queue, A.set_b_queue, id="bulk-queue",
+                     label=S.tr["col.queue"], width="12em"),
+        _bulk_select(A.priority_opts, A.b_priority, A.set_b_priority, id="bulk-priority",
+                     label=S.tr["col.priority"], width="9em"),
+        rx.button(S.tr["bulk.apply"], on_click=A.apply_bulk, id="bulk-apply",
+                  loading=A.bulk_running, disabled=A.bulk_running),
+        gap="0.5em", wrap="wrap", align="end",
+    )
+    return rx.vstack(
+        selection,
+        rx.cond(A.selected_count > 0, actions),
+        rx.cond(A.bulk_error != "", rx.text(A.bulk_error, color_scheme="red", size="2",
+                                            id="bulk-error")),
+        rx.cond(A.bulk_running, rx.vstack(
+            rx.text(S.tr["bulk.running"], " ", A.bulk_done, " / ", A.bulk_total, size="2",
+                    id="bulk-progress-text"),
+            rx.progress(value=rx.cond(A.bulk_total > 0, A.bulk_done * 100 / A.bulk_total, 0),
+                        id="bulk-progress"),
+            width="100%",
+        )),
+        rx.cond(A.bulk_ran, _bulk_result()),
+        width="100%", spacing="2", id="bulk-bar",
+    )
+
+
 def agent_list_page() -> rx.Component:
     return shell(
         rx.hstack(
@@ -103,9 +191,14 @@ def agent_list_page() -> rx.Component:
                 ),
                 _filters(),
                 error_callout(A.error),
+                _bulk_bar(),
                 rx.box(
                     rx.table.root(
                         rx.table.header(rx.table.row(
+                            rx.table.column_header_cell(rx.checkbox(
+                                checked=A.page_all_selected, on_change=A.toggle_page,
+                                disabled=A.bulk_running, id="select-page",
+                                custom_attrs={"aria-label": S.tr["bulk.select_page"]})),
                             _sort_header(S.tr["col.number"], "number"),
                             rx.table.column_header_cell(S.tr["col.subject"]),
                             _sort_header(S.tr["col.status"], "status"),

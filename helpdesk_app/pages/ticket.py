@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from helpdesk_app.components.checklist_panel import checklist_panel
 from helpdesk_app.components.layout import SYNCED_TEXT, dropdown, error_callout, shell
 from helpdesk_app.components.sla_badge import sla_badge
 from helpdesk_app.state.session import SessionState as S
@@ -134,6 +135,18 @@ def _event(e: EventItem) -> rx.Component:
     )
 
 
+def _client_status_buttons() -> rx.Component:
+    return rx.cond(
+        T.client_status_opts.length() > 0,
+        rx.hstack(
+            rx.foreach(T.client_status_opts, lambda o: rx.button(
+                o.label, on_click=T.set_status_client(o.value), variant="outline",
+                custom_attrs={"data-status": o.value}, class_name="pm-client-status")),
+            wrap="wrap",
+        ),
+    )
+
+
 def _reply_box(staff: bool) -> rx.Component:
     kind = []
     if staff:
@@ -190,7 +203,8 @@ def _ticket(staff: bool) -> rx.Component:
             rx.vstack(
                 rx.link("← ", S.tr["ticket.back"], href=back, size="2"),
                 _header(staff),
-                _edit_form() if staff else rx.fragment(),
+                _edit_form() if staff else _client_status_buttons(),
+                checklist_panel() if staff else rx.fragment(),
                 rx.heading(S.tr["ticket.timeline"], size="3"),
                 rx.vstack(rx.foreach(T.events, _event), width="100%", spacing="2",
                           id="timeline"),

@@ -1,17 +1,33 @@
-"""The agent dashboard: one page of tickets with filters, sorting, queue counts; live."""
+"""The agent dashboard: one page of tickets with filters, sorting, queue counts; live.
+Bulk actions: tick rows (or "all matching the filter"), pick a change, apply it in the
+background with progress, then see what succeeded and why the rest did not."""
 
 from __future__ import annotations
+
+import asyncio
+import dataclasses
 
 import reflex as rx
 
 from helpdesk_app.db import session_scope
-from helpdesk_app.domain import directory, tickets
+from helpdesk_app.domain import bulk, directory, tickets, workflow
 from helpdesk_app.domain.errors import DomainError
 from helpdesk_app.live.bus import Change
-from helpdesk_app.models import Channel, Priority, Status
+from helpdesk_app.models import Channel, Priority
 from helpdesk_app.state import live
 from helpdesk_app.state.session import SessionState
 from helpdesk_app.state.views import Opt, QueueCount, RowView, options, row_view
+
+
+@dataclasses.dataclass
+class BulkFailureView:
+    number: str = ""
+    reason: str = ""
+
+
+# How many failures the result panel lists (the count always covers all of them).
+FAILURES_SHOWN = 200
+NO_CHANGE = "all"  # the action bar dropdowns' "no change" placeholder value
 
 
 class AgentListState(SessionState):
@@ -41,6 +57,37 @@ class AgentListState(SessionState):
     error: str = ""
     refreshed: int = 0  # bumps on every live refresh (lets tests and the UI see liveness)
 
+    # ---- bulk selection, kept on the server: ticket id -> the version the agent saw
+    # (the browser only sends "tick row X"; an id that is not on the shown page is ignored,
+    # and every id still goes through the domain checks when the change is applied).
+    _selected: dict[int, int] = {}
+    _page_versions: dict[int, int] = {}  # the shown rows' versions, read with the rows
+    selected_count: int = 0
+    page_selected: list[str] = []  # ids of the shown rows that are selected (checkboxes)
+    all_matching: bool = False  # the selection is "all matching the filter"
+    selection_capped: bool = False
+    # the action bar
+    b_status: str = NO_CHANGE
+    b_assignee: str = NO_CHANGE
+    b_queue: str = NO_CHANGE
+    b_priority: str = NO_CHANGE
+    bulk_status_opts: list[Opt] = []
+    bulk_assignee_opts: list[Opt] = []
+    # the run and its result
+    bulk_running: bool = False
+    bulk_done: int = 0
+    bulk_total: int = 0
+    bulk_ran: bool = False
+    bulk_ok: int = 0
+    bulk_failed: int = 0
+    bulk_failures: list[BulkFailureView] = []
+    bulk_error: str = ""
+    _pending_bulk: dict = {}  # set only by apply_bulk, never from the browser
+
+    @rx.var
+    def page_all_selected(self) -> bool:
+        return bool(self.rows) and len(self.page_selected) == len(self.rows)
+
     @rx.var
     def page_count(self) -> int:
         return max(1, -(-self.total // self.page_size))
@@ -56,8 +103,10 @@ class AgentListState(SessionState):
             if not actor.is_staff:
                 return rx.redirect("/portal")
             lang = self.ui_lang
-            self.status_opts = [Opt("active", self._t("status.active")),
-                                *options(list(Status.ALL), lang, "status")]
+            # Every status ever defined (retired ones too: old tickets may still have them).
+            self.status_opts = [Opt("active", self._t("status.active"))] + [
+                Opt(k, workflow.label(st, lang, for_client=False))
+                for k, st in workflow.all_statuses(db).items()]
             self.priority_opts = options(list(Priority.ALL), lang, "priority")
             self.channel_opts = options(list(Channel.ALL), lang, "channel")
             self.sla_opts = options(list(tickets.SLA_FILTERS), lang, "list.sla")
@@ -67,6 +116,15 @@ class AgentListState(SessionState):
                 Opt(str(o.id), o.label) for o in directory.agents(db, actor)]
             self.org_opts = [Opt(str(o.id), o.label)
                              for o in directory.client_organisations(db, actor)]
+            # Every active status: each ticket's own set and transitions are checked per
+            # ticket by the workflow when the change is applied.
+            self.bulk_status_opts = [
+                Opt(k, workflow.label(st, lang, for_client=False))
+                for k, st in workflow.all_statuses(db).items() if st.is_active]
+            self.bulk_assignee_opts = [Opt("none", self._t("bulk.unassign"))] + [
+                Opt(str(o.id), o.label) for o in directory.agents(db, actor)]
+            self._clear_selection()
+            self.bulk_ran, self.bulk_error = False, ""
             self._load(db, actor)
         live.watch(self, {"tickets"}, public_only=False)
         return None
@@ -90,7 +148,11 @@ class AgentListState(SessionState):
             self.error = self._err(e)
             return
         self.error = ""
-        self.rows = [row_view(r, self.ui_lang, self._dt(r.updated_at)) for r in result.rows]
+        labels = workflow.labels(db, self.ui_lang, for_client=False)
+        self.rows = [row_view(r, self.ui_lang, self._dt(r.updated_at), labels=labels)
+                     for r in result.rows]
+        self._page_versions = bulk.row_versions(db, actor, result.rows)
+        self._sync_selection()
         self.total = result.total
         self.total_capped = result.total_capped
         self.queue_counts = [QueueCount(str(qid), name, n)
@@ -115,7 +177,9 @@ class AgentListState(SessionState):
     # ---- filters, sorting, paging (each re-queries one page on the server)
 
     def _refilter(self):
+        # A selection belongs to the filter it was made under.
         self.page = 1
+        self._clear_selection()
         return self._reload()
 
     @rx.event
@@ -197,3 +261,182 @@ class AgentListState(SessionState):
             self.page -= 1
             return self._reload()
         return None
+
+    # ---- bulk selection
+
+    def _sync_selection(self) -> None:
+        self.selected_count = len(self._selected)
+        self.page_selected = [r.id for r in self.rows if int(r.id) in self._selected]
+
+    def _clear_selection(self) -> None:
+        self._selected = {}
+        self.all_matching = self.selection_capped = False
+        self._sync_selection()
+
+    @rx.event
+    def toggle_row(self, ticket_id: str, on: bool):
+        tid = int(ticket_id) if str(ticket_id).isdigit() else 0
+        if tid not in self._page_versions or self.bulk_running:
+            return  # only rows this tab shows, with the version it showed them at
+        selected = dict(self._selected)
+        if on:
+            selected[tid] = self._page_versions[tid]
+        else:
+            selected.pop(tid, None)
+        self._selected = selected
+        self.all_matching = False
+        self._sync_selection()
+
+    @rx.event
+    def toggle_page(self, on: bool):
+        if self.bulk_running:
+            return
+        selected = dict(self._selected)
+        for tid, version in self._page_versions.items():
+            if on:
+                selected[tid] = version
+            else:
+                selected.pop(tid, None)
+        self._selected = selected
+        self.all_matching = False
+        self._sync_selection()
+
+    @rx.event
+    def select_all_matching(self):
+        if self.bulk_running:
+            return None
+        with session_scope() as db:
+            actor = self._actor(db)
+            if actor is None or not actor.is_staff:
+                return self._to_login()
+            try:
+                # versions as of now: an edit made after this click is a conflict later
+                chosen = bulk.selection_for(db, actor, self._query())
+            except DomainError as e:
+                self.error = self._err(e)
+                return None
+        self._selected = dict(chosen)
+        self.all_matching = True
+        self.selection_capped = len(chosen) >= bulk.SELECTION_CAP
+        self._sync_selection()
+        return None
+
+    @rx.event
+    def clear_selection(self):
+        if not self.bulk_running:
+            self._clear_selection()
+
+    # ---- the action bar
+
+    @rx.event
+    def set_b_status(self, v: str):
+        self.b_status = v
+
+    @rx.event
+    def set_b_assignee(self, v: str):
+        self.b_assignee = v
+
+    @rx.event
+    def set_b_queue(self, v: str):
+        self.b_queue = v
+
+    @rx.event
+    def set_b_priority(self, v: str):
+        self.b_priority = v
+
+    def _bulk_change(self) -> dict:
+        """The chosen change; values are passed on as typed, the domain validates them."""
+        change: dict = {}
+        if self.b_status != NO_CHANGE:
+            change["status"] = self.b_status
+        if self.b_assignee != NO_CHANGE:
+            change["assignee_id"] = (None if self.b_assignee == "none"
+                                     else int(self.b_assignee) if self.b_assignee.isdigit()
+                                     else -1)
+        if self.b_queue != NO_CHANGE:
+            change["queue_id"] = int(self.b_queue) if self.b_queue.isdigit() else -1
+        if self.b_priority != NO_CHANGE:
+            change["priority"] = int(self.b_priority) if self.b_priority.isdigit() else -1
+        return change
+
+    @rx.event
+    def apply_bulk(self):
+        if self.bulk_running:
+            return None
+        with session_scope() as db:
+            actor = self._actor(db)
+            if actor is None or not actor.is_staff:
+                return self._to_login()
+        change = self._bulk_change()
+        if not self._selected:
+            self.bulk_error = self._t("bulk.nothing_selected")
+            return None
+        if not change:
+            self.bulk_error = self._t("bulk.nothing_to_change")
+            return None
+        self.bulk_error = ""
+        self._pending_bulk = {"selection": list(self._selected.items()), "change": change}
+        return AgentListState.run_bulk
+
+    @rx.event(background=True)
+    async def run_bulk(self):
+        async with self:
+            pending, self._pending_bulk = self._pending_bulk, {}
+            if not pending or self.bulk_running:
+                return
+            with session_scope() as db:
+                actor = self._actor(db)
+            if actor is None or not actor.is_staff:
+                return
+            self.bulk_running, self.bulk_ran = True, False
+            self.bulk_done, self.bulk_total = 0, len(pending["selection"])
+        progress = {"done": 0, "total": len(pending["selection"])}
+
+        def work() -> bulk.BulkResult:
+            with session_scope() as db:
+                return bulk.apply(db, actor, pending["selection"], pending["change"],
+                                  progress=lambda d, t: progress.update(done=d, total=t))
+
+        # The run is in a thread: 500 ticket updates must not block this worker's loop.
+        task = asyncio.ensure_future(asyncio.to_thread(work))
+        while not task.done():
+            await asyncio.sleep(0.25)
+            async with self:
+                self.bulk_done, self.bulk_total = progress["done"], progress["total"]
+        result: bulk.BulkResult | None = None
+        failure: Exception | None = None
+        try:
+            result = task.result()
+        except Exception as exc:  # surfaced to the agent; the tickets done so far stay done
+            failure = exc
+        async with self:
+            self.bulk_running, self.bulk_ran = False, True
+            if isinstance(failure, DomainError):
+                self.bulk_error = self._err(failure)
+            elif failure is not None:
+                self.bulk_error = self._t("bulk.failed", error=str(failure)[:200])
+            else:
+                self.bulk_error = ""
+            if result is None:
+                self.bulk_ok, self.bulk_failed, self.bulk_failures = 0, 0, []
+                return
+            self.bulk_done = self.bulk_total = result.total
+            self.bulk_ok, self.bulk_failed = result.succeeded, len(result.failures)
+            self.bulk_failures = [
+                BulkFailureView(f.number or f"#{f.ticket_id}", self._failure_text(f))
+                for f in result.failures[:FAILURES_SHOWN]]
+            self._clear_selection()
+            with session_scope() as db:
+                actor = self._actor(db)
+                if actor is not None and actor.is_staff:
+                    self._load(db, actor)
+
+    def _failure_text(self, f: bulk.BulkFailure) -> str:
+        if f.reason == "conflict":  # the single-edit text talks about "your edit"
+            return self._t("bulk.conflict")
+        return self._t(f.key, **f.params)
+
+    @rx.event
+    def dismiss_bulk_result(self):
+        self.bulk_ran, self.bulk_error = False, ""
+        self.bulk_failures = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from helpdesk_app.db import session_scope
-from helpdesk_app.domain import tickets
+from helpdesk_app.domain import tickets, workflow
 from helpdesk_app.domain.errors import DomainError
 from helpdesk_app.live.bus import Change
 from helpdesk_app.state import live
@@ -42,8 +42,9 @@ class PortalState(SessionState):
         q = tickets.ListQuery(page=self.page, page_size=20, sort="updated",
                               status=None if self.show_closed else "active")
         result = tickets.list_tickets(db, actor, q)
-        self.rows = [row_view(r, self.ui_lang, self._dt(r.updated_at), staff=False)
-                     for r in result.rows]
+        labels = workflow.labels(db, self.ui_lang, for_client=True)
+        self.rows = [row_view(r, self.ui_lang, self._dt(r.updated_at), staff=False,
+                              labels=labels) for r in result.rows]
         self.total = result.total
 
     def _live_refresh(self, changes: list[Change]) -> None:

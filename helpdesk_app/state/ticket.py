@@ -12,13 +12,13 @@ from datetime import datetime
 import reflex as rx
 
 from helpdesk_app.db import session_scope
-from helpdesk_app.domain import directory, tickets
+from helpdesk_app.domain import directory, tickets, workflow
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.attachments import IncomingFile
 from helpdesk_app.domain.errors import Conflict, DomainError, NotFound
 from helpdesk_app.i18n import format_size
 from helpdesk_app.live.bus import Change
-from helpdesk_app.models import EventKind, Priority, Status
+from helpdesk_app.models import EventKind, Priority
 from helpdesk_app.models.base import utcnow
 from helpdesk_app.state import live
 from helpdesk_app.state.session import SessionState
@@ -97,6 +97,8 @@ class TicketState(SessionState):
     sending: bool = False
     # option lists
     status_opts: list[Opt] = []
+    client_status_opts: list[Opt] = []  # "confirm fixed" and the like, for clients
+    _status_labels: dict = {}
     priority_opts: list[Opt] = []
     queue_opts: list[Opt] = []
     agent_opts: list[Opt] = []
@@ -134,9 +136,9 @@ class TicketState(SessionState):
             except NotFound as e:
                 self.not_found = self._err(e)
                 return None
+            self._status_labels = workflow.labels(db, self.ui_lang, for_client=actor.is_client)
             if actor.is_staff:
                 lang = self.ui_lang
-                self.status_opts = options(list(Status.ALL), lang, "status")
                 self.priority_opts = options(list(Priority.ALL), lang, "priority")
                 self.queue_opts = [Opt(str(o.id), o.label) for o in directory.queues(db)]
                 self.agent_opts = [Opt("none", self._t("ticket.unassigned"))] + [
@@ -144,11 +146,20 @@ class TicketState(SessionState):
                 self._load_choices(db, actor)
             self._show(detail, reset_form=True)
             self._load_sla(db, actor)
+            self._load_status_choices(db, actor)
         self.loaded = True
         # Clients only hear about public changes; the topic is the ticket they were allowed
         # to open, decided here after the access check.
         live.watch(self, {f"ticket:{self._ticket_id}"}, public_only=not actor.is_staff)
         return None
+
+    def _load_status_choices(self, db, actor: Actor) -> None:
+        views = tickets.status_choices(db, actor, self._ticket_id, self.ui_lang)
+        opts = [Opt(v.key, v.label) for v in views]
+        if actor.is_staff:
+            self.status_opts, self.client_status_opts = opts, []
+        else:
+            self.status_opts, self.client_status_opts = [], opts
 
     def _load_choices(self, db, actor: Actor) -> None:
         choices = tickets.classification_choices(db, actor, ticket_id=self._ticket_id)
@@ -168,7 +179,8 @@ class TicketState(SessionState):
         self.version = d.version
         self.ticket = Header(
             id=str(d.id), number=d.number, subject=d.subject, status=d.status,
-            status_label=self._t(f"status.{d.status}"), priority=str(d.priority),
+            status_label=self._status_labels.get(d.status, d.status),
+            priority=str(d.priority),
             priority_label=self._t(f"priority.{d.priority}"),
             channel_label=self._t(f"channel.{d.channel}"), queue_id=str(d.queue_id),
             queue=d.queue, organisation=d.organisation, requester=d.requester,
@@ -199,8 +211,8 @@ class TicketState(SessionState):
     def _event_title(self, e: tickets.EventView, names: dict[str, str]) -> str:
         old, new = e.data.get("old"), e.data.get("new")
         if e.kind == EventKind.STATUS:
-            return self._t("event.status", old=self._t(f"status.{old}"),
-                           new=self._t(f"status.{new}"))
+            return self._t("event.status", old=self._status_labels.get(old, old),
+                           new=self._status_labels.get(new, new))
         if e.kind == EventKind.PRIORITY:
             return self._t("event.priority", old=self._t(f"priority.{old}"),
                            new=self._t(f"priority.{new}"))
@@ -222,6 +234,14 @@ class TicketState(SessionState):
                            due=self._dt(datetime.fromisoformat(due)) if due else "—")
         if e.kind == EventKind.ESCALATION:
             return self._escalation_title(e.data, names)
+        if e.kind == EventKind.CHECKLIST:
+            label = e.data.get("label_en") if self.ui_lang == "en" else None
+            return self._t("event.checklist", label=label or e.data.get("label", ""),
+                           state=self._t("checklist.done" if e.data.get("done")
+                                         else "checklist.undone"))
+        if e.kind == EventKind.FIELD:
+            return self._t("event.field", field=e.data.get("field", ""),
+                           old=e.data.get("old") or "—", new=e.data.get("new") or "—")
         if e.kind == EventKind.CREATED:
             return self._t("event.created", channel=self._t(f"channel.{e.data.get('channel')}"))
         return self._t(f"event.{e.kind}")
@@ -244,6 +264,7 @@ class TicketState(SessionState):
             try:
                 self._show(tickets.get_ticket(db, actor, self._ticket_id), reset_form=reset_form)
                 self._load_sla(db, actor)
+                self._load_status_choices(db, actor)
             except NotFound as e:
                 self.loaded, self.not_found = False, self._err(e)
 
@@ -416,6 +437,23 @@ class TicketState(SessionState):
             return None
         self.conflict = ""
         self.edit_message = self._t("ticket.saved")
+        self._refresh(actor, reset_form=True)
+        return None
+
+    @rx.event
+    def set_status_client(self, status: str):
+        """A client's "confirm fixed"-style button; the domain checks it is allowed."""
+        actor = self._checked_actor()
+        if actor is None:
+            return self._to_login()
+        try:
+            with session_scope() as db:
+                tickets.set_status_as_client(db, actor, self._ticket_id, self.version, status)
+        except DomainError as e:
+            self.reply_error = self._err(e)
+            self._refresh(actor, reset_form=False)
+            return None
+        self.reply_error = ""
         self._refresh(actor, reset_form=True)
         return None
 

@@ -42,8 +42,10 @@ class RowView:
     is_key: bool = False
 
 
-def row_view(row: TicketRow, lang: str, updated: str, *, staff: bool = True) -> RowView:
-    """A list row. SLA data is agent-only: clients' rows never carry it to the browser."""
+def row_view(row: TicketRow, lang: str, updated: str, *, staff: bool = True,
+             labels: dict[str, str] | None = None) -> RowView:
+    """A list row. SLA data is agent-only: clients' rows never carry it to the browser.
+    `labels` are the status names for this viewer (domain.workflow.labels)."""
     sla = {}
     if staff and row.sla_state != "none":
         sla = {"sla_state": row.sla_state, "sla_label": t(f"sla.{row.sla_state}", lang),
@@ -54,7 +56,8 @@ def row_view(row: TicketRow, lang: str, updated: str, *, staff: bool = True) -> 
     return RowView(
         **sla,
         id=str(row.id), number=row.number, subject=row.subject, status=row.status,
-        status_label=t(f"status.{row.status}", lang), priority=str(row.priority),
+        status_label=(labels or {}).get(row.status) or t(f"status.{row.status}", lang),
+        priority=str(row.priority),
         priority_label=t(f"priority.{row.priority}", lang),
         channel_label=t(f"channel.{row.channel}", lang), queue=row.queue,
         organisation=row.organisation, requester=row.requester, assignee=row.assignee,

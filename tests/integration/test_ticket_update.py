@@ -140,7 +140,7 @@ def test_reply_bumps_version_so_edit_on_old_view_conflicts(db: Session, world, t
 @pytest.mark.parametrize(
     ("changes", "key"),
     [
-        ({"status": "archived"}, "ticket.status_invalid"),
+        ({"status": "archived"}, "status.not_in_set"),  # not in the ticket's status set
         ({"status": None}, "ticket.status_invalid"),
         ({"priority": 0}, "ticket.priority_invalid"),
         ({"priority": "high"}, "ticket.priority_invalid"),

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from helpdesk_app.domain.tickets import SLA_FILTERS
 from helpdesk_app.i18n import CATALOGS, format_datetime, t
-from helpdesk_app.models import Channel, EventKind, Priority, Status
+from helpdesk_app.models import Channel, EventKind, Priority, Status, StatusCategory
 
 APP = Path(__file__).resolve().parents[2] / "helpdesk_app"
 _USES = [
@@ -31,6 +31,7 @@ def _used_keys() -> set[str]:
     keys |= {f"sla.{s}" for s in ("none", "running", "warning", "breached", "paused", "met")}
     keys |= {f"list.sla.{f}" for f in SLA_FILTERS}
     keys |= {"sla.clock.reaction", "sla.clock.resolution"}
+    keys |= {f"status_category.{c}" for c in StatusCategory.ALL}
     return {k for k in keys if "." in k}  # drop "key" from docstrings
 
 

@@ -1,0 +1,255 @@
+"""Statuses as data: per-contract status sets, allowed transitions, who may set what, and
+what clients see. Every status change (UI, bulk, e-mail, API) goes through
+`check_status_change`, so a client cannot set a status not marked for clients even by
+calling a state's handler directly.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlmodel import Session, col, delete, select
+
+from helpdesk_app.domain.actor import Actor
+from helpdesk_app.domain.errors import Forbidden, Invalid
+from helpdesk_app.i18n import t
+from helpdesk_app.models import (
+    ContractStatus,
+    Role,
+    SlaEffect,
+    StatusCategory,
+    StatusTransition,
+    Ticket,
+    TicketStatus,
+)
+
+# Categories that end the work on a ticket: entering one of them is "resolving".
+RESOLVING = (StatusCategory.RESOLVED, StatusCategory.CLOSED)
+
+
+@dataclass(frozen=True)
+class StatusView:
+    key: str
+    label: str
+    colour: str
+    category: str
+
+
+def all_statuses(db: Session) -> dict[str, TicketStatus]:
+    """Every status ever defined (retired ones too: old events keep their names)."""
+    return {s.key: s for s in db.exec(select(TicketStatus).order_by(col(TicketStatus.sort_order)))}
+
+
+def status_set(db: Session, contract_id: int | None) -> list[TicketStatus]:
+    """The active statuses a ticket under `contract_id` can have, in order: the contract's
+    own set when it has one, else the default set."""
+    if contract_id is not None:
+        own = db.exec(
+            select(TicketStatus).join(ContractStatus,
+                                      ContractStatus.status_key == TicketStatus.key)
+            .where(ContractStatus.contract_id == contract_id,
+                   col(TicketStatus.is_active).is_(True))
+            .order_by(col(ContractStatus.sort_order), col(TicketStatus.sort_order))
+        ).all()
+        if own:
+            return list(own)
+    return list(db.exec(
+        select(TicketStatus).where(col(TicketStatus.is_default).is_(True),
+                                   col(TicketStatus.is_active).is_(True))
+        .order_by(col(TicketStatus.sort_order))
+    ).all())
+
+
+def _has_own_set(db: Session, contract_id: int | None) -> bool:
+    return contract_id is not None and db.exec(
+        select(ContractStatus.status_key).where(ContractStatus.contract_id == contract_id)
+        .limit(1)).first() is not None
+
+
+def allowed_next(db: Session, ticket: Ticket) -> set[str]:
+    """Status keys the ticket may move to (any actor; clients are narrowed further)."""
+    members = {s.key for s in status_set(db, ticket.contract_id)}
+    scope = ticket.contract_id if _has_own_set(db, ticket.contract_id) else None
+    rules = db.exec(select(StatusTransition).where(
+        StatusTransition.contract_id == scope if scope is not None
+        else col(StatusTransition.contract_id).is_(None))).all()
+    if not rules:  # a set without transition rules allows every move
+        return members - {ticket.status}
+    return {r.to_key for r in rules if r.from_key == ticket.status} & members
+
+
+def is_resolving(status: TicketStatus) -> bool:
+    return status.category in RESOLVING or status.closes or status.sla_effect == SlaEffect.STOPS
+
+
+def check_status_change(db: Session, actor: Actor, ticket: Ticket, new_key: str) -> TicketStatus:
+    """Validate a move of `ticket` to `new_key` by `actor`; returns the target status."""
+    target = db.get(TicketStatus, new_key)
+    members = {s.key for s in status_set(db, ticket.contract_id)}
+    if target is None or not target.is_active or new_key not in members:
+        raise Invalid("status.not_in_set")
+    if new_key not in allowed_next(db, ticket):
+        current = db.get(TicketStatus, ticket.status)
+        raise Invalid("status.transition_not_allowed",
+                      old=_name(current, actor.language) if current else ticket.status,
+                      new=_name(target, actor.language))
+    if actor.role == Role.CLIENT and not target.client_may_set:
+        raise Forbidden("status.client_not_allowed")
+    if is_resolving(target) and not is_resolving_key(db, ticket.status):
+        _resolve_gates(db, actor, ticket)
+    return target
+
+
+def is_resolving_key(db: Session, key: str) -> bool:
+    status = db.get(TicketStatus, key)
+    return status is not None and is_resolving(status)
+
+
+def _resolve_gates(db: Session, actor: Actor, ticket: Ticket) -> None:
+    """Before a ticket is resolved: required checklist items done, required fields set."""
+    # Imported here: both modules build on tickets/workflow themselves.
+    from helpdesk_app.domain import checklists, fields
+
+    checklists.check_can_resolve(db, ticket.id, actor.language)
+    missing = fields.missing_required(db, ticket, moment="resolve", lang=actor.language)
+    if missing:
+        raise Invalid("workflow.required_fields_missing", fields=", ".join(missing))
+
+
+def first_of_category(db: Session, contract_id: int | None, category: str) -> str | None:
+    """The first status of a category in the ticket's set (for automatic moves such as
+    "a client's answer puts a waiting ticket back to open")."""
+    for s in status_set(db, contract_id):
+        if s.category == category:
+            return s.key
+    return None
+
+
+def active_keys(db: Session) -> list[str]:
+    """Statuses in which a ticket still needs work (the lists' "active" filter)."""
+    return [s.key for s in db.exec(select(TicketStatus)).all() if not is_resolving(s)]
+
+
+def _name(s: TicketStatus, lang: str) -> str:
+    return s.name_pl if lang == "pl" else s.name_en
+
+
+def label(s: TicketStatus, lang: str, *, for_client: bool) -> str:
+    """A status's name; clients see the public label of a status hidden from them."""
+    if for_client and not s.client_visible:
+        custom = s.client_label_pl if lang == "pl" else s.client_label_en
+        return custom or t(f"status_category.{s.category}", lang)
+    return _name(s, lang)
+
+
+def labels(db: Session, lang: str, *, for_client: bool) -> dict[str, str]:
+    return {k: label(s, lang, for_client=for_client) for k, s in all_statuses(db).items()}
+
+
+def colours(db: Session) -> dict[str, str]:
+    return {k: s.colour for k, s in all_statuses(db).items()}
+
+
+def choices_for(db: Session, actor: Actor, ticket: Ticket, lang: str) -> list[StatusView]:
+    """What the actor may pick for this ticket now (current status first for agents)."""
+    nxt = allowed_next(db, ticket)
+    out = []
+    for s in status_set(db, ticket.contract_id):
+        if actor.role == Role.CLIENT and not (s.key in nxt and s.client_may_set):
+            continue
+        if actor.role != Role.CLIENT and s.key != ticket.status and s.key not in nxt:
+            continue
+        out.append(StatusView(s.key, label(s, lang, for_client=actor.is_client),
+                              s.colour, s.category))
+    return out
+
+
+# --------------------------------------------------------------------------- admin
+
+COLOURS = ("gray", "blue", "green", "orange", "red", "purple", "amber", "cyan")
+_KEY_RE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
+
+
+@dataclass
+class StatusInput:
+    key: str
+    name_pl: str
+    name_en: str
+    category: str
+    sla_effect: str = SlaEffect.COUNTS
+    colour: str = "gray"
+    sort_order: int = 0
+    is_default: bool = False
+    client_visible: bool = True
+    client_label_pl: str = ""
+    client_label_en: str = ""
+    subcontractor_visible: bool = True
+    client_may_set: bool = False
+    closes: bool = False
+    is_active: bool = True
+
+
+def _require_admin(actor: Actor) -> None:
+    if actor.role != Role.ADMIN:
+        raise Forbidden()
+
+
+def save_status(db: Session, actor: Actor, data: StatusInput) -> str:
+    """Create or update a status definition. Keys never change (history refers to them)."""
+    _require_admin(actor)
+    if not _KEY_RE.match(data.key or ""):
+        raise Invalid("status.key_invalid")
+    if not data.name_pl.strip() or not data.name_en.strip():
+        raise Invalid("status.name_required")
+    if data.category not in StatusCategory.ALL:
+        raise Invalid("status.category_invalid")
+    if data.sla_effect not in SlaEffect.ALL:
+        raise Invalid("status.sla_effect_invalid")
+    if data.colour not in COLOURS:
+        raise Invalid("status.colour_invalid")
+    row = db.get(TicketStatus, data.key) or TicketStatus(
+        key=data.key, name_pl="", name_en="", category=data.category)
+    for name in ("name_pl", "name_en", "client_label_pl", "client_label_en"):
+        setattr(row, name, getattr(data, name).strip()[:80])
+    for name in ("category", "sla_effect", "colour", "sort_order", "is_default",
+                 "client_visible", "subcontractor_visible", "client_may_set", "closes",
+                 "is_active"):
+        setattr(row, name, getattr(data, name))
+    db.add(row)
+    db.commit()
+    return row.key
+
+
+def save_contract_set(db: Session, actor: Actor, contract_id: int, keys: list[str]) -> None:
+    """Give a contract its own status set (an empty list: back to the default set). A set
+    needs a status to start in and one that resolves."""
+    _require_admin(actor)
+    keys = list(dict.fromkeys(keys))
+    statuses = all_statuses(db)
+    if any(k not in statuses or not statuses[k].is_active for k in keys):
+        raise Invalid("status.not_in_set")
+    chosen = [statuses[k] for k in keys]
+    if keys and (not any(s.category == StatusCategory.NEW for s in chosen)
+                 or not any(is_resolving(s) for s in chosen)):
+        raise Invalid("status.set_incomplete")
+    db.exec(delete(ContractStatus).where(col(ContractStatus.contract_id) == contract_id))
+    db.add_all(ContractStatus(contract_id=contract_id, status_key=k, sort_order=i)
+               for i, k in enumerate(keys))
+    db.commit()
+
+
+def save_transitions(db: Session, actor: Actor, contract_id: int | None,
+                     pairs: list[tuple[str, str]]) -> None:
+    """Allowed moves for a contract's set (None: the default set); an empty list allows
+    every move."""
+    _require_admin(actor)
+    members = {s.key for s in status_set(db, contract_id)}
+    if any(a not in members or b not in members or a == b for a, b in pairs):
+        raise Invalid("status.transition_invalid")
+    scope = (StatusTransition.contract_id == contract_id if contract_id is not None
+             else col(StatusTransition.contract_id).is_(None))
+    db.exec(delete(StatusTransition).where(scope))
+    db.add_all(StatusTransition(contract_id=contract_id, from_key=a, to_key=b)
+               for a, b in dict.fromkeys(pairs))
+    db.commit()

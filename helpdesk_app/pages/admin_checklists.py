@@ -1,0 +1,102 @@
+"""Admin: checklist templates per ticket type — list on top, the form below."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from helpdesk_app.components.layout import SYNCED_TEXT, dropdown, error_callout, shell
+from helpdesk_app.state.admin_checklists import AdminChecklistsState as A
+from helpdesk_app.state.admin_checklists import TemplateRow
+from helpdesk_app.state.session import SessionState as S
+
+
+def _text(label, value, on_change, id: str) -> rx.Component:
+    return rx.vstack(
+        rx.text(label, size="1", weight="medium", as_="label", html_for=id),
+        rx.input(value=value, on_change=on_change, id=id, width="100%", **SYNCED_TEXT),
+        spacing="1", width="100%",
+    )
+
+
+def _row(r: TemplateRow) -> rx.Component:
+    return rx.hstack(
+        rx.vstack(rx.text(r.title, weight="medium", size="2",
+                          color=rx.cond(r.active, "inherit", "var(--gray-10)")),
+                  rx.text(r.detail, size="1", color_scheme="gray"), spacing="0"),
+        rx.spacer(),
+        rx.button(S.tr["admin.edit"], size="1", variant="soft",
+                  on_click=A.edit_template(r.id), id="cl-edit-" + r.id),
+        width="100%", padding_y="0.3em", border_bottom="1px solid var(--gray-4)",
+        class_name="pm-config-row", custom_attrs={"data-title": r.title},
+    )
+
+
+def _form() -> rx.Component:
+    return rx.vstack(
+        rx.vstack(
+            rx.text(S.tr["ticket.type"], size="1", weight="medium"),
+            dropdown(A.type_opts, rx.cond(A.f_type == "", "all", A.f_type),
+                     lambda v: A.set_field("f_type", v), id="cl-type",
+                     placeholder=S.tr["admin.choose"]),
+            spacing="1", width="100%",
+        ),
+        rx.flex(
+            _text(S.tr["admin.name_pl"], A.f_name_pl, lambda v: A.set_field("f_name_pl", v),
+                  "cl-name-pl"),
+            _text(S.tr["admin.name_en"], A.f_name_en, lambda v: A.set_field("f_name_en", v),
+                  "cl-name-en"),
+            gap="0.75em", width="100%", direction=rx.breakpoints(initial="column", md="row"),
+        ),
+        rx.vstack(
+            rx.text(S.tr["checklist.items"], size="1", weight="medium", as_="label",
+                    html_for="cl-items"),
+            rx.text(S.tr["checklist.items_help"], size="1", color_scheme="gray"),
+            rx.text_area(value=A.f_items, on_change=lambda v: A.set_field("f_items", v),
+                         id="cl-items", rows="10", width="100%",
+                         placeholder="* Sprawdzić zasilanie | Check the power supply\n"
+                                     "Zdjęcia urządzenia | Photos of the device",
+                         **{**SYNCED_TEXT, "force_notify_by_enter": False}),
+            spacing="1", width="100%",
+        ),
+        rx.hstack(rx.checkbox(checked=A.f_required_before_resolve,
+                              on_change=A.set_required_before_resolve, id="cl-before-resolve"),
+                  rx.text(S.tr["checklist.before_resolve"], size="2", as_="label",
+                          html_for="cl-before-resolve"),
+                  align="center"),
+        rx.hstack(rx.checkbox(checked=A.f_active, on_change=A.set_active, id="cl-active"),
+                  rx.text(S.tr["checklist.active"], size="2", as_="label",
+                          html_for="cl-active"),
+                  align="center"),
+        rx.hstack(
+            rx.button(S.tr["ticket.save"], on_click=A.save, id="cl-save"),
+            rx.cond(A.f_id != "", rx.button(
+                S.tr["checklist.delete"], on_click=A.delete, id="cl-delete",
+                color_scheme="red", variant="soft")),
+            spacing="3",
+        ),
+        spacing="3", width="100%",
+    )
+
+
+def admin_checklists_page() -> rx.Component:
+    return shell(
+        rx.vstack(
+            rx.heading(S.tr["checklist.admin_title"], size="5"),
+            error_callout(A.error),
+            rx.cond(A.message != "", rx.callout(A.message, color_scheme="green", size="1",
+                                                id="admin-message")),
+            rx.card(rx.vstack(
+                rx.hstack(rx.heading(S.tr["checklist.templates"], size="4"), rx.spacer(),
+                          rx.button(S.tr["admin.new"], size="1", on_click=A.new_template,
+                                    id="cl-new"), width="100%"),
+                rx.cond(A.rows.length() > 0,
+                        rx.vstack(rx.foreach(A.rows, _row), width="100%", spacing="0",
+                                  id="cl-rows"),
+                        rx.text(S.tr["checklist.none"], size="2", color_scheme="gray")),
+                _form(),
+                spacing="3", width="100%",
+            ), width="100%"),
+            spacing="4", width="100%",
+        ),
+        max_width="1000px",
+    )

@@ -1,0 +1,159 @@
+"""Admin: checklist templates per ticket type (/admin/checklists)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import reflex as rx
+
+from helpdesk_app.db import session_scope
+from helpdesk_app.domain import checklists, contracts
+from helpdesk_app.domain.actor import Actor
+from helpdesk_app.domain.checklists import TemplateInput
+from helpdesk_app.domain.errors import DomainError
+from helpdesk_app.models import Role
+from helpdesk_app.state import live
+from helpdesk_app.state.session import SessionState
+from helpdesk_app.state.views import Opt
+
+
+@dataclasses.dataclass
+class TemplateRow:
+    id: str = ""
+    title: str = ""
+    detail: str = ""
+    active: bool = True
+
+
+_TEXT_FIELDS = ("f_type", "f_name_pl", "f_name_en", "f_items")
+
+
+class AdminChecklistsState(SessionState):
+    message: str = ""
+    error: str = ""
+    rows: list[TemplateRow] = []
+    type_opts: list[Opt] = []
+    # form
+    f_id: str = ""
+    f_type: str = ""
+    f_name_pl: str = ""
+    f_name_en: str = ""
+    f_items: str = ""
+    f_required_before_resolve: bool = False
+    f_active: bool = True
+    _views: dict = {}
+
+    # ---- loading
+
+    def _admin(self, db) -> Actor | None:
+        actor = self._actor(db)
+        return actor if actor is not None and actor.role == Role.ADMIN else None
+
+    @rx.event
+    def on_load(self):
+        live.unwatch(self)
+        self.message, self.error = "", ""
+        with session_scope() as db:
+            actor = self._actor(db)
+            if actor is None:
+                return self._to_login()
+            if actor.role != Role.ADMIN:
+                return rx.redirect("/agent" if actor.is_staff else "/portal")
+            self._load(db, actor)
+        return None
+
+    def _load(self, db, actor: Actor) -> None:
+        en = self.ui_lang == "en"
+        views = checklists.list_templates(db, actor)
+        self._views = {str(v.id): v for v in views}
+        self.rows = [TemplateRow(
+            id=str(v.id),
+            title=f"{v.contract} — {v.ticket_type_en if en else v.ticket_type_pl}: "
+                  f"{v.name_en if en else v.name_pl}",
+            detail=self._t("checklist.admin_summary", count=len(v.items),
+                           required=sum(1 for i in v.items if i.required))
+            + (" · " + self._t("checklist.before_resolve_short")
+               if v.required_before_resolve else "")
+            + ("" if v.is_active else " · " + self._t("checklist.inactive")),
+            active=v.is_active,
+        ) for v in views]
+        self.type_opts = [Opt(str(t.id), f"{t.contract} — {t.name_en if en else t.name_pl}")
+                          for t in contracts.list_ticket_types(db, actor)]
+
+    # ---- form
+
+    @rx.event
+    def set_field(self, name: str, value: str):
+        if name in _TEXT_FIELDS:
+            setattr(self, name, "" if value == "all" else str(value))
+
+    @rx.event
+    def set_required_before_resolve(self, value: bool):
+        self.f_required_before_resolve = bool(value)
+
+    @rx.event
+    def set_active(self, value: bool):
+        self.f_active = bool(value)
+
+    @rx.event
+    def new_template(self):
+        self.f_id = self.f_type = self.f_name_pl = self.f_name_en = self.f_items = ""
+        self.f_required_before_resolve, self.f_active = False, True
+        self.message = self.error = ""
+
+    @rx.event
+    def edit_template(self, template_id: str):
+        v = self._views.get(str(template_id))
+        if v is None:
+            return
+        self.f_id, self.f_type = str(v.id), str(v.ticket_type_id)
+        self.f_name_pl, self.f_name_en = v.name_pl, v.name_en
+        self.f_items = checklists.format_items(v.items)
+        self.f_required_before_resolve, self.f_active = v.required_before_resolve, v.is_active
+        self.message = self.error = ""
+
+    @rx.event
+    def save(self):
+        with session_scope() as db:
+            actor = self._admin(db)
+            if actor is None:
+                return self._to_login()
+            try:
+                data = TemplateInput(
+                    ticket_type_id=int(self.f_type) if self.f_type.isdigit() else None,
+                    name_pl=self.f_name_pl, name_en=self.f_name_en,
+                    items=checklists.parse_items(self.f_items),
+                    required_before_resolve=self.f_required_before_resolve,
+                    is_active=self.f_active,
+                )
+                saved = checklists.save_template(
+                    db, actor, data, int(self.f_id) if self.f_id.isdigit() else None)
+            except DomainError as e:
+                self.error, self.message = self._err(e), ""  # the form keeps its text
+                return None
+            self.f_id = str(saved)
+            self.error, self.message = "", self._t("ticket.saved")
+            self._load(db, actor)
+            v = self._views.get(self.f_id)
+            if v is not None:  # show what was stored (trimmed labels, EN defaults)
+                self.f_items = checklists.format_items(v.items)
+        return None
+
+    @rx.event
+    def delete(self):
+        if not self.f_id.isdigit():
+            return None
+        with session_scope() as db:
+            actor = self._admin(db)
+            if actor is None:
+                return self._to_login()
+            try:
+                checklists.delete_template(db, actor, int(self.f_id))
+            except DomainError as e:
+                self.error, self.message = self._err(e), ""
+                return None
+            self._load(db, actor)
+        self.f_id = self.f_type = self.f_name_pl = self.f_name_en = self.f_items = ""
+        self.f_required_before_resolve, self.f_active = False, True
+        self.error, self.message = "", self._t("checklist.deleted")
+        return None
