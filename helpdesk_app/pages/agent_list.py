@@ -95,7 +95,7 @@ def _filters() -> rx.Component:
     )
 
 
-def _bulk_select(opts, value, on_change, *, id: str, label, width: str) -> rx.Component:
+def _bulk_dropdown(opts, value, on_change, *, id: str, label, width: str) -> rx.Component:
     return rx.vstack(
         rx.text(label, size="1", color_scheme="gray"),
         dropdown(opts, value, on_change, id=id, placeholder=S.tr["bulk.no_change"],
@@ -149,13 +149,13 @@ def _bulk_bar() -> rx.Component:
         align="center", spacing="3", wrap="wrap",
     )
     actions = rx.flex(
-        _bulk_select(A.bulk_status_opts, A.b_status, A.set_b_status, id="bulk-status",
+        _bulk_dropdown(A.bulk_status_opts, A.b_status, A.set_b_status, id="bulk-status",
                      label=S.tr["col.status"], width="10em"),
-        _bulk_select(A.bulk_assignee_opts, A.b_assignee, A.set_b_assignee,
+        _bulk_dropdown(A.bulk_assignee_opts, A.b_assignee, A.set_b_assignee,
                      id="bulk-assignee", label=S.tr["col.assignee"], width="12em"),
-        _bulk_select(A.queue_opts, A.b_queue, A.set_b_queue, id="bulk-queue",
+        _bulk_dropdown(A.queue_opts, A.b_queue, A.set_b_queue, id="bulk-queue",
                      label=S.tr["col.queue"], width="12em"),
-        _bulk_select(A.priority_opts, A.b_priority, A.set_b_priority, id="bulk-priority",
+        _bulk_dropdown(A.priority_opts, A.b_priority, A.set_b_priority, id="bulk-priority",
                      label=S.tr["col.priority"], width="9em"),
         rx.button(S.tr["bulk.apply"], on_click=A.apply_bulk, id="bulk-apply",
                   loading=A.bulk_running, disabled=A.bulk_running),
