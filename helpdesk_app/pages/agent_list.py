@@ -62,6 +62,10 @@ def _queues() -> rx.Component:
     )
 
 
+def _set(name: str):
+    return lambda v: A.set_filter(name, v)
+
+
 def _filters() -> rx.Component:
     return rx.flex(
         rx.form(
@@ -73,22 +77,22 @@ def _filters() -> rx.Component:
             ),
             on_submit=A.apply_search, reset_on_submit=False,
         ),
-        dropdown(A.status_opts, A.f_status, A.set_f_status, id="f-status",
+        dropdown(A.status_opts, A.f_status, _set("f_status"), id="f-status",
                       placeholder=S.tr["list.any_status"], width="10em"),
-        dropdown(A.queue_opts, rx.cond(A.f_queue == "", "all", A.f_queue), A.set_f_queue,
+        dropdown(A.queue_opts, rx.cond(A.f_queue == "", "all", A.f_queue), _set("f_queue"),
                       id="f-queue", placeholder=S.tr["list.any_queue"], width="12em"),
         dropdown(A.agent_opts, rx.cond(A.f_assignee == "", "all", A.f_assignee),
-                      A.set_f_assignee, id="f-assignee", placeholder=S.tr["list.any_assignee"],
+                      _set("f_assignee"), id="f-assignee", placeholder=S.tr["list.any_assignee"],
                       width="12em"),
         dropdown(A.priority_opts, rx.cond(A.f_priority == "", "all", A.f_priority),
-                      A.set_f_priority, id="f-priority", placeholder=S.tr["list.any_priority"],
+                      _set("f_priority"), id="f-priority", placeholder=S.tr["list.any_priority"],
                       width="9em"),
-        dropdown(A.org_opts, rx.cond(A.f_org == "", "all", A.f_org), A.set_f_org,
+        dropdown(A.org_opts, rx.cond(A.f_org == "", "all", A.f_org), _set("f_org"),
                       id="f-org", placeholder=S.tr["list.any_org"], width="14em"),
         dropdown(A.channel_opts, rx.cond(A.f_channel == "", "all", A.f_channel),
-                      A.set_f_channel, id="f-channel", placeholder=S.tr["list.any_channel"],
+                      _set("f_channel"), id="f-channel", placeholder=S.tr["list.any_channel"],
                       width="9em"),
-        dropdown(A.sla_opts, rx.cond(A.f_sla == "", "all", A.f_sla), A.set_f_sla, id="f-sla",
+        dropdown(A.sla_opts, rx.cond(A.f_sla == "", "all", A.f_sla), _set("f_sla"), id="f-sla",
                  placeholder=S.tr["list.any_sla"], width="11em"),
         rx.button(S.tr["list.clear"], variant="soft", on_click=A.clear_filters, id="clear"),
         gap="0.5em", wrap="wrap", align="center",

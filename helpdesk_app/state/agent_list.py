@@ -182,39 +182,15 @@ class AgentListState(SessionState):
         self._clear_selection()
         return self._reload()
 
-    @rx.event
-    def set_f_status(self, v: str):
-        self.f_status = v
-        return self._refilter()
+    # The list's filter dropdowns; "all" is the dropdowns' "any" entry.
+    _FILTERS = ("f_status", "f_queue", "f_assignee", "f_priority", "f_org", "f_channel",
+                "f_sla")
 
     @rx.event
-    def set_f_queue(self, v: str):
-        self.f_queue = "" if v == "all" else v
-        return self._refilter()
-
-    @rx.event
-    def set_f_assignee(self, v: str):
-        self.f_assignee = "" if v == "all" else v
-        return self._refilter()
-
-    @rx.event
-    def set_f_priority(self, v: str):
-        self.f_priority = "" if v == "all" else v
-        return self._refilter()
-
-    @rx.event
-    def set_f_org(self, v: str):
-        self.f_org = "" if v == "all" else v
-        return self._refilter()
-
-    @rx.event
-    def set_f_channel(self, v: str):
-        self.f_channel = "" if v == "all" else v
-        return self._refilter()
-
-    @rx.event
-    def set_f_sla(self, v: str):
-        self.f_sla = "" if v == "all" else v
+    def set_filter(self, name: str, value: str):
+        if name not in self._FILTERS:  # a crafted event cannot set anything else
+            return None
+        setattr(self, name, "" if value == "all" and name != "f_status" else value)
         return self._refilter()
 
     @rx.event
