@@ -289,5 +289,9 @@ def test_state_selection_is_server_side(demo_db) -> None:
     # "all matching" takes every match with its version now; a filter change drops it
     call_handler(AgentListState, "select_all_matching", state)
     assert state.all_matching and state.selected_count == state.total > 25
-    call_handler(AgentListState, "set_f_priority", state, "4")
+    call_handler(AgentListState, "set_filter", state, "f_priority", "4")
     assert state.selected_count == 0 and not state.all_matching
+    # only filter vars can be set that way, whatever a crafted event names
+    call_handler(AgentListState, "set_filter", state, "_selection", "x")
+    call_handler(AgentListState, "set_filter", state, "token", "forged")
+    assert state.f_priority == "4" and state.token != "forged"
