@@ -7,7 +7,9 @@ import reflex as rx
 from helpdesk_app.api.routes import build_api
 from helpdesk_app.jobs.scheduler import run_scheduler
 from helpdesk_app.pages.admin_checklists import admin_checklists_page
+from helpdesk_app.pages.admin_fields import admin_fields_page
 from helpdesk_app.pages.admin_sla import admin_sla_page
+from helpdesk_app.pages.admin_workflow import admin_workflow_page
 from helpdesk_app.pages.agent_list import agent_list_page
 from helpdesk_app.pages.login import index_page, login_page
 from helpdesk_app.pages.new_ticket import agent_new_ticket_page, client_new_ticket_page
@@ -16,7 +18,9 @@ from helpdesk_app.pages.portal import portal_page
 from helpdesk_app.pages.sla_board import sla_board_page
 from helpdesk_app.pages.ticket import agent_ticket_page, client_ticket_page
 from helpdesk_app.state.admin_checklists import AdminChecklistsState
+from helpdesk_app.state.admin_fields import AdminFieldsState
 from helpdesk_app.state.admin_sla import AdminSlaState
+from helpdesk_app.state.admin_workflow import AdminWorkflowState
 from helpdesk_app.state.agent_list import AgentListState
 from helpdesk_app.state.live import dispatch_changes
 from helpdesk_app.state.new_ticket import NewTicketState
@@ -49,6 +53,10 @@ app.add_page(admin_sla_page, route="/admin/sla", on_load=AdminSlaState.on_load,
              title="Pomocnik — SLA configuration")
 app.add_page(admin_checklists_page, route="/admin/checklists",
              on_load=AdminChecklistsState.on_load, title="Pomocnik — checklists")
+app.add_page(admin_workflow_page, route="/admin/workflow",
+             on_load=AdminWorkflowState.on_load, title="Pomocnik — statuses")
+app.add_page(admin_fields_page, route="/admin/fields",
+             on_load=AdminFieldsState.on_load, title="Pomocnik — custom fields")
 app.add_page(sla_board_page, route="/agent/sla", on_load=SlaBoardState.on_load,
              title="Pomocnik — SLA board")
 app.add_page(notifications_page, route="/agent/notifications",

@@ -52,6 +52,12 @@ def top_bar() -> rx.Component:
                 rx.cond(S.user_role == "admin",
                         rx.link(S.tr["nav.admin_checklists"], href="/admin/checklists",
                                 id="nav-admin-checklists")),
+                rx.cond(S.user_role == "admin",
+                        rx.link(S.tr["nav.admin_workflow"], href="/admin/workflow",
+                                id="nav-admin-workflow")),
+                rx.cond(S.user_role == "admin",
+                        rx.link(S.tr["nav.admin_fields"], href="/admin/fields",
+                                id="nav-admin-fields")),
                 spacing="4",
             ),
             rx.hstack(

@@ -1503,3 +1503,65 @@ def sort_column(field_ref: CustomField | FieldView) -> Any:
     return (select(column).where(col(TicketFieldValue.ticket_id) == col(Ticket.id),
                                  col(TicketFieldValue.field_id) == fid)
             .correlate(Ticket).scalar_subquery())
+
+
+# --------------------------------------------------------------------------- admin reads
+
+
+@dataclass(frozen=True)
+class FieldDefinition:
+    """One field as the admin page edits it: every option (inactive ones too), the scope
+    rows, the effective view/edit per role and the dependencies (source by key)."""
+
+    id: int
+    key: str
+    name_pl: str
+    name_en: str
+    field_type: str
+    help_pl: str
+    help_en: str
+    default: Any  # JSON form
+    sort_order: int
+    is_active: bool
+    options: tuple[OptionView, ...]
+    scopes: tuple[ScopeInput, ...]
+    permissions: Mapping[str, tuple[bool, bool]]  # role -> (can_view, can_edit), effective
+    explicit_roles: tuple[str, ...]  # roles with a stored FieldPermission row
+    dependencies: tuple[DependencyInput, ...]
+
+
+def list_definitions(db: Session, actor: Actor) -> list[FieldDefinition]:
+    """Every field definition with its configuration, for the admin page (admins only)."""
+    _require_admin(actor)
+    rows = db.exec(select(CustomField).order_by(col(CustomField.sort_order),
+                                                col(CustomField.id))).all()
+    key_of = {r.id: r.key for r in rows}
+    options: dict[int, list[FieldOption]] = {}
+    for o in db.exec(select(FieldOption).order_by(col(FieldOption.sort_order),
+                                                  col(FieldOption.id))):
+        options.setdefault(o.field_id, []).append(o)
+    scopes: dict[int, list[FieldScope]] = {}
+    for s in db.exec(select(FieldScope).order_by(col(FieldScope.id))):
+        scopes.setdefault(s.field_id, []).append(s)
+    perms: dict[int, dict[str, FieldPermission]] = {}
+    for p in db.exec(select(FieldPermission)):
+        perms.setdefault(p.field_id, {})[p.role] = p
+    deps: dict[int, list[FieldDependency]] = {}
+    for d in db.exec(select(FieldDependency).order_by(col(FieldDependency.id))):
+        deps.setdefault(d.field_id, []).append(d)
+    return [FieldDefinition(
+        id=r.id, key=r.key, name_pl=r.name_pl, name_en=r.name_en, field_type=r.field_type,
+        help_pl=r.help_pl, help_en=r.help_en, default=r.default_value,
+        sort_order=r.sort_order, is_active=r.is_active,
+        options=tuple(OptionView(o.value, o.label_pl, o.label_en, o.is_active)
+                      for o in options.get(r.id, [])),
+        scopes=tuple(ScopeInput(s.contract_id, s.ticket_type_id, s.required_on)
+                     for s in scopes.get(r.id, [])),
+        permissions={role: _permission(perms.get(r.id, {}), role) for role in PERMISSION_ROLES},
+        explicit_roles=tuple(perms.get(r.id, {})),
+        dependencies=tuple(DependencyInput(
+            depends_on=key_of.get(d.depends_on_id, ""), effect=d.effect,
+            when_values=list(d.when_values or ()),
+            options_map={k: list(v) for k, v in (d.options_map or {}).items()})
+            for d in deps.get(r.id, [])),
+    ) for r in rows]

@@ -253,3 +253,21 @@ def save_transitions(db: Session, actor: Actor, contract_id: int | None,
     db.add_all(StatusTransition(contract_id=contract_id, from_key=a, to_key=b)
                for a, b in dict.fromkeys(pairs))
     db.commit()
+
+
+# --------------------------------------------------------------------------- admin reads
+
+
+def own_set_keys(db: Session, contract_id: int) -> list[str]:
+    """The status keys of a contract's own set, in order ([]: it uses the default set)."""
+    return list(db.exec(
+        select(ContractStatus.status_key).where(ContractStatus.contract_id == contract_id)
+        .order_by(col(ContractStatus.sort_order))).all())
+
+
+def transition_pairs(db: Session, contract_id: int | None) -> list[tuple[str, str]]:
+    """The stored transition rules of a set (None: the default set); []: every move."""
+    scope = (StatusTransition.contract_id == contract_id if contract_id is not None
+             else col(StatusTransition.contract_id).is_(None))
+    return [(r.from_key, r.to_key) for r in db.exec(
+        select(StatusTransition).where(scope).order_by(col(StatusTransition.id)))]

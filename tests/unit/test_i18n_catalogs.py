@@ -7,7 +7,16 @@ from pathlib import Path
 
 from helpdesk_app.domain.tickets import SLA_FILTERS
 from helpdesk_app.i18n import CATALOGS, format_datetime, t
-from helpdesk_app.models import Channel, EventKind, Priority, Status, StatusCategory
+from helpdesk_app.models import (
+    Channel,
+    EventKind,
+    FieldType,
+    Priority,
+    RequiredOn,
+    SlaEffect,
+    Status,
+    StatusCategory,
+)
 
 APP = Path(__file__).resolve().parents[2] / "helpdesk_app"
 _USES = [
@@ -32,6 +41,12 @@ def _used_keys() -> set[str]:
     keys |= {f"list.sla.{f}" for f in SLA_FILTERS}
     keys |= {"sla.clock.reaction", "sla.clock.resolution"}
     keys |= {f"status_category.{c}" for c in StatusCategory.ALL}
+    # admin pages build these from vocabularies at run time
+    keys |= {f"workflow.sla.{e}" for e in SlaEffect.ALL} | {"workflow.flag.sub_hidden"}
+    keys |= {f"field_type.{ft}" for ft in FieldType.ALL}
+    keys |= {f"field_admin.required.{r}" for r in RequiredOn.ALL}
+    keys |= {f"field_admin.effect.{e}" for e in ("show", "require", "options")}
+    keys |= {f"field_admin.role.{r}" for r in ("admin", "coordinator", "technician", "client")}
     return {k for k in keys if "." in k}  # drop "key" from docstrings
 
 

@@ -1,0 +1,233 @@
+"""Admin: custom fields — list, the definition form, then (once saved) options, scopes,
+per-role permissions and dependencies, each with its own Save button."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from helpdesk_app.components.layout import SYNCED_TEXT, dropdown, error_callout, shell
+from helpdesk_app.state.admin_fields import AdminFieldsState as A
+from helpdesk_app.state.admin_fields import DepRow, FieldRow, PermRow, ScopeRow
+from helpdesk_app.state.session import SessionState as S
+
+_AREA = {**SYNCED_TEXT, "force_notify_by_enter": False}
+
+
+def _text(label, value, on_change, id: str, **kw) -> rx.Component:
+    return rx.vstack(
+        rx.text(label, size="1", weight="medium", as_="label", html_for=id),
+        rx.input(value=value, on_change=on_change, id=id, width="100%", **SYNCED_TEXT, **kw),
+        spacing="1", width="100%",
+    )
+
+
+def _row(r: FieldRow) -> rx.Component:
+    return rx.hstack(
+        rx.vstack(rx.text(r.title, weight="medium", size="2",
+                          color=rx.cond(r.active, "inherit", "var(--gray-10)")),
+                  rx.text(r.detail, size="1", color_scheme="gray"), spacing="0"),
+        rx.spacer(),
+        rx.button(S.tr["admin.edit"], size="1", variant="soft",
+                  on_click=A.edit_field(r.id), id="fd-edit-" + r.id),
+        width="100%", padding_y="0.3em", border_bottom="1px solid var(--gray-4)",
+        class_name="pm-config-row", custom_attrs={"data-title": r.title},
+    )
+
+
+def _definition() -> rx.Component:
+    return rx.vstack(
+        rx.flex(
+            _text(S.tr["field_admin.key"], A.f_key, lambda v: A.set_field("f_key", v),
+                  "fd-key", placeholder="kod_rozliczeniowy"),
+            rx.vstack(
+                rx.text(S.tr["field_admin.type"], size="1", weight="medium", as_="label",
+                        html_for="fd-type"),
+                dropdown(A.type_opts, A.f_type, lambda v: A.set_field("f_type", v),
+                         id="fd-type"),
+                spacing="1", width="100%"),
+            _text(S.tr["workflow.order"], A.f_order, lambda v: A.set_field("f_order", v),
+                  "fd-order"),
+            gap="0.75em", width="100%", direction=rx.breakpoints(initial="column", md="row"),
+        ),
+        rx.flex(
+            _text(S.tr["admin.name_pl"], A.f_name_pl, lambda v: A.set_field("f_name_pl", v),
+                  "fd-name-pl"),
+            _text(S.tr["admin.name_en"], A.f_name_en, lambda v: A.set_field("f_name_en", v),
+                  "fd-name-en"),
+            gap="0.75em", width="100%", direction=rx.breakpoints(initial="column", md="row"),
+        ),
+        rx.flex(
+            _text(S.tr["field_admin.help_pl"], A.f_help_pl,
+                  lambda v: A.set_field("f_help_pl", v), "fd-help-pl"),
+            _text(S.tr["field_admin.help_en"], A.f_help_en,
+                  lambda v: A.set_field("f_help_en", v), "fd-help-en"),
+            gap="0.75em", width="100%", direction=rx.breakpoints(initial="column", md="row"),
+        ),
+        _text(S.tr["field_admin.default"], A.f_default, lambda v: A.set_field("f_default", v),
+              "fd-default"),
+        rx.text(S.tr["field_admin.default_help"], size="1", color_scheme="gray"),
+        rx.hstack(rx.checkbox(checked=A.f_active, on_change=A.set_active, id="fd-active"),
+                  rx.text(S.tr["workflow.active"], size="2", as_="label", html_for="fd-active"),
+                  align="center"),
+        rx.button(S.tr["field_admin.save_definition"], on_click=A.save_definition,
+                  id="fd-save"),
+        spacing="3", width="100%",
+    )
+
+
+def _section(title, help_text, *children, id: str) -> rx.Component:
+    return rx.vstack(
+        rx.divider(),
+        rx.text(title, size="3", weight="bold"),
+        rx.text(help_text, size="1", color_scheme="gray"),
+        *children,
+        spacing="2", width="100%", id=id,
+    )
+
+
+def _options() -> rx.Component:
+    return rx.cond(A.has_options, _section(
+        S.tr["field_admin.options"], S.tr["field_admin.options_help"],
+        rx.text_area(value=A.f_options, on_change=lambda v: A.set_field("f_options", v),
+                     id="fd-options", rows="6", width="100%",
+                     placeholder="drukarka | Drukarka | Printer\nlaptop | Laptop | Laptop",
+                     **_AREA),
+        rx.cond(A.inactive_options != "",
+                rx.text(S.tr["field_admin.inactive_options"], " ", A.inactive_options,
+                        size="1", color_scheme="gray", id="fd-inactive-options")),
+        rx.button(S.tr["field_admin.save_options"], on_click=A.save_options,
+                  id="fd-options-save"),
+        id="fd-options-section",
+    ))
+
+
+def _scopes() -> rx.Component:
+    def row(r: ScopeRow, i) -> rx.Component:
+        return rx.flex(
+            dropdown(A.contract_opts, rx.cond(r.contract == "", "all", r.contract),
+                     lambda v: A.set_scope(i, "contract", v), id="fd-scope-contract-" + i.to(str),
+                     placeholder=S.tr["field_admin.any_contract"]),
+            dropdown(A.ticket_type_opts, rx.cond(r.ticket_type == "", "all", r.ticket_type),
+                     lambda v: A.set_scope(i, "ticket_type", v),
+                     id="fd-scope-type-" + i.to(str), placeholder=S.tr["field_admin.any_type"]),
+            dropdown(A.required_opts, r.required_on, lambda v: A.set_scope(i, "required_on", v),
+                     id="fd-scope-required-" + i.to(str)),
+            rx.button("×", size="1", variant="soft", color_scheme="red",
+                      on_click=A.remove_scope(i), aria_label=S.tr["field_admin.remove"]),
+            gap="0.5em", width="100%", align="center",
+            direction=rx.breakpoints(initial="column", md="row"), class_name="pm-scope-row",
+        )
+
+    return _section(
+        S.tr["field_admin.scopes"], S.tr["field_admin.scopes_help"],
+        rx.foreach(A.scope_rows, row),
+        rx.hstack(
+            rx.button(S.tr["field_admin.add_row"], size="1", variant="soft",
+                      on_click=A.add_scope, id="fd-scope-add"),
+            rx.button(S.tr["field_admin.save_scopes"], on_click=A.save_scopes,
+                      id="fd-scopes-save"),
+            spacing="3"),
+        id="fd-scopes-section",
+    )
+
+
+def _permissions() -> rx.Component:
+    def row(r: PermRow, i) -> rx.Component:
+        return rx.table.row(
+            rx.table.row_header_cell(r.label),
+            rx.table.cell(rx.checkbox(checked=r.view,
+                                      on_change=lambda on: A.set_permission(i, "view", on),
+                                      custom_attrs={"data-role": r.role, "data-perm": "view"},
+                                      class_name="pm-perm")),
+            rx.table.cell(rx.checkbox(checked=r.edit,
+                                      on_change=lambda on: A.set_permission(i, "edit", on),
+                                      custom_attrs={"data-role": r.role, "data-perm": "edit"},
+                                      class_name="pm-perm")),
+        )
+
+    return _section(
+        S.tr["field_admin.permissions"], S.tr["field_admin.permissions_help"],
+        rx.table.root(
+            rx.table.header(rx.table.row(
+                rx.table.column_header_cell(S.tr["field_admin.role"]),
+                rx.table.column_header_cell(S.tr["field_admin.can_view"]),
+                rx.table.column_header_cell(S.tr["field_admin.can_edit"]))),
+            rx.table.body(rx.foreach(A.perm_rows, row)),
+            size="1"),
+        rx.button(S.tr["field_admin.save_permissions"], on_click=A.save_permissions,
+                  id="fd-perms-save"),
+        id="fd-perms-section",
+    )
+
+
+def _dependencies() -> rx.Component:
+    def row(r: DepRow, i) -> rx.Component:
+        n = i.to(str)
+        return rx.vstack(
+            rx.flex(
+                dropdown(A.source_opts, rx.cond(r.source == "", "all", r.source),
+                         lambda v: A.set_dependency(i, "source", v), id="fd-dep-source-" + n,
+                         placeholder=S.tr["field_admin.source"]),
+                dropdown(A.effect_opts, r.effect, lambda v: A.set_dependency(i, "effect", v),
+                         id="fd-dep-effect-" + n),
+                rx.button("×", size="1", variant="soft", color_scheme="red",
+                          on_click=A.remove_dependency(i),
+                          aria_label=S.tr["field_admin.remove"]),
+                gap="0.5em", width="100%", align="center",
+                direction=rx.breakpoints(initial="column", md="row"),
+            ),
+            rx.cond(
+                r.effect == "options",
+                rx.text_area(value=r.options_map, id="fd-dep-map-" + n, rows="3",
+                             on_change=lambda v: A.set_dependency(i, "options_map", v),
+                             placeholder=S.tr["field_admin.map_placeholder"], width="100%",
+                             **_AREA),
+                rx.input(value=r.when, id="fd-dep-when-" + n,
+                         on_change=lambda v: A.set_dependency(i, "when", v),
+                         placeholder=S.tr["field_admin.when_placeholder"], width="100%",
+                         **SYNCED_TEXT),
+            ),
+            spacing="1", width="100%", padding_y="0.4em",
+            border_bottom="1px solid var(--gray-4)", class_name="pm-dep-row",
+        )
+
+    return _section(
+        S.tr["field_admin.dependencies"], S.tr["field_admin.dependencies_help"],
+        rx.foreach(A.dep_rows, row),
+        rx.hstack(
+            rx.button(S.tr["field_admin.add_row"], size="1", variant="soft",
+                      on_click=A.add_dependency, id="fd-dep-add"),
+            rx.button(S.tr["field_admin.save_dependencies"], on_click=A.save_dependencies,
+                      id="fd-deps-save"),
+            spacing="3"),
+        id="fd-deps-section",
+    )
+
+
+def admin_fields_page() -> rx.Component:
+    return shell(
+        rx.vstack(
+            rx.heading(S.tr["field_admin.title"], size="5"),
+            error_callout(A.error),
+            rx.cond(A.message != "", rx.callout(A.message, color_scheme="green", size="1",
+                                                id="admin-message")),
+            rx.card(rx.vstack(
+                rx.hstack(rx.heading(S.tr["field_admin.fields"], size="4"), rx.spacer(),
+                          rx.button(S.tr["admin.new"], size="1", on_click=A.new_field,
+                                    id="fd-new"), width="100%"),
+                rx.cond(A.rows.length() > 0,
+                        rx.vstack(rx.foreach(A.rows, _row), width="100%", spacing="0",
+                                  id="fd-rows"),
+                        rx.text(S.tr["field_admin.none"], size="2", color_scheme="gray")),
+                _definition(),
+                rx.cond(A.f_id != "",
+                        rx.vstack(_options(), _scopes(), _permissions(), _dependencies(),
+                                  spacing="4", width="100%"),
+                        rx.text(S.tr["field_admin.save_first"], size="1",
+                                color_scheme="gray")),
+                spacing="3", width="100%",
+            ), width="100%"),
+            spacing="4", width="100%",
+        ),
+        max_width="1100px",
+    )

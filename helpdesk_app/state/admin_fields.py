@@ -1,0 +1,443 @@
+"""Admin: custom fields (/admin/fields) — definition, options, scopes, per-role permissions
+and dependencies, each saved by its own domain function (domain/fields.py validates)."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import reflex as rx
+
+from helpdesk_app.db import session_scope
+from helpdesk_app.domain import contracts, fields
+from helpdesk_app.domain.actor import Actor
+from helpdesk_app.domain.errors import DomainError, Invalid
+from helpdesk_app.domain.fields import (
+    DependencyInput,
+    Effect,
+    FieldDefinition,
+    FieldInput,
+    OptionInput,
+    PermissionInput,
+    ScopeInput,
+)
+from helpdesk_app.models import FieldType, RequiredOn, Role
+from helpdesk_app.state import live
+from helpdesk_app.state.session import SessionState
+from helpdesk_app.state.views import Opt
+
+# The roles the permission grid shows; rows stored for other roles are kept as they are.
+GRID_ROLES = (Role.ADMIN, Role.COORDINATOR, Role.TECHNICIAN, Role.CLIENT)
+
+
+@dataclasses.dataclass
+class FieldRow:
+    id: str = ""
+    title: str = ""
+    detail: str = ""
+    active: bool = True
+
+
+@dataclasses.dataclass
+class ScopeRow:
+    contract: str = ""  # "" = any contract
+    ticket_type: str = ""  # "" = any type
+    required_on: str = RequiredOn.NEVER
+
+
+@dataclasses.dataclass
+class PermRow:
+    role: str = ""
+    label: str = ""
+    view: bool = False
+    edit: bool = False
+
+
+@dataclasses.dataclass
+class DepRow:
+    source: str = ""  # key of field A
+    effect: str = Effect.SHOW
+    when: str = ""  # "a, b" (show / require)
+    options_map: str = ""  # lines "A value: b1, b2" (options)
+
+
+_TEXT = ("f_key", "f_name_pl", "f_name_en", "f_type", "f_help_pl", "f_help_en", "f_default",
+         "f_order", "f_options")
+
+
+# ---- form text -> domain input (pure; errors carry the line number)
+
+
+def parse_options(text: str) -> list[OptionInput]:
+    """One option per line: "value | Polski | English" (labels default to the value)."""
+    out = []
+    for n, line in enumerate((text or "").splitlines(), start=1):
+        if not line.strip():
+            continue
+        parts = [p.strip() for p in line.split("|")]
+        if len(parts) > 3 or not parts[0]:
+            raise Invalid("field_admin.option_line", line=n)
+        value = parts[0]
+        label_pl = parts[1] if len(parts) > 1 and parts[1] else value
+        label_en = parts[2] if len(parts) > 2 and parts[2] else label_pl
+        out.append(OptionInput(value, label_pl, label_en))
+    return out
+
+
+def format_options(options) -> str:
+    return "\n".join(f"{o.value} | {o.label_pl} | {o.label_en}" for o in options if o.is_active)
+
+
+def split_values(text: str) -> list[str]:
+    return [v.strip() for v in (text or "").split(",") if v.strip()]
+
+
+def parse_options_map(text: str) -> dict[str, list[str]]:
+    """Lines "A value: b1, b2" -> {"A value": ["b1", "b2"]}."""
+    out: dict[str, list[str]] = {}
+    for n, line in enumerate((text or "").splitlines(), start=1):
+        if not line.strip():
+            continue
+        source, sep, allowed = line.partition(":")
+        if not sep or not source.strip():
+            raise Invalid("field_admin.map_line", line=n)
+        out.setdefault(source.strip(), []).extend(split_values(allowed))
+    return out
+
+
+def format_options_map(options_map: dict[str, list[str]]) -> str:
+    return "\n".join(f"{k}: {', '.join(v)}" for k, v in options_map.items())
+
+
+def default_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+class AdminFieldsState(SessionState):
+    message: str = ""
+    error: str = ""
+    rows: list[FieldRow] = []
+    type_opts: list[Opt] = []
+    contract_opts: list[Opt] = []
+    ticket_type_opts: list[Opt] = []
+    required_opts: list[Opt] = []
+    effect_opts: list[Opt] = []
+    source_opts: list[Opt] = []
+    # definition
+    f_id: str = ""
+    f_key: str = ""
+    f_name_pl: str = ""
+    f_name_en: str = ""
+    f_type: str = FieldType.SHORT_TEXT
+    f_help_pl: str = ""
+    f_help_en: str = ""
+    f_default: str = ""
+    f_order: str = "0"
+    f_active: bool = True
+    # sections of a saved field
+    f_options: str = ""
+    inactive_options: str = ""  # deactivated values, shown under the editor
+    scope_rows: list[ScopeRow] = []
+    perm_rows: list[PermRow] = []
+    dep_rows: list[DepRow] = []
+
+    _defs: dict = {}
+
+    @rx.var
+    def has_options(self) -> bool:
+        return self.f_type in (FieldType.DROPDOWN, FieldType.MULTI_SELECT)
+
+    # ---- loading
+
+    def _admin(self, db) -> Actor | None:
+        actor = self._actor(db)
+        return actor if actor is not None and actor.role == Role.ADMIN else None
+
+    @rx.event
+    def on_load(self):
+        live.unwatch(self)
+        self.message, self.error = "", ""
+        with session_scope() as db:
+            actor = self._actor(db)
+            if actor is None:
+                return self._to_login()
+            if actor.role != Role.ADMIN:
+                return rx.redirect("/agent" if actor.is_staff else "/portal")
+            self._load(db, actor)
+        if not self.f_id:
+            self._blank()
+        return None
+
+    def _load(self, db, actor: Actor) -> None:
+        en = self.ui_lang == "en"
+        defs = fields.list_definitions(db, actor)
+        self._defs = {str(d.id): d for d in defs}
+        self.rows = [FieldRow(str(d.id), f"{d.name_en if en else d.name_pl} ({d.key})",
+                              self._summary(d), d.is_active) for d in defs]
+        self.type_opts = [Opt(t, self._t(f"field_type.{t}")) for t in FieldType.ALL]
+        self.required_opts = [Opt(r, self._t(f"field_admin.required.{r}"))
+                              for r in RequiredOn.ALL]
+        self.effect_opts = [Opt(e, self._t(f"field_admin.effect.{e}")) for e in Effect.ALL]
+        self.source_opts = [Opt(d.key, f"{d.name_en if en else d.name_pl} ({d.key})")
+                            for d in defs if str(d.id) != self.f_id]
+        self.contract_opts = [Opt(str(c.id), f"{c.organisation} — {c.name}")
+                              for c in contracts.list_contracts(db, actor)]
+        self.ticket_type_opts = [Opt(str(t.id), f"{t.contract} — {t.name_en if en else t.name_pl}")
+                                 for t in contracts.list_ticket_types(db, actor)]
+
+    def _summary(self, d: FieldDefinition) -> str:
+        parts = [self._t(f"field_type.{d.field_type}")]
+        if d.field_type in fields.OPTION_TYPES:
+            parts.append(self._t("field_admin.summary_options",
+                                 count=sum(1 for o in d.options if o.is_active)))
+        required = {s.required_on for s in d.scopes} - {RequiredOn.NEVER}
+        parts.append(self._t("field_admin.summary_scopes", count=len(d.scopes)))
+        parts += [self._t(f"field_admin.required.{r}") for r in sorted(required)]
+        roles = [self._t(f"field_admin.role.{r}") + ":"
+                 + ("E" if d.permissions[r][1] else "V" if d.permissions[r][0] else "—")
+                 for r in GRID_ROLES]
+        parts.append(" ".join(roles))
+        if d.dependencies:
+            parts.append(self._t("field_admin.summary_deps", count=len(d.dependencies)))
+        if not d.is_active:
+            parts.append(self._t("workflow.flag.inactive"))
+        return " · ".join(parts)
+
+    def _blank(self) -> None:
+        self.f_id = self.f_key = self.f_name_pl = self.f_name_en = ""
+        self.f_type, self.f_help_pl, self.f_help_en = FieldType.SHORT_TEXT, "", ""
+        self.f_default, self.f_order, self.f_active = "", "0", True
+        self.f_options = self.inactive_options = ""
+        self.scope_rows, self.dep_rows = [], []
+        self.perm_rows = [PermRow(r, self._t(f"field_admin.role.{r}"), r in Role.STAFF,
+                                  r in Role.STAFF) for r in GRID_ROLES]
+
+    def _show(self, d: FieldDefinition) -> None:
+        self.f_id, self.f_key, self.f_name_pl, self.f_name_en = (
+            str(d.id), d.key, d.name_pl, d.name_en)
+        self.f_type, self.f_help_pl, self.f_help_en = d.field_type, d.help_pl, d.help_en
+        self.f_default, self.f_order = default_text(d.default), str(d.sort_order)
+        self.f_active = d.is_active
+        self._show_sections(d)
+
+    def _show_sections(self, d: FieldDefinition) -> None:
+        self.f_options = format_options(d.options)
+        self.inactive_options = ", ".join(o.value for o in d.options if not o.is_active)
+        self.scope_rows = [ScopeRow(str(s.contract_id or ""), str(s.ticket_type_id or ""),
+                                    s.required_on) for s in d.scopes]
+        self.perm_rows = [PermRow(r, self._t(f"field_admin.role.{r}"), *d.permissions[r])
+                          for r in GRID_ROLES]
+        self.dep_rows = [DepRow(str(x.depends_on), x.effect, ", ".join(x.when_values),
+                                format_options_map(x.options_map)) for x in d.dependencies]
+
+    def _reload(self, db, actor: Actor, section_only: bool = False) -> None:
+        self.error, self.message = "", self._t("ticket.saved")
+        self._load(db, actor)
+        d = self._defs.get(self.f_id)
+        if d is not None:  # show what was stored (trimmed, canonical)
+            if section_only:
+                self._show_sections(d)
+            else:
+                self._show(d)
+
+    # ---- definition
+
+    @rx.event
+    def set_field(self, name: str, value: str):
+        if name in _TEXT:
+            setattr(self, name, str(value))
+
+    @rx.event
+    def set_active(self, value: bool):
+        self.f_active = bool(value)
+
+    @rx.event
+    def new_field(self):
+        self._blank()
+        self.message = self.error = ""
+        with session_scope() as db:
+            actor = self._admin(db)
+            if actor is not None:
+                self._load(db, actor)
+
+    @rx.event
+    def edit_field(self, field_id: str):
+        d = self._defs.get(str(field_id))
+        if d is None:
+            return
+        self._show(d)
+        self.message = self.error = ""
+        en = self.ui_lang == "en"
+        self.source_opts = [Opt(x.key, f"{x.name_en if en else x.name_pl} ({x.key})")
+                            for x in self._defs.values() if x.id != d.id]
+
+    def _field_id(self) -> int | None:
+        return int(self.f_id) if self.f_id.isdigit() else None
+
+    @rx.event
+    def save_definition(self):
+        with session_scope() as db:
+            actor = self._admin(db)
+            if actor is None:
+                return self._to_login()
+            try:
+                order = self.f_order.strip() or "0"
+                if not order.lstrip("-").isdigit():
+                    raise Invalid("workflow.order_invalid", value=order[:20])
+                data = FieldInput(
+                    key=self.f_key, name_pl=self.f_name_pl, name_en=self.f_name_en,
+                    field_type=self.f_type, help_pl=self.f_help_pl, help_en=self.f_help_en,
+                    default=self.f_default if self.f_default.strip() else None,
+                    sort_order=int(order), is_active=self.f_active)
+                saved = fields.save_field(db, actor, data, self._field_id())
+            except DomainError as e:
+                self.error, self.message = self._err(e), ""  # the form keeps its text
+                return None
+            self.f_id = str(saved)
+            self._reload(db, actor)
+        return None
+
+    # ---- options
+
+    @rx.event
+    def save_options(self):
+        fid = self._field_id()
+        with session_scope() as db:
+            actor = self._admin(db)
+            if actor is None or fid is None:
+                return self._to_login() if actor is None else None
+            try:
+                fields.save_options(db, actor, fid, parse_options(self.f_options))
+            except DomainError as e:
+                self.error, self.message = self._err(e), ""
+                return None
+            self._reload(db, actor, section_only=True)
+        return None
+
+    # ---- scopes
+
+    @rx.event
+    def add_scope(self):
+        self.scope_rows = [*self.scope_rows, ScopeRow()]
+
+    @rx.event
+    def remove_scope(self, index: int):
+        i = int(index)
+        self.scope_rows = [r for n, r in enumerate(self.scope_rows) if n != i]
+
+    @rx.event
+    def set_scope(self, index: int, name: str, value: str):
+        i = int(index)
+        if not 0 <= i < len(self.scope_rows) or name not in ("contract", "ticket_type",
+                                                               "required_on"):
+            return
+        rows = list(self.scope_rows)
+        rows[i] = dataclasses.replace(rows[i], **{name: "" if value == "all" else str(value)})
+        self.scope_rows = rows
+
+    @rx.event
+    def save_scopes(self):
+        fid = self._field_id()
+        with session_scope() as db:
+            actor = self._admin(db)
+            if actor is None or fid is None:
+                return self._to_login() if actor is None else None
+            scopes = [ScopeInput(int(r.contract) if r.contract.isdigit() else None,
+                                 int(r.ticket_type) if r.ticket_type.isdigit() else None,
+                                 r.required_on or RequiredOn.NEVER) for r in self.scope_rows]
+            try:
+                fields.save_scopes(db, actor, fid, scopes)
+            except DomainError as e:
+                self.error, self.message = self._err(e), ""
+                return None
+            self._reload(db, actor, section_only=True)
+        return None
+
+    # ---- permissions
+
+    @rx.event
+    def set_permission(self, index: int, which: str, on: bool):
+        i = int(index)
+        if not 0 <= i < len(self.perm_rows) or which not in ("view", "edit"):
+            return
+        rows = list(self.perm_rows)
+        row = dataclasses.replace(rows[i], **{which: bool(on)})
+        if which == "edit" and on:  # editing implies seeing
+            row.view = True
+        if which == "view" and not on:
+            row.edit = False
+        rows[i] = row
+        self.perm_rows = rows
+
+    @rx.event
+    def save_permissions(self):
+        fid = self._field_id()
+        with session_scope() as db:
+            actor = self._admin(db)
+            if actor is None or fid is None:
+                return self._to_login() if actor is None else None
+            d = self._defs.get(self.f_id)
+            shown = {r.role for r in self.perm_rows}
+            perms = [PermissionInput(r.role, r.view, r.edit) for r in self.perm_rows
+                     if r.role in GRID_ROLES]
+            if d is not None:  # rows of roles the grid does not show stay as stored
+                perms += [PermissionInput(role, *d.permissions[role])
+                          for role in d.explicit_roles if role not in shown]
+            try:
+                fields.save_permissions(db, actor, fid, perms)
+            except DomainError as e:
+                self.error, self.message = self._err(e), ""
+                return None
+            self._reload(db, actor, section_only=True)
+        return None
+
+    # ---- dependencies
+
+    @rx.event
+    def add_dependency(self):
+        self.dep_rows = [*self.dep_rows, DepRow()]
+
+    @rx.event
+    def remove_dependency(self, index: int):
+        i = int(index)
+        self.dep_rows = [r for n, r in enumerate(self.dep_rows) if n != i]
+
+    @rx.event
+    def set_dependency(self, index: int, name: str, value: str):
+        i = int(index)
+        if not 0 <= i < len(self.dep_rows) or name not in ("source", "effect", "when",
+                                                             "options_map"):
+            return
+        rows = list(self.dep_rows)
+        rows[i] = dataclasses.replace(rows[i], **{name: "" if value == "all" else str(value)})
+        self.dep_rows = rows
+
+    @rx.event
+    def save_dependencies(self):
+        fid = self._field_id()
+        with session_scope() as db:
+            actor = self._admin(db)
+            if actor is None or fid is None:
+                return self._to_login() if actor is None else None
+            try:
+                deps = []
+                for r in self.dep_rows:
+                    if not r.source:
+                        raise Invalid("field.dependency_source_invalid")
+                    deps.append(DependencyInput(
+                        depends_on=r.source, effect=r.effect,
+                        when_values=split_values(r.when) if r.effect != Effect.OPTIONS else [],
+                        options_map=(parse_options_map(r.options_map)
+                                     if r.effect == Effect.OPTIONS else {})))
+                fields.save_dependencies(db, actor, fid, deps)
+            except DomainError as e:
+                self.error, self.message = self._err(e), ""
+                return None
+            self._reload(db, actor, section_only=True)
+        return None

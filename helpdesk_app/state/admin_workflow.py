@@ -1,0 +1,291 @@
+"""Admin: statuses, per-contract status sets and allowed transitions (/admin/workflow)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import reflex as rx
+
+from helpdesk_app.db import session_scope
+from helpdesk_app.domain import contracts, workflow
+from helpdesk_app.domain.actor import Actor
+from helpdesk_app.domain.errors import DomainError, Invalid
+from helpdesk_app.domain.workflow import COLOURS, StatusInput
+from helpdesk_app.models import Role, SlaEffect, StatusCategory
+from helpdesk_app.state import live
+from helpdesk_app.state.session import SessionState
+from helpdesk_app.state.views import Opt, options
+
+DEFAULT_SET = "default"  # the contract picker's value for the default set
+
+
+@dataclasses.dataclass
+class StatusRow:
+    id: str = ""  # the status key
+    title: str = ""
+    detail: str = ""
+    colour: str = "gray"
+    active: bool = True
+
+
+_TEXT = ("s_key", "s_name_pl", "s_name_en", "s_category", "s_sla", "s_colour", "s_order",
+         "s_label_pl", "s_label_en")
+_FLAGS = ("s_default", "s_client_visible", "s_sub_visible", "s_client_may_set", "s_closes",
+          "s_active")
+
+
+def _order(text: str) -> int:
+    text = (text or "").strip()
+    try:
+        return int(text or "0")
+    except ValueError:
+        raise Invalid("workflow.order_invalid", value=text[:20]) from None
+
+
+class AdminWorkflowState(SessionState):
+    message: str = ""
+    error: str = ""
+    status_rows: list[StatusRow] = []
+    category_opts: list[Opt] = []
+    sla_opts: list[Opt] = []
+    colour_opts: list[Opt] = [Opt(c, c) for c in COLOURS]
+    contract_opts: list[Opt] = []
+    # status form (s_editing: an existing status — its key is fixed)
+    s_editing: bool = False
+    s_key: str = ""
+    s_name_pl: str = ""
+    s_name_en: str = ""
+    s_category: str = StatusCategory.OPEN
+    s_sla: str = SlaEffect.COUNTS
+    s_colour: str = "gray"
+    s_order: str = "0"
+    s_default: bool = False
+    s_client_visible: bool = True
+    s_label_pl: str = ""
+    s_label_en: str = ""
+    s_sub_visible: bool = True
+    s_client_may_set: bool = False
+    s_closes: bool = False
+    s_active: bool = True
+    # set and transitions of one contract ("default": the default set)
+    w_contract: str = ""
+    set_opts: list[Opt] = []  # every active status, to tick into a contract's set
+    set_keys: list[str] = []  # ticked (empty = the default set)
+    uses_default: bool = False  # the chosen contract has no own set (saved state)
+    member_opts: list[Opt] = []  # the saved set's statuses: the transition matrix axes
+    trans_keys: list[str] = []  # "from>to" pairs ticked (none = every move allowed)
+
+    _statuses: dict = {}
+
+    # ---- loading
+
+    def _admin(self, db) -> Actor | None:
+        actor = self._actor(db)
+        return actor if actor is not None and actor.role == Role.ADMIN else None
+
+    @rx.event
+    def on_load(self):
+        live.unwatch(self)
+        self.message, self.error = "", ""
+        with session_scope() as db:
+            actor = self._actor(db)
+            if actor is None:
+                return self._to_login()
+            if actor.role != Role.ADMIN:
+                return rx.redirect("/agent" if actor.is_staff else "/portal")
+            self._load(db, actor)
+        return None
+
+    def _name(self, s) -> str:
+        return s.name_en if self.ui_lang == "en" else s.name_pl
+
+    def _load(self, db, actor: Actor) -> None:
+        lang = self.ui_lang
+        statuses = workflow.all_statuses(db)
+        self._statuses = {k: dataclasses.asdict(_status_input(s)) for k, s in statuses.items()}
+        self.status_rows = [StatusRow(k, f"{self._name(s)} ({k})", self._summary(s), s.colour,
+                                      s.is_active) for k, s in statuses.items()]
+        self.set_opts = [Opt(k, self._name(s)) for k, s in statuses.items() if s.is_active]
+        self.category_opts = options(list(StatusCategory.ALL), lang, "status_category")
+        self.sla_opts = options(list(SlaEffect.ALL), lang, "workflow.sla")
+        self.contract_opts = [Opt(DEFAULT_SET, self._t("workflow.default_set"))] + [
+            Opt(str(c.id), f"{c.organisation} — {c.name}")
+            for c in contracts.list_contracts(db, actor)]
+        self._load_set(db)
+
+    def _summary(self, s) -> str:
+        lang = self.ui_lang
+        parts = [self._t(f"status_category.{s.category}"), self._t(f"workflow.sla.{s.sla_effect}"),
+                 s.colour, self._t("workflow.order_short", order=s.sort_order)]
+        if s.is_default:
+            parts.append(self._t("workflow.flag.default"))
+        if s.client_visible:
+            parts.append(self._t("workflow.flag.client_visible"))
+        else:
+            public = workflow.label(s, lang, for_client=True)
+            parts.append(self._t("workflow.flag.client_hidden", label=public))
+        parts.append(self._t("workflow.flag.sub_visible" if s.subcontractor_visible
+                             else "workflow.flag.sub_hidden"))
+        if s.client_may_set:
+            parts.append(self._t("workflow.flag.client_may_set"))
+        if s.closes:
+            parts.append(self._t("workflow.flag.closes"))
+        if not s.is_active:
+            parts.append(self._t("workflow.flag.inactive"))
+        return " · ".join(parts)
+
+    def _contract_id(self) -> int | None:
+        return int(self.w_contract) if self.w_contract.isdigit() else None
+
+    def _load_set(self, db) -> None:
+        """The chosen contract's set and transitions as stored."""
+        if self.w_contract != DEFAULT_SET and not self.w_contract.isdigit():
+            self.set_keys, self.member_opts, self.trans_keys = [], [], []
+            self.uses_default = False
+            return
+        cid = self._contract_id()
+        own = workflow.own_set_keys(db, cid) if cid is not None else []
+        self.set_keys = own
+        self.uses_default = cid is not None and not own
+        members = workflow.status_set(db, cid)
+        self.member_opts = [Opt(s.key, self._name(s)) for s in members]
+        scope = None if self.uses_default else cid
+        self.trans_keys = [f"{a}>{b}" for a, b in workflow.transition_pairs(db, scope)]
+
+    # ---- status form
+
+    @rx.event
+    def set_status_field(self, name: str, value: str):
+        if name in _TEXT and not (name == "s_key" and self.s_editing):
+            setattr(self, name, str(value))
+
+    @rx.event
+    def set_status_flag(self, name: str, value: bool):
+        if name in _FLAGS:
+            setattr(self, name, bool(value))
+
+    @rx.event
+    def new_status(self):
+        self._fill(StatusInput(key="", name_pl="", name_en="", category=StatusCategory.OPEN))
+        self.s_editing = False
+        self.message = self.error = ""
+
+    @rx.event
+    def edit_status(self, key: str):
+        data = self._statuses.get(str(key))
+        if data is None:
+            return
+        self._fill(StatusInput(**data))
+        self.s_editing = True
+        self.message = self.error = ""
+
+    def _fill(self, d: StatusInput) -> None:
+        self.s_key, self.s_name_pl, self.s_name_en = d.key, d.name_pl, d.name_en
+        self.s_category, self.s_sla, self.s_colour = d.category, d.sla_effect, d.colour
+        self.s_order, self.s_default = str(d.sort_order), d.is_default
+        self.s_client_visible, self.s_label_pl, self.s_label_en = (
+            d.client_visible, d.client_label_pl, d.client_label_en)
+        self.s_sub_visible, self.s_client_may_set = d.subcontractor_visible, d.client_may_set
+        self.s_closes, self.s_active = d.closes, d.is_active
+
+    @rx.event
+    def save_status(self):
+        with session_scope() as db:
+            actor = self._admin(db)
+            if actor is None:
+                return self._to_login()
+            try:
+                key = self.s_key.strip()
+                if not self.s_editing and key in workflow.all_statuses(db):
+                    raise Invalid("workflow.key_taken", status=key)
+                data = StatusInput(
+                    key=key, name_pl=self.s_name_pl, name_en=self.s_name_en,
+                    category=self.s_category, sla_effect=self.s_sla, colour=self.s_colour,
+                    sort_order=_order(self.s_order), is_default=self.s_default,
+                    client_visible=self.s_client_visible, client_label_pl=self.s_label_pl,
+                    client_label_en=self.s_label_en, subcontractor_visible=self.s_sub_visible,
+                    client_may_set=self.s_client_may_set, closes=self.s_closes,
+                    is_active=self.s_active,
+                )
+                workflow.save_status(db, actor, data)
+            except DomainError as e:
+                self.error, self.message = self._err(e), ""  # the form keeps its text
+                return None
+            self.s_key, self.s_editing = key, True
+            self.error, self.message = "", self._t("ticket.saved")
+            self._load(db, actor)
+        return None
+
+    # ---- a contract's set and transitions
+
+    @rx.event
+    def choose_contract(self, value: str):
+        with session_scope() as db:
+            if self._admin(db) is None:
+                return self._to_login()
+            self.w_contract = "" if value == "all" else str(value)
+            self.message = self.error = ""
+            self._load_set(db)
+        return None
+
+    @rx.event
+    def toggle_set(self, key: str, on: bool):
+        chosen = [k for k in self.set_keys if k != key]
+        self.set_keys = [*chosen, str(key)] if on else chosen
+
+    @rx.event
+    def save_set(self):
+        cid = self._contract_id()
+        if cid is None:
+            return None
+        with session_scope() as db:
+            actor = self._admin(db)
+            if actor is None:
+                return self._to_login()
+            order = [o.value for o in self.set_opts]
+            keys = sorted(self.set_keys, key=lambda k: order.index(k) if k in order else 1_000)
+            try:
+                workflow.save_contract_set(db, actor, cid, keys)
+                if not keys:  # back to the default set: its own rules no longer apply
+                    workflow.save_transitions(db, actor, cid, [])
+            except DomainError as e:
+                self.error, self.message = self._err(e), ""
+                return None
+            self.error, self.message = "", self._t("ticket.saved")
+            self._load_set(db)
+        return None
+
+    @rx.event
+    def toggle_transition(self, pair: str, on: bool):
+        chosen = [p for p in self.trans_keys if p != pair]
+        self.trans_keys = [*chosen, str(pair)] if on else chosen
+
+    @rx.event
+    def save_transitions(self):
+        if self.w_contract != DEFAULT_SET and self._contract_id() is None:
+            return None
+        with session_scope() as db:
+            actor = self._admin(db)
+            if actor is None:
+                return self._to_login()
+            if self.uses_default:  # nothing of its own to restrict; see the page's note
+                return None
+            pairs = [tuple(p.split(">", 1)) for p in self.trans_keys if ">" in p]
+            try:
+                workflow.save_transitions(db, actor, self._contract_id(), pairs)
+            except DomainError as e:
+                self.error, self.message = self._err(e), ""
+                return None
+            self.error, self.message = "", self._t("ticket.saved")
+            self._load_set(db)
+        return None
+
+
+def _status_input(s) -> StatusInput:
+    return StatusInput(
+        key=s.key, name_pl=s.name_pl, name_en=s.name_en, category=s.category,
+        sla_effect=s.sla_effect, colour=s.colour, sort_order=s.sort_order,
+        is_default=s.is_default, client_visible=s.client_visible,
+        client_label_pl=s.client_label_pl, client_label_en=s.client_label_en,
+        subcontractor_visible=s.subcontractor_visible, client_may_set=s.client_may_set,
+        closes=s.closes, is_active=s.is_active)
