@@ -16,7 +16,7 @@ from sqlalchemy import func, literal, or_, update
 from sqlmodel import Session, col, select
 
 from helpdesk_app.config import get_settings
-from helpdesk_app.domain import access, attachments, checklists, contracts, sla, workflow
+from helpdesk_app.domain import access, attachments, checklists, contracts, fields, sla, workflow
 from helpdesk_app.domain.access import Action
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.errors import Conflict, Forbidden, Invalid, NotFound
@@ -158,6 +158,10 @@ class NewTicket:
     files: list[attachments.IncomingFile] = field(default_factory=list)
     contract_id: int | None = None  # staff: needed when the client has several contracts
     ticket_type_id: int | None = None  # under the ticket's contract; default: its first type
+    # Custom field values from a form (key -> form text / typed value). A dict, even an
+    # empty one, means "a form was filled": create-time rules (required fields, who may
+    # edit what, dependencies) are enforced. None (mail, API, imports): no values, no gate.
+    fields: dict[str, Any] | None = None
 
 
 # --------------------------------------------------------------------------- reads
@@ -556,6 +560,8 @@ def create_ticket(db: Session, actor: Actor, data: NewTicket) -> TicketRow:
     )
     db.add(event)
     db.flush()
+    if data.fields is not None:  # before any file is written: a refusal leaves nothing
+        fields.save_values(db, actor, ticket.id, data.fields, moment="create", commit=False)
     attachments.store_files(db, actor, ticket, event, data.files)
     sla.recompute_ticket(db, ticket.id, now)
     checklists.instantiate(db, ticket)
@@ -793,3 +799,11 @@ def status_choices(db: Session, actor: Actor, ticket_id: int,
     current status), clients only the moves marked "client may set"."""
     ticket = _load_visible(db, actor, ticket_id)
     return workflow.choices_for(db, actor, ticket, lang)
+
+
+def client_classification(db: Session, actor: Actor) -> tuple[int | None, int | None]:
+    """The contract and ticket type a client's new ticket will get (they choose neither):
+    the organisation's only valid contract and its first type, or (None, None)."""
+    contract, type_id = _contract_and_type(db, actor.organisation_id, utcnow(), None, None,
+                                           must_pick=False)
+    return (contract.id if contract else None), type_id

@@ -464,4 +464,8 @@ CATALOG: dict[str, str] = {
     "field_type.user": "User",
     "field_type.email": "E-mail",
     "field_type.url": "URL",
+    "fields.title": "Additional fields",
+    "fields.required": "required",
+    "fields.save": "Save fields",
+    "fields.no_change": "Nothing changed.",
 }

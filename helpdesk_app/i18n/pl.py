@@ -465,4 +465,8 @@ CATALOG: dict[str, str] = {
     "field_type.user": "Użytkownik",
     "field_type.email": "E-mail",
     "field_type.url": "Adres URL",
+    "fields.title": "Pola dodatkowe",
+    "fields.required": "wymagane",
+    "fields.save": "Zapisz pola",
+    "fields.no_change": "Nic się nie zmieniło.",
 }

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from helpdesk_app.components.field_inputs import field_inputs
 from helpdesk_app.components.layout import SYNCED_TEXT, dropdown, error_callout, shell
 from helpdesk_app.state.new_ticket import NEW_UPLOAD_ID
 from helpdesk_app.state.new_ticket import NewTicketState as N
@@ -56,6 +57,9 @@ def _form(staff: bool) -> rx.Component:
         _labelled(S.tr["new.body"],
                   rx.text_area(value=N.body, on_change=N.set_body, id="n-body", rows="6",
                                width="100%", **{**SYNCED_TEXT, "force_notify_by_enter": False})),
+        # the custom fields of the chosen contract and type, re-evaluated on every change
+        rx.cond(N.field_rows.length() > 0,
+                field_inputs(N.field_rows, N.set_field, N.toggle_field_option, prefix="nf")),
         rx.upload.root(
             rx.hstack(
                 rx.button(S.tr["reply.attach"], variant="soft", type="button", size="1"),

@@ -5,6 +5,7 @@ import reflex as rx
 from helpdesk_app.components.checklist_panel import checklist_panel
 from helpdesk_app.components.layout import SYNCED_TEXT, dropdown, error_callout, shell
 from helpdesk_app.components.sla_badge import sla_badge
+from helpdesk_app.components.ticket_fields_panel import ticket_fields_panel
 from helpdesk_app.state.session import SessionState as S
 from helpdesk_app.state.ticket import REPLY_UPLOAD_ID, EventItem, FileView
 from helpdesk_app.state.ticket import TicketState as T
@@ -204,6 +205,7 @@ def _ticket(staff: bool) -> rx.Component:
                 rx.link("← ", S.tr["ticket.back"], href=back, size="2"),
                 _header(staff),
                 _edit_form() if staff else _client_status_buttons(),
+                ticket_fields_panel(),
                 checklist_panel() if staff else rx.fragment(),
                 rx.heading(S.tr["ticket.timeline"], size="3"),
                 rx.vstack(rx.foreach(T.events, _event), width="100%", spacing="2",

@@ -1,16 +1,27 @@
-"""Opening a ticket: agents on behalf of a client (any channel), clients for themselves."""
+"""Opening a ticket: agents on behalf of a client (any channel), clients for themselves.
+
+Custom fields: once the contract and ticket type are known (agents: the requester's
+contract and the chosen type; clients: what the server will pick for them) the form shows
+the fields of that (contract, type) this actor may see. Every change re-runs
+`fields.evaluate` here on the server (state/ticket_fields.FieldForm), so dependent fields
+appear, disappear, become required and offer their options live; at submit the values go
+to `tickets.create_ticket`, which checks them with the same function.
+"""
 
 from __future__ import annotations
 
 import reflex as rx
 
 from helpdesk_app.db import session_scope
-from helpdesk_app.domain import directory, tickets
+from helpdesk_app.domain import directory, fields, tickets
+from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.attachments import IncomingFile
 from helpdesk_app.domain.errors import DomainError
+from helpdesk_app.domain.fields import FieldValuesInvalid
 from helpdesk_app.models import Channel, Priority
 from helpdesk_app.state import live
 from helpdesk_app.state.session import SessionState
+from helpdesk_app.state.ticket_fields import FieldForm, FieldRow, user_options
 from helpdesk_app.state.views import Opt, options
 
 NEW_UPLOAD_ID = "new_ticket_files"
@@ -33,6 +44,11 @@ class NewTicketState(SessionState):
     queue_opts: list[Opt] = []
     priority_opts: list[Opt] = []
     channel_opts: list[Opt] = []
+    # custom fields of the (contract, type) the ticket will get
+    field_rows: list[FieldRow] = []
+    field_user_opts: list[Opt] = []
+    _form: FieldForm = FieldForm()
+    _fields_for: str = ""  # "contract:type" the loaded views belong to
 
     @rx.event
     def on_load(self):
@@ -42,6 +58,7 @@ class NewTicketState(SessionState):
             actor = self._actor(db)
             if actor is None:
                 return self._to_login()
+            self._load_fields(db, actor)
             if actor.is_staff:
                 self.requester_opts = [Opt(str(o.id), o.label)
                                        for o in directory.client_users(db, actor)]
@@ -69,14 +86,15 @@ class NewTicketState(SessionState):
                 return self._to_login()
             choices = tickets.classification_choices(
                 db, actor, requester_id=int(self.requester) if self.requester.isdigit() else None)
-        lang = self.ui_lang
-        self.contract_opts = [Opt(str(c.id), c.name + (" ★" if c.is_key else ""))
-                              for c in choices]
-        self._types_by_contract = {
-            str(c.id): [(str(t), pl if lang == "pl" else en) for t, pl, en in c.types]
-            for c in choices}
-        # One valid contract is taken automatically; with several the agent must pick.
-        self._pick_contract(self.contract_opts[0].value if len(choices) == 1 else "")
+            lang = self.ui_lang
+            self.contract_opts = [Opt(str(c.id), c.name + (" ★" if c.is_key else ""))
+                                  for c in choices]
+            self._types_by_contract = {
+                str(c.id): [(str(t), pl if lang == "pl" else en) for t, pl, en in c.types]
+                for c in choices}
+            # One valid contract is taken automatically; with several the agent must pick.
+            self._pick_contract(self.contract_opts[0].value if len(choices) == 1 else "")
+            self._load_fields(db, actor)
         return None
 
     def _pick_contract(self, contract_id: str) -> None:
@@ -88,10 +106,77 @@ class NewTicketState(SessionState):
     @rx.event
     def set_contract(self, v: str):
         self._pick_contract("" if v == "all" else v)
+        return self._reload_fields()
 
     @rx.event
     def set_ticket_type(self, v: str):
         self.ticket_type = "" if v == "all" else v
+        return self._reload_fields()
+
+    # ---- custom fields
+
+    def _classification(self, db, actor: Actor) -> tuple[int | None, int | None] | None:
+        """The (contract, type) the ticket will get, as create_ticket decides it; None
+        while the agent has not chosen the requester (or must still pick a contract)."""
+        if actor.is_staff:
+            if not self.requester.isdigit():
+                return None
+            if not self.contract_opts:  # the client has no valid contract
+                return None, None
+            if not self.contract.isdigit():
+                return None
+            types = self._types_by_contract.get(self.contract, [])
+            type_id = self.ticket_type if self.ticket_type.isdigit() else (
+                types[0][0] if types else "")
+            return int(self.contract), int(type_id) if type_id else None
+        # Clients choose neither: the organisation's only valid contract and its first type.
+        return tickets.client_classification(db, actor)
+
+    def _load_fields(self, db, actor: Actor) -> None:
+        """(Re)load the field views for the current classification. Values typed into
+        fields that still apply are kept; new fields start with their defaults."""
+        picked = self._classification(db, actor)
+        key = "" if picked is None else f"{picked[0]}:{picked[1]}"
+        form = self._form
+        if picked is None:
+            form.views, self._fields_for = [], ""
+        elif key != self._fields_for or not form.views:
+            views = fields.applicable_fields(db, actor, contract_id=picked[0],
+                                             ticket_type_id=picked[1])
+            kept = {k: v for k, v in form.values.items() if k in form.touched}
+            form.tz, form.moment = actor.timezone, "create"
+            form.reload(views, fields.initial_values(views), keep_edits=False)
+            form.values.update({k: v for k, v in kept.items() if form.view(k)})
+            form.touched = {k for k in kept if form.view(k)}
+            self._fields_for = key
+            self.field_user_opts = user_options(db, actor, views)
+        self._form = form
+        self._show_fields()
+
+    def _reload_fields(self):
+        with session_scope() as db:
+            actor = self._actor(db)
+            if actor is None:
+                return self._to_login()
+            self._load_fields(db, actor)
+        return None
+
+    def _show_fields(self) -> None:
+        self.field_rows = self._form.rows(self.ui_lang, users=self.field_user_opts)
+
+    @rx.event
+    def set_field(self, key: str, value):
+        form = self._form
+        if form.set(str(key), value):
+            self._form = form
+            self._show_fields()
+
+    @rx.event
+    def toggle_field_option(self, key: str, option: str, on: bool):
+        form = self._form
+        if form.toggle(str(key), str(option), bool(on)):
+            self._form = form
+            self._show_fields()
 
     @rx.event
     def set_queue(self, v: str):
@@ -121,13 +206,22 @@ class NewTicketState(SessionState):
             channel=self.channel,
             contract_id=int(self.contract) if self.contract.isdigit() else None,
             ticket_type_id=int(self.ticket_type) if self.ticket_type.isdigit() else None,
+            fields=self._form.payload(only_changed=False),
         )
         try:
             with session_scope() as db:
                 row = tickets.create_ticket(db, actor, data)
+        except FieldValuesInvalid as e:
+            form = self._form
+            form.refused(e)  # each field shows its own message; everything typed stays
+            self._form = form
+            self._show_fields()
+            self.error = self._err(e)
+            return None
         except DomainError as e:
             self.error = self._err(e)  # the form keeps everything typed
             return None
         self.error, self.subject, self.body = "", "", ""
+        self._form, self._fields_for, self.field_rows = FieldForm(), "", []
         base = "/agent/tickets/" if actor.is_staff else "/portal/tickets/"
         return [rx.clear_selected_files(NEW_UPLOAD_ID), rx.redirect(base + row.number)]
