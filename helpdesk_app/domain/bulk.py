@@ -93,7 +93,7 @@ def selection_for(db: Session, actor: Actor, query: tickets.ListQuery,
     cap = max(0, min(cap, SELECTION_CAP))
     rows = db.exec(
         select(Ticket.id, Ticket.version).where(*_matching(db, actor, query))
-        .order_by(*tickets._order(query)).limit(literal(cap, literal_execute=True))
+        .order_by(*tickets._order(db, actor, query)).limit(literal(cap, literal_execute=True))
     ).all()
     return [(tid, version) for tid, version in rows]
 

@@ -1383,11 +1383,7 @@ def filter_clause(db: Session, actor: Actor, field_ref: int | str | CustomField,
     contains (text, case-insensitive), all (multi-select: every value), empty, set.
     Values may be form text (parsed like the form, date-times in `tz` / the actor's zone).
     An actor who may not view the field cannot filter by it."""
-    f = _get_field(db, field_ref)
-    perms = {p.role: p for p in db.exec(
-        select(FieldPermission).where(FieldPermission.field_id == f.id))}
-    if not _permission(perms, actor.role)[0]:
-        raise Forbidden("field.not_viewable")
+    f = viewable_field(db, actor, field_ref)
     if op not in FILTER_OPS:
         raise Invalid("field.filter_invalid")
     tz = tz or actor.timezone
@@ -1565,3 +1561,59 @@ def list_definitions(db: Session, actor: Actor) -> list[FieldDefinition]:
             options_map={k: list(v) for k, v in (d.options_map or {}).items()})
             for d in deps.get(r.id, [])),
     ) for r in rows]
+
+
+def viewable_field(db: Session, actor: Actor, field_ref: int | str | CustomField) -> CustomField:
+    """The field, if `actor` may view it (Forbidden otherwise): the list filters and sorts
+    only by fields the viewer could read anyway."""
+    f = _get_field(db, field_ref)
+    perms = {p.role: p for p in db.exec(
+        select(FieldPermission).where(FieldPermission.field_id == f.id))}
+    if not _permission(perms, actor.role)[0]:
+        raise Forbidden("field.not_viewable")
+    return f
+
+
+@dataclass(frozen=True)
+class FilterableField:
+    key: str
+    name_pl: str
+    name_en: str
+    field_type: str
+    options: list[tuple[str, str, str]]  # (value, label_pl, label_en), active ones
+
+
+def filterable_fields(db: Session, actor: Actor) -> list[FilterableField]:
+    """Active fields the actor may view, for the ticket list's filter and sort controls."""
+    out = []
+    for f in db.exec(select(CustomField).where(col(CustomField.is_active).is_(True))
+                     .order_by(col(CustomField.sort_order), col(CustomField.id))):
+        perms = {p.role: p for p in db.exec(
+            select(FieldPermission).where(FieldPermission.field_id == f.id))}
+        if not _permission(perms, actor.role)[0]:
+            continue
+        options = [(o.value, o.label_pl, o.label_en) for o in db.exec(
+            select(FieldOption).where(FieldOption.field_id == f.id,
+                                      col(FieldOption.is_active).is_(True))
+            .order_by(col(FieldOption.sort_order)))]
+        out.append(FilterableField(f.key, f.name_pl, f.name_en, f.field_type, options))
+    return out
+
+
+def quick_filter(field_type: str, text: str) -> tuple[str, Any] | None:
+    """The list's one-box filter: text → (op, value) by field type. Texts match by
+    substring; numbers and dates take a value or a range "a..b" (either end may be
+    empty); choices and checkboxes match exactly. Empty text: no filter."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    if field_type in (FieldType.SHORT_TEXT, FieldType.LONG_TEXT, FieldType.EMAIL,
+                      FieldType.URL):
+        return "contains", text
+    if field_type in (FieldType.NUMBER, FieldType.DECIMAL, FieldType.DATE,
+                      FieldType.DATETIME) and ".." in text:
+        low, _, high = text.partition("..")
+        return "between", (low.strip() or None, high.strip() or None)
+    if field_type == FieldType.MULTI_SELECT:
+        return "all", [text]
+    return "eq", text

@@ -468,4 +468,9 @@ CATALOG: dict[str, str] = {
     "fields.required": "required",
     "fields.save": "Save fields",
     "fields.no_change": "Nothing changed.",
+    "list.any_field": "Additional field…",
+    "list.field_value_hint": "value or a..b",
+    "list.sort_by_field": "sort by it",
+    "list.yes": "Yes",
+    "list.no": "No",
 }

@@ -469,4 +469,9 @@ CATALOG: dict[str, str] = {
     "fields.required": "wymagane",
     "fields.save": "Zapisz pola",
     "fields.no_change": "Nic się nie zmieniło.",
+    "list.any_field": "Pole dodatkowe…",
+    "list.field_value_hint": "wartość lub a..b",
+    "list.sort_by_field": "sortuj wg pola",
+    "list.yes": "Tak",
+    "list.no": "Nie",
 }

@@ -10,7 +10,7 @@ import dataclasses
 import reflex as rx
 
 from helpdesk_app.db import session_scope
-from helpdesk_app.domain import bulk, directory, tickets, workflow
+from helpdesk_app.domain import bulk, directory, fields, tickets, workflow
 from helpdesk_app.domain.errors import DomainError
 from helpdesk_app.live.bus import Change
 from helpdesk_app.models import Channel, Priority
@@ -45,6 +45,13 @@ class AgentListState(SessionState):
     f_org: str = ""
     f_channel: str = ""
     f_sla: str = ""
+    # one custom-field filter (and optional sort by that field)
+    f_field: str = ""
+    f_field_value: str = ""
+    field_opts: list[Opt] = []
+    field_value_opts: list[Opt] = []  # the chosen field's choices (dropdowns, checkboxes)
+    _field_types: dict = {}
+    _field_choices: dict = {}
     search: str = ""
     queue_counts: list[QueueCount] = []
     status_opts: list[Opt] = []
@@ -110,6 +117,7 @@ class AgentListState(SessionState):
             self.priority_opts = options(list(Priority.ALL), lang, "priority")
             self.channel_opts = options(list(Channel.ALL), lang, "channel")
             self.sla_opts = options(list(tickets.SLA_FILTERS), lang, "list.sla")
+            self._load_field_filters(db, actor)
             self.queue_opts = [Opt(str(o.id), o.label) for o in directory.queues(db)]
             self.agent_opts = [Opt("mine", self._t("list.assignee_mine")),
                                Opt("unassigned", self._t("list.assignee_unassigned"))] + [
@@ -139,6 +147,8 @@ class AgentListState(SessionState):
             queue_id=num(self.f_queue), assignee=self.f_assignee or None,
             priority=num(self.f_priority), organisation_id=num(self.f_org),
             channel=self.f_channel or None, search=self.search, sla=self.f_sla or None,
+            field_filters=self._field_filters(),
+            field_sort=self.f_field or None,
         )
 
     def _load(self, db, actor) -> None:
@@ -190,7 +200,7 @@ class AgentListState(SessionState):
     def set_filter(self, name: str, value: str):
         if name not in self._FILTERS:  # a crafted event cannot set anything else
             return None
-        setattr(self, name, "" if value == "all" and name != "f_status" else value)
+        setattr(self, name, "" if value == "all" else value)
         return self._refilter()
 
     @rx.event
@@ -206,6 +216,10 @@ class AgentListState(SessionState):
         self.f_status, self.f_queue, self.f_assignee = "active", "", ""
         self.f_priority, self.f_org, self.f_channel, self.search = "", "", "", ""
         self.f_sla = ""
+        self.f_field = self.f_field_value = ""
+        self.field_value_opts = []
+        if self.sort == "field":
+            self.sort = "priority"
         return self._refilter()
 
     @rx.event
@@ -213,9 +227,45 @@ class AgentListState(SessionState):
         self.f_queue = queue_id
         return self._refilter()
 
+    def _load_field_filters(self, db, actor) -> None:
+        self._field_types, self._field_choices = {}, {}
+        self.field_opts = []
+        for f in fields.filterable_fields(db, actor):
+            self.field_opts.append(Opt(f.key, f.name_pl if self.ui_lang == "pl" else f.name_en))
+            self._field_types[f.key] = f.field_type
+            self._field_choices[f.key] = [
+                (v, pl if self.ui_lang == "pl" else en) for v, pl, en in f.options]
+
+    def _field_filters(self) -> list:
+        ftype = self._field_types.get(self.f_field)
+        parsed = fields.quick_filter(ftype, self.f_field_value) if ftype else None
+        return [(self.f_field, *parsed)] if parsed else []
+
+    @rx.event
+    def set_field_filter(self, key: str):
+        key = "" if key == "all" else key
+        if key and key not in self._field_types:  # only fields this agent may view
+            return None
+        self.f_field, self.f_field_value = key, ""
+        ftype = self._field_types.get(key)
+        if ftype == "checkbox":
+            self.field_value_opts = [Opt("true", self._t("list.yes")),
+                                     Opt("false", self._t("list.no"))]
+        else:
+            self.field_value_opts = [Opt(v, label)
+                                     for v, label in self._field_choices.get(key, [])]
+        if not key and self.sort == "field":
+            self.sort = "priority"
+        return self._refilter()
+
+    @rx.event
+    def set_field_value(self, value: str):
+        self.f_field_value = "" if value == "all" else value
+        return self._refilter()
+
     @rx.event
     def sort_by(self, column: str):
-        if column not in tickets.SORTS:
+        if column not in tickets.SORTS or (column == "field" and not self.f_field):
             return None
         if self.sort == column:
             self.descending = not self.descending

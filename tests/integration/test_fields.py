@@ -599,3 +599,66 @@ def test_filter_and_sort(db: Session, fw: FW) -> None:
     assert ordered("due", descending=True) == ["b", "a", "c", "d"]
     assert ordered("parts") == ["a", "b", "c", "d"]  # cpu(0) < ram(1) < disk(2)
     assert ordered("hours") == ["a", "b", "c", "d"]
+
+
+# --------------------------------------------------------------------------- ticket list
+
+
+def test_ticket_list_filters_and_sorts_by_custom_fields(db: Session, fw: FW) -> None:
+    from helpdesk_app.domain import tickets
+
+    tech = _actor(fw, "technician")
+    made = {}
+    for subject, category, affected in [("hw-5", "hardware", "5"), ("sw-12", "software", "12"),
+                                        ("hw-1", "hardware", "1"), ("none", None, None)]:
+        t = fw.ticket(subject=subject)
+        values = {}
+        if category:
+            values["category"] = category
+        if affected:
+            values["affected"] = affected
+        if values:
+            fields.save_values(db, tech, t.id, values)
+        made[subject] = t.id
+
+    def subjects(**kw) -> list[str]:
+        return [r.subject for r in tickets.list_tickets(db, tech, tickets.ListQuery(**kw)).rows]
+
+    assert sorted(subjects(field_filters=[("category", "eq", "hardware")])) == ["hw-1", "hw-5"]
+    op, value = fields.quick_filter(T.NUMBER, "2..20")
+    assert sorted(subjects(field_filters=[("affected", op, value)])) == ["hw-5", "sw-12"]
+    op, value = fields.quick_filter(T.NUMBER, "10..")
+    assert subjects(field_filters=[("affected", op, value)]) == ["sw-12"]
+    both = [("category", "eq", "hardware"), ("affected", "gte", "2")]
+    assert subjects(field_filters=both) == ["hw-5"]
+    # sorted by the number, empty values last, either direction
+    assert subjects(sort="field", field_sort="affected", descending=False) == [
+        "hw-1", "hw-5", "sw-12", "none"]
+    assert subjects(sort="field", field_sort="affected", descending=True) == [
+        "sw-12", "hw-5", "hw-1", "none"]
+    with pytest.raises(Invalid):
+        tickets.list_tickets(db, tech, tickets.ListQuery(sort="field"))  # which field?
+    # A client may not sort or filter by a field they cannot see (billing code).
+    client = _actor(fw, "client-manager")
+    with pytest.raises(Forbidden):
+        tickets.list_tickets(db, client, tickets.ListQuery(sort="field",
+                                                           field_sort="billing_code"))
+    with pytest.raises(Forbidden):
+        tickets.list_tickets(db, client, tickets.ListQuery(
+            field_filters=[("billing_code", "set", None)]))
+    keys = {f.key for f in fields.filterable_fields(db, client)}
+    assert "billing_code" not in keys and "category" in keys
+
+
+@pytest.mark.parametrize(("ftype", "text", "expected"), [
+    (T.SHORT_TEXT, " kabel ", ("contains", "kabel")),
+    (T.NUMBER, "3..", ("between", ("3", None))),
+    (T.DATE, "..2026-03-01", ("between", (None, "2026-03-01"))),
+    (T.DECIMAL, "2,5", ("eq", "2,5")),
+    (T.MULTI_SELECT, "vpn", ("all", ["vpn"])),
+    (T.DROPDOWN, "hardware", ("eq", "hardware")),
+    (T.CHECKBOX, "true", ("eq", "true")),
+    (T.SHORT_TEXT, "  ", None),
+])
+def test_quick_filter(ftype, text, expected) -> None:
+    assert fields.quick_filter(ftype, text) == expected
