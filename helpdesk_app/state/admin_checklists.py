@@ -11,8 +11,7 @@ from helpdesk_app.domain import checklists, contracts
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.checklists import TemplateInput
 from helpdesk_app.domain.errors import DomainError
-from helpdesk_app.models import Role
-from helpdesk_app.state import live
+from helpdesk_app.state.admin_common import admin_actor, load_admin_page
 from helpdesk_app.state.session import SessionState
 from helpdesk_app.state.views import Opt
 
@@ -46,21 +45,11 @@ class AdminChecklistsState(SessionState):
     # ---- loading
 
     def _admin(self, db) -> Actor | None:
-        actor = self._actor(db)
-        return actor if actor is not None and actor.role == Role.ADMIN else None
+        return admin_actor(self, db)
 
     @rx.event
     def on_load(self):
-        live.unwatch(self)
-        self.message, self.error = "", ""
-        with session_scope() as db:
-            actor = self._actor(db)
-            if actor is None:
-                return self._to_login()
-            if actor.role != Role.ADMIN:
-                return rx.redirect("/agent" if actor.is_staff else "/portal")
-            self._load(db, actor)
-        return None
+        return load_admin_page(self)
 
     def _load(self, db, actor: Actor) -> None:
         en = self.ui_lang == "en"

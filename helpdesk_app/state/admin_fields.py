@@ -22,7 +22,7 @@ from helpdesk_app.domain.fields import (
     ScopeInput,
 )
 from helpdesk_app.models import FieldType, RequiredOn, Role
-from helpdesk_app.state import live
+from helpdesk_app.state.admin_common import admin_actor, load_admin_page
 from helpdesk_app.state.session import SessionState
 from helpdesk_app.state.views import Opt
 
@@ -156,23 +156,14 @@ class AdminFieldsState(SessionState):
     # ---- loading
 
     def _admin(self, db) -> Actor | None:
-        actor = self._actor(db)
-        return actor if actor is not None and actor.role == Role.ADMIN else None
+        return admin_actor(self, db)
 
     @rx.event
     def on_load(self):
-        live.unwatch(self)
-        self.message, self.error = "", ""
-        with session_scope() as db:
-            actor = self._actor(db)
-            if actor is None:
-                return self._to_login()
-            if actor.role != Role.ADMIN:
-                return rx.redirect("/agent" if actor.is_staff else "/portal")
-            self._load(db, actor)
-        if not self.f_id:
+        result = load_admin_page(self)
+        if result is None and not self.f_id:
             self._blank()
-        return None
+        return result
 
     def _load(self, db, actor: Actor) -> None:
         en = self.ui_lang == "en"

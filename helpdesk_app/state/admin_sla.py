@@ -13,9 +13,9 @@ from helpdesk_app.domain import contracts, directory, sla_recompute
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.contracts import CalendarInput, ContractInput, TicketTypeInput
 from helpdesk_app.domain.errors import DomainError, Invalid
-from helpdesk_app.models import EscalationAction, Priority, Role
+from helpdesk_app.models import EscalationAction, Priority
 from helpdesk_app.models.base import utcnow
-from helpdesk_app.state import live
+from helpdesk_app.state.admin_common import admin_actor, load_admin_page
 from helpdesk_app.state.session import SessionState
 from helpdesk_app.state.views import Opt, options
 
@@ -107,21 +107,11 @@ class AdminSlaState(SessionState):
     # ---- loading
 
     def _admin(self, db) -> Actor | None:
-        actor = self._actor(db)
-        return actor if actor is not None and actor.role == Role.ADMIN else None
+        return admin_actor(self, db)
 
     @rx.event
     def on_load(self):
-        live.unwatch(self)
-        self.message, self.error = "", ""
-        with session_scope() as db:
-            actor = self._actor(db)
-            if actor is None:
-                return self._to_login()
-            if actor.role != Role.ADMIN:
-                return rx.redirect("/agent" if actor.is_staff else "/portal")
-            self._load(db, actor)
-        return None
+        return load_admin_page(self)
 
     def _load(self, db, actor: Actor) -> None:
         lang = self.ui_lang
