@@ -4,31 +4,10 @@ from __future__ import annotations
 
 import reflex as rx
 
+from helpdesk_app.components.admin_form import config_row, text_field
 from helpdesk_app.components.layout import SYNCED_TEXT, dropdown, error_callout, shell
 from helpdesk_app.state.admin_checklists import AdminChecklistsState as A
-from helpdesk_app.state.admin_checklists import TemplateRow
 from helpdesk_app.state.session import SessionState as S
-
-
-def _text(label, value, on_change, id: str) -> rx.Component:
-    return rx.vstack(
-        rx.text(label, size="1", weight="medium", as_="label", html_for=id),
-        rx.input(value=value, on_change=on_change, id=id, width="100%", **SYNCED_TEXT),
-        spacing="1", width="100%",
-    )
-
-
-def _row(r: TemplateRow) -> rx.Component:
-    return rx.hstack(
-        rx.vstack(rx.text(r.title, weight="medium", size="2",
-                          color=rx.cond(r.active, "inherit", "var(--gray-10)")),
-                  rx.text(r.detail, size="1", color_scheme="gray"), spacing="0"),
-        rx.spacer(),
-        rx.button(S.tr["admin.edit"], size="1", variant="soft",
-                  on_click=A.edit_template(r.id), id="cl-edit-" + r.id),
-        width="100%", padding_y="0.3em", border_bottom="1px solid var(--gray-4)",
-        class_name="pm-config-row", custom_attrs={"data-title": r.title},
-    )
 
 
 def _form() -> rx.Component:
@@ -41,9 +20,9 @@ def _form() -> rx.Component:
             spacing="1", width="100%",
         ),
         rx.flex(
-            _text(S.tr["admin.name_pl"], A.f_name_pl, lambda v: A.set_field("f_name_pl", v),
+            text_field(S.tr["admin.name_pl"], A.f_name_pl, lambda v: A.set_field("f_name_pl", v),
                   "cl-name-pl"),
-            _text(S.tr["admin.name_en"], A.f_name_en, lambda v: A.set_field("f_name_en", v),
+            text_field(S.tr["admin.name_en"], A.f_name_en, lambda v: A.set_field("f_name_en", v),
                   "cl-name-en"),
             gap="0.75em", width="100%", direction=rx.breakpoints(initial="column", md="row"),
         ),
@@ -90,7 +69,9 @@ def admin_checklists_page() -> rx.Component:
                           rx.button(S.tr["admin.new"], size="1", on_click=A.new_template,
                                     id="cl-new"), width="100%"),
                 rx.cond(A.rows.length() > 0,
-                        rx.vstack(rx.foreach(A.rows, _row), width="100%", spacing="0",
+                        rx.vstack(rx.foreach(A.rows, lambda r: config_row(
+                            r.title, r.detail, A.edit_template(r.id), "cl-edit-" + r.id,
+                            active=r.active)), width="100%", spacing="0",
                                   id="cl-rows"),
                         rx.text(S.tr["checklist.none"], size="2", color_scheme="gray")),
                 _form(),

@@ -5,39 +5,23 @@ from __future__ import annotations
 
 import reflex as rx
 
+from helpdesk_app.components.admin_form import config_row, text_field
 from helpdesk_app.components.layout import SYNCED_TEXT, dropdown, error_callout, shell
 from helpdesk_app.state.admin_fields import AdminFieldsState as A
-from helpdesk_app.state.admin_fields import DepRow, FieldRow, PermRow, ScopeRow
+from helpdesk_app.state.admin_fields import DepRow, PermRow, ScopeRow
 from helpdesk_app.state.session import SessionState as S
 
 _AREA = {**SYNCED_TEXT, "force_notify_by_enter": False}
 
 
-def _text(label, value, on_change, id: str, **kw) -> rx.Component:
-    return rx.vstack(
-        rx.text(label, size="1", weight="medium", as_="label", html_for=id),
-        rx.input(value=value, on_change=on_change, id=id, width="100%", **SYNCED_TEXT, **kw),
-        spacing="1", width="100%",
-    )
 
 
-def _row(r: FieldRow) -> rx.Component:
-    return rx.hstack(
-        rx.vstack(rx.text(r.title, weight="medium", size="2",
-                          color=rx.cond(r.active, "inherit", "var(--gray-10)")),
-                  rx.text(r.detail, size="1", color_scheme="gray"), spacing="0"),
-        rx.spacer(),
-        rx.button(S.tr["admin.edit"], size="1", variant="soft",
-                  on_click=A.edit_field(r.id), id="fd-edit-" + r.id),
-        width="100%", padding_y="0.3em", border_bottom="1px solid var(--gray-4)",
-        class_name="pm-config-row", custom_attrs={"data-title": r.title},
-    )
 
 
 def _definition() -> rx.Component:
     return rx.vstack(
         rx.flex(
-            _text(S.tr["field_admin.key"], A.f_key, lambda v: A.set_field("f_key", v),
+            text_field(S.tr["field_admin.key"], A.f_key, lambda v: A.set_field("f_key", v),
                   "fd-key", placeholder="kod_rozliczeniowy"),
             rx.vstack(
                 rx.text(S.tr["field_admin.type"], size="1", weight="medium", as_="label",
@@ -45,25 +29,25 @@ def _definition() -> rx.Component:
                 dropdown(A.type_opts, A.f_type, lambda v: A.set_field("f_type", v),
                          id="fd-type"),
                 spacing="1", width="100%"),
-            _text(S.tr["workflow.order"], A.f_order, lambda v: A.set_field("f_order", v),
+            text_field(S.tr["workflow.order"], A.f_order, lambda v: A.set_field("f_order", v),
                   "fd-order"),
             gap="0.75em", width="100%", direction=rx.breakpoints(initial="column", md="row"),
         ),
         rx.flex(
-            _text(S.tr["admin.name_pl"], A.f_name_pl, lambda v: A.set_field("f_name_pl", v),
+            text_field(S.tr["admin.name_pl"], A.f_name_pl, lambda v: A.set_field("f_name_pl", v),
                   "fd-name-pl"),
-            _text(S.tr["admin.name_en"], A.f_name_en, lambda v: A.set_field("f_name_en", v),
+            text_field(S.tr["admin.name_en"], A.f_name_en, lambda v: A.set_field("f_name_en", v),
                   "fd-name-en"),
             gap="0.75em", width="100%", direction=rx.breakpoints(initial="column", md="row"),
         ),
         rx.flex(
-            _text(S.tr["field_admin.help_pl"], A.f_help_pl,
+            text_field(S.tr["field_admin.help_pl"], A.f_help_pl,
                   lambda v: A.set_field("f_help_pl", v), "fd-help-pl"),
-            _text(S.tr["field_admin.help_en"], A.f_help_en,
+            text_field(S.tr["field_admin.help_en"], A.f_help_en,
                   lambda v: A.set_field("f_help_en", v), "fd-help-en"),
             gap="0.75em", width="100%", direction=rx.breakpoints(initial="column", md="row"),
         ),
-        _text(S.tr["field_admin.default"], A.f_default, lambda v: A.set_field("f_default", v),
+        text_field(S.tr["field_admin.default"], A.f_default, lambda v: A.set_field("f_default", v),
               "fd-default"),
         rx.text(S.tr["field_admin.default_help"], size="1", color_scheme="gray"),
         rx.hstack(rx.checkbox(checked=A.f_active, on_change=A.set_active, id="fd-active"),
@@ -216,7 +200,9 @@ def admin_fields_page() -> rx.Component:
                           rx.button(S.tr["admin.new"], size="1", on_click=A.new_field,
                                     id="fd-new"), width="100%"),
                 rx.cond(A.rows.length() > 0,
-                        rx.vstack(rx.foreach(A.rows, _row), width="100%", spacing="0",
+                        rx.vstack(rx.foreach(A.rows, lambda r: config_row(
+                            r.title, r.detail, A.edit_field(r.id), "fd-edit-" + r.id,
+                            active=r.active)), width="100%", spacing="0",
                                   id="fd-rows"),
                         rx.text(S.tr["field_admin.none"], size="2", color_scheme="gray")),
                 _definition(),

@@ -4,42 +4,11 @@ from __future__ import annotations
 
 import reflex as rx
 
-from helpdesk_app.components.layout import SYNCED_TEXT, dropdown, error_callout, shell
-from helpdesk_app.state.admin_sla import WEEKDAYS, ConfigRow
+from helpdesk_app.components.admin_form import config_row, pick_field, text_field
+from helpdesk_app.components.layout import SYNCED_TEXT, error_callout, shell
+from helpdesk_app.state.admin_sla import WEEKDAYS
 from helpdesk_app.state.admin_sla import AdminSlaState as A
 from helpdesk_app.state.session import SessionState as S
-
-
-def _text(label, value, on_change, id: str, **kw) -> rx.Component:
-    return rx.vstack(
-        rx.text(label, size="1", weight="medium", as_="label", html_for=id),
-        rx.input(value=value, on_change=on_change, id=id, width="100%", **SYNCED_TEXT, **kw),
-        spacing="1", width="100%",
-    )
-
-
-def _pick(label, opts, value, on_change, id: str, placeholder=None) -> rx.Component:
-    return rx.vstack(
-        rx.text(label, size="1", weight="medium"),
-        dropdown(opts, rx.cond(value == "", "all", value), on_change, id=id,
-                 placeholder=placeholder),
-        spacing="1", width="100%",
-    )
-
-
-def _rows(rows, on_edit, prefix: str) -> rx.Component:
-    def row(r: ConfigRow) -> rx.Component:
-        return rx.hstack(
-            rx.vstack(rx.text(r.title, weight="medium", size="2"),
-                      rx.text(r.detail, size="1", color_scheme="gray"), spacing="0"),
-            rx.spacer(),
-            rx.button(S.tr["admin.edit"], size="1", variant="soft", on_click=on_edit(r.id),
-                      id=prefix + "-edit-" + r.id),
-            width="100%", padding_y="0.3em", border_bottom="1px solid var(--gray-4)",
-            class_name="pm-config-row", custom_attrs={"data-title": r.title},
-        )
-
-    return rx.vstack(rx.foreach(rows, row), width="100%", spacing="0")
 
 
 def _calendars() -> rx.Component:
@@ -56,15 +25,17 @@ def _calendars() -> rx.Component:
         rx.hstack(rx.heading(S.tr["admin.calendars"], size="4"), rx.spacer(),
                   rx.button(S.tr["admin.new"], size="1", on_click=A.new_calendar,
                             id="cal-new"), width="100%"),
-        _rows(A.calendars, A.edit_calendar, "cal"),
+        rx.vstack(rx.foreach(A.calendars, lambda r: config_row(
+            r.title, r.detail, A.edit_calendar(r.id), "cal-edit-" + r.id)), width="100%",
+            spacing="0"),
         rx.flex(
-            _text(S.tr["admin.name"], A.cal_name, lambda v: A.set_cal_field("cal_name", v),
+            text_field(S.tr["admin.name"], A.cal_name, lambda v: A.set_cal_field("cal_name", v),
                   "cal-name"),
-            _text(S.tr["admin.timezone"], A.cal_tz, lambda v: A.set_cal_field("cal_tz", v),
+            text_field(S.tr["admin.timezone"], A.cal_tz, lambda v: A.set_cal_field("cal_tz", v),
                   "cal-tz"),
-            _text(S.tr["admin.holiday_country"], A.cal_country,
+            text_field(S.tr["admin.holiday_country"], A.cal_country,
                   lambda v: A.set_cal_field("cal_country", v), "cal-country"),
-            _text(S.tr["admin.cutoff"], A.cal_cutoff,
+            text_field(S.tr["admin.cutoff"], A.cal_cutoff,
                   lambda v: A.set_cal_field("cal_cutoff", v), "cal-cutoff",
                   placeholder="15:00"),
             gap="0.75em", width="100%", direction=rx.breakpoints(initial="column", md="row"),
@@ -91,30 +62,32 @@ def _contracts() -> rx.Component:
         rx.hstack(rx.heading(S.tr["admin.contracts"], size="4"), rx.spacer(),
                   rx.button(S.tr["admin.new"], size="1", on_click=A.new_contract,
                             id="con-new"), width="100%"),
-        _rows(A.contract_rows, A.edit_contract, "con"),
+        rx.vstack(rx.foreach(A.contract_rows, lambda r: config_row(
+            r.title, r.detail, A.edit_contract(r.id), "con-edit-" + r.id)), width="100%",
+            spacing="0"),
         rx.flex(
-            _pick(S.tr["col.organisation"], A.org_opts, A.con_org,
+            pick_field(S.tr["col.organisation"], A.org_opts, A.con_org,
                   lambda v: A.set_con_field("con_org", v), "con-org", S.tr["admin.choose"]),
-            _text(S.tr["admin.name"], A.con_name, lambda v: A.set_con_field("con_name", v),
+            text_field(S.tr["admin.name"], A.con_name, lambda v: A.set_con_field("con_name", v),
                   "con-name"),
             gap="0.75em", width="100%", direction=rx.breakpoints(initial="column", md="row"),
         ),
         rx.flex(
-            _text(S.tr["admin.valid_from"], A.con_from,
+            text_field(S.tr["admin.valid_from"], A.con_from,
                   lambda v: A.set_con_field("con_from", v), "con-from", type="date"),
-            _text(S.tr["admin.valid_to"], A.con_to, lambda v: A.set_con_field("con_to", v),
+            text_field(S.tr["admin.valid_to"], A.con_to, lambda v: A.set_con_field("con_to", v),
                   "con-to", type="date"),
-            _pick(S.tr["sla.calendar"], A.calendar_opts, A.con_calendar,
+            pick_field(S.tr["sla.calendar"], A.calendar_opts, A.con_calendar,
                   lambda v: A.set_con_field("con_calendar", v), "con-calendar",
                   S.tr["admin.choose"]),
-            _pick(S.tr["admin.default_queue"], A.queue_opts, A.con_queue,
+            pick_field(S.tr["admin.default_queue"], A.queue_opts, A.con_queue,
                   lambda v: A.set_con_field("con_queue", v), "con-queue", "—"),
             gap="0.75em", width="100%", direction=rx.breakpoints(initial="column", md="row"),
         ),
         rx.flex(
-            _pick(S.tr["admin.escalation"], A.escalation_opts, A.con_escalation,
+            pick_field(S.tr["admin.escalation"], A.escalation_opts, A.con_escalation,
                   lambda v: A.set_con_field("con_escalation", v), "con-escalation"),
-            _pick(S.tr["admin.escalation_queue"], A.queue_opts, A.con_escalation_queue,
+            pick_field(S.tr["admin.escalation_queue"], A.queue_opts, A.con_escalation_queue,
                   lambda v: A.set_con_field("con_escalation_queue", v), "con-escalation-queue",
                   "—"),
             rx.hstack(rx.checkbox(checked=A.con_key, on_change=A.set_con_key, id="con-key"),
@@ -154,22 +127,24 @@ def _types() -> rx.Component:
         rx.hstack(rx.heading(S.tr["admin.ticket_types"], size="4"), rx.spacer(),
                   rx.button(S.tr["admin.new"], size="1", on_click=A.new_type, id="tt-new"),
                   width="100%"),
-        _rows(A.type_rows, A.edit_type, "tt"),
-        _pick(S.tr["sla.contract"], A.contract_opts, A.tt_contract,
+        rx.vstack(rx.foreach(A.type_rows, lambda r: config_row(
+            r.title, r.detail, A.edit_type(r.id), "tt-edit-" + r.id)), width="100%",
+            spacing="0"),
+        pick_field(S.tr["sla.contract"], A.contract_opts, A.tt_contract,
               lambda v: A.set_tt_field("tt_contract", v), "tt-contract", S.tr["admin.choose"]),
         rx.flex(
-            _text(S.tr["admin.name_pl"], A.tt_name_pl,
+            text_field(S.tr["admin.name_pl"], A.tt_name_pl,
                   lambda v: A.set_tt_field("tt_name_pl", v), "tt-name-pl"),
-            _text(S.tr["admin.name_en"], A.tt_name_en,
+            text_field(S.tr["admin.name_en"], A.tt_name_en,
                   lambda v: A.set_tt_field("tt_name_en", v), "tt-name-en"),
             gap="0.75em", width="100%", direction=rx.breakpoints(initial="column", md="row"),
         ),
         rx.flex(
-            _text(S.tr["admin.reaction_minutes"], A.tt_reaction,
+            text_field(S.tr["admin.reaction_minutes"], A.tt_reaction,
                   lambda v: A.set_tt_field("tt_reaction", v), "tt-reaction"),
-            _text(S.tr["admin.resolution_minutes"], A.tt_resolution,
+            text_field(S.tr["admin.resolution_minutes"], A.tt_resolution,
                   lambda v: A.set_tt_field("tt_resolution", v), "tt-resolution"),
-            _text(S.tr["admin.warning_percent"], A.tt_warning,
+            text_field(S.tr["admin.warning_percent"], A.tt_warning,
                   lambda v: A.set_tt_field("tt_warning", v), "tt-warning"),
             gap="0.75em", width="100%", direction=rx.breakpoints(initial="column", md="row"),
         ),

@@ -4,27 +4,11 @@ from __future__ import annotations
 
 import reflex as rx
 
-from helpdesk_app.components.layout import SYNCED_TEXT, dropdown, error_callout, shell
+from helpdesk_app.components.admin_form import config_row, pick_field, text_field
+from helpdesk_app.components.layout import error_callout, shell
 from helpdesk_app.state.admin_workflow import AdminWorkflowState as A
-from helpdesk_app.state.admin_workflow import StatusRow
 from helpdesk_app.state.session import SessionState as S
 from helpdesk_app.state.views import Opt
-
-
-def _text(label, value, on_change, id: str, **kw) -> rx.Component:
-    return rx.vstack(
-        rx.text(label, size="1", weight="medium", as_="label", html_for=id),
-        rx.input(value=value, on_change=on_change, id=id, width="100%", **SYNCED_TEXT, **kw),
-        spacing="1", width="100%",
-    )
-
-
-def _pick(label, opts, value, on_change, id: str, placeholder=None) -> rx.Component:
-    return rx.vstack(
-        rx.text(label, size="1", weight="medium", as_="label", html_for=id),
-        dropdown(opts, value, on_change, id=id, placeholder=placeholder),
-        spacing="1", width="100%",
-    )
 
 
 def _flag(label, checked, name: str, id: str) -> rx.Component:
@@ -35,40 +19,28 @@ def _flag(label, checked, name: str, id: str) -> rx.Component:
     )
 
 
-def _row(r: StatusRow) -> rx.Component:
-    return rx.hstack(
-        rx.badge(" ", color_scheme=r.colour, variant="solid", radius="full"),
-        rx.vstack(rx.text(r.title, weight="medium", size="2",
-                          color=rx.cond(r.active, "inherit", "var(--gray-10)")),
-                  rx.text(r.detail, size="1", color_scheme="gray"), spacing="0"),
-        rx.spacer(),
-        rx.button(S.tr["admin.edit"], size="1", variant="soft",
-                  on_click=A.edit_status(r.id), id="st-edit-" + r.id),
-        width="100%", padding_y="0.3em", border_bottom="1px solid var(--gray-4)",
-        align="center", class_name="pm-config-row", custom_attrs={"data-title": r.title},
-    )
 
 
 def _status_form() -> rx.Component:
     return rx.vstack(
         rx.flex(
-            _text(S.tr["workflow.key"], A.s_key, lambda v: A.set_status_field("s_key", v),
+            text_field(S.tr["workflow.key"], A.s_key, lambda v: A.set_status_field("s_key", v),
                   "st-key", disabled=A.s_editing, placeholder="czeka_na_czesci"),
-            _text(S.tr["admin.name_pl"], A.s_name_pl,
+            text_field(S.tr["admin.name_pl"], A.s_name_pl,
                   lambda v: A.set_status_field("s_name_pl", v), "st-name-pl"),
-            _text(S.tr["admin.name_en"], A.s_name_en,
+            text_field(S.tr["admin.name_en"], A.s_name_en,
                   lambda v: A.set_status_field("s_name_en", v), "st-name-en"),
             gap="0.75em", width="100%", direction=rx.breakpoints(initial="column", md="row"),
         ),
         rx.text(S.tr["workflow.key_help"], size="1", color_scheme="gray"),
         rx.flex(
-            _pick(S.tr["workflow.category"], A.category_opts, A.s_category,
+            pick_field(S.tr["workflow.category"], A.category_opts, A.s_category,
                   lambda v: A.set_status_field("s_category", v), "st-category"),
-            _pick(S.tr["workflow.sla_effect"], A.sla_opts, A.s_sla,
+            pick_field(S.tr["workflow.sla_effect"], A.sla_opts, A.s_sla,
                   lambda v: A.set_status_field("s_sla", v), "st-sla"),
-            _pick(S.tr["workflow.colour"], A.colour_opts, A.s_colour,
+            pick_field(S.tr["workflow.colour"], A.colour_opts, A.s_colour,
                   lambda v: A.set_status_field("s_colour", v), "st-colour"),
-            _text(S.tr["workflow.order"], A.s_order,
+            text_field(S.tr["workflow.order"], A.s_order,
                   lambda v: A.set_status_field("s_order", v), "st-order"),
             gap="0.75em", width="100%", direction=rx.breakpoints(initial="column", md="row"),
         ),
@@ -87,9 +59,9 @@ def _status_form() -> rx.Component:
         rx.cond(~A.s_client_visible, rx.vstack(
             rx.text(S.tr["workflow.public_label_help"], size="1", color_scheme="gray"),
             rx.flex(
-                _text(S.tr["workflow.public_label_pl"], A.s_label_pl,
+                text_field(S.tr["workflow.public_label_pl"], A.s_label_pl,
                       lambda v: A.set_status_field("s_label_pl", v), "st-label-pl"),
-                _text(S.tr["workflow.public_label_en"], A.s_label_en,
+                text_field(S.tr["workflow.public_label_en"], A.s_label_en,
                       lambda v: A.set_status_field("s_label_en", v), "st-label-en"),
                 gap="0.75em", width="100%",
                 direction=rx.breakpoints(initial="column", md="row"),
@@ -162,14 +134,17 @@ def admin_workflow_page() -> rx.Component:
                 rx.hstack(rx.heading(S.tr["workflow.statuses"], size="4"), rx.spacer(),
                           rx.button(S.tr["admin.new"], size="1", on_click=A.new_status,
                                     id="st-new"), width="100%"),
-                rx.vstack(rx.foreach(A.status_rows, _row), width="100%", spacing="0",
+                rx.vstack(rx.foreach(A.status_rows, lambda r: config_row(
+                    r.title, r.detail, A.edit_status(r.id), "st-edit-" + r.id, active=r.active,
+                    marker=rx.badge(" ", color_scheme=r.colour, variant="solid",
+                                    radius="full"))), width="100%", spacing="0",
                           id="st-rows"),
                 _status_form(),
                 spacing="3", width="100%",
             ), width="100%"),
             rx.card(rx.vstack(
                 rx.heading(S.tr["workflow.per_contract"], size="4"),
-                _pick(S.tr["sla.contract"], A.contract_opts,
+                pick_field(S.tr["sla.contract"], A.contract_opts,
                       rx.cond(A.w_contract == "", "all", A.w_contract), A.choose_contract,
                       "wf-contract", S.tr["admin.choose"]),
                 rx.cond(A.w_contract != "",

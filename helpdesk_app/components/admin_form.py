@@ -1,0 +1,43 @@
+"""Building blocks the admin pages share: labelled inputs and the list rows with Edit."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from helpdesk_app.components.layout import SYNCED_TEXT, dropdown
+from helpdesk_app.state.session import SessionState as S
+
+
+def text_field(label, value, on_change, id: str, **kw) -> rx.Component:
+    return rx.vstack(
+        rx.text(label, size="1", weight="medium", as_="label", html_for=id),
+        rx.input(value=value, on_change=on_change, id=id, width="100%", **SYNCED_TEXT, **kw),
+        spacing="1", width="100%",
+    )
+
+
+def pick_field(label, opts, value, on_change, id: str,
+               placeholder=None) -> rx.Component:
+    """A labelled dropdown; an empty value shows the placeholder ("all") entry."""
+    return rx.vstack(
+        rx.text(label, size="1", weight="medium", as_="label", html_for=id),
+        dropdown(opts, rx.cond(value == "", "all", value), on_change, id=id,
+                 placeholder=placeholder),
+        spacing="1", width="100%",
+    )
+
+
+def config_row(title, detail, on_edit, button_id, *, active=True,
+               marker: rx.Component | None = None) -> rx.Component:
+    """One configured item in an admin list: title, summary, Edit; greyed when retired."""
+    return rx.hstack(
+        *([marker] if marker is not None else []),
+        rx.vstack(rx.text(title, weight="medium", size="2",
+                          color=rx.cond(active, "inherit", "var(--gray-10)")),
+                  rx.text(detail, size="1", color_scheme="gray"), spacing="0"),
+        rx.spacer(),
+        rx.button(S.tr["admin.edit"], size="1", variant="soft", on_click=on_edit,
+                  id=button_id),
+        width="100%", padding_y="0.3em", border_bottom="1px solid var(--gray-4)",
+        align="center", class_name="pm-config-row", custom_attrs={"data-title": title},
+    )
