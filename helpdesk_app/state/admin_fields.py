@@ -298,18 +298,8 @@ class AdminFieldsState(SessionState):
 
     @rx.event
     def save_options(self):
-        fid = self._field_id()
-        with session_scope() as db:
-            actor = self._admin(db)
-            if actor is None or fid is None:
-                return self._to_login() if actor is None else None
-            try:
-                fields.save_options(db, actor, fid, parse_options(self.f_options))
-            except DomainError as e:
-                self.error, self.message = self._err(e), ""
-                return None
-            self._reload(db, actor, section_only=True)
-        return None
+        return self._save_section(lambda db, actor, fid: fields.save_options(
+            db, actor, fid, parse_options(self.f_options)))
 
     # ---- scopes
 
@@ -334,21 +324,11 @@ class AdminFieldsState(SessionState):
 
     @rx.event
     def save_scopes(self):
-        fid = self._field_id()
-        with session_scope() as db:
-            actor = self._admin(db)
-            if actor is None or fid is None:
-                return self._to_login() if actor is None else None
-            scopes = [ScopeInput(int(r.contract) if r.contract.isdigit() else None,
-                                 int(r.ticket_type) if r.ticket_type.isdigit() else None,
-                                 r.required_on or RequiredOn.NEVER) for r in self.scope_rows]
-            try:
-                fields.save_scopes(db, actor, fid, scopes)
-            except DomainError as e:
-                self.error, self.message = self._err(e), ""
-                return None
-            self._reload(db, actor, section_only=True)
-        return None
+        scopes = [ScopeInput(int(r.contract) if r.contract.isdigit() else None,
+                             int(r.ticket_type) if r.ticket_type.isdigit() else None,
+                             r.required_on or RequiredOn.NEVER) for r in self.scope_rows]
+        return self._save_section(
+            lambda db, actor, fid: fields.save_scopes(db, actor, fid, scopes))
 
     # ---- permissions
 
@@ -368,11 +348,7 @@ class AdminFieldsState(SessionState):
 
     @rx.event
     def save_permissions(self):
-        fid = self._field_id()
-        with session_scope() as db:
-            actor = self._admin(db)
-            if actor is None or fid is None:
-                return self._to_login() if actor is None else None
+        def save(db, actor, fid) -> None:
             d = self._defs.get(self.f_id)
             shown = {r.role for r in self.perm_rows}
             perms = [PermissionInput(r.role, r.view, r.edit) for r in self.perm_rows
@@ -380,13 +356,9 @@ class AdminFieldsState(SessionState):
             if d is not None:  # rows of roles the grid does not show stay as stored
                 perms += [PermissionInput(role, *d.permissions[role])
                           for role in d.explicit_roles if role not in shown]
-            try:
-                fields.save_permissions(db, actor, fid, perms)
-            except DomainError as e:
-                self.error, self.message = self._err(e), ""
-                return None
-            self._reload(db, actor, section_only=True)
-        return None
+            fields.save_permissions(db, actor, fid, perms)
+
+        return self._save_section(save)
 
     # ---- dependencies
 
@@ -411,22 +383,32 @@ class AdminFieldsState(SessionState):
 
     @rx.event
     def save_dependencies(self):
+        def save(db, actor, fid) -> None:
+            deps = []
+            for r in self.dep_rows:
+                if not r.source:
+                    raise Invalid("field.dependency_source_invalid")
+                deps.append(DependencyInput(
+                    depends_on=r.source, effect=r.effect,
+                    when_values=split_values(r.when) if r.effect != Effect.OPTIONS else [],
+                    options_map=(parse_options_map(r.options_map)
+                                 if r.effect == Effect.OPTIONS else {})))
+            fields.save_dependencies(db, actor, fid, deps)
+
+        return self._save_section(save)
+
+    def _save_section(self, save):
+        """Save one section of the field being edited: admin check, the domain call, then
+        the error (the form keeps its input) or a reload of the section."""
         fid = self._field_id()
         with session_scope() as db:
             actor = self._admin(db)
-            if actor is None or fid is None:
-                return self._to_login() if actor is None else None
+            if actor is None:
+                return self._to_login()
+            if fid is None:
+                return None
             try:
-                deps = []
-                for r in self.dep_rows:
-                    if not r.source:
-                        raise Invalid("field.dependency_source_invalid")
-                    deps.append(DependencyInput(
-                        depends_on=r.source, effect=r.effect,
-                        when_values=split_values(r.when) if r.effect != Effect.OPTIONS else [],
-                        options_map=(parse_options_map(r.options_map)
-                                     if r.effect == Effect.OPTIONS else {})))
-                fields.save_dependencies(db, actor, fid, deps)
+                save(db, actor, fid)
             except DomainError as e:
                 self.error, self.message = self._err(e), ""
                 return None
