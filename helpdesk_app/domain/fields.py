@@ -1584,20 +1584,23 @@ class FilterableField:
 
 
 def filterable_fields(db: Session, actor: Actor) -> list[FilterableField]:
-    """Active fields the actor may view, for the ticket list's filter and sort controls."""
-    out = []
-    for f in db.exec(select(CustomField).where(col(CustomField.is_active).is_(True))
-                     .order_by(col(CustomField.sort_order), col(CustomField.id))):
-        perms = {p.role: p for p in db.exec(
-            select(FieldPermission).where(FieldPermission.field_id == f.id))}
-        if not _permission(perms, actor.role)[0]:
-            continue
-        options = [(o.value, o.label_pl, o.label_en) for o in db.exec(
-            select(FieldOption).where(FieldOption.field_id == f.id,
-                                      col(FieldOption.is_active).is_(True))
-            .order_by(col(FieldOption.sort_order)))]
-        out.append(FilterableField(f.key, f.name_pl, f.name_en, f.field_type, options))
-    return out
+    """Active fields the actor may view, for the ticket list's filter and sort controls
+    (three queries whatever the number of fields: this runs on every list load)."""
+    defs = db.exec(select(CustomField).where(col(CustomField.is_active).is_(True))
+                   .order_by(col(CustomField.sort_order), col(CustomField.id))).all()
+    ids = [f.id for f in defs]
+    if not ids:
+        return []
+    perms: dict[int, dict[str, FieldPermission]] = {}
+    for p in db.exec(select(FieldPermission).where(col(FieldPermission.field_id).in_(ids))):
+        perms.setdefault(p.field_id, {})[p.role] = p
+    options: dict[int, list[tuple[str, str, str]]] = {}
+    for o in db.exec(select(FieldOption).where(col(FieldOption.field_id).in_(ids),
+                                               col(FieldOption.is_active).is_(True))
+                     .order_by(col(FieldOption.sort_order))):
+        options.setdefault(o.field_id, []).append((o.value, o.label_pl, o.label_en))
+    return [FilterableField(f.key, f.name_pl, f.name_en, f.field_type, options.get(f.id, []))
+            for f in defs if _permission(perms.get(f.id, {}), actor.role)[0]]
 
 
 def quick_filter(field_type: str, text: str) -> tuple[str, Any] | None:
