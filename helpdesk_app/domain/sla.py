@@ -59,6 +59,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -487,6 +488,29 @@ def load_inputs(db: Session, ticket: Ticket) -> SlaInputs:
     )
 
 
+# The Ticket columns an SLA recompute writes (one-by-one here, in bulk in sla_recompute).
+STORED_COLUMNS = ("first_response_at", "resolved_at", "reaction_due_at", "resolution_due_at",
+                  "sla_state", "sla_paused_since", "sla_minutes_used", "sla_next_check_at")
+
+
+def stored_columns(result: SlaResult, now: datetime) -> dict[str, Any]:
+    """The Ticket column values for `result`."""
+    return {
+        "first_response_at": result.first_response_at,
+        "resolved_at": result.resolved_at,
+        "reaction_due_at": result.reaction_due_at,
+        "resolution_due_at": result.resolution_due_at,
+        "sla_state": result.state,
+        "sla_paused_since": result.paused_since,
+        "sla_minutes_used": result.minutes_used,
+        # A user edit can carry a clock past its warning or due point at once (a priority
+        # change, a pause after an unseen breach); the scheduler must still record that
+        # alert, so such a ticket is due for a sweep now. The sweep sets the real next point.
+        "sla_next_check_at": (now if result.state in (WARNING, BREACHED)
+                              else result.next_check_at),
+    }
+
+
 def recompute_ticket(db: Session, ticket_id: int, now: datetime, *,
                      explain: bool = False) -> SlaResult:
     """Recompute a ticket's SLA from its history and write the Ticket SLA columns.
@@ -496,18 +520,8 @@ def recompute_ticket(db: Session, ticket_id: int, now: datetime, *,
     if ticket is None:
         raise NotFound("ticket.not_found")
     result = compute(load_inputs(db, ticket), now, explain=explain)
-    ticket.first_response_at = result.first_response_at
-    ticket.resolved_at = result.resolved_at
-    ticket.reaction_due_at = result.reaction_due_at
-    ticket.resolution_due_at = result.resolution_due_at
-    ticket.sla_state = result.state
-    ticket.sla_paused_since = result.paused_since
-    ticket.sla_minutes_used = result.minutes_used
-    # A user edit can carry a clock past its warning or due point at once (a priority
-    # change, a pause after an unseen breach); the scheduler must still record that alert,
-    # so such a ticket is due for a sweep now. The sweep sets the real next point.
-    ticket.sla_next_check_at = (
-        now if result.state in ("warning", "breached") else result.next_check_at)
+    for name, value in stored_columns(result, now).items():
+        setattr(ticket, name, value)
     db.add(ticket)
     db.flush()
     return result

@@ -50,9 +50,7 @@ from helpdesk_app.models import (
 
 Progress = Callable[[int, int], None]
 
-# The Ticket columns `sla.recompute_ticket` writes, in its order.
-SLA_COLUMNS = ("first_response_at", "resolved_at", "reaction_due_at", "resolution_due_at",
-               "sla_state", "sla_paused_since", "sla_minutes_used", "sla_next_check_at")
+SLA_COLUMNS = sla.STORED_COLUMNS
 
 _T = Ticket.__table__
 _UPDATE = (
@@ -218,22 +216,6 @@ def _load_batch(db: Session, loader: _Loader, ids: Sequence[int]
     return out
 
 
-def _columns(result: sla.SlaResult, now: datetime) -> dict[str, object]:
-    """The values `sla.recompute_ticket` stores for `result` (same rule for next check:
-    a ticket already at warning/breach is due for a sweep now, so its alert is recorded)."""
-    return {
-        "_first_response_at": result.first_response_at,
-        "_resolved_at": result.resolved_at,
-        "_reaction_due_at": result.reaction_due_at,
-        "_resolution_due_at": result.resolution_due_at,
-        "_sla_state": result.state,
-        "_sla_paused_since": result.paused_since,
-        "_sla_minutes_used": result.minutes_used,
-        "_sla_next_check_at": (now if result.state in (sla.WARNING, sla.BREACHED)
-                               else result.next_check_at),
-    }
-
-
 # ---------------------------------------------------------------------------- recompute
 
 
@@ -270,7 +252,8 @@ def recompute_many(db: Session, ticket_ids: Iterable[int], now: datetime, *,
         rows = []
         for ticket_id, org_id, inputs in _load_batch(db, loader, batch):
             result = sla.compute(inputs, now, explain=False)
-            rows.append({"_id": ticket_id, **_columns(result, now)})
+            values = sla.stored_columns(result, now)
+            rows.append({"_id": ticket_id, **{f"_{k}": v for k, v in values.items()}})
             queue_change(db, ticket_id=ticket_id, organisation_id=org_id, kind="sla",
                          public=False)
         if rows:
