@@ -255,3 +255,41 @@ def analyze(engine: Engine) -> None:
     if engine.dialect.name == "sqlite":
         with engine.connect() as conn:
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def office_calendar(conn: Connection, now: datetime) -> int:
+    """A Mon–Fri 8:00–16:00 calendar (Europe/Warsaw, Polish holidays); returns its id."""
+    from datetime import time as dtime
+
+    from sqlalchemy import insert
+
+    from helpdesk_app.models import BusinessCalendar, CalendarWindow
+
+    cal = conn.execute(insert(BusinessCalendar.__table__).values(
+        name="Biuro 8–16", timezone="Europe/Warsaw", always_open=False,
+        holiday_country="PL", cutoff=None, version=1, created_at=now)).inserted_primary_key[0]
+    conn.execute(insert(CalendarWindow.__table__), [
+        {"calendar_id": cal, "weekday": d, "start": dtime(8), "end": dtime(16)}
+        for d in range(5)])
+    return cal
+
+
+def run_cli(run: Any, doc: str, argv: list[str] | None = None) -> None:
+    """The list benchmarks' command line: --tickets, --runs, --db (keep/reuse a database);
+    prints `run(...)`'s result as the last line, one JSON object."""
+    import argparse
+    import json
+    import tempfile
+    from pathlib import Path
+
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--tickets", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=200)
+    parser.add_argument("--db", type=Path, help="keep/reuse the database at this path")
+    args = parser.parse_args(argv)
+    if args.db:
+        result = run(args.tickets, args.runs, args.db.resolve())
+    else:
+        with tempfile.TemporaryDirectory(prefix="pomocnik-bench-") as tmp:
+            result = run(args.tickets, args.runs, Path(tmp) / "bench.db")
+    print(json.dumps(result))

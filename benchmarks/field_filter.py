@@ -22,13 +22,10 @@ whole list by a field. The last printed line is one JSON object.
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import random
 import sqlite3
 import sys
-import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -127,7 +124,7 @@ def list_page(db: Session, actor: Actor, q: tickets.ListQuery, extra: list[Any],
     clauses = [*tickets._filters(db, actor, q), *extra]
     page_size, page = q.page_size, q.page
     rows = db.exec(
-        select(Ticket).where(*clauses).order_by(*(order or tickets._order(q)))
+        select(Ticket).where(*clauses).order_by(*(order or tickets._order(db, actor, q)))
         .offset(literal((page - 1) * page_size, literal_execute=True))
         .limit(literal(page_size, literal_execute=True))
     ).all()
@@ -270,17 +267,7 @@ def run(n_tickets: int, runs: int, db_path: Path) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tickets", type=int, default=100_000)
-    parser.add_argument("--runs", type=int, default=200)
-    parser.add_argument("--db", type=Path, help="keep/reuse the database at this path")
-    args = parser.parse_args(argv)
-    if args.db:
-        result = run(args.tickets, args.runs, args.db.resolve())
-    else:
-        with tempfile.TemporaryDirectory(prefix="pomocnik-bench-") as tmp:
-            result = run(args.tickets, args.runs, Path(tmp) / "bench.db")
-    print(json.dumps(result))
+    _seed.run_cli(run, __doc__, argv)
 
 
 if __name__ == "__main__":

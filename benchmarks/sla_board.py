@@ -60,8 +60,6 @@ from helpdesk_app.domain import sla_board
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.numbering import format_number
 from helpdesk_app.models import (
-    BusinessCalendar,
-    CalendarWindow,
     Contract,
     Organisation,
     OrgKind,
@@ -98,12 +96,7 @@ def seed_contracts(engine) -> dict[int, tuple[int, list[tuple[int, int]]]]:
     Returns {organisation id: (contract id, [(type id, weight), ...])}."""
     out: dict[int, tuple[int, list[tuple[int, int]]]] = {}
     with engine.begin() as conn:
-        cal = conn.execute(insert(BusinessCalendar.__table__).values(
-            name="Biuro 8–16", timezone="Europe/Warsaw", always_open=False,
-            holiday_country="PL", cutoff=None, version=1, created_at=NOW)).inserted_primary_key[0]
-        conn.execute(insert(CalendarWindow.__table__), [
-            {"calendar_id": cal, "weekday": d, "start": dtime(8), "end": dtime(16)}
-            for d in range(5)])
+        cal = _seed.office_calendar(conn, NOW)
         orgs = conn.execute(select(Organisation.id).where(
             Organisation.kind == OrgKind.CLIENT).order_by(Organisation.id)).scalars().all()
         for i, org in enumerate(orgs):

@@ -42,7 +42,6 @@ import sys
 import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
-from datetime import time as dtime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -60,7 +59,6 @@ from helpdesk_app.domain.calendars import get_calendar
 from helpdesk_app.jobs.sla_sweep import sweep
 from helpdesk_app.models import (
     BusinessCalendar,
-    CalendarWindow,
     Contract,
     EscalationAction,
     Organisation,
@@ -80,12 +78,7 @@ def seed_sla(engine, due: int, rng: random.Random) -> tuple[int, int]:
     (open tickets, tickets made due)."""
     t = Ticket.__table__
     with engine.begin() as conn:
-        cal_id = conn.execute(insert(BusinessCalendar.__table__).values(
-            name="Biuro 8–16", timezone="Europe/Warsaw", always_open=False,
-            holiday_country="PL", cutoff=None, version=1, created_at=NOW)).inserted_primary_key[0]
-        conn.execute(insert(CalendarWindow.__table__), [
-            {"calendar_id": cal_id, "weekday": d, "start": dtime(8), "end": dtime(16)}
-            for d in range(5)])
+        cal_id = _seed.office_calendar(conn, NOW)
         orgs = conn.execute(select(Organisation.id).where(
             Organisation.kind == OrgKind.CLIENT).order_by(Organisation.id)).scalars().all()
         for i, org in enumerate(orgs):

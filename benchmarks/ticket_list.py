@@ -17,13 +17,10 @@ holds tickets, seeding is skipped and the existing data are measured.
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import random
 import sqlite3
 import sys
-import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -250,17 +247,7 @@ def run(n_tickets: int, runs: int, db_path: Path) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tickets", type=int, default=100_000)
-    parser.add_argument("--runs", type=int, default=200)
-    parser.add_argument("--db", type=Path, help="keep/reuse the database at this path")
-    args = parser.parse_args(argv)
-    if args.db:
-        result = run(args.tickets, args.runs, args.db.resolve())
-    else:
-        with tempfile.TemporaryDirectory(prefix="pomocnik-bench-") as tmp:
-            result = run(args.tickets, args.runs, Path(tmp) / "bench.db")
-    print(json.dumps(result))
+    _seed.run_cli(run, __doc__, argv)
 
 
 if __name__ == "__main__":
