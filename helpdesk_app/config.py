@@ -56,6 +56,73 @@ class Settings:
     base_url: str
     cors_origins: tuple[str, ...]
     sla_sweep_seconds: float  # 0 or less: no scheduler in this process
+    mail: MailSettings
+
+
+UNKNOWN_SENDER_POLICIES = ("triage", "reject", "quarantine")
+RELAY_SECURITY = ("none", "starttls", "ssl")
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    # built-in SMTP listener (inbound); port 0: not started
+    listen_host: str
+    listen_port: int
+    # outbound relay
+    relay_host: str  # empty: mail stays queued in the outbox (visible to admins)
+    relay_port: int
+    relay_security: str  # none / starttls / ssl
+    relay_username: str
+    relay_password: str
+    relay_timeout: float
+    from_address: str  # "Name <address>" or an address
+    domain: str  # our Message-ID domain; also how our own mail is recognised coming back
+    max_message_bytes: int
+    max_parts: int
+    unknown_sender: str  # triage / reject / quarantine
+    triage_queue: str  # queue name for unknown senders (triage); empty: the channel's queue
+    auto_reply_cap: int  # automatic mails to one address per window; more are dropped
+    auto_reply_window_minutes: int
+    outbox_max_attempts: int
+    outbox_backoff_seconds: float  # first retry; doubles each time, capped at one hour
+    worker_seconds: float  # outbox / inbound catch-up / IMAP poll interval; 0: no worker
+    imap_poll_seconds: float
+
+
+def _choice(name: str, default: str, allowed: tuple[str, ...]) -> str:
+    value = (os.environ.get(name) or default).strip().lower()
+    if value not in allowed:
+        raise RuntimeError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
+    return value
+
+
+def _mail_settings(base_url: str) -> MailSettings:
+    host = base_url.split("//", 1)[-1].split("/", 1)[0].split(":", 1)[0] or "localhost"
+    domain = os.environ.get("POMOCNIK_MAIL_DOMAIN") or (
+        "pomocnik.localhost" if host in ("localhost", "127.0.0.1") else host)
+    return MailSettings(
+        listen_host=os.environ.get("POMOCNIK_SMTP_LISTEN_HOST", "127.0.0.1"),
+        listen_port=_int("POMOCNIK_SMTP_LISTEN_PORT", 2525),
+        relay_host=os.environ.get("POMOCNIK_SMTP_RELAY_HOST", ""),
+        relay_port=_int("POMOCNIK_SMTP_RELAY_PORT", 25),
+        relay_security=_choice("POMOCNIK_SMTP_RELAY_SECURITY", "none", RELAY_SECURITY),
+        relay_username=os.environ.get("POMOCNIK_SMTP_RELAY_USERNAME", ""),
+        relay_password=os.environ.get("POMOCNIK_SMTP_RELAY_PASSWORD", ""),
+        relay_timeout=_float("POMOCNIK_SMTP_RELAY_TIMEOUT", 30),
+        from_address=os.environ.get("POMOCNIK_MAIL_FROM") or f"Pomocnik <helpdesk@{domain}>",
+        domain=domain,
+        max_message_bytes=_int("POMOCNIK_MAIL_MAX_MB", 25) * 1024 * 1024,
+        max_parts=_int("POMOCNIK_MAIL_MAX_PARTS", 200),
+        unknown_sender=_choice("POMOCNIK_MAIL_UNKNOWN_SENDER", "triage",
+                               UNKNOWN_SENDER_POLICIES),
+        triage_queue=os.environ.get("POMOCNIK_MAIL_TRIAGE_QUEUE", ""),
+        auto_reply_cap=_int("POMOCNIK_MAIL_AUTO_REPLY_CAP", 10),
+        auto_reply_window_minutes=_int("POMOCNIK_MAIL_AUTO_REPLY_WINDOW_MINUTES", 60),
+        outbox_max_attempts=_int("POMOCNIK_OUTBOX_MAX_ATTEMPTS", 8),
+        outbox_backoff_seconds=_float("POMOCNIK_OUTBOX_BACKOFF_SECONDS", 30),
+        worker_seconds=_float("POMOCNIK_MAIL_WORKER_SECONDS", 5),
+        imap_poll_seconds=_float("POMOCNIK_IMAP_POLL_SECONDS", 60),
+    )
 
 
 @lru_cache(maxsize=1)
@@ -77,4 +144,5 @@ def get_settings() -> Settings:
         base_url=base_url,
         cors_origins=tuple(o.strip() for o in cors.split(",") if o.strip()),
         sla_sweep_seconds=_float("POMOCNIK_SLA_SWEEP_SECONDS", 60),
+        mail=_mail_settings(base_url),
     )

@@ -36,10 +36,12 @@ def safe_filename(name: str) -> str:
     return (name or "file")[:200]
 
 
-def validate_files(files: list[IncomingFile]) -> None:
+def validate_files(files: list[IncomingFile], *, max_files: int | None = None) -> None:
+    """Refuse too many files (`max_files`, default MAX_FILES_PER_MESSAGE) or a too big one."""
     limit = get_settings().max_attachment_bytes
-    if len(files) > MAX_FILES_PER_MESSAGE:
-        raise Invalid("attachment.too_many", max=MAX_FILES_PER_MESSAGE)
+    max_files = MAX_FILES_PER_MESSAGE if max_files is None else max_files
+    if len(files) > max_files:
+        raise Invalid("attachment.too_many", max=max_files)
     for f in files:
         if len(f.content) > limit:
             raise Invalid("attachment.too_large", name=safe_filename(f.filename),

@@ -7,6 +7,7 @@ for live pages (published after commit).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -16,7 +17,16 @@ from sqlalchemy import func, literal, or_, update
 from sqlmodel import Session, col, select
 
 from helpdesk_app.config import get_settings
-from helpdesk_app.domain import access, attachments, checklists, contracts, fields, sla, workflow
+from helpdesk_app.domain import (
+    access,
+    attachments,
+    checklists,
+    contracts,
+    fields,
+    notify,
+    sla,
+    workflow,
+)
 from helpdesk_app.domain.access import Action
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.errors import Conflict, Forbidden, Invalid, NotFound
@@ -166,6 +176,21 @@ class NewTicket:
     # empty one, means "a form was filled": create-time rules (required fields, who may
     # edit what, dependencies) are enforced. None (mail, API, imports): no values, no gate.
     fields: dict[str, Any] | None = None
+
+
+@dataclass
+class Via:
+    """How a trusted system caller (the mail pipeline) creates or answers a ticket on a
+    user's behalf. Never filled from a form: it sets what a client may not choose."""
+
+    channel: str = Channel.EMAIL
+    queue_id: int | None = None  # the inbound address's queue (else the default queue)
+    contract_id: int | None = None  # the inbound address's contract, when valid
+    event_data: dict[str, Any] = field(default_factory=dict)  # merged into the event's data
+    max_files: int = attachments.MAX_FILES_PER_MESSAGE
+    # Runs inside the transaction, after the ticket and event are flushed and before the
+    # commit: the caller records what it did (e.g. marks the mail done) atomically.
+    before_commit: Callable[[Ticket, TimelineEvent], None] | None = None
 
 
 # --------------------------------------------------------------------------- reads
@@ -513,11 +538,13 @@ def _default_queue_id(db: Session) -> int:
     return queue.id
 
 
-def create_ticket(db: Session, actor: Actor, data: NewTicket) -> TicketRow:
-    """Open a ticket: a client for themselves (web), staff on behalf of a client (any channel)."""
+def create_ticket(db: Session, actor: Actor, data: NewTicket, *,
+                  via: Via | None = None) -> TicketRow:
+    """Open a ticket: a client for themselves (web, or mail with `via`), staff on behalf
+    of a client (any channel)."""
     subject = _clean_subject(data.subject)
     body = _clean_body(data.body)
-    attachments.validate_files(data.files)
+    attachments.validate_files(data.files, max_files=via.max_files if via else None)
     if actor.is_staff:
         if not data.requester_id:
             raise Invalid("ticket.requester_required")
@@ -530,6 +557,10 @@ def create_ticket(db: Session, actor: Actor, data: NewTicket) -> TicketRow:
             raise Invalid("ticket.priority_invalid")
         channel, priority = data.channel, data.priority
         queue_id = data.queue_id or _default_queue_id(db)
+    elif actor.is_client and via is not None:
+        requester = db.get(User, actor.user_id)
+        channel, priority = via.channel, Priority.NORMAL
+        queue_id = via.queue_id or _default_queue_id(db)
     elif actor.is_client:
         requester = db.get(User, actor.user_id)
         # Clients choose neither channel, priority nor queue; those are agent decisions.
@@ -541,8 +572,13 @@ def create_ticket(db: Session, actor: Actor, data: NewTicket) -> TicketRow:
         raise Invalid("ticket.queue_invalid")
 
     now = utcnow()
+    wanted_contract = data.contract_id if actor.is_staff else None
+    if via is not None and via.contract_id and not wanted_contract:
+        # the inbound address's contract, when it is valid for this client today
+        valid = contracts.valid_contracts(db, requester.organisation_id, _today(now))
+        wanted_contract = via.contract_id if via.contract_id in {c.id for c in valid} else None
     contract, ticket_type_id = _contract_and_type(
-        db, requester.organisation_id, now, data.contract_id if actor.is_staff else None,
+        db, requester.organisation_id, now, wanted_contract,
         data.ticket_type_id if actor.is_staff else None, must_pick=actor.is_staff)
     ticket = Ticket(
         number=next_number(db, now),
@@ -561,21 +597,26 @@ def create_ticket(db: Session, actor: Actor, data: NewTicket) -> TicketRow:
     )
     ticket.status = workflow.first_of_category(
         db, ticket.contract_id, StatusCategory.NEW) or Status.NEW
-    if contract is not None and contract.default_queue_id and not data.queue_id:
+    explicit_queue = data.queue_id or (via.queue_id if via else None)
+    if contract is not None and contract.default_queue_id and not explicit_queue:
         ticket.queue_id = contract.default_queue_id
     db.add(ticket)
     db.flush()
     event = TimelineEvent(
         ticket_id=ticket.id, kind=EventKind.CREATED, author_id=actor.user_id, is_public=True,
-        body=body, data={"channel": channel}, created_at=now,
+        body=body, data={"channel": channel, **(via.event_data if via else {})},
+        created_at=now,
     )
     db.add(event)
     db.flush()
     if data.fields is not None:  # before any file is written: a refusal leaves nothing
         fields.save_values(db, actor, ticket.id, data.fields, moment="create", commit=False)
+    if via is not None and via.before_commit is not None:
+        via.before_commit(ticket, event)
     attachments.store_files(db, actor, ticket, event, data.files)
     sla.recompute_ticket(db, ticket.id, now)
     checklists.instantiate(db, ticket)
+    notify.ticket_event(db, actor, ticket, notify.NEW_TICKET, event=event, now=now)
     queue_change(db, ticket_id=ticket.id, organisation_id=ticket.organisation_id,
                  kind=EventKind.CREATED, public=True)
     db.commit()
@@ -583,8 +624,10 @@ def create_ticket(db: Session, actor: Actor, data: NewTicket) -> TicketRow:
 
 
 def add_comment(db: Session, actor: Actor, ticket_id: int, body: str, *, public: bool,
-                files: list[attachments.IncomingFile] | None = None) -> int:
-    """A public reply or an internal note, optionally with attachments. Returns the event id."""
+                files: list[attachments.IncomingFile] | None = None,
+                via: Via | None = None) -> int:
+    """A public reply or an internal note, optionally with attachments. Returns the event id.
+    `via`: a mail follow-up (its event data and before-commit hook)."""
     files = files or []
     ticket = db.get(Ticket, ticket_id)
     access.require(actor, Action.REPLY if public else Action.NOTE, ticket)
@@ -593,18 +636,22 @@ def add_comment(db: Session, actor: Actor, ticket_id: int, body: str, *, public:
     body = _clean_body(body)
     if not body and not files:
         raise Invalid("comment.empty")
-    attachments.validate_files(files)
+    attachments.validate_files(files, max_files=via.max_files if via else None)
     now = utcnow()
     event = TimelineEvent(
         ticket_id=ticket.id, kind=EventKind.REPLY if public else EventKind.NOTE,
         author_id=actor.user_id, is_public=public, body=body, created_at=now,
+        data=dict(via.event_data) if via else {},
     )
     db.add(event)
     db.flush()
+    if via is not None and via.before_commit is not None:
+        via.before_commit(ticket, event)
     attachments.store_files(db, actor, ticket, event, files)
     values: dict[str, Any] = {"updated_at": now}
     # A client answering a ticket that waited on them (or was resolved) puts it back in
     # the agents' court; the first public agent reply takes a new ticket into work.
+    old_status = ticket.status
     current = db.get(TicketStatus, ticket.status)
     category = current.category if current else None
     client_back = actor.is_client and category in (StatusCategory.WAITING,
@@ -621,6 +668,12 @@ def add_comment(db: Session, actor: Actor, ticket_id: int, body: str, *, public:
     db.execute(update(Ticket).where(Ticket.id == ticket.id).values(**values))
     if new_status or (public and actor.is_staff):
         sla.recompute_ticket(db, ticket.id, now)  # status or first agent response changed
+    notify.ticket_event(db, actor, ticket, notify.PUBLIC_REPLY if public else notify.INTERNAL_NOTE,
+                        event=event, now=now)
+    if new_status:
+        notify.ticket_event(db, actor, ticket, notify.STATUS_CHANGE,
+                            data={"old": old_status, "new": new_status},
+                            now=now)
     queue_change(db, ticket_id=ticket.id, organisation_id=ticket.organisation_id,
                  kind=event.kind, public=public or bool(new_status))
     db.commit()
@@ -698,6 +751,12 @@ def _apply_changes(db: Session, actor: Actor, ticket: Ticket, expected_version: 
         sla.recompute_ticket(db, ticket.id, now)
     if "ticket_type_id" in diff:
         checklists.instantiate(db, db.get(Ticket, ticket.id))
+    if diff.get("assignee_id") is not None:
+        notify.ticket_event(db, actor, ticket, notify.ASSIGNMENT,
+                            data={"old": old["assignee_id"], "new": diff["assignee_id"]}, now=now)
+    if "status" in diff:
+        notify.ticket_event(db, actor, ticket, notify.STATUS_CHANGE,
+                            data={"old": old["status"], "new": diff["status"]}, now=now)
     queue_change(db, ticket_id=ticket.id, organisation_id=ticket.organisation_id,
                  kind="update", public=public)
     db.commit()

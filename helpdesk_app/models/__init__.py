@@ -25,6 +25,15 @@ from helpdesk_app.models.custom_field import (
     TicketFieldChoice,
     TicketFieldValue,
 )
+from helpdesk_app.models.mail import (
+    InboundMail,
+    InboundStatus,
+    MailChannel,
+    MailSource,
+    NotificationPreference,
+    OutboundMail,
+    OutboundStatus,
+)
 from helpdesk_app.models.notification import (
     AlertClock,
     AlertLevel,
@@ -47,6 +56,13 @@ from helpdesk_app.models.timeline import EventKind, TimelineEvent
 from helpdesk_app.models.user import Role, User, UserSession
 
 __all__ = [
+    "OutboundStatus",
+    "OutboundMail",
+    "NotificationPreference",
+    "MailSource",
+    "MailChannel",
+    "InboundStatus",
+    "InboundMail",
     "AlertClock",
     "AlertLevel",
     "Attachment",

@@ -12,10 +12,19 @@ from helpdesk_app.models.base import UTCDateTime, utcnow
 
 
 class NotificationKind:
+    """Events a user can be notified of (in the app and/or by e-mail)."""
+
+    NEW_TICKET = "new_ticket"
+    PUBLIC_REPLY = "public_reply"
+    INTERNAL_NOTE = "internal_note"  # staff only
+    ASSIGNMENT = "assignment"
+    STATUS_CHANGE = "status_change"
+    TICKET_CLOSED = "ticket_closed"
     SLA_WARNING = "sla_warning"
     SLA_BREACH = "sla_breach"
 
-    ALL = (SLA_WARNING, SLA_BREACH)
+    ALL = (NEW_TICKET, PUBLIC_REPLY, INTERNAL_NOTE, ASSIGNMENT, STATUS_CHANGE, TICKET_CLOSED,
+           SLA_WARNING, SLA_BREACH)
 
 
 class Notification(SQLModel, table=True):

@@ -24,6 +24,8 @@ MODEL_TABLES = {
     "checklist_template", "checklist_template_item", "ticket_checklist_item",
     # 0003: SLA scheduler
     "notification", "sla_alert", "scheduler_lock",
+    # 0006: mail
+    "mail_channel", "inbound_mail", "outbound_mail", "notification_preference",
 }
 
 

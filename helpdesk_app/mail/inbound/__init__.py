@@ -1,0 +1,1 @@
+"""Inbound mail: store raw first (store.py), then the filter pipeline (pipeline.py)."""

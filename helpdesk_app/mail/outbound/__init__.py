@@ -1,0 +1,1 @@
+"""Outbound mail: templates, composing, the outbox table and the sender worker."""
