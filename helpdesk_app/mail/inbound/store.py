@@ -27,7 +27,7 @@ def _headline(raw: bytes) -> tuple[str | None, str]:
         headers = BytesHeaderParser(policy=default_policy).parsebytes(raw[:256 * 1024])
         message_id = str(headers.get("Message-ID") or "").strip().strip("<>").strip() or None
         subject = " ".join(str(headers.get("Subject") or "").split())
-    except Exception:  # noqa: BLE001 - any header garbage: keep the bytes, parse later
+    except Exception:
         return None, ""
     return (message_id[:500] if message_id else None), subject[:_SUBJECT_MAX]
 
