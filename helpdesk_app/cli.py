@@ -36,7 +36,7 @@ def seed() -> bool:
 
 
 def banner() -> str:
-    from helpdesk_app.demo import demo_logins
+    from helpdesk_app.demo import DEMO_MAIL_ADDRESS, demo_logins
 
     lines = [
         "",
@@ -44,6 +44,12 @@ def banner() -> str:
         "Demo logins (password for all: " + demo_logins()[0][2] + "):",
     ]
     lines += [f"  {role:<15} {email}" for role, email, _pw in demo_logins()]
+    mail = get_settings().mail
+    if mail.listen_port > 0:
+        lines.append(f"Mail in: SMTP {mail.listen_host}:{mail.listen_port}, e.g. to "
+                     f"{DEMO_MAIL_ADDRESS}")
+    lines.append("Mail out: " + (f"relay {mail.relay_host}:{mail.relay_port}" if mail.relay_host
+                                 else "waits in the outbox (set POMOCNIK_SMTP_RELAY_HOST)"))
     return "\n".join(lines) + "\n"
 
 

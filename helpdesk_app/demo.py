@@ -19,6 +19,7 @@ from helpdesk_app.models import (
     Channel,
     Contract,
     EventKind,
+    MailChannel,
     Organisation,
     OrgKind,
     Priority,
@@ -104,6 +105,9 @@ NOTES = [
 ]
 
 
+DEMO_MAIL_ADDRESS = "pomoc@pomocnik.example"
+
+
 def seed_demo(db: Session, tickets: int = 200, seed: int = 42) -> bool:
     """Fill an empty database with demo data. Returns False when it was already there."""
     if db.exec(select(Organisation).where(Organisation.name == PROVIDER)).first():
@@ -132,6 +136,8 @@ def seed_demo(db: Session, tickets: int = 200, seed: int = 42) -> bool:
     queues = [Queue(name=n, description=d) for n, d in QUEUES]
     db.add_all(queues)
     db.flush()
+    # Mail to this address (built-in SMTP listener) becomes tickets in the first queue.
+    db.add(MailChannel(address=DEMO_MAIL_ADDRESS, name="Pomoc / Help", queue_id=queues[0].id))
     org_terms = _sla_configuration(db)
     technicians = [u for u in staff if u.role in (Role.TECHNICIAN, Role.COORDINATOR)]
 

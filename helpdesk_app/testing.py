@@ -60,6 +60,8 @@ def app_env(data_dir: Path, port: int, extra: dict[str, str] | None = None) -> d
         # A separate build folder so a developer's running app and the tests don't clash.
         "REFLEX_WEB_WORKDIR": str(REPO_ROOT / ".web-test"),
         "PATH": os.pathsep.join([*bin_dirs, env.get("PATH", "")]),
+        # no SMTP listener unless a test asks for one (port 2525 may be a developer's app)
+        "POMOCNIK_SMTP_LISTEN_PORT": "0",
     })
     env.update(extra or {})
     return env

@@ -25,7 +25,7 @@ from helpdesk_app.config import get_settings
 from helpdesk_app.db import make_engine
 from helpdesk_app.domain import tickets
 from helpdesk_app.domain.actor import Actor
-from helpdesk_app.live.bus import Change, bus
+from helpdesk_app.live.bus import USER_CHANGE, Change, bus
 from helpdesk_app.models import Organisation, OrgKind, Queue, Role, Ticket, User
 
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -328,10 +328,20 @@ def world(make: Factory) -> World:
 
 
 @pytest.fixture
-def changes() -> Iterator[list[Change]]:
+def all_changes() -> Iterator[list[Change]]:
     """Every Change published on the in-process bus while the test runs."""
     seen: list[Change] = []
     handle = bus.subscribe(seen.append)
+    yield seen
+    bus.unsubscribe(handle)
+
+
+@pytest.fixture
+def changes() -> Iterator[list[Change]]:
+    """The ticket changes published while the test runs (not the per-user bell updates
+    that notifications add: see `all_changes`)."""
+    seen: list[Change] = []
+    handle = bus.subscribe(lambda c: seen.append(c) if c.kind != USER_CHANGE else None)
     yield seen
     bus.unsubscribe(handle)
 

@@ -3,12 +3,41 @@
 from __future__ import annotations
 
 from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from helpdesk_app.api.attachments import download_attachment
+from helpdesk_app.db import session_scope
+from helpdesk_app.domain import auth, mail_admin
+from helpdesk_app.domain.errors import Forbidden, NotFound
+from helpdesk_app.state.session import SESSION_COOKIE
+
+
+async def download_mail(request: Request) -> Response:
+    """GET /api/mail/{id}.eml: a received message exactly as it arrived, for admins.
+
+    Authenticated like the attachment route; a non-admin gets the same 404 as an unknown
+    id, so the route does not even confirm that a message exists."""
+    mail_id = request.path_params["mail_id"]
+    with session_scope() as db:
+        actor = auth.resolve_session(db, request.cookies.get(SESSION_COOKIE))
+        if actor is None:
+            return PlainTextResponse("Not logged in", status_code=401)
+        try:
+            raw = mail_admin.raw_message(db, actor, mail_id)
+        except (NotFound, Forbidden):
+            return PlainTextResponse("Not found", status_code=404)
+    return Response(raw, media_type="message/rfc822", headers={
+        "Content-Disposition": f'attachment; filename="mail-{mail_id}.eml"',
+        "X-Content-Type-Options": "nosniff",
+        "Cache-Control": "private, no-store",
+        "Content-Security-Policy": "default-src 'none'; sandbox",
+    })
 
 
 def build_api() -> Starlette:
     return Starlette(routes=[
         Route("/api/attachments/{attachment_id}", download_attachment, methods=["GET"]),
+        Route("/api/mail/{mail_id:int}.eml", download_mail, methods=["GET"]),
     ])

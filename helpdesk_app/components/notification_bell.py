@@ -1,7 +1,8 @@
-"""The bell in the top bar (staff only): unread count, link to the notifications page.
+"""The bell in the top bar (staff and clients): unread count, link to the notifications
+page (/agent/notifications or /portal/notifications).
 
 Mounting it starts the bell's live watch (NotificationState.start), so the count follows
-new notifications on whatever staff page is open.
+new notifications on whatever page is open.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from helpdesk_app.state.session import SessionState as S
 def notification_bell() -> rx.Component:
     label = S.tr["nav.notifications"]
     return rx.cond(
-        S.is_staff,
+        S.logged_in,
         rx.link(
             rx.box(
                 rx.icon("bell", size=20, color="var(--gray-12)"),
@@ -29,7 +30,8 @@ def notification_bell() -> rx.Component:
                 ),
                 position="relative", display="inline-flex", align_items="center",
             ),
-            href="/agent/notifications", id="nav-notifications", title=label,
+            href=rx.cond(S.is_staff, "/agent/notifications", "/portal/notifications"),
+            id="nav-notifications", title=label,
             aria_label=label, underline="none", color="inherit",
             on_mount=N.start,
         ),

@@ -2,17 +2,45 @@
 
 Called by the domain inside the transaction that makes the change; adds in-app
 notifications and queues mail in the outbox, commits nothing.
+
+Recipients per event (never the actor, only active users):
+- new ticket: every staff member;
+- public reply by a client: the assignee, or the coordinators while nobody is assigned;
+  by an agent: the requester;
+- internal note, status change: the assignee; a status change also the requester, as
+  `ticket_closed` when the ticket enters a resolving status (see `_closes`);
+- assignment: the new assignee;
+- SLA warning / breach (the sweep, `sla_alert`): the assignee and the coordinators.
+Then each recipient's preferences (domain/notification_prefs.py) decide in the app and/or
+by mail. A client must still see the ticket (access policy) and never gets an internal
+event: the preference module knows no internal events for clients, and `_deliver` skips
+non-public timeline events for them as well, so a note's text cannot reach a client.
+
+One change, one message per person: a status change that comes with a reply or an
+assignment (same ticket, same instant: `now`) is not announced again to someone who was
+just told of that reply or assignment (`_told`).
+
+In-app rows hold only parameters (names, status keys), never message text: the UI
+renders them from the catalogs in the reader's language.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
+from helpdesk_app.config import get_settings
+from helpdesk_app.domain import access, notifications, workflow
+from helpdesk_app.domain import notification_prefs as prefs
 from helpdesk_app.domain.actor import Actor
-from helpdesk_app.models import NotificationKind, Ticket, TimelineEvent
+from helpdesk_app.domain.escalation import coordinator_ids
+from helpdesk_app.i18n import format_datetime, t
+from helpdesk_app.mail.outbound import outbox, templates
+from helpdesk_app.models import NotificationKind, Role, Ticket, TimelineEvent, User
 
 NEW_TICKET = NotificationKind.NEW_TICKET
 PUBLIC_REPLY = NotificationKind.PUBLIC_REPLY
@@ -20,6 +48,216 @@ INTERNAL_NOTE = NotificationKind.INTERNAL_NOTE
 ASSIGNMENT = NotificationKind.ASSIGNMENT
 STATUS_CHANGE = NotificationKind.STATUS_CHANGE
 TICKET_CLOSED = NotificationKind.TICKET_CLOSED
+SLA_WARNING = NotificationKind.SLA_WARNING
+SLA_BREACH = NotificationKind.SLA_BREACH
+
+
+@dataclass
+class Audience:
+    """Possible recipients (active users, as plain snapshots) and their preferences,
+    loaded once for many notifications: the SLA sweep keeps one for a whole sweep, so
+    it adds no query per ticket or recipient."""
+
+    people: dict[int, Actor]
+    prefs: prefs.Loaded
+    # (language, for client) -> status key -> label
+    _labels: dict[tuple[str, bool], dict[str, str]] = field(default_factory=dict)
+    # Users the outbox refused automatic mail for (per-recipient cap reached, bad
+    # address): that holds for the rest of a sweep, so they are not rendered and asked
+    # again for every alert.
+    refused: set[int] = field(default_factory=set)
+
+    @classmethod
+    def load(cls, db: Session, user_ids: Iterable[int | None]) -> Audience:
+        ids = {u for u in user_ids if u is not None}
+        if not ids:
+            return cls({}, {})
+        users = db.exec(select(User).where(col(User.id).in_(ids),
+                                           col(User.is_active).is_(True))).all()
+        # Snapshots, not ORM rows: a caller's expire_all() would reload each one.
+        people = {u.id: Actor.from_user(u) for u in users}
+        return cls(people, prefs.load(db, people))
+
+    def status_labels(self, db: Session, lang: str, *, for_client: bool) -> dict[str, str]:
+        key = (lang, for_client)
+        if key not in self._labels:
+            self._labels[key] = workflow.labels(db, lang, for_client=for_client)
+        return self._labels[key]
+
+
+def staff_audience(db: Session) -> Audience:
+    """Every active staff member and their preferences (two queries)."""
+    ids = db.exec(select(User.id).where(col(User.role).in_(Role.STAFF),
+                                        col(User.is_active).is_(True))).all()
+    return Audience.load(db, ids)
+
+
+# --------------------------------------------------------------------------- mail context
+
+
+def _text(value: Any, person: Actor) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return format_datetime(value, person.language, person.timezone)
+    return str(value)
+
+
+def _context(ticket: Ticket, person: Actor, labels: Mapping[str, str],
+             extra: Mapping[str, Any]) -> dict[str, str]:
+    base = get_settings().base_url
+    area = "/agent/tickets/" if person.is_staff else "/portal/tickets/"
+    ctx = {
+        "number": ticket.number,
+        "subject": ticket.subject,
+        "ticket_url": f"{base}{area}{ticket.number}",
+        "portal_url": f"{base}/portal",
+        "recipient_name": person.full_name,
+        "status": labels.get(ticket.status, ticket.status),
+    }
+    ctx.update({k: _text(v, person) for k, v in extra.items()})
+    return ctx
+
+
+def mail_context(db: Session, ticket: Ticket, recipient: User | Actor,
+                 **extra: str | datetime | None) -> dict[str, str]:
+    """What every mail template gets: ticket number, subject and link (the agent or the
+    client view, by the recipient's role), portal link, recipient name and the status in
+    the recipient's language (clients: the public label). `extra` keys are added;
+    datetimes are formatted in the recipient's language and time zone."""
+    person = recipient if isinstance(recipient, Actor) else Actor.from_user(recipient)
+    labels = workflow.labels(db, person.language, for_client=not person.is_staff)
+    return _context(ticket, person, labels, extra)
+
+
+# --------------------------------------------------------------------------- ticket events
+
+
+def _closes(db: Session, data: Mapping[str, Any]) -> bool:
+    """Whether a status change ends the work on the ticket, from the client's side.
+
+    Entering a *resolving* status (workflow.is_resolving: category resolved or closed,
+    or a status that closes/stops the clock) from a non-resolving one. Resolved counts,
+    not only closed: for the client the work is done when an agent resolves the ticket
+    (their answer reopens it); many tickets are closed later by an agent or never, so
+    "closed" alone would announce the end late or not at all. A later resolved → closed
+    is then a plain status change, so the client hears "it's done" once."""
+    new, old = data.get("new"), data.get("old")
+    return (isinstance(new, str) and workflow.is_resolving_key(db, new)
+            and not (isinstance(old, str) and workflow.is_resolving_key(db, old)))
+
+
+def _candidates(db: Session, actor: Actor | None, ticket: Ticket, kind: str,
+                data: Mapping[str, Any]) -> list[tuple[int, str]]:
+    """(user id, event) pairs that might hear of `kind`, before preferences."""
+    pairs: list[tuple[int | None, str]] = []
+    if kind == NEW_TICKET:
+        staff = db.exec(select(User.id).where(col(User.role).in_(Role.STAFF),
+                                              col(User.is_active).is_(True))).all()
+        pairs = [(uid, NEW_TICKET) for uid in staff]
+    elif kind == PUBLIC_REPLY:
+        if actor is not None and actor.is_client:
+            staff = [ticket.assignee_id] if ticket.assignee_id else coordinator_ids(db)
+            pairs = [(uid, PUBLIC_REPLY) for uid in staff]
+        else:
+            pairs = [(ticket.requester_id, PUBLIC_REPLY)]
+    elif kind == INTERNAL_NOTE:
+        pairs = [(ticket.assignee_id, INTERNAL_NOTE)]
+    elif kind == ASSIGNMENT:
+        new = data.get("new")
+        pairs = [(new if isinstance(new, int) else None, ASSIGNMENT)]
+    elif kind == STATUS_CHANGE:
+        pairs = [(ticket.assignee_id, STATUS_CHANGE),
+                 (ticket.requester_id, TICKET_CLOSED if _closes(db, data) else STATUS_CHANGE)]
+    elif kind == TICKET_CLOSED:
+        pairs = [(ticket.requester_id, TICKET_CLOSED)]
+    elif kind in (SLA_WARNING, SLA_BREACH):
+        pairs = [(ticket.assignee_id, kind)] + [(uid, kind) for uid in coordinator_ids(db)]
+    else:
+        raise ValueError(f"unknown notification kind {kind!r}")
+    me = actor.user_id if actor is not None else None
+    return list(dict.fromkeys((uid, ev) for uid, ev in pairs if uid is not None and uid != me))
+
+
+def _app_data(ev: str, actor: Actor | None, data: Mapping[str, Any]) -> dict[str, Any]:
+    """Parameters for the in-app text (catalog "notification.<kind>"); no private text."""
+    out: dict[str, Any] = {"actor": actor.full_name if actor is not None else ""}
+    if ev in (STATUS_CHANGE, TICKET_CLOSED):
+        out.update(old=data.get("old"), new=data.get("new"))
+    elif ev in (SLA_WARNING, SLA_BREACH):
+        out = {"clock": data.get("clock"), "due_at": data.get("due_at")}
+    return out
+
+
+def _mail_extra(db: Session, audience: Audience, ev: str, person: Actor, actor: Actor | None,
+                event: TimelineEvent | None, data: Mapping[str, Any]) -> dict[str, Any]:
+    extra: dict[str, Any] = {"actor_name": actor.full_name if actor is not None else ""}
+    # A client gets the text of public events only (belt and braces: internal events
+    # never reach clients at all).
+    if event is not None and (person.is_staff or event.is_public):
+        extra["body"] = event.body
+    if ev in (STATUS_CHANGE, TICKET_CLOSED):
+        labels = audience.status_labels(db, person.language, for_client=not person.is_staff)
+        old, new = data.get("old"), data.get("new")
+        extra["old_status"] = labels.get(old, old or "") if isinstance(old, str) else ""
+        if isinstance(new, str):
+            extra["status"] = labels.get(new, new)
+    if ev == ASSIGNMENT:
+        extra["assignee_name"] = person.full_name  # assigned to the recipient
+    return extra
+
+
+def _queue_mail(db: Session, ticket: Ticket, person: Actor, ev: str, extra: Mapping[str, Any],
+                labels: Mapping[str, str], *, is_auto: bool, now: datetime) -> int:
+    rendered = templates.render(ev, person.language, _context(ticket, person, labels, extra))
+    queued = outbox.enqueue(db, to_addr=person.email, rendered=rendered, kind=ev,
+                            is_auto=is_auto, ticket_id=ticket.id, user_id=person.user_id,
+                            to_name=person.full_name, now=now,
+                            capped=is_auto and not person.is_staff)
+    return 0 if queued is None else 1
+
+
+def _told(db: Session, ticket: Ticket, now: datetime) -> set[int]:
+    """Who was notified of this change (ticket, instant) already in this session. Only
+    the latest change is remembered: the calls for one change come one after another."""
+    key = (ticket.id, now)
+    last = db.info.get("notify.told")
+    if last is None or last[0] != key:
+        last = db.info["notify.told"] = (key, set())
+    return last[1]
+
+
+def _deliver(db: Session, audience: Audience, actor: Actor | None, ticket: Ticket,
+             wanted: list[tuple[int, str]], event: TimelineEvent | None,
+             data: Mapping[str, Any], now: datetime) -> tuple[int, set[int]]:
+    """Notify `wanted` as they wish; returns (notifications queued, users reached)."""
+    in_app: dict[str, list[int]] = {}
+    mails = 0
+    reached: set[int] = set()
+    for uid, ev in wanted:
+        person = audience.people.get(uid)
+        if person is None:  # inactive or gone
+            continue
+        if person.is_client and (not access.can_see_ticket(person, ticket)
+                                 or (event is not None and not event.is_public)):
+            continue
+        channels = prefs.wants(audience.prefs, uid, person.role, ev, ticket)
+        if channels.in_app:
+            in_app.setdefault(ev, []).append(uid)
+            reached.add(uid)
+        if channels.email and person.email:
+            reached.add(uid)
+            labels = audience.status_labels(db, person.language, for_client=not person.is_staff)
+            extra = _mail_extra(db, audience, ev, person, actor, event, data)
+            # The client's copy of an agent's reply is that agent's message, not an
+            # automatic one (no Auto-Submitted header, not capped).
+            is_auto = not (ev == PUBLIC_REPLY and person.is_client
+                           and actor is not None and actor.is_staff)
+            mails += _queue_mail(db, ticket, person, ev, extra, labels, is_auto=is_auto, now=now)
+    rows = [row for ev, ids in in_app.items()
+            for row in notifications.rows_for(ids, ev, ticket_id=ticket.id,
+                                              data=_app_data(ev, actor, data), now=now)]
+    return notifications.add_rows(db, rows) + mails, reached
 
 
 def ticket_event(db: Session, actor: Actor | None, ticket: Ticket, kind: str, *,
@@ -27,4 +265,46 @@ def ticket_event(db: Session, actor: Actor | None, ticket: Ticket, kind: str, *,
                  now: datetime) -> int:
     """Notify everyone who wants to hear of `kind` on `ticket` (not the actor).
     Returns how many notifications (in-app + mail) were queued."""
-    return 0
+    data = dict(data or {})
+    told = _told(db, ticket, now)
+    wanted = [(uid, ev) for uid, ev in _candidates(db, actor, ticket, kind, data)
+              if uid not in told]
+    if not wanted:
+        return 0
+    audience = Audience.load(db, {uid for uid, _ in wanted})
+    count, reached = _deliver(db, audience, actor, ticket, wanted, event, data, now)
+    told.update(reached)
+    return count
+
+
+# --------------------------------------------------------------------------- SLA alerts
+
+
+def sla_alert(db: Session, audience: Audience, ticket: Ticket, kind: str,
+              user_ids: Iterable[int], *, clock: str, due_at: datetime | None,
+              now: datetime) -> tuple[list[dict[str, Any]], int]:
+    """An SLA warning/breach for `user_ids` (staff in `audience`), per their preferences.
+    Queues the mails now and returns (in-app rows for the caller's batched insert, mails
+    queued). No query unless mail is sent (then the outbox's own)."""
+    in_app: list[int] = []
+    mails = 0
+    for uid in dict.fromkeys(user_ids):
+        person = audience.people.get(uid)
+        if person is None or not person.is_staff:
+            continue
+        channels = prefs.wants(audience.prefs, uid, person.role, kind, ticket)
+        if channels.in_app:
+            in_app.append(uid)
+        if channels.email and person.email and uid not in audience.refused:
+            labels = audience.status_labels(db, person.language, for_client=False)
+            assignee = audience.people.get(ticket.assignee_id) if ticket.assignee_id else None
+            extra = {"clock": t(f"sla.clock.{clock}", person.language), "due_at": due_at,
+                     "assignee_name": assignee.full_name if assignee else ""}
+            queued = _queue_mail(db, ticket, person, kind, extra, labels, is_auto=True, now=now)
+            if not queued:
+                audience.refused.add(uid)
+            mails += queued
+    rows = notifications.rows_for(
+        in_app, kind, ticket_id=ticket.id,
+        data={"clock": clock, "due_at": due_at.isoformat() if due_at else None}, now=now)
+    return rows, mails

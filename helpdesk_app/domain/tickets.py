@@ -539,9 +539,9 @@ def _default_queue_id(db: Session) -> int:
 
 
 def create_ticket(db: Session, actor: Actor, data: NewTicket, *,
-                  via: Via | None = None) -> TicketRow:
+                  via: Via | None = None) -> TicketRow | None:
     """Open a ticket: a client for themselves (web, or mail with `via`), staff on behalf
-    of a client (any channel)."""
+    of a client (any channel). Returns its list row (None with `via`)."""
     subject = _clean_subject(data.subject)
     body = _clean_body(data.body)
     attachments.validate_files(data.files, max_files=via.max_files if via else None)
@@ -620,6 +620,8 @@ def create_ticket(db: Session, actor: Actor, data: NewTicket, *,
     queue_change(db, ticket_id=ticket.id, organisation_id=ticket.organisation_id,
                  kind=EventKind.CREATED, public=True)
     db.commit()
+    if via is not None:  # a system caller reads what it needs itself; skip the list row
+        return None
     return _rows(db, [ticket])[0]
 
 

@@ -10,8 +10,10 @@ the tickets that crossed a point since the last look. For each, in batches:
 2. for every clock whose warning point / deadline is <= now and whose state is warning /
    breached, insert an `SlaAlert` row — `INSERT ... ON CONFLICT DO NOTHING` on
    UNIQUE(ticket, clock, level, point_at). Only when the row is new:
-   an internal `sla_warning` / `sla_breach` timeline event {clock, due_at, point_at} and
-   in-app notifications for the assignee and every active coordinator;
+   an internal `sla_warning` / `sla_breach` timeline event {clock, due_at, point_at} and,
+   for the assignee and every active coordinator, in-app notifications and mail as their
+   preferences say (`notify.sla_alert`; people and preferences are loaded once per sweep,
+   so this adds no query per ticket);
 3. on a new breach, the contract's escalation rule (domain/escalation.py), at most once
    per ticket per sweep; a priority raise changes the targets, so the ticket is recomputed
    and step 2 runs again (a breach of the other clock it reveals is alerted, not
@@ -58,7 +60,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
-from helpdesk_app.domain import escalation, notifications, sla
+from helpdesk_app.domain import escalation, notifications, notify, sla
 from helpdesk_app.live.bus import queue_change
 from helpdesk_app.models import (
     AlertLevel,
@@ -92,6 +94,7 @@ class SweepResult:
     breaches: int = 0
     escalations: int = 0
     notifications: int = 0
+    mails: int = 0  # notification mails queued in the outbox
     batches: int = 0
     failed: list[int] = field(default_factory=list)  # left for the next run
     stopped: bool = False  # `keep_going` said stop (leadership lost)
@@ -104,6 +107,8 @@ class _Context:
     now: datetime
     coordinators: list[int]
     result: SweepResult
+    # active staff and their notification preferences, loaded once per sweep
+    audience: notify.Audience = field(default_factory=lambda: notify.Audience({}, {}))
     # existing alert keys per ticket, and the (ticket, clock) pairs that already breached
     alerts: dict[int, set[tuple[str, str, datetime]]] = field(default_factory=dict)
     breached: set[tuple[int, str]] = field(default_factory=set)
@@ -217,13 +222,14 @@ def _announce(db: Session, ticket: Ticket, alert: _Alert, ctx: _Context) -> None
         "is_public": False, "body": "", "created_at": ctx.now,
         "data": {"clock": alert.clock, "due_at": _iso(alert.due_at),
                  "point_at": _iso(alert.point_at)}})
-    # The assignee (when active) and every active coordinator.
+    # The assignee (when active) and every active coordinator, as each wants to hear it.
     people = [ticket.assignee_id] if ticket.assignee_id in ctx.active_users else []
-    rows = notifications.rows_for(
-        people + ctx.coordinators, _LEVEL_NOTIFICATION[alert.level], ticket_id=ticket.id,
-        data={"clock": alert.clock, "due_at": _iso(alert.due_at)}, now=ctx.now)
+    rows, mails = notify.sla_alert(
+        db, ctx.audience, ticket, _LEVEL_NOTIFICATION[alert.level], people + ctx.coordinators,
+        clock=alert.clock, due_at=alert.due_at, now=ctx.now)
     ctx.notifications += rows
     ctx.result.notifications += len(rows)
+    ctx.result.mails += mails
     if alert.level == AlertLevel.WARNING:
         ctx.result.warnings += 1
     else:
@@ -301,6 +307,7 @@ def sweep(db: Session, now: datetime, *, batch_size: int = BATCH_SIZE,
         raise ValueError("naive datetime: pass a timezone-aware (UTC) instant")
     total = SweepResult()
     coordinators = escalation.coordinator_ids(db)
+    audience = notify.staff_audience(db)
     after: tuple[datetime, int] | None = None  # keyset cursor: visited up to here
     failed: set[int] = set()
     while True:
@@ -311,7 +318,8 @@ def sweep(db: Session, now: datetime, *, batch_size: int = BATCH_SIZE,
             break
         cursor = (batch[-1].sla_next_check_at, batch[-1].id)
         # Counted per batch, added to the total only when the batch commits.
-        ctx = _Context(now=now, coordinators=coordinators, result=SweepResult())
+        ctx = _Context(now=now, coordinators=coordinators, result=SweepResult(),
+                       audience=audience)
         current: int | None = None
         try:
             _prefetch(db, batch, ctx)
@@ -339,6 +347,7 @@ def sweep(db: Session, now: datetime, *, batch_size: int = BATCH_SIZE,
         total.breaches += done.breaches
         total.escalations += done.escalations
         total.notifications += done.notifications
+        total.mails += done.mails
         total.batches += 1
         after = cursor
         if keep_going is not None and not keep_going():

@@ -1,4 +1,5 @@
-"""/agent/notifications: the newest notifications of the logged-in agent; live."""
+"""/agent/notifications and /portal/notifications: the newest notifications of the
+logged-in user (the route's on_load sends staff and clients to their own); live."""
 
 from __future__ import annotations
 

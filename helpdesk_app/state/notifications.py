@@ -1,10 +1,11 @@
-"""In-app notifications: the bell's unread counter (every staff page) and the list page.
+"""In-app notifications: the bell's unread counter (every logged-in page, staff and
+clients) and the list pages (/agent/notifications, /portal/notifications).
 
 The bell is part of the shell, not of a page, so it keeps its own live watch (slot
 "bell" in state/live.py) next to the page's: its `on_mount` calls `start`, which checks
 the session and watches the topic of the logged-in user ("user:N", from the session,
-never from the browser). The list page (/agent/notifications) also registers this state
-as its page watch; both watches refresh this state once per burst of changes.
+never from the browser). A list page also registers this state as its page watch; both
+watches refresh this state once per burst of changes.
 
 Reads and writes go through domain/notifications.py: a user only ever sees and marks
 their own notifications, about tickets they may still see.
@@ -18,7 +19,7 @@ from datetime import UTC, datetime
 import reflex as rx
 
 from helpdesk_app.db import session_scope
-from helpdesk_app.domain import notifications
+from helpdesk_app.domain import notifications, workflow
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.live.bus import Change, user_topic
 from helpdesk_app.models.base import utcnow
@@ -45,6 +46,7 @@ class NotificationState(SessionState):
     items: list[NotificationItem] = []
     loaded: bool = False
     refreshed: int = 0  # bumps on every live refresh (lets tests see liveness)
+    _labels: dict[str, str] = {}  # status key -> name for this viewer (list texts)
 
     @rx.var
     def unread_label(self) -> str:
@@ -53,23 +55,27 @@ class NotificationState(SessionState):
 
     # ---- helpers
 
-    def _staff(self, db) -> Actor | None:
-        actor = self._actor(db)
-        return actor if actor is not None and actor.is_staff else None
-
     def _load_count(self, db, actor: Actor) -> None:
         self.unread = notifications.unread_count(db, actor)
 
     def _load_list(self, db, actor: Actor) -> None:
-        self.items = [self._item(n) for n in
+        # Clients read the public names of statuses hidden from them.
+        self._labels = workflow.labels(db, self.ui_lang, for_client=actor.is_client)
+        area = "/agent/tickets/" if actor.is_staff else "/portal/tickets/"
+        self.items = [self._item(n, area) for n in
                       notifications.list_notifications(db, actor, limit=LIST_SIZE)]
         self.loaded = True
 
-    def _item(self, n: notifications.NotificationView) -> NotificationItem:
+    def _item(self, n: notifications.NotificationView, area: str) -> NotificationItem:
         return NotificationItem(
             id=n.id, kind=n.kind, text=self._text(n), number=n.ticket_number,
-            href=f"/agent/tickets/{n.ticket_number}" if n.ticket_number else "",
+            href=area + n.ticket_number if n.ticket_number else "",
             created=self._dt(n.created_at), read=n.read)
+
+    def _status(self, key) -> str:
+        if not key:
+            return ""
+        return self._labels.get(str(key)) or self._t(f"status.{key}")
 
     def _text(self, n: notifications.NotificationView) -> str:
         """The message from the catalog, in the user's language and time zone (the row
@@ -77,7 +83,9 @@ class NotificationState(SessionState):
         clock = str(n.data.get("clock") or "")
         return self._t(f"notification.{n.kind}", number=n.ticket_number,
                        clock=self._t(f"sla.clock.{clock}") if clock else "",
-                       due=self._dt(_instant(n.data.get("due_at"))))
+                       due=self._dt(_instant(n.data.get("due_at"))),
+                       actor=str(n.data.get("actor") or self._t("event.system")),
+                       old=self._status(n.data.get("old")), new=self._status(n.data.get("new")))
 
     def _clear(self) -> None:
         self.unread, self.items, self.loaded = 0, [], False
@@ -86,9 +94,9 @@ class NotificationState(SessionState):
 
     @rx.event
     def start(self):
-        """The bell mounted (on every staff page): count, and watch this user's topic."""
+        """The bell mounted (on every logged-in page): count, and watch this user's topic."""
         with session_scope() as db:
-            actor = self._staff(db)
+            actor = self._actor(db)
             if actor is None:
                 self._clear()
                 live.unwatch(self, slot=BELL)
@@ -113,9 +121,26 @@ class NotificationState(SessionState):
         live.watch(self, {user_topic(actor.user_id)}, public_only=False)
         return None
 
+    @rx.event
+    def on_load_portal(self):
+        """/portal/notifications: the same list for clients."""
+        self.loaded = False
+        with session_scope() as db:
+            actor = self._actor(db)
+            if actor is None:
+                live.unwatch(self)
+                return self._to_login()
+            if actor.is_staff:
+                live.unwatch(self)
+                return rx.redirect("/agent/notifications")
+            self._load_count(db, actor)
+            self._load_list(db, actor)
+        live.watch(self, {user_topic(actor.user_id)}, public_only=False)
+        return None
+
     def _live_refresh(self, changes: list[Change]) -> None:
         with session_scope() as db:
-            actor = self._staff(db)
+            actor = self._actor(db)
             if actor is None:
                 self._clear()
                 return
@@ -138,7 +163,7 @@ class NotificationState(SessionState):
 
     def _mark(self, ids: list[int] | None) -> None:
         with session_scope() as db:
-            actor = self._staff(db)
+            actor = self._actor(db)
             if actor is None:
                 self._clear()
                 return

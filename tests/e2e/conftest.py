@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from e2e_support import MAX_MB
+from e2e_support import MAX_MB, SMTP_PORT
 
 from helpdesk_app.testing import CHROMIUM, CHROMIUM_ARGS, RunningApp, start_app
 
@@ -27,7 +27,10 @@ def app_server() -> Iterator[RunningApp]:
     data = Path(tempfile.mkdtemp(prefix="pomocnik-e2e-"))
     app = start_app(data, extra_env={"POMOCNIK_MAX_ATTACHMENT_MB": str(MAX_MB),
                                      # SLA sweeps every 2 s so the warning test is quick
-                                     "POMOCNIK_SLA_SWEEP_SECONDS": "2"})
+                                     "POMOCNIK_SLA_SWEEP_SECONDS": "2",
+                                     # the app's own SMTP listener, for the mail tests
+                                     "POMOCNIK_SMTP_LISTEN_PORT": str(SMTP_PORT),
+                                     "POMOCNIK_MAIL_WORKER_SECONDS": "1"})
     try:
         yield app
     finally:

@@ -18,3 +18,15 @@ def login(page, email: str, password: str = DEMO_PASSWORD) -> None:
     page.fill("#password", password)
     page.click("#login-submit")
     page.wait_for_url(lambda url: "/login" not in url)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# The test app's own SMTP listener (tests/e2e/conftest.py starts the app with it).
+SMTP_PORT = _free_port()

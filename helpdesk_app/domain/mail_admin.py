@@ -1,0 +1,232 @@
+"""What admins do with the mail channel: inbound addresses (and their IMAP mailboxes),
+the mail log with its quarantine ("retry", "create ticket anyway"), the outbox.
+
+Admins only; every function re-checks the actor.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from helpdesk_app.config import RELAY_SECURITY
+from helpdesk_app.domain.actor import Actor
+from helpdesk_app.domain.errors import Forbidden, Invalid, NotFound
+from helpdesk_app.models import (
+    Contract,
+    InboundMail,
+    InboundStatus,
+    MailChannel,
+    Queue,
+    Role,
+    Ticket,
+)
+
+_ADDRESS = re.compile(r"^[^@\s<>]{1,64}@[^@\s<>]{1,255}$")
+LIST_MAX = 200
+
+
+def _require_admin(actor: Actor) -> None:
+    if actor.role != Role.ADMIN:
+        raise Forbidden()
+
+
+# --------------------------------------------------------------------------- channels
+
+
+@dataclass
+class ChannelData:
+    address: str
+    name: str = ""
+    queue_id: int | None = None
+    contract_id: int | None = None
+    is_active: bool = True
+    imap_host: str = ""
+    imap_port: int = 993
+    imap_security: str = "ssl"
+    imap_username: str = ""
+    imap_password: str | None = None  # None: keep the stored one
+    imap_folder: str = "INBOX"
+    imap_processed_folder: str = "Processed"
+    imap_quarantine_folder: str = "Quarantine"
+
+
+@dataclass(frozen=True)
+class ChannelView:
+    id: int
+    address: str
+    name: str
+    queue_id: int | None
+    contract_id: int | None
+    is_active: bool
+    imap_host: str
+    imap_port: int
+    imap_security: str
+    imap_username: str
+    has_password: bool  # the password itself never leaves the server
+    imap_folder: str
+    imap_processed_folder: str
+    imap_quarantine_folder: str
+    imap_last_error: str
+    imap_polled_at: datetime | None
+
+
+def _view(c: MailChannel) -> ChannelView:
+    return ChannelView(
+        id=c.id, address=c.address, name=c.name, queue_id=c.queue_id, contract_id=c.contract_id,
+        is_active=c.is_active, imap_host=c.imap_host, imap_port=c.imap_port,
+        imap_security=c.imap_security, imap_username=c.imap_username,
+        has_password=bool(c.imap_password), imap_folder=c.imap_folder,
+        imap_processed_folder=c.imap_processed_folder,
+        imap_quarantine_folder=c.imap_quarantine_folder, imap_last_error=c.imap_last_error,
+        imap_polled_at=c.imap_polled_at)
+
+
+def list_channels(db: Session, actor: Actor) -> list[ChannelView]:
+    _require_admin(actor)
+    return [_view(c) for c in db.exec(select(MailChannel).order_by(col(MailChannel.address)))]
+
+
+def _folder(value: str, key: str) -> str:
+    value = " ".join((value or "").split())
+    if not value or len(value) > 200:
+        raise Invalid("mail.folder_invalid", folder=key)
+    return value
+
+
+def save_channel(db: Session, actor: Actor, channel_id: int | None, data: ChannelData) -> int:
+    """Create (`channel_id` None) or change an inbound address. Commits; returns its id."""
+    _require_admin(actor)
+    address = (data.address or "").strip().lower()
+    if not _ADDRESS.match(address) or len(address) > 320:
+        raise Invalid("mail.address_invalid")
+    if data.queue_id is not None:
+        queue = db.get(Queue, data.queue_id)
+        if queue is None or not queue.is_active:
+            raise Invalid("ticket.queue_invalid")
+    if data.contract_id is not None and db.get(Contract, data.contract_id) is None:
+        raise Invalid("ticket.contract_invalid")
+    host = (data.imap_host or "").strip()
+    if host:
+        if data.imap_security not in RELAY_SECURITY:
+            raise Invalid("mail.imap_security_invalid")
+        if not 0 < int(data.imap_port) < 65536:
+            raise Invalid("mail.imap_port_invalid")
+        if not data.imap_username.strip():
+            raise Invalid("mail.imap_username_required")
+        folders = [_folder(getattr(data, f), f) for f in
+                   ("imap_folder", "imap_processed_folder", "imap_quarantine_folder")]
+        if len(set(folders)) != 3:
+            raise Invalid("mail.folders_must_differ")
+    other = db.exec(select(MailChannel).where(MailChannel.address == address)).first()
+    if other is not None and other.id != channel_id:
+        raise Invalid("mail.address_taken")
+    if channel_id is None:
+        channel = MailChannel(address=address)
+    else:
+        channel = db.get(MailChannel, channel_id)
+        if channel is None:
+            raise NotFound("mail.channel_not_found")
+    channel.address = address
+    channel.name = " ".join((data.name or "").split())[:120]
+    channel.queue_id, channel.contract_id = data.queue_id, data.contract_id
+    channel.is_active = bool(data.is_active)
+    channel.imap_host = host[:200]
+    channel.imap_port = int(data.imap_port)
+    channel.imap_security = data.imap_security
+    channel.imap_username = data.imap_username.strip()[:320]
+    if data.imap_password is not None:
+        channel.imap_password = data.imap_password[:500]
+    channel.imap_folder = data.imap_folder.strip() or "INBOX"
+    channel.imap_processed_folder = data.imap_processed_folder.strip() or "Processed"
+    channel.imap_quarantine_folder = data.imap_quarantine_folder.strip() or "Quarantine"
+    db.add(channel)
+    db.commit()
+    return channel.id
+
+
+# --------------------------------------------------------------------------- mail log
+
+
+@dataclass(frozen=True)
+class InboundRow:
+    id: int
+    received_at: datetime
+    source: str
+    mail_from: str
+    subject: str
+    size: int
+    status: str
+    reason: str
+    detail: str
+    attempts: int
+    ticket_number: str
+
+
+def list_inbound(db: Session, actor: Actor, *, status: str | None = None,
+                 limit: int = 100) -> list[InboundRow]:
+    """The newest received messages (optionally of one status: the quarantine)."""
+    _require_admin(actor)
+    if status is not None and status not in InboundStatus.ALL:
+        raise Invalid("mail.status_invalid")
+    query = (select(InboundMail.id, InboundMail.received_at, InboundMail.source,
+                    InboundMail.mail_from, InboundMail.subject, InboundMail.size,
+                    InboundMail.status, InboundMail.reason, InboundMail.detail,
+                    InboundMail.attempts, Ticket.number)
+             .outerjoin(Ticket, col(Ticket.id) == col(InboundMail.ticket_id)))
+    if status is not None:
+        query = query.where(InboundMail.status == status)
+    rows = db.exec(query.order_by(col(InboundMail.id).desc())
+                   .limit(max(1, min(limit, LIST_MAX)))).all()
+    return [InboundRow(id=r[0], received_at=r[1], source=r[2], mail_from=r[3], subject=r[4],
+                       size=r[5], status=r[6], reason=r[7], detail=r[8], attempts=r[9],
+                       ticket_number=r[10] or "") for r in rows]
+
+
+def raw_message(db: Session, actor: Actor, mail_id: int) -> bytes:
+    """The message exactly as received (for download as .eml)."""
+    _require_admin(actor)
+    mail = db.get(InboundMail, mail_id)
+    if mail is None:
+        raise NotFound("mail.not_found")
+    return mail.raw
+
+
+def _reopen(db: Session, mail_id: int) -> None:
+    """A quarantined message back to `received`, with a fresh attempt budget."""
+    result = db.execute(update(InboundMail)
+                        .where(InboundMail.id == mail_id,
+                               InboundMail.status == InboundStatus.QUARANTINED)
+                        .values(status=InboundStatus.RECEIVED, attempts=0, reason="",
+                                detail="", processed_at=None))
+    if result.rowcount != 1:
+        db.rollback()
+        if db.get(InboundMail, mail_id) is None:
+            raise NotFound("mail.not_found")
+        raise Invalid("mail.not_quarantined")
+    db.commit()
+
+
+def retry_inbound(db: Session, engine: Engine, actor: Actor, mail_id: int) -> str:
+    """Run a quarantined message through the pipeline again (after fixing the cause, e.g.
+    adding the sender). Returns its new status."""
+    from helpdesk_app.mail.inbound import pipeline  # mail/ builds on domain/, not back
+
+    _require_admin(actor)
+    _reopen(db, mail_id)
+    return pipeline.process(engine, mail_id)
+
+
+def force_inbound(db: Session, engine: Engine, actor: Actor, mail_id: int) -> str:
+    """"Create ticket anyway": limits and the unknown-sender policy give way (a sender
+    nobody knows goes to the triage organisation). Returns the new status."""
+    from helpdesk_app.mail.inbound import pipeline
+
+    _require_admin(actor)
+    _reopen(db, mail_id)
+    return pipeline.process(engine, mail_id, force=True)

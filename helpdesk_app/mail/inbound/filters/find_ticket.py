@@ -1,0 +1,89 @@
+"""Which ticket a message follows up: the ticket number in the subject (behind any
+Re:/RE:/Odp:/ODP:/Fwd:/PD:/AW:/WG:/Re[2]: prefixes), then In-Reply-To / References against
+our own Message-IDs (and those of mail already on a ticket).
+
+A reference only counts when the sender may see that ticket: guessing a number must not
+let a stranger write into someone else's ticket. A closed ticket is not reopened: the
+message becomes a new ticket that refers to it."""
+
+from __future__ import annotations
+
+import re
+
+from sqlmodel import Session, col, select
+
+from helpdesk_app.domain import access
+from helpdesk_app.domain.actor import Actor
+from helpdesk_app.mail.inbound.context import MailContext, Outcome
+from helpdesk_app.models import (
+    InboundMail,
+    InboundStatus,
+    OutboundMail,
+    StatusCategory,
+    Ticket,
+    TicketStatus,
+)
+
+# Reply/forward prefixes in the languages our clients' mail programs speak.
+REPLY_PREFIX = re.compile(
+    r"^\s*((re|odp|fwd?|pd|aw|wg|sv|vs|tr|antw)(\s*\[\d+\]|\s*\(\d+\))?\s*:\s*)+",
+    re.IGNORECASE)
+# "[#2026-000123]" anywhere (our subjects carry it), "#2026-000123" anywhere, or a bare
+# number right at the start of the subject once the prefixes are gone.
+_TAGGED = re.compile(r"\[#?\s*(\d{4}-\d{6})\s*\]|#(\d{4}-\d{6})\b")
+_LEADING = re.compile(r"^(\d{4}-\d{6})\b")
+
+
+def number_in_subject(subject: str) -> str | None:
+    tagged = _TAGGED.search(subject or "")
+    if tagged:
+        return tagged.group(1) or tagged.group(2)
+    leading = _LEADING.match(REPLY_PREFIX.sub("", subject or ""))
+    return leading.group(1) if leading else None
+
+
+def _by_references(db: Session, ids: list[str]) -> list[int]:
+    """Ticket ids for the referenced Message-IDs, in the order of `ids`."""
+    wanted = [i[:300] for i in ids if i]
+    if not wanted:
+        return []
+    found: dict[str, int] = {}
+    for message_id, ticket_id in db.exec(select(OutboundMail.message_id, OutboundMail.ticket_id)
+                                         .where(col(OutboundMail.message_id).in_(wanted))):
+        if ticket_id:
+            found[message_id] = ticket_id
+    for message_id, ticket_id in db.exec(
+            select(InboundMail.message_id, InboundMail.ticket_id)
+            .where(col(InboundMail.message_id).in_(wanted),
+                   InboundMail.status == InboundStatus.DONE)):
+        if ticket_id and message_id:
+            found.setdefault(message_id, ticket_id)
+    return [found[i] for i in wanted if i in found]
+
+
+def run(db: Session, ctx: MailContext) -> Outcome | None:
+    actor = Actor.from_user(ctx.sender)
+    parsed = ctx.parsed
+    candidates: list[Ticket] = []
+    number = number_in_subject(parsed.subject)
+    if number:
+        ticket = db.exec(select(Ticket).where(Ticket.number == number)).first()
+        if ticket is not None:
+            candidates.append(ticket)
+    # the message it answers first, then its References from the newest back
+    ids = list(parsed.in_reply_to) + list(reversed(parsed.references))
+    for ticket_id in _by_references(db, ids):
+        ticket = db.get(Ticket, ticket_id)
+        if ticket is not None:
+            candidates.append(ticket)
+    for ticket in candidates:
+        if not access.can_see_ticket(actor, ticket):
+            ctx.notes.append(f"reference to {ticket.number} ignored: not the sender's ticket")
+            continue
+        status = db.get(TicketStatus, ticket.status)
+        if status is not None and status.category == StatusCategory.CLOSED:
+            ctx.closed_ticket = ticket
+            return None
+        ctx.ticket = ticket
+        return None
+    return None

@@ -1,0 +1,213 @@
+"""The outbox: every mail the helpdesk sends is rendered to its final bytes and stored here
+first, in the caller's transaction, so a mail exists exactly when what it announces was
+committed (a rolled-back reply sends nothing). `sender.send_due` delivers it later, with
+retries; admins see what is stuck (`list_outbox`) and can send a failed mail again
+(`retry`).
+
+Automatic mail is capped per recipient (`auto_reply_cap` per `auto_reply_window_minutes`):
+two systems auto-answering each other, or a flood of tickets from one address, must not
+turn into an endless stream of mail from us.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.utils import parseaddr
+
+from sqlmodel import Session, col, func, select
+
+from helpdesk_app.config import get_settings
+from helpdesk_app.domain.actor import Actor
+from helpdesk_app.domain.errors import Forbidden, Invalid, NotFound
+from helpdesk_app.mail.outbound import compose
+from helpdesk_app.mail.outbound.templates import Rendered
+from helpdesk_app.models import InboundMail, OutboundMail, OutboundStatus, Role
+from helpdesk_app.models.base import utcnow
+
+log = logging.getLogger(__name__)
+
+# References keeps the thread's root and the newest ids; more only makes headers long.
+REFERENCES_MAX = 10
+LIST_MAX = 500
+# Answers to mail: RFC 3834 "auto-replied"; everything else automatic is "auto-generated".
+_REPLY_KINDS = ("auto_reply", "rejected")
+_SUBJECT_MAX = 300
+_ADDRESS_MAX = 320
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    id: int
+    to_addr: str
+    subject: str
+    kind: str
+    status: str
+    attempts: int
+    next_attempt_at: datetime
+    last_error: str
+    created_at: datetime
+    sent_at: datetime | None
+    ticket_id: int | None
+
+
+def _valid_ids(ids: list[str | None]) -> list[str]:
+    """Message ids safe to put in a header (a malformed one from some client is dropped)."""
+    valid = []
+    for message_id in ids:
+        try:
+            valid.append(compose.clean_message_id(message_id or ""))
+        except ValueError:
+            continue
+    return valid
+
+
+def _ends(db: Session, query, id_column, *, side: int) -> set[tuple]:
+    """The first and the newest REFERENCES_MAX rows of one side of a thread, as
+    (time, side, id, message id): the middle of a long thread is never needed. On equal
+    times the client's mail (side 0) sorts before our answer to it."""
+    rows = [*db.exec(query.order_by(id_column).limit(1)).all(),
+            *db.exec(query.order_by(id_column.desc()).limit(REFERENCES_MAX)).all()]
+    return {(at, side, row_id, message_id) for row_id, message_id, at in rows}
+
+
+def thread_headers(db: Session, ticket_id: int) -> tuple[str | None, list[str]]:
+    """In-Reply-To and References (ids without <>) for the next mail on a ticket.
+
+    The thread is the ticket's inbound mail and our mail about it (failed mail never
+    reached anyone and is left out), oldest first. References keeps the root (normally
+    the client's original message) and the newest ids, REFERENCES_MAX in all, as RFC 5322
+    suggests for long threads; In-Reply-To is the newest."""
+    inbound = select(InboundMail.id, InboundMail.message_id, InboundMail.received_at).where(
+        InboundMail.ticket_id == ticket_id, col(InboundMail.message_id).is_not(None))
+    outbound = select(OutboundMail.id, OutboundMail.message_id, OutboundMail.created_at).where(
+        OutboundMail.ticket_id == ticket_id, OutboundMail.status != OutboundStatus.FAILED)
+    thread = (_ends(db, inbound, col(InboundMail.id), side=0)
+              | _ends(db, outbound, col(OutboundMail.id), side=1))
+    ordered = [message_id for _at, _side, _id, message_id in sorted(thread)]
+    ids = list(dict.fromkeys(_valid_ids(ordered)))
+    if not ids:
+        return None, []
+    refs = ids if len(ids) <= REFERENCES_MAX else [ids[0], *ids[-(REFERENCES_MAX - 1):]]
+    return refs[-1], refs
+
+
+def _auto_sent_recently(db: Session, to_addr: str, now: datetime) -> int:
+    window = timedelta(minutes=get_settings().mail.auto_reply_window_minutes)
+    return db.exec(select(func.count()).select_from(OutboundMail).where(
+        OutboundMail.to_addr == to_addr, col(OutboundMail.created_at) > now - window,
+        col(OutboundMail.is_auto).is_(True))).one()
+
+
+def enqueue(db: Session, *, to_addr: str, rendered: Rendered, kind: str, is_auto: bool = True,
+            ticket_id: int | None = None, user_id: int | None = None, to_name: str = "",
+            from_addr: str | None = None, in_reply_to: str | None = None,
+            now: datetime | None = None, capped: bool | None = None) -> OutboundMail | None:
+    """Queue one mail in the caller's transaction (flushes, never commits).
+
+    Returns the new row, or None when nothing was queued (logged): an address that is not
+    one, or automatic mail to an address that already got `auto_reply_cap` automatic
+    mails within the window (a cap of 0 or less means no cap). `capped` (default: as
+    `is_auto`) says whether the cap applies: it protects outside addresses from mail
+    loops; our own staff's notifications are not capped (a busy hour must not silence
+    them)."""
+    settings = get_settings().mail
+    now = now or utcnow()
+    try:
+        address = compose.clean_address(to_addr).lower()
+    except ValueError:
+        log.warning("outbox: %s mail not queued, invalid recipient %r", kind, to_addr)
+        return None
+    if len(address) > _ADDRESS_MAX:
+        log.warning("outbox: %s mail not queued, recipient address too long", kind)
+        return None
+    if (is_auto if capped is None else capped) and settings.auto_reply_cap > 0:
+        sent = _auto_sent_recently(db, address, now)
+        if sent >= settings.auto_reply_cap:
+            log.warning("outbox: %s mail to %s not queued: %d automatic mails within %d "
+                        "minutes (cap %d)", kind, address, sent,
+                        settings.auto_reply_window_minutes, settings.auto_reply_cap)
+            return None
+
+    if in_reply_to is not None:
+        parent = _valid_ids([in_reply_to])
+        reply_to, references = (parent[0], parent) if parent else (None, [])
+    elif ticket_id is not None:
+        reply_to, references = thread_headers(db, ticket_id)
+    else:
+        reply_to, references = None, []
+    if not is_auto:
+        auto_submitted = None
+    else:
+        auto_submitted = "auto-replied" if kind in _REPLY_KINDS else "auto-generated"
+    message_id = compose.new_message_id(settings.domain)
+    sender = from_addr or settings.from_address
+    try:
+        raw = compose.build(
+            from_addr=sender, to_addr=address, to_name=to_name, subject=rendered.subject,
+            text=rendered.text, html=rendered.html, message_id=message_id,
+            in_reply_to=reply_to, references=references, auto_submitted=auto_submitted,
+            # Our own address: how a mail server (or our inbound filter) sees a loop.
+            loop_token=parseaddr(settings.from_address)[1].lower(), date=now,
+        )
+    except ValueError as exc:
+        log.warning("outbox: %s mail to %s not queued: %s", kind, address, exc)
+        return None
+    row = OutboundMail(
+        message_id=message_id, ticket_id=ticket_id, user_id=user_id, to_addr=address,
+        subject=" ".join(rendered.subject.split())[:_SUBJECT_MAX], kind=kind,
+        is_auto=is_auto, raw=raw, status=OutboundStatus.PENDING, attempts=0,
+        next_attempt_at=now, last_error="", created_at=now,
+    )
+    db.add(row)
+    db.flush()
+    return row
+
+
+def is_our_message_id(message_id: str | None) -> bool:
+    """Whether a Message-ID (with or without <>) is one we generated: mail of ours coming
+    back (a bounce, an auto-reply quoting it, a loop)."""
+    value = (message_id or "").strip().strip("<>").strip().lower()
+    domain = get_settings().mail.domain.strip().lower()
+    return bool(domain) and value.endswith("@" + domain) and len(value) > len(domain) + 1
+
+
+def _require_admin(actor: Actor) -> None:
+    if actor.role != Role.ADMIN:
+        raise Forbidden()
+
+
+def list_outbox(db: Session, actor: Actor, *, status: str | None = None,
+                limit: int = 100) -> list[OutboxRow]:
+    """The newest outbox mail (optionally of one status), for admins."""
+    _require_admin(actor)
+    query = select(OutboundMail.id, OutboundMail.to_addr, OutboundMail.subject,
+                   OutboundMail.kind, OutboundMail.status, OutboundMail.attempts,
+                   OutboundMail.next_attempt_at, OutboundMail.last_error,
+                   OutboundMail.created_at, OutboundMail.sent_at, OutboundMail.ticket_id)
+    if status is not None:
+        if status not in OutboundStatus.ALL:
+            raise Invalid()
+        query = query.where(OutboundMail.status == status)
+    rows = db.exec(query.order_by(col(OutboundMail.id).desc())
+                   .limit(max(1, min(limit, LIST_MAX)))).all()
+    return [OutboxRow(*row) for row in rows]
+
+
+def retry(db: Session, actor: Actor, mail_id: int) -> None:
+    """Send a failed (or waiting) mail again from a clean slate, now. Commits."""
+    _require_admin(actor)
+    # Fresh from the database (the worker changes rows behind this session's back) and
+    # locked, so a send finishing right now is seen rather than overwritten.
+    row = db.get(OutboundMail, mail_id, populate_existing=True, with_for_update=True)
+    if row is None:
+        raise NotFound()
+    if row.status == OutboundStatus.SENT:
+        raise Invalid()
+    row.status = OutboundStatus.PENDING
+    row.attempts = 0
+    row.next_attempt_at = utcnow()
+    row.last_error = ""
+    db.add(row)
+    db.commit()

@@ -1,0 +1,104 @@
+"""Admin functions of the mail channel: addresses, the quarantine's retry and
+"create ticket anyway", the raw download - admins only."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import select
+
+from helpdesk_app.config import get_settings
+from helpdesk_app.domain import mail_admin
+from helpdesk_app.domain.errors import Forbidden, Invalid, NotFound
+from helpdesk_app.models import InboundMail, InboundStatus, MailChannel
+from tests.mail_support import Room, message
+
+NON_ADMINS = ("coordinator", "technician", "client", "client-manager")
+
+
+def test_admin_adds_and_edits_an_address_and_the_password_never_comes_back(room: Room) -> None:
+    admin = room.world.actor("admin")
+    data = mail_admin.ChannelData(address=" Serwis@Pomocnik.TEST ", name="Serwis",
+                                  queue_id=room.world.queue.id, imap_host="imap.example",
+                                  imap_username="serwis", imap_password="s3cret")
+    channel_id = mail_admin.save_channel(room.db, admin, None, data)
+    view = next(c for c in mail_admin.list_channels(room.db, admin) if c.id == channel_id)
+    assert (view.address, view.has_password, view.imap_host) == (
+        "serwis@pomocnik.test", True, "imap.example")
+    assert not hasattr(view, "imap_password")
+    data.name, data.imap_password = "Serwis IT", None  # None keeps the stored password
+    mail_admin.save_channel(room.db, admin, channel_id, data)
+    stored = room.db.get(MailChannel, channel_id)
+    room.db.refresh(stored)
+    assert (stored.name, stored.imap_password) == ("Serwis IT", "s3cret")
+
+
+@pytest.mark.parametrize("change, key", [
+    ({"address": "not-an-address"}, "mail.address_invalid"),
+    ({"address": "helpdesk@pomocnik.test"}, "mail.address_taken"),
+    ({"queue_id": 999_999}, "ticket.queue_invalid"),
+    ({"imap_host": "imap.example", "imap_username": ""}, "mail.imap_username_required"),
+    ({"imap_host": "imap.example", "imap_username": "u", "imap_security": "tls"},
+     "mail.imap_security_invalid"),
+    ({"imap_host": "imap.example", "imap_username": "u", "imap_port": 70000},
+     "mail.imap_port_invalid"),
+    ({"imap_host": "imap.example", "imap_username": "u", "imap_processed_folder": "INBOX"},
+     "mail.folders_must_differ"),
+])
+def test_bad_address_settings_are_refused_with_a_clear_message(room: Room, change,
+                                                               key: str) -> None:
+    data = mail_admin.ChannelData(address="nowy@pomocnik.test")
+    for name, value in change.items():
+        setattr(data, name, value)
+    with pytest.raises(Invalid) as err:
+        mail_admin.save_channel(room.db, room.world.actor("admin"), None, data)
+    assert err.value.key == key
+    assert room.db.exec(select(MailChannel).where(
+        MailChannel.address == "nowy@pomocnik.test")).first() is None
+
+
+@pytest.mark.parametrize("role", NON_ADMINS)
+def test_only_admins_touch_the_mail_channel(room: Room, role: str) -> None:
+    actor = room.world.actor(role)
+    mail = room.deliver(message(sender="carl@org-a.test"))
+    for call in (lambda: mail_admin.list_channels(room.db, actor),
+                 lambda: mail_admin.save_channel(room.db, actor, None,
+                                                 mail_admin.ChannelData(address="x@y.test")),
+                 lambda: mail_admin.list_inbound(room.db, actor),
+                 lambda: mail_admin.raw_message(room.db, actor, mail.id),
+                 lambda: mail_admin.retry_inbound(room.db, room.engine, actor, mail.id),
+                 lambda: mail_admin.force_inbound(room.db, room.engine, actor, mail.id)):
+        with pytest.raises(Forbidden):
+            call()
+
+
+def test_quarantine_retry_after_fixing_the_cause_and_create_anyway(
+        room: Room, monkeypatch: pytest.MonkeyPatch, make) -> None:
+    admin = room.world.actor("admin")
+    monkeypatch.setenv("POMOCNIK_MAIL_UNKNOWN_SENDER", "quarantine")
+    get_settings.cache_clear()
+    first = room.deliver(message(sender="new.person@elsewhere.test", subject="Pierwsza"))
+    second = room.deliver(message(sender="other.person@elsewhere.test", subject="Druga"))
+    [row, _] = mail_admin.list_inbound(room.db, admin, status=InboundStatus.QUARANTINED)
+    assert (row.id, row.reason, row.subject) == (second.id, "unknown_sender", "Druga")
+    # the admin adds the sender as a client, then retries: the mail lands on a ticket
+    make.user(room.world.org_b, email="new.person@elsewhere.test")
+    assert mail_admin.retry_inbound(room.db, room.engine, admin, first.id) == InboundStatus.DONE
+    # "create ticket anyway": the unknown sender goes to the triage organisation
+    assert mail_admin.force_inbound(room.db, room.engine, admin, second.id) == InboundStatus.DONE
+    done = {r.id: r for r in mail_admin.list_inbound(room.db, admin)}
+    assert done[first.id].ticket_number and done[second.id].ticket_number
+    # a message that is not quarantined cannot be re-run
+    with pytest.raises(Invalid) as err:
+        mail_admin.retry_inbound(room.db, room.engine, admin, first.id)
+    assert err.value.key == "mail.not_quarantined"
+    with pytest.raises(NotFound):
+        mail_admin.force_inbound(room.db, room.engine, admin, 999_999)
+    with pytest.raises(Invalid):
+        mail_admin.list_inbound(room.db, admin, status="bogus")
+
+
+def test_raw_download_is_the_exact_message(room: Room) -> None:
+    msg = message(sender="carl@org-a.test", subject="Surowa")
+    mail = room.deliver(msg)
+    raw = mail_admin.raw_message(room.db, room.world.actor("admin"), mail.id)
+    assert raw == msg.as_bytes() == room.db.get(InboundMail, mail.id).raw
