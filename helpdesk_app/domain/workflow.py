@@ -7,8 +7,11 @@ calling a state's handler directly.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
+from sqlalchemy import event
 from sqlmodel import Session, col, delete, select
 
 from helpdesk_app.domain.actor import Actor
@@ -36,14 +39,39 @@ class StatusView:
     category: str
 
 
+# Status definitions are read several times in one transaction (first status, labels for
+# each notification, SLA); they are kept for the transaction only, so a change committed
+# by an admin is seen by the next transaction.
+_TX_CACHE = "workflow.statuses"
+T = TypeVar("T")
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _forget(session: Session) -> None:
+    session.info.pop(_TX_CACHE, None)
+
+
+def _cached(db: Session, key: object, load: Callable[[], T]) -> T:
+    cache = db.info.setdefault(_TX_CACHE, {})
+    if key not in cache:
+        cache[key] = load()
+    return cache[key]
+
+
 def all_statuses(db: Session) -> dict[str, TicketStatus]:
     """Every status ever defined (retired ones too: old events keep their names)."""
-    return {s.key: s for s in db.exec(select(TicketStatus).order_by(col(TicketStatus.sort_order)))}
+    return _cached(db, "all", lambda: {
+        s.key: s for s in db.exec(select(TicketStatus).order_by(col(TicketStatus.sort_order)))})
 
 
 def status_set(db: Session, contract_id: int | None) -> list[TicketStatus]:
     """The active statuses a ticket under `contract_id` can have, in order: the contract's
     own set when it has one, else the default set."""
+    return list(_cached(db, ("set", contract_id), lambda: _status_set(db, contract_id)))
+
+
+def _status_set(db: Session, contract_id: int | None) -> list[TicketStatus]:
     if contract_id is not None:
         own = db.exec(
             select(TicketStatus).join(ContractStatus,

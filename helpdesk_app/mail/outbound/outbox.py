@@ -67,8 +67,9 @@ def _ends(db: Session, query, id_column, *, side: int) -> set[tuple]:
     """The first and the newest REFERENCES_MAX rows of one side of a thread, as
     (time, side, id, message id): the middle of a long thread is never needed. On equal
     times the client's mail (side 0) sorts before our answer to it."""
-    rows = [*db.exec(query.order_by(id_column).limit(1)).all(),
-            *db.exec(query.order_by(id_column.desc()).limit(REFERENCES_MAX)).all()]
+    rows = list(db.exec(query.order_by(id_column.desc()).limit(REFERENCES_MAX)).all())
+    if len(rows) == REFERENCES_MAX:  # a long thread: its first message is older still
+        rows += db.exec(query.order_by(id_column).limit(1)).all()
     return {(at, side, row_id, message_id) for row_id, message_id, at in rows}
 
 
