@@ -23,7 +23,7 @@ from helpdesk_app.domain.mail_admin import ChannelData
 from helpdesk_app.i18n import CATALOGS, format_size
 from helpdesk_app.mail.outbound import outbox
 from helpdesk_app.models import InboundStatus, OutboundStatus, Role
-from helpdesk_app.state import live
+from helpdesk_app.state.admin_common import load_admin_page
 from helpdesk_app.state.session import SessionState
 from helpdesk_app.state.views import Opt
 
@@ -152,20 +152,11 @@ class AdminMailState(SessionState):
 
     @rx.event
     def on_load(self):
-        live.unwatch(self)
-        self.message = self.error = ""
-        with session_scope() as db:
-            actor = self._actor(db)
-            if actor is None:
-                return self._to_login()
-            if actor.role != Role.ADMIN:
-                return rx.redirect("/agent" if actor.is_staff else "/portal")
-            self.in_filter = self.out_filter = ""
-            try:
-                self._load(db, actor)
-            except DomainError as e:
-                return self._fail(e)
-            self._fill(None)
+        self.in_filter = self.out_filter = ""  # _load reads them: reset before it runs
+        result = load_admin_page(self)
+        if result is not None:
+            return result
+        self._fill(None)
         return rx.set_value(PASSWORD_INPUT, "")
 
     def _load(self, db, actor: Actor) -> None:

@@ -104,39 +104,32 @@ class NotificationState(SessionState):
             self._load_count(db, actor)
         live.watch(self, {user_topic(actor.user_id)}, public_only=False, slot=BELL)
 
-    @rx.event
-    def on_load(self):
-        """/agent/notifications."""
+    def _open_list(self, *, staff_page: bool):
+        """Open the list page (staff: /agent/notifications, clients:
+        /portal/notifications); each side is sent to its own page."""
         self.loaded = False
         with session_scope() as db:
             actor = self._actor(db)
             if actor is None:
                 live.unwatch(self)
                 return self._to_login()
-            if not actor.is_staff:
+            if actor.is_staff != staff_page:
                 live.unwatch(self)
-                return rx.redirect("/portal")
+                return rx.redirect("/agent/notifications" if actor.is_staff else "/portal")
             self._load_count(db, actor)
             self._load_list(db, actor)
         live.watch(self, {user_topic(actor.user_id)}, public_only=False)
         return None
 
     @rx.event
+    def on_load(self):
+        """/agent/notifications."""
+        return self._open_list(staff_page=True)
+
+    @rx.event
     def on_load_portal(self):
         """/portal/notifications: the same list for clients."""
-        self.loaded = False
-        with session_scope() as db:
-            actor = self._actor(db)
-            if actor is None:
-                live.unwatch(self)
-                return self._to_login()
-            if actor.is_staff:
-                live.unwatch(self)
-                return rx.redirect("/agent/notifications")
-            self._load_count(db, actor)
-            self._load_list(db, actor)
-        live.watch(self, {user_topic(actor.user_id)}, public_only=False)
-        return None
+        return self._open_list(staff_page=False)
 
     def _live_refresh(self, changes: list[Change]) -> None:
         with session_scope() as db:
