@@ -68,6 +68,8 @@ class MailSettings:
     # built-in SMTP listener (inbound); port 0: not started
     listen_host: str
     listen_port: int
+    # run the listener in a child process (a core of its own; see listener_process.py)
+    listen_process: bool
     # outbound relay
     relay_host: str  # empty: mail stays queued in the outbox (visible to admins)
     relay_port: int
@@ -103,6 +105,7 @@ def _mail_settings(base_url: str) -> MailSettings:
     return MailSettings(
         listen_host=os.environ.get("POMOCNIK_SMTP_LISTEN_HOST", "127.0.0.1"),
         listen_port=_int("POMOCNIK_SMTP_LISTEN_PORT", 2525),
+        listen_process=_choice("POMOCNIK_SMTP_LISTEN_PROCESS", "on", ("on", "off")) == "on",
         relay_host=os.environ.get("POMOCNIK_SMTP_RELAY_HOST", ""),
         relay_port=_int("POMOCNIK_SMTP_RELAY_PORT", 25),
         relay_security=_choice("POMOCNIK_SMTP_RELAY_SECURITY", "none", RELAY_SECURITY),

@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, col, delete, select
 
-from helpdesk_app.domain import access
+from helpdesk_app.domain import access, tx_cache
 from helpdesk_app.domain.access import Action
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.errors import Forbidden, Invalid, NotFound
@@ -251,15 +251,18 @@ def _active_templates(db: Session, ticket_type_id: int | None, *,
     return list(db.exec(q.order_by(col(ChecklistTemplate.id))).all())
 
 
-def instantiate(db: Session, ticket: Ticket) -> int:
+def instantiate(db: Session, ticket: Ticket, *, new: bool = False) -> int:
     """Copy the items of the active templates of the ticket's type onto the ticket.
 
     Idempotent: items already copied are not copied again. After a type change, open
     items that came from another type's template are removed (done ones stay, as the
     record of work done). Runs in the caller's transaction: flushes, never commits,
     writes no timeline event (the creation / type change is the event). Returns the
-    number of items added."""
-    template_ids = _active_templates(db, ticket.ticket_type_id)
+    number of items added. `new`: the ticket was created in this transaction (no items
+    yet to look at)."""
+    type_id = ticket.ticket_type_id
+    template_ids = tx_cache.cached(db, ("checklists.templates", type_id),
+                                   lambda: _active_templates(db, type_id), scope="batch")
     wanted = list(db.exec(
         select(ChecklistTemplateItem)
         .where(col(ChecklistTemplateItem.template_id).in_(template_ids))
@@ -267,8 +270,8 @@ def instantiate(db: Session, ticket: Ticket) -> int:
                   col(ChecklistTemplateItem.id))
     ).all()) if template_ids else []
     wanted_ids = {i.id for i in wanted}
-    existing = db.exec(select(TicketChecklistItem)
-                       .where(TicketChecklistItem.ticket_id == ticket.id)).all()
+    existing = [] if new else db.exec(select(TicketChecklistItem)
+                                      .where(TicketChecklistItem.ticket_id == ticket.id)).all()
     kept = []
     for e in existing:
         if (e.done_at is None and e.template_item_id is not None

@@ -13,7 +13,7 @@ from datetime import date, time
 
 from sqlmodel import Session, col, delete, func, select
 
-from helpdesk_app.domain import calendars
+from helpdesk_app.domain import calendars, tx_cache
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.errors import Forbidden, Invalid, NotFound
 from helpdesk_app.models import (
@@ -390,6 +390,12 @@ def list_ticket_types(db: Session, actor: Actor) -> list[TicketTypeView]:
 
 def valid_contracts(db: Session, organisation_id: int, on: date) -> list[Contract]:
     """An organisation's contracts valid on a day (both ends inclusive), oldest first."""
+    return list(tx_cache.cached(db, ("contracts.valid", organisation_id, on),
+                                lambda: _valid_contracts(db, organisation_id, on),
+                                scope="batch"))
+
+
+def _valid_contracts(db: Session, organisation_id: int, on: date) -> list[Contract]:
     return list(db.exec(
         select(Contract).where(
             Contract.organisation_id == organisation_id,
@@ -400,6 +406,11 @@ def valid_contracts(db: Session, organisation_id: int, on: date) -> list[Contrac
 
 
 def active_types(db: Session, contract_id: int) -> list[TicketType]:
+    return list(tx_cache.cached(db, ("contracts.types", contract_id),
+                                lambda: _active_types(db, contract_id), scope="batch"))
+
+
+def _active_types(db: Session, contract_id: int) -> list[TicketType]:
     return list(db.exec(
         select(TicketType).where(TicketType.contract_id == contract_id,
                                  col(TicketType.is_active).is_(True))

@@ -34,7 +34,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from helpdesk_app.config import get_settings
-from helpdesk_app.domain import access, notifications, workflow
+from helpdesk_app.domain import access, notifications, tx_cache, workflow
 from helpdesk_app.domain import notification_prefs as prefs
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.escalation import coordinator_ids
@@ -85,11 +85,14 @@ class Audience:
         return self._labels[key]
 
 
+def _active_staff(db: Session) -> list[int]:
+    return list(db.exec(select(User.id).where(col(User.role).in_(Role.STAFF),
+                                              col(User.is_active).is_(True))).all())
+
+
 def staff_audience(db: Session) -> Audience:
     """Every active staff member and their preferences (two queries)."""
-    ids = db.exec(select(User.id).where(col(User.role).in_(Role.STAFF),
-                                        col(User.is_active).is_(True))).all()
-    return Audience.load(db, ids)
+    return Audience.load(db, _active_staff(db))
 
 
 # --------------------------------------------------------------------------- mail context
@@ -152,8 +155,7 @@ def _candidates(db: Session, actor: Actor | None, ticket: Ticket, kind: str,
     """(user id, event) pairs that might hear of `kind`, before preferences."""
     pairs: list[tuple[int | None, str]] = []
     if kind == NEW_TICKET:
-        staff = db.exec(select(User.id).where(col(User.role).in_(Role.STAFF),
-                                              col(User.is_active).is_(True))).all()
+        staff = tx_cache.cached(db, "notify.staff", lambda: _active_staff(db), scope="batch")
         pairs = [(uid, NEW_TICKET) for uid in staff]
     elif kind == PUBLIC_REPLY:
         if actor is not None and actor.is_client:
@@ -271,7 +273,9 @@ def ticket_event(db: Session, actor: Actor | None, ticket: Ticket, kind: str, *,
               if uid not in told]
     if not wanted:
         return 0
-    audience = Audience.load(db, {uid for uid, _ in wanted})
+    ids = frozenset(uid for uid, _ in wanted)
+    audience = tx_cache.cached(db, ("notify.audience", ids), lambda: Audience.load(db, ids),
+                               scope="batch")
     count, reached = _deliver(db, audience, actor, ticket, wanted, event, data, now)
     told.update(reached)
     return count

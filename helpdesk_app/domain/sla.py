@@ -64,6 +64,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from helpdesk_app.domain import tx_cache, workflow
 from helpdesk_app.domain.calendars import BusinessCalendar, CalendarSpec, Window, get_calendar
 from helpdesk_app.domain.errors import NotFound
 from helpdesk_app.models import BusinessCalendar as CalendarRow
@@ -75,7 +76,6 @@ from helpdesk_app.models import (
     Role,
     SlaEffect,
     Ticket,
-    TicketStatus,
     TicketType,
     TicketTypeTarget,
     TimelineEvent,
@@ -436,6 +436,12 @@ def spec_for_calendar(db: Session, calendar_id: int) -> CalendarSpec:
 def _targets(db: Session, ticket: Ticket) -> Targets | None:
     if ticket.contract_id is None or ticket.ticket_type_id is None:
         return None
+    return tx_cache.cached(
+        db, ("sla.targets", ticket.contract_id, ticket.ticket_type_id, ticket.priority),
+        lambda: _load_targets(db, ticket), scope="batch")
+
+
+def _load_targets(db: Session, ticket: Ticket) -> Targets | None:
     ttype = db.get(TicketType, ticket.ticket_type_id)
     # A type belongs to one contract; a type from another contract applies nothing.
     if ttype is None or ttype.contract_id != ticket.contract_id:
@@ -450,16 +456,24 @@ def _targets(db: Session, ticket: Ticket) -> Targets | None:
                            ttype.warning_percent, ticket.priority, overrides)
 
 
-def load_inputs(db: Session, ticket: Ticket) -> SlaInputs:
-    """Everything `compute` needs for `ticket`, read from the database."""
-    effects = {s.key: s.sla_effect for s in db.exec(select(TicketStatus)).all()}
+def _contract_calendar(db: Session, contract_id: int) -> BusinessCalendar | None:
+    contract = db.get(Contract, contract_id)
+    if contract is None:
+        return None
+    return get_calendar(spec_for_calendar(db, contract.calendar_id))
+
+
+def load_inputs(db: Session, ticket: Ticket, *, new: bool = False) -> SlaInputs:
+    """Everything `compute` needs for `ticket`, read from the database. `new`: the ticket
+    was created in this transaction, so it has no status changes or replies to read."""
+    effects = {s.key: s.sla_effect for s in workflow.all_statuses(db).values()}
 
     def effect(key: object) -> str:
         # A status that no longer exists counts (the conservative reading for the client).
         found = effects.get(key) if isinstance(key, str) else None
         return found if found in SlaEffect.ALL else SlaEffect.COUNTS
 
-    changes = db.exec(
+    changes = [] if new else db.exec(
         select(TimelineEvent.created_at, TimelineEvent.data)
         .where(TimelineEvent.ticket_id == ticket.id, TimelineEvent.kind == EventKind.STATUS)
         .order_by(col(TimelineEvent.created_at), col(TimelineEvent.id))
@@ -468,7 +482,7 @@ def load_inputs(db: Session, ticket: Ticket) -> SlaInputs:
     transitions = [(ticket.created_at, effect(initial))]
     transitions += [(at, effect((data or {}).get("new"))) for at, data in changes]
 
-    first_response = db.exec(
+    first_response = None if new else db.exec(
         select(func.min(TimelineEvent.created_at))
         .join(User, col(User.id) == col(TimelineEvent.author_id))
         .where(TimelineEvent.ticket_id == ticket.id, TimelineEvent.kind == EventKind.REPLY,
@@ -476,11 +490,10 @@ def load_inputs(db: Session, ticket: Ticket) -> SlaInputs:
     ).one()
 
     targets = _targets(db, ticket)
-    calendar = None
-    if ticket.contract_id is not None:
-        contract = db.get(Contract, ticket.contract_id)
-        if contract is not None:
-            calendar = get_calendar(spec_for_calendar(db, contract.calendar_id))
+    contract_id = ticket.contract_id
+    calendar = None if contract_id is None else tx_cache.cached(
+        db, ("sla.calendar", contract_id), lambda: _contract_calendar(db, contract_id),
+        scope="batch")
     return SlaInputs.with_targets(
         targets or Targets(warning_percent=None),
         received_at=ticket.created_at, calendar=calendar, transitions=transitions,
@@ -512,14 +525,15 @@ def stored_columns(result: SlaResult, now: datetime) -> dict[str, Any]:
 
 
 def recompute_ticket(db: Session, ticket_id: int, now: datetime, *,
-                     explain: bool = False) -> SlaResult:
+                     explain: bool = False, new: bool = False) -> SlaResult:
     """Recompute a ticket's SLA from its history and write the Ticket SLA columns.
     Flushes, never commits: the caller's transaction commits. Does not touch
-    `version`/`updated_at` (an SLA recompute is not an edit that should conflict)."""
+    `version`/`updated_at` (an SLA recompute is not an edit that should conflict).
+    `new`: the ticket was created in this transaction (see load_inputs)."""
     ticket = db.get(Ticket, ticket_id)
     if ticket is None:
         raise NotFound("ticket.not_found")
-    result = compute(load_inputs(db, ticket), now, explain=explain)
+    result = compute(load_inputs(db, ticket, new=new), now, explain=explain)
     for name, value in stored_columns(result, now).items():
         setattr(ticket, name, value)
     db.add(ticket)

@@ -614,8 +614,8 @@ def create_ticket(db: Session, actor: Actor, data: NewTicket, *,
     if via is not None and via.before_commit is not None:
         via.before_commit(ticket, event)
     attachments.store_files(db, actor, ticket, event, data.files)
-    sla.recompute_ticket(db, ticket.id, now)
-    checklists.instantiate(db, ticket)
+    sla.recompute_ticket(db, ticket.id, now, new=True)
+    checklists.instantiate(db, ticket, new=True)
     notify.ticket_event(db, actor, ticket, notify.NEW_TICKET, event=event, now=now)
     queue_change(db, ticket_id=ticket.id, organisation_id=ticket.organisation_id,
                  kind=EventKind.CREATED, public=True)

@@ -11,9 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from sqlalchemy import event
 from sqlmodel import Session, col, delete, select
 
+from helpdesk_app.domain import tx_cache
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.errors import Forbidden, Invalid
 from helpdesk_app.i18n import t
@@ -40,23 +40,12 @@ class StatusView:
 
 
 # Status definitions are read several times in one transaction (first status, labels for
-# each notification, SLA); they are kept for the transaction only, so a change committed
-# by an admin is seen by the next transaction.
-_TX_CACHE = "workflow.statuses"
+# each notification, SLA): tx_cache keeps them for the transaction (or a mail batch).
 T = TypeVar("T")
 
 
-@event.listens_for(Session, "after_commit")
-@event.listens_for(Session, "after_rollback")
-def _forget(session: Session) -> None:
-    session.info.pop(_TX_CACHE, None)
-
-
 def _cached(db: Session, key: object, load: Callable[[], T]) -> T:
-    cache = db.info.setdefault(_TX_CACHE, {})
-    if key not in cache:
-        cache[key] = load()
-    return cache[key]
+    return tx_cache.cached(db, ("workflow", key), load)
 
 
 def all_statuses(db: Session) -> dict[str, TicketStatus]:

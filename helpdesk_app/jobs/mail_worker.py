@@ -1,6 +1,10 @@
 """The mail service of one app process: the SMTP listener, the inbound pipeline thread,
 and the outbox sender and IMAP poller on an APScheduler background thread.
 
+- The SMTP listener runs in a child process by default (mail/inbound/listener_process.py)
+  so that accepting mail and turning it into tickets use two cores; with
+  POMOCNIK_SMTP_LISTEN_PROCESS=off it runs on a thread of this process.
+
 - Inbound processing runs on a thread of its own that the SMTP listener wakes after every
   stored message (and that looks every POMOCNIK_MAIL_WORKER_SECONDS anyway, to catch up
   after a restart). It needs no leader: the claim in mail/inbound/context.py makes every
@@ -28,6 +32,7 @@ from helpdesk_app.config import MailSettings, get_settings
 from helpdesk_app.db import get_engine, session_scope
 from helpdesk_app.jobs import lock
 from helpdesk_app.mail.inbound import imap, pipeline
+from helpdesk_app.mail.inbound.listener_process import ListenerProcess
 from helpdesk_app.mail.inbound.smtp import SmtpListener
 from helpdesk_app.mail.outbound import sender
 from helpdesk_app.models.base import utcnow
@@ -47,7 +52,7 @@ class MailService:
         interval = max(self.settings.worker_seconds, 1.0)
         self.ttl = max(timedelta(seconds=3 * max(interval, self.settings.imap_poll_seconds)),
                        timedelta(seconds=30))
-        self.listener: SmtpListener | None = None
+        self.listener: SmtpListener | ListenerProcess | None = None
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._inbound: threading.Thread | None = None
@@ -101,8 +106,13 @@ class MailService:
     def start(self) -> MailService:
         if self.listen:
             try:
-                self.listener = SmtpListener(self.engine, self.settings,
-                                             on_stored=self.wake).start()
+                if self.settings.listen_process:
+                    url = self.engine.url.render_as_string(hide_password=False)
+                    self.listener = ListenerProcess(url, self.settings,
+                                                    on_stored=self.wake).start()
+                else:
+                    self.listener = SmtpListener(self.engine, self.settings,
+                                                 on_stored=self.wake).start()
             except Exception as exc:  # port taken (another worker has it) or not allowed
                 log.warning("mail: SMTP listener not started on %s:%s: %s",
                             self.settings.listen_host, self.settings.listen_port, exc)
