@@ -85,6 +85,11 @@ class Audience:
         return self._labels[key]
 
 
+def _coordinators(db: Session) -> list[int]:
+    return tx_cache.cached(db, "notify.coordinators", lambda: coordinator_ids(db),
+                           scope="batch")
+
+
 def _active_staff(db: Session) -> list[int]:
     return list(db.exec(select(User.id).where(col(User.role).in_(Role.STAFF),
                                               col(User.is_active).is_(True))).all())
@@ -159,7 +164,7 @@ def _candidates(db: Session, actor: Actor | None, ticket: Ticket, kind: str,
         pairs = [(uid, NEW_TICKET) for uid in staff]
     elif kind == PUBLIC_REPLY:
         if actor is not None and actor.is_client:
-            staff = [ticket.assignee_id] if ticket.assignee_id else coordinator_ids(db)
+            staff = [ticket.assignee_id] if ticket.assignee_id else _coordinators(db)
             pairs = [(uid, PUBLIC_REPLY) for uid in staff]
         else:
             pairs = [(ticket.requester_id, PUBLIC_REPLY)]
@@ -174,7 +179,7 @@ def _candidates(db: Session, actor: Actor | None, ticket: Ticket, kind: str,
     elif kind == TICKET_CLOSED:
         pairs = [(ticket.requester_id, TICKET_CLOSED)]
     elif kind in (SLA_WARNING, SLA_BREACH):
-        pairs = [(ticket.assignee_id, kind)] + [(uid, kind) for uid in coordinator_ids(db)]
+        pairs = [(ticket.assignee_id, kind)] + [(uid, kind) for uid in _coordinators(db)]
     else:
         raise ValueError(f"unknown notification kind {kind!r}")
     me = actor.user_id if actor is not None else None

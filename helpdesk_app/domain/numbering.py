@@ -34,11 +34,12 @@ def next_number(db: Session, at: datetime) -> str:
     creators can never get the same number.
     """
     year = at.astimezone(ZoneInfo(get_settings().default_timezone)).year
+    counter = TicketCounter.__table__  # a plain UPDATE (no ORM bookkeeping needed)
     result = db.execute(
-        update(TicketCounter)
-        .where(TicketCounter.year == year)
-        .values(last_value=TicketCounter.last_value + 1)
-        .returning(TicketCounter.last_value)
+        update(counter)
+        .where(counter.c.year == year)
+        .values(last_value=counter.c.last_value + 1)
+        .returning(counter.c.last_value)
     ).first()
     if result is None:
         db.add(TicketCounter(year=year, last_value=1))

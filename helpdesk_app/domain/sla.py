@@ -533,11 +533,19 @@ def recompute_ticket(db: Session, ticket_id: int, now: datetime, *,
     ticket = db.get(Ticket, ticket_id)
     if ticket is None:
         raise NotFound("ticket.not_found")
+    result = apply(db, ticket, now, explain=explain, new=new)
+    db.add(ticket)
+    db.flush()
+    return result
+
+
+def apply(db: Session, ticket: Ticket, now: datetime, *, explain: bool = False,
+          new: bool = False) -> SlaResult:
+    """Compute `ticket`'s SLA and set its SLA columns (no flush). With `new` the ticket
+    may not be in the database yet (its deadlines then go into its INSERT)."""
     result = compute(load_inputs(db, ticket, new=new), now, explain=explain)
     for name, value in stored_columns(result, now).items():
         setattr(ticket, name, value)
-    db.add(ticket)
-    db.flush()
     return result
 
 

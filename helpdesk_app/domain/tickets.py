@@ -25,6 +25,7 @@ from helpdesk_app.domain import (
     fields,
     notify,
     sla,
+    tx_cache,
     workflow,
 )
 from helpdesk_app.domain.access import Action
@@ -567,7 +568,9 @@ def create_ticket(db: Session, actor: Actor, data: NewTicket, *,
         channel, priority, queue_id = Channel.WEB, Priority.NORMAL, _default_queue_id(db)
     else:
         raise Invalid("ticket.cannot_create")
-    queue = db.get(Queue, queue_id)
+    # (a mail batch checks each queue once: domain/tx_cache.py)
+    queue = tx_cache.cached(db, ("tickets.queue", queue_id), lambda: db.get(Queue, queue_id),
+                            scope="batch")
     if queue is None or not queue.is_active:
         raise Invalid("ticket.queue_invalid")
 
@@ -600,6 +603,8 @@ def create_ticket(db: Session, actor: Actor, data: NewTicket, *,
     explicit_queue = data.queue_id or (via.queue_id if via else None)
     if contract is not None and contract.default_queue_id and not explicit_queue:
         ticket.queue_id = contract.default_queue_id
+    # SLA deadlines go into the INSERT: a new ticket has no history to read yet
+    sla.apply(db, ticket, now, new=True)
     db.add(ticket)
     db.flush()
     event = TimelineEvent(
@@ -614,7 +619,6 @@ def create_ticket(db: Session, actor: Actor, data: NewTicket, *,
     if via is not None and via.before_commit is not None:
         via.before_commit(ticket, event)
     attachments.store_files(db, actor, ticket, event, data.files)
-    sla.recompute_ticket(db, ticket.id, now, new=True)
     checklists.instantiate(db, ticket, new=True)
     notify.ticket_event(db, actor, ticket, notify.NEW_TICKET, event=event, now=now)
     queue_change(db, ticket_id=ticket.id, organisation_id=ticket.organisation_id,

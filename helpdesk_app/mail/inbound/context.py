@@ -59,9 +59,10 @@ def claim(db: Session, ctx: MailContext, outcome: Outcome) -> None:
     """Write the outcome onto the message in the caller's transaction, only if it is still
     `received`. Together with the ticket change in the same commit this makes every
     message land exactly once, even with two workers or after a crash."""
+    table = InboundMail.__table__  # a plain UPDATE: the loaded row is not read again
     result = db.execute(
-        update(InboundMail)
-        .where(InboundMail.id == ctx.mail.id, InboundMail.status == InboundStatus.RECEIVED)
+        update(table)
+        .where(table.c.id == ctx.mail.id, table.c.status == InboundStatus.RECEIVED)
         .values(status=outcome.status, reason=outcome.reason, detail=outcome.detail[:2000],
                 ticket_id=outcome.ticket_id, event_id=outcome.event_id, processed_at=utcnow())
     )

@@ -59,17 +59,25 @@ class ListenerProcess:
 
     def _await_ready(self, proc: subprocess.Popen[str]) -> int:
         lines: queue.Queue[str] = queue.Queue()
-        reader = threading.Thread(target=lambda: lines.put(proc.stdout.readline()),
-                                  daemon=True)
-        reader.start()
+
+        def first_answer() -> None:
+            # anything else a library may print on stdout before the answer is skipped
+            for line in proc.stdout:
+                if line.startswith(("ready ", "error ")):
+                    lines.put(line.strip())
+                    return
+            lines.put("")  # the child exited without a word
+
+        threading.Thread(target=first_answer, daemon=True).start()
         try:
-            first = lines.get(timeout=_START_TIMEOUT).strip()
+            first = lines.get(timeout=_START_TIMEOUT)
         except queue.Empty:
             proc.kill()
             raise RuntimeError("the SMTP listener process did not start in time") from None
         if not first.startswith("ready "):
             proc.wait(timeout=10)
-            raise RuntimeError(first.removeprefix("error ") or "the SMTP listener exited")
+            raise RuntimeError(first.removeprefix("error ") or
+                               f"the SMTP listener exited ({proc.returncode})")
         return int(first.split()[1])
 
     def start(self) -> ListenerProcess:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 
 from aiosmtpd.controller import Controller
@@ -29,6 +30,9 @@ from helpdesk_app.models import MailChannel, MailSource
 log = logging.getLogger(__name__)
 
 MAX_RECIPIENTS = 100
+# How long the listener trusts its copy of the channel addresses for a known address
+# (a deactivated channel may still take mail for this long).
+CHANNEL_TTL = 5.0
 
 
 class InboundHandler:
@@ -39,12 +43,30 @@ class InboundHandler:
         self.engine = engine
         self.on_stored = on_stored
         self.max_bytes = max_bytes
+        self._channels: dict[str, int] = {}
+        self._channels_at = float("-inf")
+
+    def _load_channels(self) -> dict[str, int]:
+        with DbSession(self.engine) as db:
+            rows = db.exec(select(MailChannel.address, MailChannel.id)
+                           .where(MailChannel.is_active.is_(True))).all()
+        self._channels = {address.lower(): channel_id for address, channel_id in rows}
+        self._channels_at = time.monotonic()
+        return self._channels
+
+    def _channel_id(self, address: str) -> int | None:
+        """The active channel for an address. A hit is served from a copy at most
+        CHANNEL_TTL old (no query per message); a miss always asks the database, so a
+        channel an admin just added takes mail at once."""
+        address = address.lower()
+        channels = self._channels
+        if address not in channels or time.monotonic() - self._channels_at > CHANNEL_TTL:
+            channels = self._load_channels()
+        return channels.get(address)
 
     def _known(self, address: str) -> bool:
-        with DbSession(self.engine) as db:
-            channels = db.exec(select(MailChannel.address)
-                               .where(MailChannel.is_active.is_(True))).all()
-        return not channels or address.lower() in {c.lower() for c in channels}
+        # no channel configured at all: the embedded default takes any address
+        return self._channel_id(address) is not None or not self._channels
 
     async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope,
                           address: str, rcpt_options: list[str]) -> str:
@@ -62,10 +84,13 @@ class InboundHandler:
 
     def _store(self, envelope: Envelope) -> int | None:
         raw = envelope.original_content or b""
+        # the recipients were checked a moment ago: their channel comes from that copy
+        channel_id = next((self._channels[r.lower()] for r in envelope.rcpt_tos
+                           if r.lower() in self._channels), None)
         with DbSession(self.engine) as db:
             return store.store_raw(db, raw, source=MailSource.SMTP,
                                    mail_from=envelope.mail_from or "",
-                                   rcpt_to=list(envelope.rcpt_tos))
+                                   rcpt_to=list(envelope.rcpt_tos), channel_id=channel_id)
 
     async def handle_DATA(self, server: SMTP, session: Session,
                           envelope: Envelope) -> str:
