@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from helpdesk_app.domain.actor import Actor
@@ -15,6 +16,21 @@ from helpdesk_app.models import Organisation, OrgKind, Queue, Role, User
 class Option:
     id: int
     label: str
+
+
+def user_by_email(db: Session, address: str) -> User | None:
+    """The account for an e-mail address, case-insensitively (`address` lowercased).
+
+    The exact match uses the unique index and finds every address stored in lower case
+    (all the app writes); only otherwise is the whole table compared case-insensitively.
+    (No `lower(email)` index: SQLite's lower() is swapped for a Unicode-aware one in
+    db.py, which an index built elsewhere would not match.)"""
+    if not address:
+        return None
+    user = db.exec(select(User).where(User.email == address)).first()
+    if user is None:
+        user = db.exec(select(User).where(func.lower(User.email) == address)).first()
+    return user
 
 
 def queues(db: Session) -> list[Option]:

@@ -62,7 +62,9 @@ class InboundMail(SQLModel, table=True):
     __tablename__ = "inbound_mail"
     __table_args__ = (
         Index("ix_inbound_mail_status_id", "status", "id"),
-        Index("ix_inbound_mail_message_id", "message_id"),
+        # message_id first, with status: duplicate and threading lookups must not walk the
+        # status index (SQLite picks that one for "status = ..." without statistics)
+        Index("ix_inbound_mail_message_id_status", "message_id", "status"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -3,6 +3,8 @@ message must still be its own transaction that sees what the ones before it did.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import func
 from sqlmodel import Session, select
@@ -220,3 +222,48 @@ def test_a_new_ticket_by_mail_gets_the_same_sla_as_a_full_recompute(room: Room) 
             ticket.reaction_due_at, ticket.resolution_due_at)
         # 600 business minutes are more than one working day: the deadline is days away
         assert ticket.resolution_due_at - ticket.created_at > timedelta(hours=10)
+
+
+def test_message_id_lookups_use_the_message_id_index(room: Room) -> None:
+    """Duplicate detection and threading look a Message-ID up directly; walking all
+    processed mail (what SQLite did through the status index) grew with every message."""
+    if room.engine.dialect.name != "sqlite":
+        pytest.skip("a SQLite query-plan check (PostgreSQL plans from its statistics)")
+    from sqlalchemy import event
+
+    seen: list[tuple[str, object]] = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):
+        if re.search(r"inbound_mail\.message_id (=|IN)", statement):
+            seen.append((statement, parameters))
+
+    event.listen(room.engine, "before_cursor_execute", capture)
+    try:
+        first = room.deliver(message(sender="carl@org-a.test"))
+        ticket = room.db.get(Ticket, first.ticket_id)
+        [ours] = room.outbox("carl@org-a.test")
+        room.deliver(message(sender="carl@org-a.test", subject="Re: your message",
+                             in_reply_to=ours.message_id, references=[ours.message_id]))
+    finally:
+        event.remove(room.engine, "before_cursor_execute", capture)
+    assert len(seen) >= 2, "no Message-ID lookup was made"
+    with room.engine.connect() as conn:
+        for statement, parameters in seen:
+            plan = " ".join(str(row[-1]) for row in conn.exec_driver_sql(
+                "EXPLAIN QUERY PLAN " + statement, parameters).all())
+            assert "ix_inbound_mail_message_id_status" in plan, (statement, plan)
+    assert ticket is not None
+
+
+def test_the_sender_is_found_whatever_the_case_of_the_stored_address(room: Room) -> None:
+    from helpdesk_app.domain import directory
+
+    client = room.world.users["client"]
+    assert directory.user_by_email(room.db, "carl@org-a.test").id == client.id
+    client.email = "Carl.Client@Org-A.test"  # stored as typed somewhere else
+    room.db.add(client)
+    room.db.commit()
+    assert directory.user_by_email(room.db, "carl.client@org-a.test").id == client.id
+    mail = room.deliver(message(sender="CARL.CLIENT@org-a.TEST"))
+    assert room.db.get(Ticket, mail.ticket_id).requester_id == client.id
+    assert directory.user_by_email(room.db, "") is None

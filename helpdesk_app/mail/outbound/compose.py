@@ -7,12 +7,12 @@ start a header of its own; addresses and message ids that could are refused.
 
 from __future__ import annotations
 
+import base64
 import quopri
 import re
 import secrets
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from email.header import Header
 from email.utils import format_datetime, formataddr, parseaddr
 
 _NL = "\r\n"
@@ -67,10 +67,39 @@ def new_message_id(domain: str) -> str:
     return clean_message_id(f"{stamp}.{secrets.token_hex(12)}@{domain}")
 
 
+def encoded_words(text: str, *, first_line_used: int = 0) -> str:
+    """Non-ASCII header text as RFC 2047 encoded words (UTF-8, base64), each at most 75
+    characters and never splitting a character, folded onto continuation lines so that
+    no line passes 78 characters (`first_line_used`: what precedes the text on the first
+    line, e.g. "Subject: "). (What `email.header.Header` does, without weighing QP
+    against base64 per chunk, which made it the slowest part of composing.)"""
+
+    def budget(room: int) -> int:  # bytes whose encoded word fits in `room` characters
+        return max((min(room, 75) - 12) // 4 * 3, 3)
+
+    limit = budget(78 - first_line_used)
+    words: list[bytes] = []
+    chunk = b""
+    for ch in text:
+        data = ch.encode("utf-8")
+        if chunk and len(chunk) + len(data) > limit:
+            words.append(chunk)
+            chunk, limit = b"", budget(77)  # continuation lines start with a space
+        chunk += data
+    words.append(chunk)
+    return f"{_NL} ".join(f"=?utf-8?b?{base64.b64encode(w).decode('ascii')}?="
+                          for w in words)
+
+
 def _address(name: str, address: str) -> str:
     """`Name <address>`, the name RFC 2047-encoded when it is not ASCII."""
     addr = clean_address(address)
-    return formataddr((_one_line(name), addr), charset="utf-8")
+    name = _one_line(name)
+    if name and not name.isascii():
+        # one encoded word, as email.utils.formataddr makes it: mail readers join
+        # several words in an address phrase with spaces
+        return f"=?utf-8?b?{base64.b64encode(name.encode('utf-8')).decode('ascii')}?= <{addr}>"
+    return formataddr((name, addr))
 
 
 def _qp(body: str) -> bytes:
@@ -106,7 +135,7 @@ def build(*, from_addr: str, to_addr: str, to_name: str, subject: str, text: str
         ("From", _address(from_name, from_bare)),
         ("To", _address(to_name, to_addr)),
         ("Subject", subject if subject.isascii()
-         else Header(subject, "utf-8", header_name="Subject").encode(linesep=_NL)),
+         else encoded_words(subject, first_line_used=len("Subject: "))),
         ("Date", format_datetime(date)),
         ("Message-ID", f"<{clean_message_id(message_id)}>"),
     ]

@@ -12,6 +12,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from helpdesk_app.config import get_settings
+from helpdesk_app.domain import directory
 from helpdesk_app.mail.inbound.context import MailContext, Outcome, claim
 from helpdesk_app.mail.outbound import outbox, templates
 from helpdesk_app.models import InboundStatus, Organisation, OrgKind, Role, User
@@ -26,7 +27,7 @@ NO_PASSWORD = "!"
 
 
 def _find_user(db: Session, address: str) -> User | None:
-    return db.exec(select(User).where(func.lower(User.email) == address)).first()
+    return directory.user_by_email(db, address)
 
 
 def _verified_org(db: Session, domain: str) -> Organisation | None:
