@@ -60,7 +60,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
-from helpdesk_app.domain import escalation, notifications, notify, sla
+from helpdesk_app.domain import escalation, notifications, notify, sla, tx_cache
 from helpdesk_app.live.bus import queue_change
 from helpdesk_app.models import (
     AlertLevel,
@@ -305,6 +305,13 @@ def sweep(db: Session, now: datetime, *, batch_size: int = BATCH_SIZE,
     lock there) and stops the sweep when it returns False."""
     if now.tzinfo is None:
         raise ValueError("naive datetime: pass a timezone-aware (UTC) instant")
+    # SLA targets and calendars are read once per sweep, not per ticket (tx_cache)
+    with tx_cache.batch(db):
+        return _sweep(db, now, batch_size, keep_going)
+
+
+def _sweep(db: Session, now: datetime, batch_size: int,
+           keep_going: Callable[[], bool] | None) -> SweepResult:
     total = SweepResult()
     coordinators = escalation.coordinator_ids(db)
     audience = notify.staff_audience(db)

@@ -4,6 +4,7 @@ send again. `now` is passed explicitly to jump time; nothing waits on the clock.
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import threading
@@ -696,6 +697,34 @@ def test_thread_headers_order_root_first_newest_last(db, world, mail_env):
     assert len(refs) == 10
     assert refs == ["root@klient.example", *later[-9:]]
     assert reply_to == later[-1]
+
+
+def test_mails_queued_together_thread_as_if_each_read_the_thread_afresh(
+        db, world, mail_env, open_session):
+    """Several mails about one ticket in one transaction (the SLA sweep's assignee and
+    coordinators) reuse the thread read for the first one; each must still get exactly
+    the headers a fresh read would give, also past REFERENCES_MAX."""
+    mail_env(None)
+    t0 = _now()
+    ticket = _ticket(db, world)
+    _inbound(db, ticket.id, "root@klient.example", t0)
+    db.commit()
+    queued = []
+    for n in range(12):
+        row = _queue(db, f"k{n}@klient.example", ticket_id=ticket.id,
+                     now=t0 + timedelta(minutes=1 + n))
+        queued.append(row)
+        remembered = thread_headers(db, ticket.id)
+        db.info.pop("outbox.threads", None)  # forget: read the thread from the database
+        assert thread_headers(db, ticket.id) == remembered, n
+    db.commit()
+    reply_to, refs = thread_headers(open_session(), ticket.id)
+    assert reply_to == queued[-1].message_id
+    assert refs[0] == "root@klient.example" and len(refs) == 10
+    # every mail after the first answers the one queued before it, as when read afresh
+    for before, after in itertools.pairwise(queued):
+        msg = ReceivedMail("", (), after.raw, None, False, None).message()
+        assert msg["In-Reply-To"] == f"<{before.message_id}>"
 
 
 def test_our_message_ids_are_recognised(mail_env):

@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from helpdesk_app.config import MailSettings
 from helpdesk_app.mail.inbound.parse import ParsedMail
+from helpdesk_app.mail.outbound import outbox
 from helpdesk_app.models import InboundMail, InboundStatus, MailChannel, Ticket, User
 from helpdesk_app.models.base import utcnow
 
@@ -68,3 +69,5 @@ def claim(db: Session, ctx: MailContext, outcome: Outcome) -> None:
     )
     if result.rowcount != 1:
         raise AlreadyProcessed(ctx.mail.id)
+    if outcome.ticket_id is not None:  # this message is now part of the ticket's thread
+        outbox.forget_thread(db, outcome.ticket_id)

@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 _SETTINGS_ENV = "POMOCNIK_MAIL_LISTENER_SETTINGS"
 _START_TIMEOUT = 30.0
 _RESTART_DELAY = 1.0
+_RESTART_DELAY_MAX = 30.0
 
 
 class ListenerProcess:
@@ -111,7 +112,9 @@ class ListenerProcess:
             if self._stopping.is_set():
                 return
             log.error("SMTP listener process exited (%s); starting it again", proc.returncode)
-            while not self._stopping.wait(_RESTART_DELAY):
+            delay = _RESTART_DELAY
+            while not self._stopping.wait(delay):
+                delay = min(delay * 2, _RESTART_DELAY_MAX)  # e.g. the port is taken
                 try:
                     with self._lock:
                         if self._stopping.is_set():

@@ -127,8 +127,9 @@ def process_batch(engine: Engine, mail_ids: list[int], *, force: bool = False
                   ) -> dict[int, str]:
     """Process stored messages, each in its own transaction, in one session; returns
     each one's final status (InboundStatus)."""
-    # expire_on_commit=False: rows stay loaded after the attempt commit instead of being
-    # read again (this is the hot path of mail ingestion)
+    # expire_on_commit=False: what a message loaded stays usable after its own commit
+    # instead of being read again (the hot path of mail ingestion); between messages the
+    # identity map is emptied anyway
     with _serial, Session(engine, expire_on_commit=False) as db, tx_cache.batch(db):
         todo = set(_start(db, mail_ids))
         channels: dict[int, MailChannel | None] = {}

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parseaddr
 
+from sqlalchemy import event
 from sqlmodel import Session, col, func, select
 
 from helpdesk_app.config import get_settings
@@ -63,6 +64,23 @@ def _valid_ids(ids: list[str | None]) -> list[str]:
     return valid
 
 
+# Thread rows per ticket already read in this transaction (ticket id -> rows as _ends
+# returns them), kept up to date by enqueue: the SLA sweep mails the assignee and every
+# coordinator about one ticket, and each mail would otherwise read the thread again.
+_THREADS = "outbox.threads"
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _forget_threads(session: Session) -> None:
+    session.info.pop(_THREADS, None)
+
+
+def forget_thread(db: Session, ticket_id: int) -> None:
+    """Mail was linked to the ticket outside enqueue (an inbound message's claim)."""
+    db.info.get(_THREADS, {}).pop(ticket_id, None)
+
+
 def _ends(db: Session, query, id_column, *, side: int) -> set[tuple]:
     """The first and the newest REFERENCES_MAX rows of one side of a thread, as
     (time, side, id, message id): the middle of a long thread is never needed. On equal
@@ -73,6 +91,30 @@ def _ends(db: Session, query, id_column, *, side: int) -> set[tuple]:
     return {(at, side, row_id, message_id) for row_id, message_id, at in rows}
 
 
+def _trimmed(rows: set[tuple]) -> set[tuple]:
+    """What _ends would read now from rows known to contain its answer plus newer mail."""
+    out: set[tuple] = set()
+    for side in (0, 1):
+        mine = sorted((r for r in rows if r[1] == side), key=lambda r: r[2], reverse=True)
+        out.update(mine[:REFERENCES_MAX])
+        if len(mine) >= REFERENCES_MAX:
+            out.add(mine[-1])
+    return out
+
+
+def _thread(db: Session, ticket_id: int) -> set[tuple]:
+    known = db.info.setdefault(_THREADS, {})
+    if ticket_id not in known:
+        inbound = select(InboundMail.id, InboundMail.message_id, InboundMail.received_at).where(
+            InboundMail.ticket_id == ticket_id, col(InboundMail.message_id).is_not(None))
+        outbound = select(OutboundMail.id, OutboundMail.message_id,
+                          OutboundMail.created_at).where(
+            OutboundMail.ticket_id == ticket_id, OutboundMail.status != OutboundStatus.FAILED)
+        known[ticket_id] = (_ends(db, inbound, col(InboundMail.id), side=0)
+                            | _ends(db, outbound, col(OutboundMail.id), side=1))
+    return known[ticket_id]
+
+
 def thread_headers(db: Session, ticket_id: int) -> tuple[str | None, list[str]]:
     """In-Reply-To and References (ids without <>) for the next mail on a ticket.
 
@@ -80,12 +122,7 @@ def thread_headers(db: Session, ticket_id: int) -> tuple[str | None, list[str]]:
     reached anyone and is left out), oldest first. References keeps the root (normally
     the client's original message) and the newest ids, REFERENCES_MAX in all, as RFC 5322
     suggests for long threads; In-Reply-To is the newest."""
-    inbound = select(InboundMail.id, InboundMail.message_id, InboundMail.received_at).where(
-        InboundMail.ticket_id == ticket_id, col(InboundMail.message_id).is_not(None))
-    outbound = select(OutboundMail.id, OutboundMail.message_id, OutboundMail.created_at).where(
-        OutboundMail.ticket_id == ticket_id, OutboundMail.status != OutboundStatus.FAILED)
-    thread = (_ends(db, inbound, col(InboundMail.id), side=0)
-              | _ends(db, outbound, col(OutboundMail.id), side=1))
+    thread = _trimmed(_thread(db, ticket_id))
     ordered = [message_id for _at, _side, _id, message_id in sorted(thread)]
     ids = list(dict.fromkeys(_valid_ids(ordered)))
     if not ids:
@@ -163,6 +200,8 @@ def enqueue(db: Session, *, to_addr: str, rendered: Rendered, kind: str, is_auto
     )
     db.add(row)
     db.flush()
+    if ticket_id is not None and ticket_id in db.info.get(_THREADS, {}):
+        db.info[_THREADS][ticket_id].add((now, 1, row.id, message_id))
     return row
 
 
