@@ -463,9 +463,52 @@ def _contract_calendar(db: Session, contract_id: int) -> BusinessCalendar | None
     return get_calendar(spec_for_calendar(db, contract.calendar_id))
 
 
-def load_inputs(db: Session, ticket: Ticket, *, new: bool = False) -> SlaInputs:
+@dataclass(frozen=True)
+class History:
+    """What a ticket's SLA reads from its timeline: status changes (time, event data) in
+    order, and the first public staff reply."""
+
+    changes: list[tuple[datetime, Any]]
+    first_response_at: datetime | None
+
+
+def _status_changes(ticket_ids: Sequence[int]):
+    return (select(TimelineEvent.ticket_id, TimelineEvent.created_at, TimelineEvent.data)
+            .where(col(TimelineEvent.ticket_id).in_(ticket_ids),
+                   TimelineEvent.kind == EventKind.STATUS)
+            .order_by(col(TimelineEvent.ticket_id), col(TimelineEvent.created_at),
+                      col(TimelineEvent.id)))
+
+
+def _first_responses(ticket_ids: Sequence[int]):
+    return (select(TimelineEvent.ticket_id, func.min(TimelineEvent.created_at))
+            .join(User, col(User.id) == col(TimelineEvent.author_id))
+            .where(col(TimelineEvent.ticket_id).in_(ticket_ids),
+                   TimelineEvent.kind == EventKind.REPLY,
+                   col(TimelineEvent.is_public).is_(True), col(User.role).in_(Role.STAFF))
+            .group_by(TimelineEvent.ticket_id))
+
+
+def load_history(db: Session, ticket_ids: Sequence[int]) -> dict[int, History]:
+    """The SLA history of many tickets in two queries (the sweep reads a whole batch)."""
+    changes: dict[int, list[tuple[datetime, Any]]] = {t: [] for t in ticket_ids}
+    if not changes:
+        return {}
+    for ticket_id, at, data in db.exec(_status_changes(list(changes))).all():
+        changes[ticket_id].append((at, data))
+    first = dict(db.exec(_first_responses(list(changes))).all())
+    return {t: History(rows, first.get(t)) for t, rows in changes.items()}
+
+
+def load_inputs(db: Session, ticket: Ticket, *, new: bool = False,
+                history: History | None = None) -> SlaInputs:
     """Everything `compute` needs for `ticket`, read from the database. `new`: the ticket
-    was created in this transaction, so it has no status changes or replies to read."""
+    was created in this transaction, so it has no status changes or replies to read.
+    `history`: its timeline as load_history read it (nothing is read again)."""
+    if new:
+        history = History([], None)
+    elif history is None:
+        history = load_history(db, [ticket.id])[ticket.id]
     effects = {s.key: s.sla_effect for s in workflow.all_statuses(db).values()}
 
     def effect(key: object) -> str:
@@ -473,21 +516,11 @@ def load_inputs(db: Session, ticket: Ticket, *, new: bool = False) -> SlaInputs:
         found = effects.get(key) if isinstance(key, str) else None
         return found if found in SlaEffect.ALL else SlaEffect.COUNTS
 
-    changes = [] if new else db.exec(
-        select(TimelineEvent.created_at, TimelineEvent.data)
-        .where(TimelineEvent.ticket_id == ticket.id, TimelineEvent.kind == EventKind.STATUS)
-        .order_by(col(TimelineEvent.created_at), col(TimelineEvent.id))
-    ).all()
+    changes = history.changes
     initial = (changes[0][1] or {}).get("old") if changes else ticket.status
     transitions = [(ticket.created_at, effect(initial))]
     transitions += [(at, effect((data or {}).get("new"))) for at, data in changes]
-
-    first_response = None if new else db.exec(
-        select(func.min(TimelineEvent.created_at))
-        .join(User, col(User.id) == col(TimelineEvent.author_id))
-        .where(TimelineEvent.ticket_id == ticket.id, TimelineEvent.kind == EventKind.REPLY,
-               col(TimelineEvent.is_public).is_(True), col(User.role).in_(Role.STAFF))
-    ).one()
+    first_response = history.first_response_at
 
     targets = _targets(db, ticket)
     contract_id = ticket.contract_id
@@ -525,7 +558,8 @@ def stored_columns(result: SlaResult, now: datetime) -> dict[str, Any]:
 
 
 def recompute_ticket(db: Session, ticket_id: int, now: datetime, *,
-                     explain: bool = False, new: bool = False) -> SlaResult:
+                     explain: bool = False, new: bool = False,
+                     history: History | None = None) -> SlaResult:
     """Recompute a ticket's SLA from its history and write the Ticket SLA columns.
     Flushes, never commits: the caller's transaction commits. Does not touch
     `version`/`updated_at` (an SLA recompute is not an edit that should conflict).
@@ -533,17 +567,18 @@ def recompute_ticket(db: Session, ticket_id: int, now: datetime, *,
     ticket = db.get(Ticket, ticket_id)
     if ticket is None:
         raise NotFound("ticket.not_found")
-    result = apply(db, ticket, now, explain=explain, new=new)
+    result = apply(db, ticket, now, explain=explain, new=new, history=history)
     db.add(ticket)
     db.flush()
     return result
 
 
 def apply(db: Session, ticket: Ticket, now: datetime, *, explain: bool = False,
-          new: bool = False) -> SlaResult:
+          new: bool = False, history: History | None = None) -> SlaResult:
     """Compute `ticket`'s SLA and set its SLA columns (no flush). With `new` the ticket
     may not be in the database yet (its deadlines then go into its INSERT)."""
-    result = compute(load_inputs(db, ticket, new=new), now, explain=explain)
+    result = compute(load_inputs(db, ticket, new=new, history=history), now,
+                     explain=explain)
     for name, value in stored_columns(result, now).items():
         setattr(ticket, name, value)
     return result

@@ -62,6 +62,7 @@ from sqlmodel import Session, col, select
 
 from helpdesk_app.domain import escalation, notifications, notify, sla, tx_cache
 from helpdesk_app.live.bus import queue_change
+from helpdesk_app.mail.outbound import outbox
 from helpdesk_app.models import (
     AlertLevel,
     BusinessCalendar,
@@ -115,6 +116,9 @@ class _Context:
     active_users: set[int] = field(default_factory=set)
     overrides: set[tuple[int, int]] = field(default_factory=set)  # (type id, priority)
     notifications: list[dict] = field(default_factory=list)  # inserted before commit
+    # each ticket's timeline as the SLA reads it, for its first recompute (one read for
+    # the batch; a recompute after an escalation reads it again)
+    history: dict[int, sla.History] = field(default_factory=dict)
     # Strong references: the session's identity map is weak, so without these the
     # contract, type and calendar rows would be loaded again for every ticket.
     keep: list = field(default_factory=list)
@@ -139,6 +143,8 @@ def _iso(value: datetime | None) -> str | None:
 def _prefetch(db: Session, batch: list[Ticket], ctx: _Context) -> None:
     """Load in a few queries what every ticket of the batch needs."""
     ids = [t.id for t in batch]
+    outbox.prefetch_threads(db, ids)  # alert mails thread onto each ticket's mail
+    ctx.history = sla.load_history(db, ids)
     contract_ids = {t.contract_id for t in batch if t.contract_id is not None}
     type_ids = {t.ticket_type_id for t in batch if t.ticket_type_id is not None}
     if contract_ids:
@@ -241,7 +247,8 @@ def _visit(db: Session, ticket: Ticket, ctx: _Context) -> None:
     state_before = ticket.sla_state
     escalated = changed = False
     while True:
-        result = sla.recompute_ticket(db, ticket.id, ctx.now)
+        result = sla.recompute_ticket(db, ticket.id, ctx.now,
+                                      history=ctx.history.pop(ticket.id, None))
         new_breach: str | None = None
         for alert in _crossed(result, ctx.now):
             if not _insert_alert(db, ticket.id, alert, ctx):

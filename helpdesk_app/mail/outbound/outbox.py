@@ -115,6 +115,29 @@ def _thread(db: Session, ticket_id: int) -> set[tuple]:
     return known[ticket_id]
 
 
+def prefetch_threads(db: Session, ticket_ids: list[int]) -> None:
+    """Read the threads of many tickets in two queries, for the mails this transaction
+    is about to queue about them (the SLA sweep: one batch, hundreds of tickets)."""
+    known = db.info.setdefault(_THREADS, {})
+    wanted = [t for t in dict.fromkeys(ticket_ids) if t not in known]
+    if not wanted:
+        return
+    rows: dict[int, set[tuple]] = {t: set() for t in wanted}
+    for ticket_id, row_id, message_id, at in db.exec(
+            select(InboundMail.ticket_id, InboundMail.id, InboundMail.message_id,
+                   InboundMail.received_at)
+            .where(col(InboundMail.ticket_id).in_(wanted),
+                   col(InboundMail.message_id).is_not(None))).all():
+        rows[ticket_id].add((at, 0, row_id, message_id))
+    for ticket_id, row_id, message_id, at in db.exec(
+            select(OutboundMail.ticket_id, OutboundMail.id, OutboundMail.message_id,
+                   OutboundMail.created_at)
+            .where(col(OutboundMail.ticket_id).in_(wanted),
+                   OutboundMail.status != OutboundStatus.FAILED)).all():
+        rows[ticket_id].add((at, 1, row_id, message_id))
+    known.update(rows)
+
+
 def thread_headers(db: Session, ticket_id: int) -> tuple[str | None, list[str]]:
     """In-Reply-To and References (ids without <>) for the next mail on a ticket.
 
