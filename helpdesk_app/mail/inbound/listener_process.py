@@ -153,6 +153,7 @@ def _child() -> int:
 
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s smtp-listener: %(message)s")
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd: every connection
     settings = MailSettings(**json.loads(os.environ[_SETTINGS_ENV]))
     out_lock = threading.Lock()
 
