@@ -67,6 +67,8 @@ def _valid_ids(ids: list[str | None]) -> list[str]:
 # Thread rows per ticket already read in this transaction (ticket id -> rows as _ends
 # returns them), kept up to date by enqueue: the SLA sweep mails the assignee and every
 # coordinator about one ticket, and each mail would otherwise read the thread again.
+# Not domain/tx_cache: its batch mode keeps entries across commits, and a thread must be
+# read afresh by every transaction (the next message may add to it).
 _THREADS = "outbox.threads"
 
 

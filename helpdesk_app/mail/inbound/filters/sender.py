@@ -26,10 +26,6 @@ _ADDRESS = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}$")
 NO_PASSWORD = "!"
 
 
-def _find_user(db: Session, address: str) -> User | None:
-    return directory.user_by_email(db, address)
-
-
 def _verified_org(db: Session, domain: str) -> Organisation | None:
     return db.exec(select(Organisation).where(
         Organisation.kind == OrgKind.CLIENT,
@@ -81,7 +77,7 @@ def run(db: Session, ctx: MailContext) -> Outcome | None:
     address = address.strip().lower()
     if not _ADDRESS.match(address):
         return Outcome(InboundStatus.QUARANTINED, "no_sender", address[:200])
-    user = _find_user(db, address)
+    user = directory.user_by_email(db, address)
     if user is not None:
         if not user.is_active:
             return Outcome(InboundStatus.QUARANTINED, "sender_inactive", address)
