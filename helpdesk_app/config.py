@@ -49,6 +49,7 @@ class Settings:
     data_dir: Path
     attachments_dir: Path
     max_attachment_bytes: int
+    max_upload_bytes: int  # one upload request (all files of one message together)
     session_idle_minutes: int
     session_absolute_hours: int
     default_timezone: str
@@ -140,6 +141,7 @@ def get_settings() -> Settings:
         data_dir=data_dir,
         attachments_dir=attachments.resolve(),
         max_attachment_bytes=_int("POMOCNIK_MAX_ATTACHMENT_MB", 20) * 1024 * 1024,
+        max_upload_bytes=_int("POMOCNIK_MAX_UPLOAD_MB", 50) * 1024 * 1024,
         session_idle_minutes=_int("POMOCNIK_SESSION_IDLE_MINUTES", 120),
         session_absolute_hours=_int("POMOCNIK_SESSION_ABSOLUTE_HOURS", 12),
         default_timezone=os.environ.get("POMOCNIK_TIMEZONE", "Europe/Warsaw"),

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import reflex as rx
 
-from helpdesk_app.api.routes import build_api
+from helpdesk_app.api.guard import guard
+from helpdesk_app.api.routes import build_api, session_alive
 from helpdesk_app.jobs.mail_worker import run_mail
 from helpdesk_app.jobs.scheduler import run_scheduler
 from helpdesk_app.pages.admin_checklists import admin_checklists_page
@@ -26,6 +29,7 @@ from helpdesk_app.state.admin_mail import AdminMailState
 from helpdesk_app.state.admin_sla import AdminSlaState
 from helpdesk_app.state.admin_workflow import AdminWorkflowState
 from helpdesk_app.state.agent_list import AgentListState
+from helpdesk_app.state.event_guard import EventArgumentGuard
 from helpdesk_app.state.live import dispatch_changes
 from helpdesk_app.state.new_ticket import NewTicketState
 from helpdesk_app.state.notification_prefs import NotificationPrefsState
@@ -35,12 +39,26 @@ from helpdesk_app.state.session import LoginState, SessionState
 from helpdesk_app.state.sla_board import SlaBoardState
 from helpdesk_app.state.ticket import TicketState
 
+
+async def _tab_signed_in(client_token: str) -> bool:
+    """Whether the browser tab behind an upload request has a live session (its cookie
+    value lives in the tab's SessionState; the DB check runs off the event loop)."""
+    root = await app.state_manager.get_state(
+        rx.BaseStateToken(ident=client_token, cls=SessionState))
+    token = (await root.get_state(SessionState)).token
+    return bool(token) and await asyncio.to_thread(session_alive, token)
+
+
 app = rx.App(
     stylesheets=["/pomocnik.css"],
     head_components=[rx.el.meta(name="viewport",
                                 content="width=device-width, initial-scale=1")],
-    api_transformer=build_api(),
+    # Our HTTP routes in front of Reflex's, then security headers and the upload gate
+    # around everything the app serves.
+    api_transformer=[build_api(), guard(_tab_signed_in)],
 )
+# Crafted events whose arguments do not fit the handler stop here: one log line, no change.
+app.add_middleware(EventArgumentGuard())
 app.register_lifespan_task(dispatch_changes)
 # SLA sweeps (warnings, breaches, escalations) on a background thread; a DB lease makes
 # only one process per deployment run them.

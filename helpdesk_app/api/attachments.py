@@ -14,7 +14,6 @@ from starlette.responses import FileResponse, PlainTextResponse, Response
 from helpdesk_app.db import session_scope
 from helpdesk_app.domain import attachments, auth
 from helpdesk_app.domain.errors import NotFound
-from helpdesk_app.state.session import SESSION_COOKIE
 
 # Types a browser may show inline without running anything; everything else downloads.
 _INLINE_SAFE = {"image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf",
@@ -32,7 +31,7 @@ async def download_attachment(request: Request) -> Response:
     except (KeyError, ValueError):
         return PlainTextResponse("Not found", status_code=404)
     with session_scope() as db:
-        actor = auth.resolve_session(db, request.cookies.get(SESSION_COOKIE))
+        actor = auth.resolve_session(db, request.cookies.get(auth.SESSION_COOKIE))
         if actor is None:
             return PlainTextResponse("Not logged in", status_code=401)
         try:

@@ -11,7 +11,6 @@ from helpdesk_app.api.attachments import download_attachment
 from helpdesk_app.db import session_scope
 from helpdesk_app.domain import auth, mail_admin
 from helpdesk_app.domain.errors import Forbidden, NotFound
-from helpdesk_app.state.session import SESSION_COOKIE
 
 
 async def download_mail(request: Request) -> Response:
@@ -21,7 +20,7 @@ async def download_mail(request: Request) -> Response:
     id, so the route does not even confirm that a message exists."""
     mail_id = request.path_params["mail_id"]
     with session_scope() as db:
-        actor = auth.resolve_session(db, request.cookies.get(SESSION_COOKIE))
+        actor = auth.resolve_session(db, request.cookies.get(auth.SESSION_COOKIE))
         if actor is None:
             return PlainTextResponse("Not logged in", status_code=401)
         try:
@@ -34,6 +33,12 @@ async def download_mail(request: Request) -> Response:
         "Cache-Control": "private, no-store",
         "Content-Security-Policy": "default-src 'none'; sandbox",
     })
+
+
+def session_alive(token: str) -> bool:
+    """Whether a session token still belongs to a signed-in, active user."""
+    with session_scope() as db:
+        return auth.resolve_session(db, token) is not None
 
 
 def build_api() -> Starlette:

@@ -36,16 +36,21 @@ def safe_filename(name: str) -> str:
     return (name or "file")[:200]
 
 
-def validate_files(files: list[IncomingFile], *, max_files: int | None = None) -> None:
-    """Refuse too many files (`max_files`, default MAX_FILES_PER_MESSAGE) or a too big one."""
+def validate_sizes(files: list[tuple[str, int]], *, max_files: int | None = None) -> None:
+    """Refuse too many files (`max_files`, default MAX_FILES_PER_MESSAGE) or a too big one,
+    from (name, size) pairs: callers check declared sizes before reading any bytes."""
     limit = get_settings().max_attachment_bytes
     max_files = MAX_FILES_PER_MESSAGE if max_files is None else max_files
     if len(files) > max_files:
         raise Invalid("attachment.too_many", max=max_files)
-    for f in files:
-        if len(f.content) > limit:
-            raise Invalid("attachment.too_large", name=safe_filename(f.filename),
+    for name, size in files:
+        if size > limit:
+            raise Invalid("attachment.too_large", name=safe_filename(name),
                           max_mb=limit // (1024 * 1024))
+
+
+def validate_files(files: list[IncomingFile], *, max_files: int | None = None) -> None:
+    validate_sizes([(f.filename, len(f.content)) for f in files], max_files=max_files)
 
 
 def _path_for(key: str) -> Path:

@@ -24,6 +24,8 @@ _DUMMY_HASH = _hasher.hash("pomocnik-timing-equaliser")
 # Writing last_seen_at on every event would turn every click into a DB write.
 _TOUCH_EVERY = timedelta(seconds=60)
 MIN_PASSWORD_LENGTH = 8
+# The browser cookie that carries the session token (pages and HTTP routes read it).
+SESSION_COOKIE = "pomocnik_session"
 
 
 def hash_password(password: str) -> str:

@@ -7,10 +7,10 @@ import reflex as rx
 from helpdesk_app.components.layout import SYNCED_TEXT, error_callout, shell
 from helpdesk_app.state.portal import PortalState as P
 from helpdesk_app.state.session import SessionState as S
-from helpdesk_app.state.views import RowView
+from helpdesk_app.state.views import ClientRowView
 
 
-def _card(r: RowView) -> rx.Component:
+def _card(r: ClientRowView) -> rx.Component:
     return rx.link(
         rx.card(
             rx.vstack(

@@ -49,6 +49,13 @@ def unwatch(state: rx.State, *, slot: str = PAGE) -> None:
     _watches.pop((state.router.session.client_token, slot), None)
 
 
+def forget_tab(state: rx.State) -> None:
+    """Drop every watch of this state's tab (sign-out: nothing more reaches it)."""
+    token = state.router.session.client_token
+    for key in [k for k in _watches if k[0] == token]:
+        _watches.pop(key, None)
+
+
 def watching(state: rx.State, *, slot: str = PAGE) -> bool:
     """Whether `slot` of this state's tab is watched by this state's class (e.g. "is my
     page still the one open in this tab")."""

@@ -15,13 +15,13 @@ import reflex as rx
 from helpdesk_app.db import session_scope
 from helpdesk_app.domain import directory, fields, tickets
 from helpdesk_app.domain.actor import Actor
-from helpdesk_app.domain.attachments import IncomingFile
 from helpdesk_app.domain.errors import DomainError
 from helpdesk_app.domain.fields import FieldValuesInvalid
 from helpdesk_app.models import Channel, Priority
 from helpdesk_app.state import live
 from helpdesk_app.state.session import SessionState
 from helpdesk_app.state.ticket_fields import FieldForm, FieldRow, user_options
+from helpdesk_app.state.uploads import read_uploads
 from helpdesk_app.state.views import Opt, options
 
 NEW_UPLOAD_ID = "new_ticket_files"
@@ -196,8 +196,11 @@ class NewTicketState(SessionState):
             actor = self._actor(db)
         if actor is None:
             return self._to_login()
-        incoming = [IncomingFile(f.name or "file", await f.read(), f.content_type or "")
-                    for f in files]
+        try:
+            incoming = await read_uploads(files)
+        except DomainError as e:
+            self.error = self._err(e)  # the form keeps everything typed
+            return None
         data = tickets.NewTicket(
             subject=self.subject, body=self.body, files=incoming,
             requester_id=int(self.requester) if self.requester.isdigit() else None,

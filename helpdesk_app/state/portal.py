@@ -10,11 +10,11 @@ from helpdesk_app.domain.errors import DomainError
 from helpdesk_app.live.bus import Change
 from helpdesk_app.state import live
 from helpdesk_app.state.session import SessionState
-from helpdesk_app.state.views import RowView, row_view
+from helpdesk_app.state.views import ClientRowView, client_row_view
 
 
 class PortalState(SessionState):
-    rows: list[RowView] = []
+    rows: list[ClientRowView] = []
     total: int = 0
     page: int = 1
     show_closed: bool = False
@@ -43,8 +43,7 @@ class PortalState(SessionState):
                               status=None if self.show_closed else "active")
         result = tickets.list_tickets(db, actor, q)
         labels = workflow.labels(db, self.ui_lang, for_client=True)
-        self.rows = [row_view(r, self.ui_lang, self._dt(r.updated_at), staff=False,
-                              labels=labels) for r in result.rows]
+        self.rows = [client_row_view(r, self._dt(r.updated_at), labels) for r in result.rows]
         self.total = result.total
 
     def _live_refresh(self, changes: list[Change]) -> None:

@@ -14,10 +14,10 @@ from helpdesk_app.config import get_settings
 from helpdesk_app.db import session_scope
 from helpdesk_app.domain import auth
 from helpdesk_app.domain.actor import Actor
+from helpdesk_app.domain.auth import SESSION_COOKIE
 from helpdesk_app.domain.errors import DomainError
 from helpdesk_app.i18n import CATALOGS, LANGUAGES, format_datetime, t
-
-SESSION_COOKIE = "pomocnik_session"
+from helpdesk_app.state import live
 
 
 class SessionState(rx.State):
@@ -76,6 +76,19 @@ class SessionState(rx.State):
     def _to_login(self) -> rx.event.EventSpec:
         return rx.redirect("/login")
 
+    async def _forget_user(self) -> None:
+        """Empty every user-bound substate of this tab and drop its live watches.
+
+        Reflex state belongs to a browser tab, not to a person: without this, the next
+        hydrate in the tab (the login page, or the next person signing in on a shared
+        computer) would receive the previous user's rows, e-mails and notes."""
+        for cls in user_states():
+            (await self.get_state(cls)).reset()
+        self._user_id, self.user_name, self.user_role = 0, "", ""
+        self.user_is_manager = False
+        self.user_tz = get_settings().default_timezone
+        live.forget_tab(self)
+
     # ---- events
 
     @rx.event
@@ -100,12 +113,22 @@ class SessionState(rx.State):
         return rx.redirect(self.router.url.path or "/")
 
     @rx.event
-    def logout(self):
+    async def logout(self):
         with session_scope() as db:
             auth.logout(db, self.token)
         self.token = ""
-        self._user_id, self.user_name, self.user_role = 0, "", ""
+        await self._forget_user()
         return rx.redirect("/login")
+
+
+def user_states() -> list[type[SessionState]]:
+    """Every page state: all of them hold data of the person signed in."""
+    out, todo = [], list(SessionState.__subclasses__())
+    while todo:
+        cls = todo.pop()
+        out.append(cls)
+        todo.extend(cls.__subclasses__())
+    return out
 
 
 class LoginState(SessionState):
@@ -126,7 +149,7 @@ class LoginState(SessionState):
         return None
 
     @rx.event
-    def submit(self, form: dict):
+    async def submit(self, form: dict):
         email = str(form.get("email", ""))
         self.email = email
         try:
@@ -136,7 +159,8 @@ class LoginState(SessionState):
             # One neutral message whatever was wrong; the typed e-mail stays in the form.
             self.error = self._err(e)
             return None
-        self.error = ""
+        # Whoever used this tab before leaves nothing behind for the new person.
+        await self._forget_user()
         self.token = token
         self.ui_lang = actor.language
         self._remember(actor)

@@ -14,7 +14,6 @@ import reflex as rx
 from helpdesk_app.db import session_scope
 from helpdesk_app.domain import directory, tickets, workflow
 from helpdesk_app.domain.actor import Actor
-from helpdesk_app.domain.attachments import IncomingFile
 from helpdesk_app.domain.errors import Conflict, DomainError, NotFound
 from helpdesk_app.i18n import format_size
 from helpdesk_app.live.bus import Change
@@ -22,6 +21,7 @@ from helpdesk_app.models import EventKind, Priority
 from helpdesk_app.models.base import utcnow
 from helpdesk_app.state import live
 from helpdesk_app.state.session import SessionState
+from helpdesk_app.state.uploads import read_uploads
 from helpdesk_app.state.views import Opt, options
 
 REPLY_UPLOAD_ID = "reply_files"
@@ -353,14 +353,10 @@ class TicketState(SessionState):
         actor = self._checked_actor()
         if actor is None:
             return self._to_login()
-        incoming = [
-            IncomingFile(filename=f.name or "file", content=await f.read(),
-                         content_type=f.content_type or "")
-            for f in files
-        ]
         # Clients can only write public replies, whatever the browser sends.
         public = self.reply_public or not actor.is_staff
         try:
+            incoming = await read_uploads(files)
             with session_scope() as db:
                 tickets.add_comment(db, actor, self._ticket_id, self.reply_text, public=public,
                                     files=incoming)

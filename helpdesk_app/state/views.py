@@ -42,17 +42,14 @@ class RowView:
     is_key: bool = False
 
 
-def row_view(row: TicketRow, lang: str, updated: str, *, staff: bool = True,
+def row_view(row: TicketRow, lang: str, updated: str, *,
              labels: dict[str, str] | None = None) -> RowView:
-    """A list row. SLA data is agent-only: clients' rows never carry it to the browser.
+    """An agent list row (clients get `client_row_view`).
     `labels` are the status names for this viewer (domain.workflow.labels)."""
-    sla = {}
-    if staff and row.sla_state != "none":
-        sla = {"sla_state": row.sla_state, "sla_label": t(f"sla.{row.sla_state}", lang),
-               "sla_due": row.sla_due_at.isoformat() if row.sla_due_at else "",
-               "is_key": row.is_key}
-    elif staff:
-        sla = {"is_key": row.is_key}
+    sla = {"is_key": row.is_key}
+    if row.sla_state != "none":
+        sla |= {"sla_state": row.sla_state, "sla_label": t(f"sla.{row.sla_state}", lang),
+                "sla_due": row.sla_due_at.isoformat() if row.sla_due_at else ""}
     return RowView(
         **sla,
         id=str(row.id), number=row.number, subject=row.subject, status=row.status,
@@ -63,6 +60,26 @@ def row_view(row: TicketRow, lang: str, updated: str, *, staff: bool = True,
         organisation=row.organisation, requester=row.requester, assignee=row.assignee,
         updated=updated,
     )
+
+
+@dataclasses.dataclass
+class ClientRowView:
+    """A row of the client portal: only what a client may see. No assignee, queue, SLA or
+    internal status key; the status is the client-facing label."""
+
+    number: str = ""
+    subject: str = ""
+    status_label: str = ""
+    requester: str = ""
+    updated: str = ""
+
+
+def client_row_view(row: TicketRow, updated: str, labels: dict[str, str]) -> ClientRowView:
+    """`labels` must be the client-facing status names (domain.workflow.labels with
+    for_client=True): a status hidden from clients shows its public label."""
+    return ClientRowView(number=row.number, subject=row.subject,
+                         status_label=labels.get(row.status, ""),
+                         requester=row.requester, updated=updated)
 
 
 def options(items: list, lang: str, prefix: str) -> list[Opt]:

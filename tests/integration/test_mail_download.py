@@ -11,9 +11,9 @@ from sqlmodel import Session
 from helpdesk_app.api.routes import build_api
 from helpdesk_app.config import get_settings
 from helpdesk_app.domain import auth
+from helpdesk_app.domain.auth import SESSION_COOKIE
 from helpdesk_app.mail.inbound import store
 from helpdesk_app.models import MailSource
-from helpdesk_app.state.session import SESSION_COOKIE
 
 # Not UTF-8, CRLF, a NUL and a line that looks like HTML: must come back unchanged.
 RAW = (b"From: =?iso-8859-2?q?Pawe=B3?= <pawel@firma.example>\r\n"
