@@ -96,7 +96,8 @@ def refusal(fn: Callable, payload: dict[str, Any]) -> str | None:
 def _handlers() -> dict[str, Callable]:
     """Full event name -> function, for every handler of our page states."""
     return {f"{cls.get_full_name()}.{name}": handler.fn
-            for cls in (SessionState, *user_states()) for name, handler in cls.event_handlers.items()}
+            for cls in (SessionState, *user_states())
+            for name, handler in cls.event_handlers.items()}
 
 
 class EventArgumentGuard(Middleware):
