@@ -6,13 +6,13 @@ import dataclasses
 
 import reflex as rx
 
-from helpdesk_app.db import session_scope
+from helpdesk_app import routes
 from helpdesk_app.domain import checklists, contracts
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.checklists import TemplateInput
-from helpdesk_app.domain.errors import DomainError
-from helpdesk_app.state.admin_common import admin_actor, load_admin_page
-from helpdesk_app.state.session import SessionState
+from helpdesk_app.state.admin_common import start_admin_page
+from helpdesk_app.state.session import CHOICE, SessionState
+from helpdesk_app.state.toolkit import handler
 from helpdesk_app.state.views import Opt
 
 
@@ -24,10 +24,9 @@ class TemplateRow:
     active: bool = True
 
 
-_TEXT_FIELDS = ("f_type", "f_name_pl", "f_name_en", "f_items")
-
-
 class AdminChecklistsState(SessionState):
+    form_fields = {"f_type": CHOICE, "f_name_pl": str, "f_name_en": str, "f_items": str,
+                   "f_required_before_resolve": bool, "f_active": bool}
     message: str = ""
     error: str = ""
     rows: list[TemplateRow] = []
@@ -44,12 +43,10 @@ class AdminChecklistsState(SessionState):
 
     # ---- loading
 
-    def _admin(self, db) -> Actor | None:
-        return admin_actor(self, db)
-
-    @rx.event
-    def on_load(self):
-        return load_admin_page(self)
+    @handler(roles=routes.ADMINS)
+    def on_load(self, db, actor: Actor):
+        start_admin_page(self)
+        self._load(db, actor)
 
     def _load(self, db, actor: Actor) -> None:
         en = self.ui_lang == "en"
@@ -72,19 +69,6 @@ class AdminChecklistsState(SessionState):
     # ---- form
 
     @rx.event
-    def set_field(self, name: str, value: str):
-        if name in _TEXT_FIELDS:
-            setattr(self, name, "" if value == "all" else str(value))
-
-    @rx.event
-    def set_required_before_resolve(self, value: bool):
-        self.f_required_before_resolve = bool(value)
-
-    @rx.event
-    def set_active(self, value: bool):
-        self.f_active = bool(value)
-
-    @rx.event
     def new_template(self):
         self.f_id = self.f_type = self.f_name_pl = self.f_name_en = self.f_items = ""
         self.f_required_before_resolve, self.f_active = False, True
@@ -101,48 +85,32 @@ class AdminChecklistsState(SessionState):
         self.f_required_before_resolve, self.f_active = v.required_before_resolve, v.is_active
         self.message = self.error = ""
 
-    @rx.event
-    def save(self):
-        with session_scope() as db:
-            actor = self._admin(db)
-            if actor is None:
-                return self._to_login()
-            try:
-                data = TemplateInput(
-                    ticket_type_id=int(self.f_type) if self.f_type.isdigit() else None,
-                    name_pl=self.f_name_pl, name_en=self.f_name_en,
-                    items=checklists.parse_items(self.f_items),
-                    required_before_resolve=self.f_required_before_resolve,
-                    is_active=self.f_active,
-                )
-                saved = checklists.save_template(
-                    db, actor, data, int(self.f_id) if self.f_id.isdigit() else None)
-            except DomainError as e:
-                self.error, self.message = self._err(e), ""  # the form keeps its text
-                return None
-            self.f_id = str(saved)
-            self.error, self.message = "", self._t("ticket.saved")
-            self._load(db, actor)
-            v = self._views.get(self.f_id)
-            if v is not None:  # show what was stored (trimmed labels, EN defaults)
-                self.f_items = checklists.format_items(v.items)
-        return None
+    @handler(roles=routes.ADMINS)
+    def save(self, db, actor: Actor):
+        self.message = ""  # on a refusal the form keeps its text and shows the error
+        data = TemplateInput(
+            ticket_type_id=int(self.f_type) if self.f_type.isdigit() else None,
+            name_pl=self.f_name_pl, name_en=self.f_name_en,
+            items=checklists.parse_items(self.f_items),
+            required_before_resolve=self.f_required_before_resolve,
+            is_active=self.f_active,
+        )
+        saved = checklists.save_template(
+            db, actor, data, int(self.f_id) if self.f_id.isdigit() else None)
+        self.f_id = str(saved)
+        self.error, self.message = "", self._t("ticket.saved")
+        self._load(db, actor)
+        v = self._views.get(self.f_id)
+        if v is not None:  # show what was stored (trimmed labels, EN defaults)
+            self.f_items = checklists.format_items(v.items)
 
-    @rx.event
-    def delete(self):
+    @handler(roles=routes.ADMINS)
+    def delete(self, db, actor: Actor):
         if not self.f_id.isdigit():
-            return None
-        with session_scope() as db:
-            actor = self._admin(db)
-            if actor is None:
-                return self._to_login()
-            try:
-                checklists.delete_template(db, actor, int(self.f_id))
-            except DomainError as e:
-                self.error, self.message = self._err(e), ""
-                return None
-            self._load(db, actor)
+            return
+        self.message = ""
+        checklists.delete_template(db, actor, int(self.f_id))
+        self._load(db, actor)
         self.f_id = self.f_type = self.f_name_pl = self.f_name_en = self.f_items = ""
         self.f_required_before_resolve, self.f_active = False, True
         self.error, self.message = "", self._t("checklist.deleted")
-        return None

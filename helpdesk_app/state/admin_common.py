@@ -10,6 +10,12 @@ from helpdesk_app.models import Role
 from helpdesk_app.state import live
 
 
+def start_admin_page(state) -> None:
+    """The start of an admin page's on_load (the toolkit has checked the role)."""
+    live.unwatch(state)
+    state.message, state.error = "", ""
+
+
 def admin_actor(state, db) -> Actor | None:
     """The actor behind the state's session if it is an admin (re-checked per event)."""
     actor = state._actor(db)

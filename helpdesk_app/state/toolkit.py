@@ -1,0 +1,93 @@
+"""The one way a page state's event handler does its work.
+
+    @handler(roles=routes.ADMINS)
+    def save(self, db, actor):
+        contracts.save_calendar(db, actor, ...)
+
+`handler` opens one unit of work, re-resolves the actor from the session cookie (no
+session: to the login page), enforces the roles (anyone else: to their start page) and
+turns a `DomainError` into the page's message (`error="error"` names the state var; the
+form keeps what was typed). The browser sees the handler without `db` and `actor`, so it
+cannot pass them. Code that is not an event (live refreshes, background tasks) opens the
+same unit of work with `unit_of_work(state)`.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import reflex as rx
+from sqlmodel import Session
+
+from helpdesk_app import routes
+from helpdesk_app.db import session_scope
+from helpdesk_app.domain.actor import Actor
+from helpdesk_app.domain.errors import DomainError
+
+
+@contextmanager
+def unit_of_work(state: Any) -> Iterator[tuple[Session, Actor | None]]:
+    """A session plus the actor re-resolved from the state's session (None: signed out)."""
+    with session_scope() as db:
+        yield db, state._actor(db)
+
+
+def _admit(state: Any, db: Session, roles: frozenset[str]) -> Actor | rx.event.EventSpec:
+    actor = state._actor(db)
+    if actor is None:
+        return state._to_login()
+    if actor.role not in roles:
+        return rx.redirect(routes.start_page(actor.is_staff))
+    return actor
+
+
+def _public(fn: Callable, wrapper: Callable) -> Callable:
+    """Give `wrapper` the name and browser-facing signature of `fn` minus (db, actor)."""
+    params = list(inspect.signature(fn).parameters.values())
+    hidden = {p.name for p in params[1:3]}
+    wrapper.__name__, wrapper.__qualname__ = fn.__name__, fn.__qualname__
+    wrapper.__doc__, wrapper.__module__ = fn.__doc__, fn.__module__
+    wrapper.__wrapped__ = fn  # type hints resolve in the handler's own module
+    wrapper.__signature__ = inspect.Signature([params[0], *params[3:]])
+    wrapper.__annotations__ = {k: v for k, v in fn.__annotations__.items() if k not in hidden}
+    return wrapper
+
+
+def handler(*, roles: frozenset[str] = routes.ANYONE, error: str = "error",
+            **event_options: Any) -> Callable[[Callable], Any]:
+    """Decorate `fn(self, db, actor, *args)` into a checked event handler (see module doc)."""
+
+    def decorate(fn: Callable) -> Any:
+        if inspect.iscoroutinefunction(fn):
+            async def run_async(self, *args, **kwargs):
+                with session_scope() as db:
+                    actor = _admit(self, db, roles)
+                    if not isinstance(actor, Actor):
+                        return actor
+                    try:
+                        return await fn(self, db, actor, *args, **kwargs)
+                    except DomainError as e:
+                        db.rollback()
+                        setattr(self, error, self._err(e))
+                        return None
+
+            return rx.event(_public(fn, run_async), **event_options)
+
+        def run(self, *args, **kwargs):
+            with session_scope() as db:
+                actor = _admit(self, db, roles)
+                if not isinstance(actor, Actor):
+                    return actor
+                try:
+                    return fn(self, db, actor, *args, **kwargs)
+                except DomainError as e:
+                    db.rollback()
+                    setattr(self, error, self._err(e))
+                    return None
+
+        return rx.event(_public(fn, run), **event_options)
+
+    return decorate
