@@ -21,9 +21,11 @@ log = logging.getLogger(__name__)
 
 UPLOAD_PATH = "/_upload"
 
-# Reflex renders with inline styles (Emotion/Radix), so styles need 'unsafe-inline'; scripts
-# come from our own origin only. The websocket is same-origin ('self' covers ws/wss).
-_CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline'; "
+# Reflex renders with inline styles (Emotion/Radix) and runs the scripts the server sends
+# (toasts, rx.call_script) through eval, so those need 'unsafe-inline' / 'unsafe-eval'; what
+# the policy still gives: scripts, styles, images and connections from our own origin only,
+# no plugins, no framing, no foreign <base> or form targets.
+_CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; "
         "style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
         "font-src 'self' data:; connect-src 'self' {connect}; object-src 'none'; "
         "base-uri 'self'; form-action 'self'; frame-ancestors 'none'")

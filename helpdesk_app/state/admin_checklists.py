@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import ClassVar
 
 import reflex as rx
 
@@ -11,7 +12,8 @@ from helpdesk_app.domain import checklists, contracts
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.checklists import TemplateInput
 from helpdesk_app.state.admin_common import start_admin_page
-from helpdesk_app.state.session import CHOICE, SessionState
+from helpdesk_app.state.forms import CHOICE, Form
+from helpdesk_app.state.session import SessionState
 from helpdesk_app.state.toolkit import handler
 from helpdesk_app.state.views import Opt
 
@@ -24,9 +26,10 @@ class TemplateRow:
     active: bool = True
 
 
-class AdminChecklistsState(SessionState):
-    form_fields = {"f_type": CHOICE, "f_name_pl": str, "f_name_en": str, "f_items": str,
-                   "f_required_before_resolve": bool, "f_active": bool}
+class AdminChecklistsState(Form, SessionState):
+    form_fields: ClassVar[dict[str, object]] = {
+        "f_type": CHOICE, "f_name_pl": str, "f_name_en": str, "f_items": str,
+        "f_required_before_resolve": bool, "f_active": bool}
     message: str = ""
     error: str = ""
     rows: list[TemplateRow] = []

@@ -7,9 +7,6 @@ on the next click, and nothing a browser sends can claim another identity.
 
 from __future__ import annotations
 
-import logging
-from typing import ClassVar
-
 import reflex as rx
 from sqlmodel import Session
 
@@ -21,12 +18,6 @@ from helpdesk_app.domain.auth import SESSION_COOKIE
 from helpdesk_app.domain.errors import DomainError
 from helpdesk_app.i18n import CATALOGS, LANGUAGES, format_datetime, t
 from helpdesk_app.state import live
-
-log = logging.getLogger(__name__)
-
-
-# A dropdown's value in `form_fields`: its placeholder entry ("all") means "none chosen".
-CHOICE = "choice"
 
 
 class SessionState(rx.State):
@@ -40,9 +31,6 @@ class SessionState(rx.State):
     user_is_manager: bool = False
     user_tz: str = get_settings().default_timezone
     _user_id: int = 0
-    # The one setter convention for form inputs: a page lists its editable vars here
-    # (name -> str, bool or CHOICE) and binds `on_change=State.set_value("name")`.
-    form_fields: ClassVar[dict[str, object]] = {}
 
     @rx.var
     def tr(self) -> dict[str, str]:
@@ -101,26 +89,7 @@ class SessionState(rx.State):
         self.user_tz = get_settings().default_timezone
         live.forget_tab(self)
 
-    def _value_set(self, name: str) -> None:
-        """Hook: a page reacts to an edited input (e.g. marks its form as changed)."""
-
     # ---- events
-
-    @rx.event
-    def set_value(self, name: str, value: str | bool | None):
-        """Set one of this page's `form_fields`; any other name is refused."""
-        kind = type(self).form_fields.get(name)
-        if kind is None:
-            log.warning("refused set_value of %r on %s", name, type(self).__name__)
-            return
-        if kind is bool:
-            value = bool(value)
-        elif kind == CHOICE:
-            value = "" if value in ("all", None) else str(value)
-        else:
-            value = "" if value is None else str(value)
-        setattr(self, name, value)
-        self._value_set(name)
 
     @rx.event
     def check_home(self):
