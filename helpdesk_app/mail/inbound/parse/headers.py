@@ -12,19 +12,30 @@ from helpdesk_app.mail.inbound.parse.base import b64decode, one_line, unique
 from helpdesk_app.mail.inbound.parse.charsets import decode_text
 
 ENCODED_WORD = re.compile(r"=\?([^?\s]{1,75})\?([bBqQ])\?([^?]{0,4000})\?=")
-def raw_text(value: object, defects: list[str], where: str) -> str:
-    """A compat32 header value (8-bit bytes kept as surrogate escapes) as real text."""
+def raw_text(value: object, defects: list[str], where: str,
+             charset: str | None = None) -> str:
+    """A compat32 header value (8-bit bytes kept as surrogate escapes) as real text.
+    Raw 8-bit bytes that are not UTF-8 are read in `charset` first (the message's own
+    charset, when the caller knows it), then with the usual fallbacks; raw 7-bit
+    ISO-2022-JP (ESC sequences, no encoded-word) is decoded too."""
     text = value if isinstance(value, str) else str(value)
     try:
         data = text.encode("ascii", "surrogateescape")
     except UnicodeEncodeError:
         return text  # already real text
     if data.isascii():
+        if b"\x1b" in data:
+            decoded, problem = decode_text(data, None)
+            if problem.startswith("ISO-2022-JP"):
+                defects.append(f"{where}: {problem}; decoded")
+                return decoded
         return text
     try:
         return data.decode("utf-8")  # raw UTF-8 headers are legal (RFC 6532)
     except UnicodeDecodeError:
-        decoded, problem = decode_text(data, None)
+        decoded, problem = decode_text(data, charset)
+        if not problem:
+            problem = f"raw 8-bit text; decoded as the message's charset {charset!r}"
         defects.append(f"{where}: {problem}")
         return decoded
 

@@ -140,6 +140,22 @@ def _as_bytes(msg: Message, linesep: str) -> bytes:
     return out.getvalue()
 
 
+def _message_charset(msg: Message) -> str | None:
+    """The charset the message declares for itself: its own Content-Type's, else that of
+    its first text part (raw 8-bit headers are most likely in the same charset)."""
+    stack, seen = [msg], 0
+    while stack and seen < 50:
+        part = stack.pop(0)
+        seen += 1
+        charset = _param(part, "charset")
+        if charset and not part.is_multipart():
+            return charset
+        payload = _raw_payload(part)
+        if isinstance(payload, list) and _content_type(part).startswith("multipart/"):
+            stack[:0] = [p for p in payload if isinstance(p, Message)]
+    return None
+
+
 def _default_name(ctype: str) -> str:
     return "attachment" + _EXTENSIONS.get(ctype, ".bin")
 
@@ -166,13 +182,14 @@ class Reader:
         defects = self.defects
         raw_headers: list[tuple[str, str]] = []
         headers: dict[str, str] = {}
+        charset = _message_charset(msg)
         for name, value in msg.raw_items():
             key = str(name).strip().lower()
             if not key:
                 continue
             where = f"header {key}"
             try:
-                text = raw_text(value, defects, where)
+                text = raw_text(value, defects, where, charset)
                 raw_headers.append((key, text))
                 if key not in headers:
                     headers[key] = one_line(decode_words(text, defects, where))

@@ -1,0 +1,78 @@
+"""Defects found by running real-world mail through the parser, each pinned by a corpus
+message (tests/mail_corpus/README.md lists them): slightly wrong charsets, unlabelled
+ISO-2022-JP and 8-bit headers, HTML beside text, damaged header blocks, a junk From."""
+
+from __future__ import annotations
+
+import pytest
+from mail_corpus_support import load
+
+from helpdesk_app.mail.inbound.parse import ParsedMail, parse_message
+
+
+def corpus(name: str) -> ParsedMail:
+    return parse_message(load(name), max_bytes=1 << 25, max_parts=200)
+
+
+def parse(raw: bytes) -> ParsedMail:
+    return parse_message(raw, max_bytes=1 << 25, max_parts=200)
+
+
+# --------------------------------------------------------------------------- 1. charsets
+
+
+def test_a_gb2312_label_on_gbk_bytes_decodes_as_the_gbk_superset() -> None:
+    mail = corpus("gb2312_label_gbk_bytes")
+    assert mail.subject == "关于朱镕基文集的订单"
+    assert mail.from_name == "王先生"
+    assert mail.text == ("您好：\n我们订购的《朱镕基讲话实录》还没有到货，请帮忙查询。\n"
+                         "谢谢！陶喆")
+    assert mail.defects == []
+
+
+def test_one_invalid_byte_is_replaced_not_the_whole_part_read_in_another_charset() -> None:
+    mail = corpus("utf8_one_stray_byte")
+    assert mail.text == ("Dzień dobry,\n\npo aktualizacji systemu drukarka w księgowości nie "
+                         "drukuje dwustronnie. Komunikat: \ufffdBłąd modułu duplex”.\n\n"
+                         "Łukasz Żółkiewski")
+    assert mail.defects == ["message (text/plain): 1 byte(s) invalid in the declared "
+                            "charset 'utf-8'; replaced"]
+
+
+@pytest.mark.parametrize(("charset", "body", "expected"), [
+    ("big5", "請幫忙".encode("big5") + b"\xff" + "檢查印表機".encode("big5"),
+     "請幫忙\ufffd檢查印表機"),
+    ("shift_jis", "①のプリンター".encode("cp932"), "①のプリンター"),  # Microsoft's superset
+    ("gbk", "朱镕基".encode("gb18030"), "朱镕基"),
+    ("euc-kr", "프린터".encode("cp949") + "똠".encode("cp949"), "프린터똠"),
+])
+def test_labels_whose_real_charset_is_a_superset(charset: str, body: bytes,
+                                                 expected: str) -> None:
+    raw = (f"From: a@example.pl\nContent-Type: text/plain; charset={charset}\n"
+           "Content-Transfer-Encoding: 8bit\n\n").encode() + body
+    assert parse(raw).text == expected
+
+
+# --------------------------------------------------------------------------- 2. unlabelled
+
+
+def test_unlabelled_iso_2022_jp_with_nec_characters_is_decoded() -> None:
+    mail = corpus("iso2022jp_unlabelled_nec")
+    assert mail.subject == "会議室の予約①について"
+    assert mail.text == "山田様\n\n会議室①の予約をお願いします。㈱テスト"
+    assert "$B" not in mail.text and "(B" not in mail.subject
+
+
+def test_labelled_iso_2022_jp_with_nec_characters_is_decoded() -> None:
+    body = load("iso2022jp_unlabelled_nec").split(b"\r\n\r\n", 1)[1]
+    raw = (b"From: a@example.jp\r\nSubject: =?iso-2022-jp?B?GyRCLSEbKEI=?=\r\n"
+           b"Content-Type: text/plain; charset=ISO-2022-JP\r\n\r\n" + body)
+    mail = parse(raw)
+    assert (mail.subject, mail.text) == ("①", "山田様\n\n会議室①の予約をお願いします。㈱テスト")
+
+
+def test_raw_8bit_headers_are_read_in_the_messages_own_charset() -> None:
+    mail = corpus("raw_8bit_headers_iso8859_2")
+    assert mail.subject == "Prośba: źle działa skaner, ąę"
+    assert (mail.from_name, mail.from_addr) == ("Józef Świątek", "jozef@urzad.example.pl")
+    assert mail.text == "Skaner na II piętrze zapisuje puste strony. Proszę o pomoc."
