@@ -76,3 +76,43 @@ def test_raw_8bit_headers_are_read_in_the_messages_own_charset() -> None:
     assert mail.subject == "Prośba: źle działa skaner, ąę"
     assert (mail.from_name, mail.from_addr) == ("Józef Świątek", "jozef@urzad.example.pl")
     assert mail.text == "Skaner na II piętrze zapisuje puste strony. Proszę o pomoc."
+
+
+# --------------------------------------------------------------------------- 3. HTML parts
+
+
+def test_html_beside_text_in_multipart_mixed_is_part_of_the_message() -> None:
+    mail = corpus("mixed_text_html_text")
+    assert mail.text == ("Dzień dobry, poniżej komunikat z klienta VPN:\n\n"
+                         "Błąd 809: nie można nawiązać połączenia sieciowego.\n\n"
+                         "- serwer: vpn.klient.example.pl\n\n"
+                         "Proszę o pomoc.\nAnna")
+    assert "<b>Błąd 809:</b>" in mail.html
+
+
+def test_html_and_text_inside_multipart_related_are_joined_in_order() -> None:
+    raw = (b'From: a@example.pl\nContent-Type: multipart/related; boundary="r"\n\n'
+           b"--r\nContent-Type: text/plain\n\nbefore\n"
+           b"--r\nContent-Type: text/html\n\n<p>in <i>html</i></p>\n--r--\n")
+    assert parse(raw).text == "before\n\nin html"
+
+
+def test_alternative_with_a_view_online_stub_uses_the_html() -> None:
+    mail = corpus("alternative_text_stub")
+    assert mail.text.startswith("Serwis drukarek\n\nPunkt 1: serwis drukarek w budynku 1 ")
+    assert mail.text.endswith("prosimy nie wysyłać wtedy dużych wydruków.")
+    assert mail.text.count("Punkt ") == 5
+    assert "przeglądarce" not in mail.text
+
+
+def test_alternative_with_a_tiny_text_twin_uses_the_html() -> None:
+    html = "<p>" + "Pełna treść zgłoszenia, bardzo długa. " * 20 + "</p>"
+    raw = (b'From: a@example.pl\nContent-Type: multipart/alternative; boundary="x"\n\n'
+           b"--x\nContent-Type: text/plain; charset=utf-8\n\nZobacz HTML.\n"
+           b"--x\nContent-Type: text/html; charset=utf-8\n\n" + html.encode() + b"\n--x--\n")
+    assert parse(raw).text.startswith("Pełna treść zgłoszenia")
+
+
+def test_alternative_still_prefers_a_real_text_twin() -> None:
+    mail = corpus("alternative")
+    assert mail.text.startswith("Dzień dobry,\n\nw załączniku brak pliku")

@@ -11,6 +11,7 @@ from email.generator import BytesGenerator
 from email.message import Message
 from email.policy import compat32
 
+from helpdesk_app.mail.inbound.parse.alternatives import Piece, choose_alternative, joined
 from helpdesk_app.mail.inbound.parse.base import (
     BIDI_CONTROLS,
     PARSER,
@@ -34,7 +35,7 @@ from helpdesk_app.mail.inbound.parse.headers import (
     message_ids,
     raw_text,
 )
-from helpdesk_app.mail.inbound.parse.html_text import html_to_text, sanitize_html
+from helpdesk_app.mail.inbound.parse.html_text import sanitize_html
 
 _MAX_DEPTH = 25  # MIME nesting we walk (forwards included); deeper parts are skipped
 _FORWARD_MARKER = "---- Forwarded message ----"
@@ -168,8 +169,8 @@ class Reader:
         self.depth = depth
         self.linesep = linesep
         self.defects: list[str] = []
-        self.plain: list[str] = []
-        self.html: list[str] = []
+        self.body: list[Piece] = []  # the readable parts in order (see alternatives.py)
+        self.html: list[str] = []  # every HTML part, for the sanitized HTML view
         self.attachments: list[ParsedAttachment] = []
         self.forwards: list[ParsedMail] = []
         self.status_blocks: list[dict[str, str]] = []
@@ -237,9 +238,7 @@ class Reader:
         )
 
     def _text(self) -> str:
-        text = "\n\n".join(t.strip("\n") for t in self.plain if t.strip())
-        if not text.strip() and self.html:
-            text = html_to_text("\n".join(self.html))
+        text = joined(self.body)
         for fwd in self.forwards:
             lines = [_FORWARD_MARKER]
             sender = f"{fwd.from_name} <{fwd.from_addr}>" if fwd.from_name else fwd.from_addr
@@ -280,6 +279,9 @@ class Reader:
             report = ctype == "multipart/report"
             if report and _param(part, "report-type").lower() == "delivery-status":
                 self.delivery_report = True
+            alternative = ctype == "multipart/alternative"
+            start = len(self.body)
+            renderings: list[list[Piece]] = []
             for i, child in enumerate(c for c in children if isinstance(c, Message)):
                 child_path = f"{path}.{i + 1}" if path else str(i + 1)
                 try:
@@ -288,6 +290,11 @@ class Reader:
                 except Exception as exc:
                     self._defect(child_path, _content_type(child),
                                  f"unreadable ({type(exc).__name__}); skipped")
+                if alternative:  # each child is one rendering of the same content
+                    renderings.append(self.body[start:])
+                    del self.body[start:]
+            if alternative:
+                self.body.extend(choose_alternative(renderings))
             return
         if in_report and ctype == "text/rfc822-headers":
             self._returned_headers(part, path)
@@ -344,7 +351,9 @@ class Reader:
         text = clean_body(text)
         if ctype == "text/plain" and _param(part, "format").lower() == "flowed":
             text = unflow(text, delsp=_param(part, "delsp").lower() == "yes")
-        (self.html if ctype == "text/html" else self.plain).append(text)
+        if ctype == "text/html":
+            self.html.append(text)
+        self.body.append(("html" if ctype == "text/html" else "plain", text))
 
     def _filename(self, part: Message, path: str) -> str:
         for name, header in (("filename", "content-disposition"), ("name", "content-type")):
