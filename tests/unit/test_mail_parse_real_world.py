@@ -116,3 +116,12 @@ def test_alternative_with_a_tiny_text_twin_uses_the_html() -> None:
 def test_alternative_still_prefers_a_real_text_twin() -> None:
     mail = corpus("alternative")
     assert mail.text.startswith("Dzień dobry,\n\nw załączniku brak pliku")
+
+
+# --------------------------------------------------------------------------- 5. two From
+
+
+def test_of_two_from_headers_the_valid_one_is_the_sender() -> None:
+    mail = corpus("two_from_headers")
+    assert (mail.from_addr, mail.from_name) == ("marta.wrona@klient.example.pl", "Marta Wrona")
+    assert mail.subject == "Faktura 2025/03/17"

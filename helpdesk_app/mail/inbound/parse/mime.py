@@ -200,7 +200,10 @@ class Reader:
         def first(key: str) -> str | None:
             return next((v for k, v in raw_headers if k == key), None)
 
-        senders = addresses(first("from"), defects, "header from")
+        # the first From header with a usable address (a junk one before it is ignored)
+        senders = next((found for found in (addresses(v, defects, "header from")
+                                            for k, v in raw_headers if k == "from") if found),
+                       [])
         reply_to = addresses(first("reply-to"), defects, "header reply-to")
         try:
             self._walk(msg, "", self.depth, related_resource=False, in_report=False)
