@@ -118,6 +118,30 @@ def test_alternative_still_prefers_a_real_text_twin() -> None:
     assert mail.text.startswith("Dzień dobry,\n\nw załączniku brak pliku")
 
 
+# --------------------------------------------------------------------------- 4. header block
+
+
+def test_an_mbox_line_and_an_unindented_continuation_still_give_a_message() -> None:
+    mail = corpus("mbox_line_unindented_fold")
+    assert mail.subject == "Prosba o nowe konto w systemie ksiegowym dla pani Zielinskiej"
+    assert (mail.from_addr, mail.from_name) == ("jan@klient.example.pl", "Jan Nowak")
+    assert mail.message_id == "fold-1@klient.example.pl"
+    assert mail.text == "Prosze o zalozenie konta od poniedzialku."
+    assert any("continuation" in d for d in mail.defects)
+
+
+def test_one_junk_line_before_the_headers_is_skipped() -> None:
+    mail = corpus("junk_line_before_headers")
+    assert (mail.subject, mail.from_addr) == ("Nie dziala skaner", "ewa@klient.example.pl")
+    assert mail.text == "Skaner w pokoju 12 nie wysyla plikow."
+    assert any("before the headers" in d for d in mail.defects)
+
+
+def test_a_body_that_starts_without_a_blank_line_stays_the_body() -> None:
+    mail = parse(b"From: a@example.pl\nSubject: s\nHello there\nsecond line\n")
+    assert mail.subject == "s" and mail.text == "Hello there\nsecond line"
+
+
 # --------------------------------------------------------------------------- 5. two From
 
 

@@ -12,7 +12,9 @@ malformed headers, unlike the header objects of the modern policy.
 Where things are:
     base.py       ParsedMail & co., MailParseError, shared text helpers, lenient base64
     charsets.py   how body parts and header words are decoded (declared charset, fallbacks)
-    headers.py    encoded-words, raw 8-bit headers, addresses, Message-IDs, dates
+    headers.py    encoded-words, raw 8-bit headers, addresses, Message-IDs, dates, and
+                  mending a damaged header block before parsing
+    alternatives.py  which readable parts make the text (multipart/alternative, stubs)
     mime.py       the MIME reader: walks the parts, text/HTML/attachments/forwards
     bounces.py    delivery status notifications (RFC 3464) and informal bounces
     html_text.py  HTML sanitizing and HTML to text
@@ -33,6 +35,7 @@ from helpdesk_app.mail.inbound.parse.base import (
     ParsedMail,
     unique,
 )
+from helpdesk_app.mail.inbound.parse.headers import repair_header_block
 from helpdesk_app.mail.inbound.parse.html_text import html_to_text, sanitize_html
 from helpdesk_app.mail.inbound.parse.mime import Reader, count_parts, delimiter_lines
 from helpdesk_app.mail.inbound.parse.replies import split_reply
@@ -64,6 +67,8 @@ def parse_message(raw: bytes, *, max_bytes: int, max_parts: int) -> ParsedMail:
         body = body[3:]
     if len(body) != len(raw):
         defects.append("blank lines or a byte order mark before the headers; skipped")
+    body, repairs = repair_header_block(body)
+    defects.extend(repairs)
     try:
         msg = PARSER.parsebytes(body)
     except RecursionError:

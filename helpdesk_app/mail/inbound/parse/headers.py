@@ -164,3 +164,40 @@ def header_date(raw: str | None, defects: list[str]) -> datetime | None:
         defects.append(f"Date header unreadable: {one_line(raw)[:80]!r}")
         return None
 
+
+
+# --------------------------------------------------------------------------- header block
+
+_BLANK_LINE = re.compile(rb"\r?\n\r?\n")
+_HEADER_LINE = re.compile(rb"^(?:From |[!-9;-~]+:|[ \t])")  # what the stdlib takes as one
+_FIELD = re.compile(rb"^[!-9;-~]+:")
+_FROM_FIELD = re.compile(rb"^from:", re.I)
+
+
+def repair_header_block(raw: bytes) -> tuple[bytes, list[str]]:
+    """Mend a damaged header block before the MIME parser sees it (it would otherwise end
+    the headers at the first odd line): one junk line before the first header is dropped
+    when a real header block with a From follows it, and a line without a field name
+    between header lines becomes a continuation of the header above it. A leading mbox
+    "From " line is left to the parser (it knows it). Returns (bytes, defects)."""
+    end = _BLANK_LINE.search(raw)
+    head_end = end.start() if end else len(raw)
+    lines = raw[:head_end].split(b"\n")
+    first = 1 if lines[0].startswith(b"From ") else 0
+    if all(_HEADER_LINE.match(line) for line in lines[first:]):
+        return raw, []  # the usual case
+    defects: list[str] = []
+    fields = [i for i, line in enumerate(lines) if i > first and _FIELD.match(line)]
+    if (not _HEADER_LINE.match(lines[first]) and fields and fields[0] == first + 1
+            and len(fields) >= 2 and any(_FROM_FIELD.match(lines[i]) for i in fields)):
+        del lines[first]
+        fields = [i - 1 for i in fields]
+        defects.append("a line that is not a header before the headers; skipped")
+    last_field = fields[-1] if fields else -1
+    for i in range(first + 1, last_field):
+        if not _HEADER_LINE.match(lines[i]) and lines[i].strip():
+            lines[i] = b" " + lines[i]
+            defects.append("header continuation line without indentation; joined")
+    if not defects:
+        return raw, []
+    return b"\n".join(lines) + raw[head_end:], defects
