@@ -1,4 +1,4 @@
-"""helpdesk_app/mail/inbound/parse.py against the mail corpus (tests/mail_corpus, see its
+"""helpdesk_app/mail/inbound/parse/ against the mail corpus (tests/mail_corpus, see its
 README.md), generated big/deep/many-part messages, and hypothesis: whatever the bytes,
 parse_message returns a ParsedMail or raises MailParseError."""
 
