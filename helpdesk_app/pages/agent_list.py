@@ -71,7 +71,7 @@ def _filters() -> rx.Component:
         rx.form(
             rx.hstack(
                 rx.input(placeholder=S.tr["list.search"], value=A.search,
-                         on_change=A.set_search, id="search", name="search", width="16em",
+                         on_change=A.set_value("search"), id="search", name="search", width="16em",
                          **SYNCED_TEXT),
                 rx.button(S.tr["list.search_go"], type="submit", id="search-go"),
             ),
@@ -174,13 +174,13 @@ def _bulk_bar() -> rx.Component:
         align="center", spacing="3", wrap="wrap",
     )
     actions = rx.flex(
-        _bulk_dropdown(A.bulk_status_opts, A.b_status, A.set_b_status, id="bulk-status",
+        _bulk_dropdown(A.bulk_status_opts, A.b_status, A.set_value("b_status"), id="bulk-status",
                      label=S.tr["col.status"], width="10em"),
-        _bulk_dropdown(A.bulk_assignee_opts, A.b_assignee, A.set_b_assignee,
+        _bulk_dropdown(A.bulk_assignee_opts, A.b_assignee, A.set_value("b_assignee"),
                      id="bulk-assignee", label=S.tr["col.assignee"], width="12em"),
-        _bulk_dropdown(A.queue_opts, A.b_queue, A.set_b_queue, id="bulk-queue",
+        _bulk_dropdown(A.queue_opts, A.b_queue, A.set_value("b_queue"), id="bulk-queue",
                      label=S.tr["col.queue"], width="12em"),
-        _bulk_dropdown(A.priority_opts, A.b_priority, A.set_b_priority, id="bulk-priority",
+        _bulk_dropdown(A.priority_opts, A.b_priority, A.set_value("b_priority"), id="bulk-priority",
                      label=S.tr["col.priority"], width="9em"),
         rx.button(S.tr["bulk.apply"], on_click=A.apply_bulk, id="bulk-apply",
                   loading=A.bulk_running, disabled=A.bulk_running),

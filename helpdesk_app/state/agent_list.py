@@ -6,16 +6,20 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+from typing import ClassVar
 
 import reflex as rx
 
-from helpdesk_app.db import session_scope
+from helpdesk_app import routes
 from helpdesk_app.domain import bulk, directory, fields, tickets, workflow
+from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.errors import DomainError
 from helpdesk_app.live.bus import Change
 from helpdesk_app.models import Channel, Priority
 from helpdesk_app.state import live
+from helpdesk_app.state.forms import Form
 from helpdesk_app.state.session import SessionState
+from helpdesk_app.state.toolkit import handler, thread_session, unit_of_work
 from helpdesk_app.state.views import Opt, QueueCount, RowView, options, row_view
 
 
@@ -30,7 +34,11 @@ FAILURES_SHOWN = 200
 NO_CHANGE = "all"  # the action bar dropdowns' "no change" placeholder value
 
 
-class AgentListState(SessionState):
+class AgentListState(Form, SessionState):
+    # the search box and the bulk action bar's choices (applied by their own buttons)
+    form_fields: ClassVar[dict[str, object]] = {
+        "search": str, "b_status": str, "b_assignee": str, "b_queue": str, "b_priority": str}
+
     rows: list[RowView] = []
     total: int = 0
     total_capped: bool = False
@@ -101,41 +109,35 @@ class AgentListState(SessionState):
 
     # ---- loading
 
-    @rx.event
-    def on_load(self):
-        with session_scope() as db:
-            actor = self._actor(db)
-            if actor is None:
-                return self._to_login()
-            if not actor.is_staff:
-                return rx.redirect("/portal")
-            lang = self.ui_lang
-            # Every status ever defined (retired ones too: old tickets may still have them).
-            self.status_opts = [Opt("active", self._t("status.active"))] + [
-                Opt(k, workflow.label(st, lang, for_client=False))
-                for k, st in workflow.all_statuses(db).items()]
-            self.priority_opts = options(list(Priority.ALL), lang, "priority")
-            self.channel_opts = options(list(Channel.ALL), lang, "channel")
-            self.sla_opts = options(list(tickets.SLA_FILTERS), lang, "list.sla")
-            self._load_field_filters(db, actor)
-            self.queue_opts = [Opt(str(o.id), o.label) for o in directory.queues(db)]
-            self.agent_opts = [Opt("mine", self._t("list.assignee_mine")),
-                               Opt("unassigned", self._t("list.assignee_unassigned"))] + [
-                Opt(str(o.id), o.label) for o in directory.agents(db, actor)]
-            self.org_opts = [Opt(str(o.id), o.label)
-                             for o in directory.client_organisations(db, actor)]
-            # Every active status: each ticket's own set and transitions are checked per
-            # ticket by the workflow when the change is applied.
-            self.bulk_status_opts = [
-                Opt(k, workflow.label(st, lang, for_client=False))
-                for k, st in workflow.all_statuses(db).items() if st.is_active]
-            self.bulk_assignee_opts = [Opt("none", self._t("bulk.unassign"))] + [
-                Opt(str(o.id), o.label) for o in directory.agents(db, actor)]
-            self._clear_selection()
-            self.bulk_ran, self.bulk_error = False, ""
-            self._load(db, actor)
+    @handler(roles=routes.STAFF)
+    def on_load(self, db, actor: Actor):
+        lang = self.ui_lang
+        # Every status ever defined (retired ones too: old tickets may still have them).
+        self.status_opts = [Opt("active", self._t("status.active"))] + [
+            Opt(k, workflow.label(st, lang, for_client=False))
+            for k, st in workflow.all_statuses(db).items()]
+        self.priority_opts = options(list(Priority.ALL), lang, "priority")
+        self.channel_opts = options(list(Channel.ALL), lang, "channel")
+        self.sla_opts = options(list(tickets.SLA_FILTERS), lang, "list.sla")
+        self._load_field_filters(db, actor)
+        self.queue_opts = [Opt(str(o.id), o.label) for o in directory.queues(db)]
+        agents = directory.agents(db, actor)
+        self.agent_opts = [Opt("mine", self._t("list.assignee_mine")),
+                           Opt("unassigned", self._t("list.assignee_unassigned"))] + [
+            Opt(str(o.id), o.label) for o in agents]
+        self.org_opts = [Opt(str(o.id), o.label)
+                         for o in directory.client_organisations(db, actor)]
+        # Every active status: each ticket's own set and transitions are checked per
+        # ticket by the workflow when the change is applied.
+        self.bulk_status_opts = [
+            Opt(k, workflow.label(st, lang, for_client=False))
+            for k, st in workflow.all_statuses(db).items() if st.is_active]
+        self.bulk_assignee_opts = [Opt("none", self._t("bulk.unassign"))] + [
+            Opt(str(o.id), o.label) for o in agents]
+        self._clear_selection()
+        self.bulk_ran, self.bulk_error = False, ""
+        self._load(db, actor)
         live.watch(self, {"tickets"}, public_only=False)
-        return None
 
     def _query(self) -> tickets.ListQuery:
         def num(v: str) -> int | None:
@@ -168,17 +170,8 @@ class AgentListState(SessionState):
         self.queue_counts = [QueueCount(str(qid), name, n)
                              for qid, name, n in tickets.queue_counts(db, actor)]
 
-    def _reload(self):
-        with session_scope() as db:
-            actor = self._actor(db)
-            if actor is None or not actor.is_staff:
-                return self._to_login()
-            self._load(db, actor)
-        return None
-
     def _live_refresh(self, changes: list[Change]) -> None:
-        with session_scope() as db:
-            actor = self._actor(db)
+        with unit_of_work(self) as (db, actor):
             if actor is None or not actor.is_staff:
                 return
             self._load(db, actor)
@@ -186,33 +179,29 @@ class AgentListState(SessionState):
 
     # ---- filters, sorting, paging (each re-queries one page on the server)
 
-    def _refilter(self):
+    def _refilter(self, db, actor: Actor) -> None:
         # A selection belongs to the filter it was made under.
         self.page = 1
         self._clear_selection()
-        return self._reload()
+        self._load(db, actor)
 
     # The list's filter dropdowns; "all" is the dropdowns' "any" entry.
     _FILTERS = ("f_status", "f_queue", "f_assignee", "f_priority", "f_org", "f_channel",
                 "f_sla")
 
-    @rx.event
-    def set_filter(self, name: str, value: str):
+    @handler(roles=routes.STAFF)
+    def set_filter(self, db, actor: Actor, name: str, value: str):
         if name not in self._FILTERS:  # a crafted event cannot set anything else
-            return None
+            return
         setattr(self, name, "" if value == "all" else value)
-        return self._refilter()
+        self._refilter(db, actor)
 
-    @rx.event
-    def set_search(self, v: str):
-        self.search = v
+    @handler(roles=routes.STAFF)
+    def apply_search(self, db, actor: Actor, _form: dict | None = None):
+        self._refilter(db, actor)
 
-    @rx.event
-    def apply_search(self, _form: dict | None = None):
-        return self._refilter()
-
-    @rx.event
-    def clear_filters(self):
+    @handler(roles=routes.STAFF)
+    def clear_filters(self, db, actor: Actor):
         self.f_status, self.f_queue, self.f_assignee = "active", "", ""
         self.f_priority, self.f_org, self.f_channel, self.search = "", "", "", ""
         self.f_sla = ""
@@ -220,12 +209,12 @@ class AgentListState(SessionState):
         self.field_value_opts = []
         if self.sort == "field":
             self.sort = "priority"
-        return self._refilter()
+        self._refilter(db, actor)
 
-    @rx.event
-    def pick_queue(self, queue_id: str):
+    @handler(roles=routes.STAFF)
+    def pick_queue(self, db, actor: Actor, queue_id: str):
         self.f_queue = queue_id
-        return self._refilter()
+        self._refilter(db, actor)
 
     def _load_field_filters(self, db, actor) -> None:
         self._field_types, self._field_choices = {}, {}
@@ -241,11 +230,11 @@ class AgentListState(SessionState):
         parsed = fields.quick_filter(ftype, self.f_field_value) if ftype else None
         return [(self.f_field, *parsed)] if parsed else []
 
-    @rx.event
-    def set_field_filter(self, key: str):
+    @handler(roles=routes.STAFF)
+    def set_field_filter(self, db, actor: Actor, key: str):
         key = "" if key == "all" else key
         if key and key not in self._field_types:  # only fields this agent may view
-            return None
+            return
         self.f_field, self.f_field_value = key, ""
         ftype = self._field_types.get(key)
         if ftype == "checkbox":
@@ -256,37 +245,35 @@ class AgentListState(SessionState):
                                      for v, label in self._field_choices.get(key, [])]
         if not key and self.sort == "field":
             self.sort = "priority"
-        return self._refilter()
+        self._refilter(db, actor)
 
-    @rx.event
-    def set_field_value(self, value: str):
+    @handler(roles=routes.STAFF)
+    def set_field_value(self, db, actor: Actor, value: str):
         self.f_field_value = "" if value == "all" else value
-        return self._refilter()
+        self._refilter(db, actor)
 
-    @rx.event
-    def sort_by(self, column: str):
+    @handler(roles=routes.STAFF)
+    def sort_by(self, db, actor: Actor, column: str):
         if column not in tickets.SORTS or (column == "field" and not self.f_field):
-            return None
+            return
         if self.sort == column:
             self.descending = not self.descending
         else:
             # "due soonest" reads naturally ascending; the other columns start descending.
             self.sort, self.descending = column, column != "due"
-        return self._refilter()
+        self._refilter(db, actor)
 
-    @rx.event
-    def next_page(self):
+    @handler(roles=routes.STAFF)
+    def next_page(self, db, actor: Actor):
         if self.page < self.page_count:
             self.page += 1
-            return self._reload()
-        return None
+            self._load(db, actor)
 
-    @rx.event
-    def prev_page(self):
+    @handler(roles=routes.STAFF)
+    def prev_page(self, db, actor: Actor):
         if self.page > 1:
             self.page -= 1
-            return self._reload()
-        return None
+            self._load(db, actor)
 
     # ---- bulk selection
 
@@ -327,25 +314,16 @@ class AgentListState(SessionState):
         self.all_matching = False
         self._sync_selection()
 
-    @rx.event
-    def select_all_matching(self):
+    @handler(roles=routes.STAFF)
+    def select_all_matching(self, db, actor: Actor):
         if self.bulk_running:
-            return None
-        with session_scope() as db:
-            actor = self._actor(db)
-            if actor is None or not actor.is_staff:
-                return self._to_login()
-            try:
-                # versions as of now: an edit made after this click is a conflict later
-                chosen = bulk.selection_for(db, actor, self._query())
-            except DomainError as e:
-                self.error = self._err(e)
-                return None
+            return
+        # versions as of now: an edit made after this click is a conflict later
+        chosen = bulk.selection_for(db, actor, self._query())
         self._selected = dict(chosen)
         self.all_matching = True
         self.selection_capped = len(chosen) >= bulk.SELECTION_CAP
         self._sync_selection()
-        return None
 
     @rx.event
     def clear_selection(self):
@@ -353,22 +331,6 @@ class AgentListState(SessionState):
             self._clear_selection()
 
     # ---- the action bar
-
-    @rx.event
-    def set_b_status(self, v: str):
-        self.b_status = v
-
-    @rx.event
-    def set_b_assignee(self, v: str):
-        self.b_assignee = v
-
-    @rx.event
-    def set_b_queue(self, v: str):
-        self.b_queue = v
-
-    @rx.event
-    def set_b_priority(self, v: str):
-        self.b_priority = v
 
     def _bulk_change(self) -> dict:
         """The chosen change; values are passed on as typed, the domain validates them."""
@@ -385,14 +347,10 @@ class AgentListState(SessionState):
             change["priority"] = int(self.b_priority) if self.b_priority.isdigit() else -1
         return change
 
-    @rx.event
-    def apply_bulk(self):
+    @handler(roles=routes.STAFF, error="bulk_error")
+    def apply_bulk(self, _db, _actor: Actor):
         if self.bulk_running:
             return None
-        with session_scope() as db:
-            actor = self._actor(db)
-            if actor is None or not actor.is_staff:
-                return self._to_login()
         change = self._bulk_change()
         if not self._selected:
             self.bulk_error = self._t("bulk.nothing_selected")
@@ -410,8 +368,8 @@ class AgentListState(SessionState):
             pending, self._pending_bulk = self._pending_bulk, {}
             if not pending or self.bulk_running:
                 return
-            with session_scope() as db:
-                actor = self._actor(db)
+            with unit_of_work(self) as (_db, actor):
+                pass
             if actor is None or not actor.is_staff:
                 return
             self.bulk_running, self.bulk_ran = True, False
@@ -419,7 +377,7 @@ class AgentListState(SessionState):
         progress = {"done": 0, "total": len(pending["selection"])}
 
         def work() -> bulk.BulkResult:
-            with session_scope() as db:
+            with thread_session() as db:
                 return bulk.apply(db, actor, pending["selection"], pending["change"],
                                   progress=lambda d, t: progress.update(done=d, total=t))
 
@@ -452,8 +410,7 @@ class AgentListState(SessionState):
                 BulkFailureView(f.number or f"#{f.ticket_id}", self._failure_text(f))
                 for f in result.failures[:FAILURES_SHOWN]]
             self._clear_selection()
-            with session_scope() as db:
-                actor = self._actor(db)
+            with unit_of_work(self) as (db, actor):
                 if actor is not None and actor.is_staff:
                     self._load(db, actor)
 

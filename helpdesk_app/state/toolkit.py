@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 import reflex as rx
@@ -33,6 +33,12 @@ def unit_of_work(state: Any) -> Iterator[tuple[Session, Actor | None]]:
     """A session plus the actor re-resolved from the state's session (None: signed out)."""
     with session_scope() as db:
         yield db, state._actor(db)
+
+
+def thread_session() -> AbstractContextManager[Session]:
+    """A bare unit of work for a worker thread that was handed its (already checked) actor:
+    a thread must not touch the state, so it cannot re-resolve the session itself."""
+    return session_scope()
 
 
 def _admit(state: Any, db: Session, roles: frozenset[str]) -> Actor | rx.event.EventSpec:

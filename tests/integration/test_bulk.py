@@ -281,7 +281,7 @@ def test_state_selection_is_server_side(demo_db) -> None:
     # nothing chosen in the action bar: refused before anything runs
     assert call_handler(AgentListState, "apply_bulk", state) is None
     assert state.bulk_error and not state._pending_bulk
-    call_handler(AgentListState, "set_b_priority", state, "4")
+    call_handler(AgentListState, "set_value", state, "b_priority", "4")
     assert call_handler(AgentListState, "apply_bulk", state) is AgentListState.run_bulk
     assert state._pending_bulk["change"] == {"priority": 4}
     assert sorted(state._pending_bulk["selection"]) == sorted(
