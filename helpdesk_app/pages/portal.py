@@ -40,8 +40,8 @@ def portal_page() -> rx.Component:
             rx.form(
                 rx.hstack(
                     rx.input(placeholder=S.tr["portal.lookup"], value=P.lookup,
-                             on_change=P.set_lookup, id="lookup", name="lookup", width="100%",
-                             **SYNCED_TEXT),
+                             on_change=P.set_value("lookup"), id="lookup", name="lookup",
+                             width="100%", **SYNCED_TEXT),
                     rx.button(S.tr["portal.find"], type="submit", id="lookup-go"),
                     width="100%",
                 ),

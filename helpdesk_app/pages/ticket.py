@@ -76,21 +76,21 @@ def _edit_form() -> rx.Component:
             rx.text(S.tr["ticket.edit"], weight="bold", size="2"),
             rx.flex(
                 rx.vstack(rx.text(S.tr["col.status"], size="1"),
-                          dropdown(T.status_opts, T.f_status, T.set_f_status,
+                          dropdown(T.status_opts, T.f_status, T.set_value("f_status"),
                                         id="e-status")),
                 rx.vstack(rx.text(S.tr["col.priority"], size="1"),
-                          dropdown(T.priority_opts, T.f_priority, T.set_f_priority,
+                          dropdown(T.priority_opts, T.f_priority, T.set_value("f_priority"),
                                         id="e-priority")),
                 rx.vstack(rx.text(S.tr["col.queue"], size="1"),
-                          dropdown(T.queue_opts, T.f_queue, T.set_f_queue, id="e-queue")),
+                          dropdown(T.queue_opts, T.f_queue, T.set_value("f_queue"), id="e-queue")),
                 rx.vstack(rx.text(S.tr["col.assignee"], size="1"),
-                          dropdown(T.agent_opts, T.f_assignee, T.set_f_assignee,
+                          dropdown(T.agent_opts, T.f_assignee, T.set_value("f_assignee"),
                                         id="e-assignee")),
                 rx.vstack(rx.text(S.tr["ticket.contract"], size="1"),
                           dropdown(T.contract_opts, T.f_contract, T.set_f_contract,
                                    id="e-contract")),
                 rx.vstack(rx.text(S.tr["ticket.type"], size="1"),
-                          dropdown(T.type_opts, T.f_type, T.set_f_type, id="e-type")),
+                          dropdown(T.type_opts, T.f_type, T.set_value("f_type"), id="e-type")),
                 gap="0.75em", wrap="wrap",
             ),
             rx.cond(
@@ -160,12 +160,12 @@ def _reply_box(staff: bool) -> rx.Component:
                 align="center",
             ),
             value=rx.cond(T.reply_public, "public", "note"),
-            on_change=lambda v: T.set_reply_public(v == "public"),
+            on_change=lambda v: T.set_value("reply_public", v == "public"),
         )]
     return rx.card(
         rx.vstack(
             *kind,
-            rx.text_area(value=T.reply_text, on_change=T.set_reply_text, id="reply-text",
+            rx.text_area(value=T.reply_text, on_change=T.set_value("reply_text"), id="reply-text",
                          placeholder=S.tr["reply.placeholder"], rows="4", width="100%",
                          **{**SYNCED_TEXT, "force_notify_by_enter": False}),
             rx.upload.root(

@@ -19,7 +19,7 @@ from helpdesk_app.models import Channel, Priority
 from helpdesk_app.state import live
 from helpdesk_app.state.forms import Form
 from helpdesk_app.state.session import SessionState
-from helpdesk_app.state.toolkit import handler, thread_session, unit_of_work
+from helpdesk_app.state.toolkit import bare_session, handler, unit_of_work
 from helpdesk_app.state.views import Opt, QueueCount, RowView, options, row_view
 
 
@@ -377,7 +377,7 @@ class AgentListState(Form, SessionState):
         progress = {"done": 0, "total": len(pending["selection"])}
 
         def work() -> bulk.BulkResult:
-            with thread_session() as db:
+            with bare_session() as db:
                 return bulk.apply(db, actor, pending["selection"], pending["change"],
                                   progress=lambda d, t: progress.update(done=d, total=t))
 

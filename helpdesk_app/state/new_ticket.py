@@ -10,24 +10,30 @@ to `tickets.create_ticket`, which checks them with the same function.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import reflex as rx
 
-from helpdesk_app.db import session_scope
+from helpdesk_app import routes
 from helpdesk_app.domain import directory, fields, tickets
 from helpdesk_app.domain.actor import Actor
-from helpdesk_app.domain.errors import DomainError
 from helpdesk_app.domain.fields import FieldValuesInvalid
 from helpdesk_app.models import Channel, Priority
 from helpdesk_app.state import live
+from helpdesk_app.state.forms import Form
 from helpdesk_app.state.session import SessionState
 from helpdesk_app.state.ticket_fields import FieldForm, FieldRow, user_options
+from helpdesk_app.state.toolkit import handler
 from helpdesk_app.state.uploads import read_uploads
 from helpdesk_app.state.views import Opt, options
 
 NEW_UPLOAD_ID = "new_ticket_files"
 
 
-class NewTicketState(SessionState):
+class NewTicketState(Form, SessionState):
+    form_fields: ClassVar[dict[str, object]] = {
+        "subject": str, "body": str, "queue": str, "priority": str, "channel": str}
+
     subject: str = ""
     body: str = ""
     requester: str = ""
@@ -50,52 +56,34 @@ class NewTicketState(SessionState):
     _form: FieldForm = FieldForm()
     _fields_for: str = ""  # "contract:type" the loaded views belong to
 
-    @rx.event
-    def on_load(self):
+    @handler()
+    def on_load(self, db, actor: Actor):
         live.unwatch(self)
         self.error = ""
-        with session_scope() as db:
-            actor = self._actor(db)
-            if actor is None:
-                return self._to_login()
-            self._load_fields(db, actor)
-            if actor.is_staff:
-                self.requester_opts = [Opt(str(o.id), o.label)
-                                       for o in directory.client_users(db, actor)]
-                self.queue_opts = [Opt(str(o.id), o.label) for o in directory.queues(db)]
-                self.priority_opts = options(list(Priority.ALL), self.ui_lang, "priority")
-                self.channel_opts = options(list(Channel.ALL), self.ui_lang, "channel")
-                if not self.queue and self.queue_opts:
-                    self.queue = self.queue_opts[0].value
-        return None
+        self._load_fields(db, actor)
+        if actor.is_staff:
+            self.requester_opts = [Opt(str(o.id), o.label)
+                                   for o in directory.client_users(db, actor)]
+            self.queue_opts = [Opt(str(o.id), o.label) for o in directory.queues(db)]
+            self.priority_opts = options(list(Priority.ALL), self.ui_lang, "priority")
+            self.channel_opts = options(list(Channel.ALL), self.ui_lang, "channel")
+            if not self.queue and self.queue_opts:
+                self.queue = self.queue_opts[0].value
 
-    @rx.event
-    def set_subject(self, v: str):
-        self.subject = v
-
-    @rx.event
-    def set_body(self, v: str):
-        self.body = v
-
-    @rx.event
-    def set_requester(self, v: str):
+    @handler(roles=routes.STAFF)
+    def set_requester(self, db, actor: Actor, v: str):
         self.requester = "" if v == "all" else v
-        with session_scope() as db:
-            actor = self._actor(db)
-            if actor is None or not actor.is_staff:
-                return self._to_login()
-            choices = tickets.classification_choices(
-                db, actor, requester_id=int(self.requester) if self.requester.isdigit() else None)
-            lang = self.ui_lang
-            self.contract_opts = [Opt(str(c.id), c.name + (" ★" if c.is_key else ""))
-                                  for c in choices]
-            self._types_by_contract = {
-                str(c.id): [(str(t), pl if lang == "pl" else en) for t, pl, en in c.types]
-                for c in choices}
-            # One valid contract is taken automatically; with several the agent must pick.
-            self._pick_contract(self.contract_opts[0].value if len(choices) == 1 else "")
-            self._load_fields(db, actor)
-        return None
+        choices = tickets.classification_choices(
+            db, actor, requester_id=int(self.requester) if self.requester.isdigit() else None)
+        lang = self.ui_lang
+        self.contract_opts = [Opt(str(c.id), c.name + (" ★" if c.is_key else ""))
+                              for c in choices]
+        self._types_by_contract = {
+            str(c.id): [(str(t), pl if lang == "pl" else en) for t, pl, en in c.types]
+            for c in choices}
+        # One valid contract is taken automatically; with several the agent must pick.
+        self._pick_contract(self.contract_opts[0].value if len(choices) == 1 else "")
+        self._load_fields(db, actor)
 
     def _pick_contract(self, contract_id: str) -> None:
         self.contract = contract_id
@@ -103,15 +91,15 @@ class NewTicketState(SessionState):
         self.type_opts = [Opt(v, label) for v, label in types]
         self.ticket_type = types[0][0] if types else ""
 
-    @rx.event
-    def set_contract(self, v: str):
+    @handler()
+    def set_contract(self, db, actor: Actor, v: str):
         self._pick_contract("" if v == "all" else v)
-        return self._reload_fields()
+        self._load_fields(db, actor)
 
-    @rx.event
-    def set_ticket_type(self, v: str):
+    @handler()
+    def set_ticket_type(self, db, actor: Actor, v: str):
         self.ticket_type = "" if v == "all" else v
-        return self._reload_fields()
+        self._load_fields(db, actor)
 
     # ---- custom fields
 
@@ -153,14 +141,6 @@ class NewTicketState(SessionState):
         self._form = form
         self._show_fields()
 
-    def _reload_fields(self):
-        with session_scope() as db:
-            actor = self._actor(db)
-            if actor is None:
-                return self._to_login()
-            self._load_fields(db, actor)
-        return None
-
     def _show_fields(self) -> None:
         self.field_rows = self._form.rows(self.ui_lang, users=self.field_user_opts)
 
@@ -178,29 +158,9 @@ class NewTicketState(SessionState):
             self._form = form
             self._show_fields()
 
-    @rx.event
-    def set_queue(self, v: str):
-        self.queue = v
-
-    @rx.event
-    def set_priority(self, v: str):
-        self.priority = v
-
-    @rx.event
-    def set_channel(self, v: str):
-        self.channel = v
-
-    @rx.event
-    async def submit(self, files: list[rx.UploadFile]):
-        with session_scope() as db:
-            actor = self._actor(db)
-        if actor is None:
-            return self._to_login()
-        try:
-            incoming = await read_uploads(files)
-        except DomainError as e:
-            self.error = self._err(e)  # the form keeps everything typed
-            return None
+    @handler()  # a refusal shows in `error`; the form keeps everything typed
+    async def submit(self, db, actor: Actor, files: list[rx.UploadFile]):
+        incoming = await read_uploads(files)
         data = tickets.NewTicket(
             subject=self.subject, body=self.body, files=incoming,
             requester_id=int(self.requester) if self.requester.isdigit() else None,
@@ -212,8 +172,7 @@ class NewTicketState(SessionState):
             fields=self._form.payload(only_changed=False),
         )
         try:
-            with session_scope() as db:
-                row = tickets.create_ticket(db, actor, data)
+            row = tickets.create_ticket(db, actor, data)
         except FieldValuesInvalid as e:
             form = self._form
             form.refused(e)  # each field shows its own message; everything typed stays
@@ -221,10 +180,7 @@ class NewTicketState(SessionState):
             self._show_fields()
             self.error = self._err(e)
             return None
-        except DomainError as e:
-            self.error = self._err(e)  # the form keeps everything typed
-            return None
         self.error, self.subject, self.body = "", "", ""
         self._form, self._fields_for, self.field_rows = FieldForm(), "", []
-        base = "/agent/tickets/" if actor.is_staff else "/portal/tickets/"
-        return [rx.clear_selected_files(NEW_UPLOAD_ID), rx.redirect(base + row.number)]
+        return [rx.clear_selected_files(NEW_UPLOAD_ID),
+                rx.redirect(routes.ticket_page(row.number, staff=actor.is_staff))]

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import reflex as rx
 
-from helpdesk_app.db import session_scope
+from helpdesk_app import routes
 from helpdesk_app.domain import tickets, workflow
-from helpdesk_app.domain.errors import DomainError
+from helpdesk_app.domain.actor import Actor
 from helpdesk_app.live.bus import Change
 from helpdesk_app.state import live
+from helpdesk_app.state.forms import Form
 from helpdesk_app.state.session import SessionState
+from helpdesk_app.state.toolkit import handler, unit_of_work
 from helpdesk_app.state.views import ClientRowView, client_row_view
 
 
-class PortalState(SessionState):
+class PortalState(Form, SessionState):
+    form_fields: ClassVar[dict[str, object]] = {"lookup": str}
+
     rows: list[ClientRowView] = []
     total: int = 0
     page: int = 1
@@ -22,21 +28,13 @@ class PortalState(SessionState):
     lookup_error: str = ""
     refreshed: int = 0
 
-    @rx.event
-    def on_load(self):
+    @handler(roles=routes.CLIENTS)
+    def on_load(self, db, actor: Actor):
         self.lookup_error = ""
-        with session_scope() as db:
-            actor = self._actor(db)
-            if actor is None:
-                return self._to_login()
-            if actor.is_staff:
-                return rx.redirect("/agent")
-            self._load(db, actor)
-            org = actor.organisation_id
+        self._load(db, actor)
         # Public changes of this organisation's tickets; the page re-queries through the
         # access policy, so a plain client still sees only their own.
-        live.watch(self, {f"org:{org}"}, public_only=True)
-        return None
+        live.watch(self, {f"org:{actor.organisation_id}"}, public_only=True)
 
     def _load(self, db, actor) -> None:
         q = tickets.ListQuery(page=self.page, page_size=20, sort="updated",
@@ -47,39 +45,21 @@ class PortalState(SessionState):
         self.total = result.total
 
     def _live_refresh(self, changes: list[Change]) -> None:
-        with session_scope() as db:
-            actor = self._actor(db)
-            if actor is None:
+        with unit_of_work(self) as (db, actor):
+            if actor is None or actor.is_staff:
                 return
             self._load(db, actor)
         self.refreshed += 1
 
-    @rx.event
-    def toggle_closed(self, value: bool):
+    @handler(roles=routes.CLIENTS)
+    def toggle_closed(self, db, actor: Actor, value: bool):
         self.show_closed = bool(value)
         self.page = 1
-        with session_scope() as db:
-            actor = self._actor(db)
-            if actor is None:
-                return self._to_login()
-            self._load(db, actor)
-        return None
+        self._load(db, actor)
 
-    @rx.event
-    def set_lookup(self, v: str):
-        self.lookup = v
-
-    @rx.event
-    def find(self, _form: dict | None = None):
-        with session_scope() as db:
-            actor = self._actor(db)
-            if actor is None:
-                return self._to_login()
-            try:
-                ticket_id = tickets.find_by_number(db, actor, self.lookup)
-                number = tickets.get_ticket(db, actor, ticket_id).number
-            except DomainError as e:
-                self.lookup_error = self._err(e)
-                return None
+    @handler(roles=routes.CLIENTS, error="lookup_error")
+    def find(self, db, actor: Actor, _form: dict | None = None):
+        ticket_id = tickets.find_by_number(db, actor, self.lookup)
+        number = tickets.get_ticket(db, actor, ticket_id).number
         self.lookup_error = ""
-        return rx.redirect(f"/portal/tickets/{number}")
+        return rx.redirect(routes.ticket_page(number, staff=False))

@@ -10,14 +10,15 @@ from __future__ import annotations
 import reflex as rx
 from sqlmodel import Session
 
+from helpdesk_app import routes
 from helpdesk_app.config import get_settings
-from helpdesk_app.db import session_scope
 from helpdesk_app.domain import auth
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.auth import SESSION_COOKIE
 from helpdesk_app.domain.errors import DomainError
 from helpdesk_app.i18n import CATALOGS, LANGUAGES, format_datetime, t
 from helpdesk_app.state import live
+from helpdesk_app.state.toolkit import bare_session, unit_of_work
 
 
 class SessionState(rx.State):
@@ -74,7 +75,7 @@ class SessionState(rx.State):
         return format_datetime(value, self.ui_lang, self.user_tz)
 
     def _to_login(self) -> rx.event.EventSpec:
-        return rx.redirect("/login")
+        return rx.redirect(routes.LOGIN)
 
     async def _forget_user(self) -> None:
         """Empty every user-bound substate of this tab and drop its live watches.
@@ -94,19 +95,17 @@ class SessionState(rx.State):
     @rx.event
     def check_home(self):
         """`/`: send the visitor to their start page."""
-        with session_scope() as db:
-            actor = self._actor(db)
-        if actor is None:
-            return self._to_login()
-        return rx.redirect("/agent" if actor.is_staff else "/portal")
+        with unit_of_work(self) as (_db, actor):
+            if actor is None:
+                return self._to_login()
+            return rx.redirect(routes.start_page(actor.is_staff))
 
     @rx.event
     def set_language(self, lang: str):
         if lang not in LANGUAGES:
             return None
         self.ui_lang = lang
-        with session_scope() as db:
-            actor = self._actor(db)
+        with unit_of_work(self) as (db, actor):
             if actor is not None:
                 auth.set_preferences(db, actor, language=lang)
         # Re-run the page's on_load so server-formatted labels follow the language.
@@ -114,11 +113,11 @@ class SessionState(rx.State):
 
     @rx.event
     async def logout(self):
-        with session_scope() as db:
+        with bare_session() as db:
             auth.logout(db, self.token)
         self.token = ""
         await self._forget_user()
-        return rx.redirect("/login")
+        return rx.redirect(routes.LOGIN)
 
 
 def user_states() -> list[type[SessionState]]:
@@ -137,15 +136,14 @@ class LoginState(SessionState):
 
     @rx.event
     def set_email(self, value: str):
-        self.email = value
+        self.email = str(value)
 
     @rx.event
     def on_load(self):
         self.error = ""
-        with session_scope() as db:
-            actor = self._actor(db)
-        if actor is not None:
-            return rx.redirect("/agent" if actor.is_staff else "/portal")
+        with unit_of_work(self) as (_db, actor):
+            if actor is not None:
+                return rx.redirect(routes.start_page(actor.is_staff))
         return None
 
     @rx.event
@@ -153,7 +151,7 @@ class LoginState(SessionState):
         email = str(form.get("email", ""))
         self.email = email
         try:
-            with session_scope() as db:
+            with bare_session() as db:
                 token, actor = auth.login(db, email, str(form.get("password", "")))
         except DomainError as e:
             # One neutral message whatever was wrong; the typed e-mail stays in the form.
@@ -164,4 +162,4 @@ class LoginState(SessionState):
         self.token = token
         self.ui_lang = actor.language
         self._remember(actor)
-        return rx.redirect("/agent" if actor.is_staff else "/portal")
+        return rx.redirect(routes.start_page(actor.is_staff))

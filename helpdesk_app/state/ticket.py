@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import datetime
+from typing import ClassVar
 
 import reflex as rx
 
-from helpdesk_app.db import session_scope
+from helpdesk_app import routes
 from helpdesk_app.domain import directory, tickets, workflow
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.errors import Conflict, DomainError, NotFound
@@ -20,7 +21,9 @@ from helpdesk_app.live.bus import Change
 from helpdesk_app.models import EventKind, Priority
 from helpdesk_app.models.base import utcnow
 from helpdesk_app.state import live
+from helpdesk_app.state.forms import Form
 from helpdesk_app.state.session import SessionState
+from helpdesk_app.state.toolkit import handler, unit_of_work
 from helpdesk_app.state.uploads import read_uploads
 from helpdesk_app.state.views import Opt, options
 
@@ -70,7 +73,11 @@ class Header:
     updated: str = ""
 
 
-class TicketState(SessionState):
+class TicketState(Form, SessionState):
+    form_fields: ClassVar[dict[str, object]] = {
+        "reply_text": str, "reply_public": bool, "f_status": str, "f_priority": str,
+        "f_queue": str, "f_assignee": str, "f_type": str}
+
     loaded: bool = False
     not_found: str = ""
     ticket: Header = Header()
@@ -116,37 +123,29 @@ class TicketState(SessionState):
 
     # ---- loading
 
-    @rx.event
-    def on_load(self):
+    @handler(error="not_found")
+    def on_load(self, db, actor: Actor):
         self.loaded, self.not_found, self.conflict, self.edit_message = False, "", "", ""
         self.reply_error, self.reply_text, self.reply_public = "", "", True
         self._ticket_id = 0
         live.unwatch(self)
-        with session_scope() as db:
-            actor = self._actor(db)
-            if actor is None:
-                return self._to_login()
-            wrong_side = "/agent/" if not actor.is_staff else "/portal/"
-            if self.router.url.path.startswith(wrong_side):
-                base = "/agent/tickets/" if actor.is_staff else "/portal/tickets/"
-                return rx.redirect(base + self._route_number())
-            try:
-                self._ticket_id = tickets.find_by_number(db, actor, self._route_number())
-                detail = tickets.get_ticket(db, actor, self._ticket_id)
-            except NotFound as e:
-                self.not_found = self._err(e)
-                return None
-            self._status_labels = workflow.labels(db, self.ui_lang, for_client=actor.is_client)
-            if actor.is_staff:
-                lang = self.ui_lang
-                self.priority_opts = options(list(Priority.ALL), lang, "priority")
-                self.queue_opts = [Opt(str(o.id), o.label) for o in directory.queues(db)]
-                self.agent_opts = [Opt("none", self._t("ticket.unassigned"))] + [
-                    Opt(str(o.id), o.label) for o in directory.agents(db, actor)]
-                self._load_choices(db, actor)
-            self._show(detail, reset_form=True)
-            self._load_sla(db, actor)
-            self._load_status_choices(db, actor)
+        wrong_side = routes.AGENT_TICKETS if not actor.is_staff else routes.PORTAL_TICKETS
+        if self.router.url.path.startswith(wrong_side):
+            return rx.redirect(routes.ticket_page(self._route_number(), staff=actor.is_staff))
+        # NotFound (also for a ticket this actor may not see) becomes `not_found`.
+        self._ticket_id = tickets.find_by_number(db, actor, self._route_number())
+        detail = tickets.get_ticket(db, actor, self._ticket_id)
+        self._status_labels = workflow.labels(db, self.ui_lang, for_client=actor.is_client)
+        if actor.is_staff:
+            lang = self.ui_lang
+            self.priority_opts = options(list(Priority.ALL), lang, "priority")
+            self.queue_opts = [Opt(str(o.id), o.label) for o in directory.queues(db)]
+            self.agent_opts = [Opt("none", self._t("ticket.unassigned"))] + [
+                Opt(str(o.id), o.label) for o in directory.agents(db, actor)]
+            self._load_choices(db, actor)
+        self._show(detail, reset_form=True)
+        self._load_sla(db, actor)
+        self._load_status_choices(db, actor)
         self.loaded = True
         # Clients only hear about public changes; the topic is the ticket they were allowed
         # to open, decided here after the access check.
@@ -259,14 +258,14 @@ class TicketState(SessionState):
         return self._t("event.escalation", action=self._t(f"escalation.{action}"),
                        old=old, new=new)
 
-    def _refresh(self, actor: Actor, *, reset_form: bool) -> None:
-        with session_scope() as db:
-            try:
-                self._show(tickets.get_ticket(db, actor, self._ticket_id), reset_form=reset_form)
-                self._load_sla(db, actor)
-                self._load_status_choices(db, actor)
-            except NotFound as e:
-                self.loaded, self.not_found = False, self._err(e)
+    def _refresh(self, db, actor: Actor, *, reset_form: bool) -> None:
+        db.rollback()  # a fresh read, also after a refused write in this unit of work
+        try:
+            self._show(tickets.get_ticket(db, actor, self._ticket_id), reset_form=reset_form)
+            self._load_sla(db, actor)
+            self._load_status_choices(db, actor)
+        except NotFound as e:
+            self.loaded, self.not_found = False, self._err(e)
 
     def _load_sla(self, db, actor: Actor) -> None:
         self.sla_state, self.sla_label, self.sla_due, self.sla_lines = "none", "", "", []
@@ -327,89 +326,41 @@ class TicketState(SessionState):
     def _live_refresh(self, changes: list[Change]) -> None:
         if not self._ticket_id:
             return
-        with session_scope() as db:
-            actor = self._actor(db)
-        if actor is None:
-            return
-        self._refresh(actor, reset_form=False)
+        with unit_of_work(self) as (db, actor):
+            if actor is None:
+                return
+            self._refresh(db, actor, reset_form=False)
         self.refreshed += 1
-
-    def _checked_actor(self) -> Actor | None:
-        with session_scope() as db:
-            return self._actor(db)
 
     # ---- reply / note
 
-    @rx.event
-    def set_reply_text(self, value: str):
-        self.reply_text = value
-
-    @rx.event
-    def set_reply_public(self, value: bool):
-        self.reply_public = bool(value)
-
-    @rx.event
-    async def send_reply(self, files: list[rx.UploadFile]):
-        actor = self._checked_actor()
-        if actor is None:
-            return self._to_login()
+    @handler(error="reply_error")  # on a refusal the typed text stays in the box
+    async def send_reply(self, db, actor: Actor, files: list[rx.UploadFile]):
         # Clients can only write public replies, whatever the browser sends.
         public = self.reply_public or not actor.is_staff
-        try:
-            incoming = await read_uploads(files)
-            with session_scope() as db:
-                tickets.add_comment(db, actor, self._ticket_id, self.reply_text, public=public,
-                                    files=incoming)
-        except DomainError as e:
-            self.reply_error = self._err(e)  # the typed text stays in the box
-            return None
+        incoming = await read_uploads(files)
+        tickets.add_comment(db, actor, self._ticket_id, self.reply_text, public=public,
+                            files=incoming)
         self.reply_error, self.reply_text = "", ""
-        self._refresh(actor, reset_form=False)
+        self._refresh(db, actor, reset_form=False)
         return rx.clear_selected_files(REPLY_UPLOAD_ID)
 
     # ---- header edit with optimistic locking
 
-    def _touch(self) -> None:
-        self.edit_dirty, self.edit_message = True, ""
-
-    @rx.event
-    def set_f_status(self, v: str):
-        self.f_status = v
-        self._touch()
-
-    @rx.event
-    def set_f_priority(self, v: str):
-        self.f_priority = v
-        self._touch()
-
-    @rx.event
-    def set_f_queue(self, v: str):
-        self.f_queue = v
-        self._touch()
-
-    @rx.event
-    def set_f_assignee(self, v: str):
-        self.f_assignee = v
-        self._touch()
+    def _value_set(self, name: str) -> None:
+        if name.startswith("f_"):
+            self.edit_dirty, self.edit_message = True, ""
 
     @rx.event
     def set_f_contract(self, v: str):
-        self.f_contract = v
+        self.f_contract = str(v)
         self._type_options()
         # the new contract's first type, as the server would choose
         self.f_type = self.type_opts[1].value if len(self.type_opts) > 1 else "none"
-        self._touch()
+        self._value_set("f_contract")
 
-    @rx.event
-    def set_f_type(self, v: str):
-        self.f_type = v
-        self._touch()
-
-    @rx.event
-    def save_header(self):
-        actor = self._checked_actor()
-        if actor is None:
-            return self._to_login()
+    @handler(error="edit_message")  # the domain refuses clients with a clear message
+    def save_header(self, db, actor: Actor):
         changes = {
             "status": self.f_status,
             "priority": int(self.f_priority) if self.f_priority.isdigit() else self.f_priority,
@@ -419,45 +370,31 @@ class TicketState(SessionState):
             "ticket_type_id": int(self.f_type) if self.f_type.isdigit() else None,
         }
         try:
-            with session_scope() as db:
-                tickets.update_ticket(db, actor, self._ticket_id, self.edit_version, changes)
+            tickets.update_ticket(db, actor, self._ticket_id, self.edit_version, changes)
         except Conflict as e:
             # Someone saved first. Show their values; keep ours in the form so the user can
             # decide, and base a second save on what they have now seen.
             self.conflict = self._err(e)
-            self._refresh(actor, reset_form=False)
+            self._refresh(db, actor, reset_form=False)
             self.edit_version = self.version
-            return None
-        except DomainError as e:
-            self.edit_message = self._err(e)
-            return None
+            return
         self.conflict = ""
         self.edit_message = self._t("ticket.saved")
-        self._refresh(actor, reset_form=True)
-        return None
+        self._refresh(db, actor, reset_form=True)
 
-    @rx.event
-    def set_status_client(self, status: str):
+    @handler(error="reply_error")
+    def set_status_client(self, db, actor: Actor, status: str):
         """A client's "confirm fixed"-style button; the domain checks it is allowed."""
-        actor = self._checked_actor()
-        if actor is None:
-            return self._to_login()
         try:
-            with session_scope() as db:
-                tickets.set_status_as_client(db, actor, self._ticket_id, self.version, status)
+            tickets.set_status_as_client(db, actor, self._ticket_id, self.version, status)
         except DomainError as e:
             self.reply_error = self._err(e)
-            self._refresh(actor, reset_form=False)
-            return None
+            self._refresh(db, actor, reset_form=False)
+            return
         self.reply_error = ""
-        self._refresh(actor, reset_form=True)
-        return None
+        self._refresh(db, actor, reset_form=True)
 
-    @rx.event
-    def discard_edits(self):
-        actor = self._checked_actor()
-        if actor is None:
-            return self._to_login()
+    @handler()
+    def discard_edits(self, db, actor: Actor):
         self.conflict, self.edit_message = "", ""
-        self._refresh(actor, reset_form=True)
-        return None
+        self._refresh(db, actor, reset_form=True)

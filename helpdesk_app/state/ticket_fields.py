@@ -24,7 +24,6 @@ from typing import Any
 
 import reflex as rx
 
-from helpdesk_app.db import session_scope
 from helpdesk_app.domain import directory, fields, tickets
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.errors import DomainError
@@ -34,6 +33,7 @@ from helpdesk_app.live.bus import Change
 from helpdesk_app.models import FieldType
 from helpdesk_app.state import live
 from helpdesk_app.state.session import SessionState
+from helpdesk_app.state.toolkit import handler, unit_of_work
 from helpdesk_app.state.views import Opt
 
 SLOT = "fields"  # the panel's watch slot, beside the page's
@@ -284,22 +284,17 @@ class TicketFieldsState(SessionState):
 
     # ---- events
 
-    @rx.event
-    def start(self):
+    @handler()
+    def start(self, db, actor: Actor):
         """The panel mounted: load the fields of the route's ticket and watch it."""
         self._clear()
-        with session_scope() as db:
-            actor = self._actor(db)
-            if actor is None:
-                live.unwatch(self, slot=SLOT)
-                return
-            try:
-                self._ticket_id = tickets.find_by_number(db, actor, self._route_number())
-                self._load(db, actor, keep_edits=False)
-            except DomainError:
-                self._clear()
-                live.unwatch(self, slot=SLOT)
-                return
+        try:
+            self._ticket_id = tickets.find_by_number(db, actor, self._route_number())
+            self._load(db, actor, keep_edits=False)
+        except DomainError:
+            self._clear()
+            live.unwatch(self, slot=SLOT)
+            return
         live.watch(self, {f"ticket:{self._ticket_id}"}, public_only=not actor.is_staff,
                    slot=SLOT)
 
@@ -332,45 +327,35 @@ class TicketFieldsState(SessionState):
         self.error, self.message = "", ""
         self._show()
 
-    @rx.event
-    def save(self):
+    @handler()  # a refusal shows in `error`; the edits stay in the form
+    def save(self, db, actor: Actor):
         self.error, self.message = "", ""
         form = self._form
-        with session_scope() as db:
-            actor = self._actor(db)
-            if actor is None:
-                self._clear()
-                return self._to_login()
-            if not self._ticket_id:
-                return None
-            payload = form.payload(only_changed=True)
-            if not payload:
-                self.message = self._t("fields.no_change")
-                return None
-            try:
-                fields.save_values(db, actor, self._ticket_id, payload, moment="edit")
-            except FieldValuesInvalid as e:
-                form.refused(e)
-                self._form = form
-                self.error = self._err(e)
-                self._show()
-                return None
-            except DomainError as e:
-                self.error = self._err(e)
-                return None
-            try:
-                self._load(db, actor, keep_edits=False)
-            except DomainError:
-                self._clear()
-                return None
+        if not self._ticket_id:
+            return
+        payload = form.payload(only_changed=True)
+        if not payload:
+            self.message = self._t("fields.no_change")
+            return
+        try:
+            fields.save_values(db, actor, self._ticket_id, payload, moment="edit")
+        except FieldValuesInvalid as e:
+            form.refused(e)
+            self._form = form
+            self.error = self._err(e)
+            self._show()
+            return
+        try:
+            self._load(db, actor, keep_edits=False)
+        except DomainError:
+            self._clear()
+            return
         self.message = self._t("ticket.saved")
-        return None
 
     def _live_refresh(self, changes: list[Change]) -> None:
         if not self._ticket_id:
             return
-        with session_scope() as db:
-            actor = self._actor(db)
+        with unit_of_work(self) as (db, actor):
             if actor is None:
                 self._clear()
                 return

@@ -35,9 +35,10 @@ def unit_of_work(state: Any) -> Iterator[tuple[Session, Actor | None]]:
         yield db, state._actor(db)
 
 
-def thread_session() -> AbstractContextManager[Session]:
-    """A bare unit of work for a worker thread that was handed its (already checked) actor:
-    a thread must not touch the state, so it cannot re-resolve the session itself."""
+def bare_session() -> AbstractContextManager[Session]:
+    """A unit of work without an actor: for signing in and out (there is none yet, or no
+    more), and for a worker thread handed its already checked actor (a thread must not
+    touch the state, so it cannot re-resolve the session itself)."""
     return session_scope()
 
 

@@ -19,8 +19,8 @@ from helpdesk_app.state.ticket import TicketState
 AGENT = "anna.nowak@pomocnik.example"
 
 
-def _event(cls, name: str, **payload) -> Event:
-    return Event(name=f"{cls.get_full_name()}.{name}", payload=payload)
+def _event(cls, handler: str, **payload) -> Event:
+    return Event(name=f"{cls.get_full_name()}.{handler}", payload=payload)
 
 
 def _preprocess(state, event: Event):
@@ -28,16 +28,17 @@ def _preprocess(state, event: Event):
 
 
 @pytest.mark.parametrize("payload, why", [
-    ({"value": {"x": 1}}, "argument 'value' is a dict"),
-    ({"value": ["a"]}, "argument 'value' is a list"),
-    ({"evil": "x", "value": "ok"}, "unexpected argument(s) evil"),
-    ({}, "missing argument(s) value"),
+    ({"name": "reply_text", "value": {"x": 1}}, "argument 'value' is a dict"),
+    ({"name": "reply_text", "value": ["a"]}, "argument 'value' is a list"),
+    ({"name": 7, "value": "ok"}, "argument 'name' is a int"),
+    ({"evil": "x", "name": "reply_text", "value": "ok"}, "unexpected argument(s) evil"),
+    ({}, "missing argument(s) name, value"),
 ])
 def test_event_with_bad_arguments_is_dropped_with_one_log_line(demo_db, caplog, payload, why):
     state = state_for(TicketState, AGENT)
     state.reply_text = "what the agent typed"
     with caplog.at_level(logging.INFO):
-        update = _preprocess(state, _event(TicketState, "set_reply_text", **payload))
+        update = _preprocess(state, _event(TicketState, "set_value", **payload))
     assert update is not None and update.delta == {}  # answered, handler never runs
     assert state.reply_text == "what the agent typed"
     lines = [r for r in caplog.records if r.name == "helpdesk_app.state.event_guard"]
@@ -47,8 +48,10 @@ def test_event_with_bad_arguments_is_dropped_with_one_log_line(demo_db, caplog, 
 
 def test_event_with_fitting_arguments_goes_on_to_its_handler(demo_db):
     state = state_for(TicketState, AGENT)
-    assert _preprocess(state, _event(TicketState, "set_reply_text", value="hello")) is None
-    assert _preprocess(state, _event(TicketState, "set_reply_public", value=False)) is None
+    assert _preprocess(state, _event(TicketState, "set_value", name="reply_text",
+                                     value="hello")) is None
+    assert _preprocess(state, _event(TicketState, "set_value", name="reply_public",
+                                     value=False)) is None
     assert _preprocess(state, _event(SessionState, "logout")) is None
 
 
