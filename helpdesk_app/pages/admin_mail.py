@@ -34,7 +34,7 @@ def _scroll(table: rx.Component, max_height: str = "none") -> rx.Component:
 
 
 def _field(name: str, label_key: str, value, id: str, **kw) -> rx.Component:
-    return text_field(S.tr[label_key], value, lambda v: A.set_channel_field(name, v), id, **kw)
+    return text_field(S.tr[label_key], value, A.set_value(name), id, **kw)
 
 
 # --------------------------------------------------------------------------- addresses
@@ -71,14 +71,14 @@ def _channel_form() -> rx.Component:
             **_ROW),
         rx.flex(
             pick_field(S.tr["mail_admin.queue"], A.queue_opts, A.c_queue,
-                       lambda v: A.set_channel_field("c_queue", v), "mc-queue",
+                       A.set_value("c_queue"), "mc-queue",
                        S.tr["mail_admin.default_queue"]),
             pick_field(S.tr["mail_admin.contract"], A.contract_opts, A.c_contract,
-                       lambda v: A.set_channel_field("c_contract", v), "mc-contract",
+                       A.set_value("c_contract"), "mc-contract",
                        S.tr["mail_admin.no_contract"]),
             **_ROW),
         rx.hstack(
-            rx.checkbox(checked=A.c_active, on_change=A.set_channel_active, id="mc-active"),
+            rx.checkbox(checked=A.c_active, on_change=A.set_value("c_active"), id="mc-active"),
             rx.text(S.tr["mail_admin.active"], size="2", as_="label", html_for="mc-active"),
             align="center"),
         rx.text(S.tr["mail_admin.imap"], size="2", weight="medium"),
@@ -89,7 +89,7 @@ def _channel_form() -> rx.Component:
             _field("c_imap_port", "mail_admin.imap_port", A.c_imap_port, "mc-imap-port",
                    input_mode="numeric"),
             pick_field(S.tr["mail_admin.imap_security"], A.security_opts, A.c_imap_security,
-                       lambda v: A.set_channel_field("c_imap_security", v),
+                       A.set_value("c_imap_security"),
                        "mc-imap-security"),
             **_ROW),
         rx.flex(

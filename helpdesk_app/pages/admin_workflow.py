@@ -13,7 +13,7 @@ from helpdesk_app.state.views import Opt
 
 def _flag(label, checked, name: str, id: str) -> rx.Component:
     return rx.hstack(
-        rx.checkbox(checked=checked, on_change=lambda v: A.set_status_flag(name, v), id=id),
+        rx.checkbox(checked=checked, on_change=A.set_value(name), id=id),
         rx.text(label, size="2", as_="label", html_for=id),
         align="center",
     )
@@ -24,24 +24,24 @@ def _flag(label, checked, name: str, id: str) -> rx.Component:
 def _status_form() -> rx.Component:
     return rx.vstack(
         rx.flex(
-            text_field(S.tr["workflow.key"], A.s_key, lambda v: A.set_status_field("s_key", v),
+            text_field(S.tr["workflow.key"], A.s_key, A.set_status_key,
                   "st-key", disabled=A.s_editing, placeholder="czeka_na_czesci"),
             text_field(S.tr["admin.name_pl"], A.s_name_pl,
-                  lambda v: A.set_status_field("s_name_pl", v), "st-name-pl"),
+                  A.set_value("s_name_pl"), "st-name-pl"),
             text_field(S.tr["admin.name_en"], A.s_name_en,
-                  lambda v: A.set_status_field("s_name_en", v), "st-name-en"),
+                  A.set_value("s_name_en"), "st-name-en"),
             gap="0.75em", width="100%", direction=rx.breakpoints(initial="column", md="row"),
         ),
         rx.text(S.tr["workflow.key_help"], size="1", color_scheme="gray"),
         rx.flex(
             pick_field(S.tr["workflow.category"], A.category_opts, A.s_category,
-                  lambda v: A.set_status_field("s_category", v), "st-category"),
+                  A.set_value("s_category"), "st-category"),
             pick_field(S.tr["workflow.sla_effect"], A.sla_opts, A.s_sla,
-                  lambda v: A.set_status_field("s_sla", v), "st-sla"),
+                  A.set_value("s_sla"), "st-sla"),
             pick_field(S.tr["workflow.colour"], A.colour_opts, A.s_colour,
-                  lambda v: A.set_status_field("s_colour", v), "st-colour"),
+                  A.set_value("s_colour"), "st-colour"),
             text_field(S.tr["workflow.order"], A.s_order,
-                  lambda v: A.set_status_field("s_order", v), "st-order"),
+                  A.set_value("s_order"), "st-order"),
             gap="0.75em", width="100%", direction=rx.breakpoints(initial="column", md="row"),
         ),
         rx.flex(
@@ -60,9 +60,9 @@ def _status_form() -> rx.Component:
             rx.text(S.tr["workflow.public_label_help"], size="1", color_scheme="gray"),
             rx.flex(
                 text_field(S.tr["workflow.public_label_pl"], A.s_label_pl,
-                      lambda v: A.set_status_field("s_label_pl", v), "st-label-pl"),
+                      A.set_value("s_label_pl"), "st-label-pl"),
                 text_field(S.tr["workflow.public_label_en"], A.s_label_en,
-                      lambda v: A.set_status_field("s_label_en", v), "st-label-en"),
+                      A.set_value("s_label_en"), "st-label-en"),
                 gap="0.75em", width="100%",
                 direction=rx.breakpoints(initial="column", md="row"),
             ),

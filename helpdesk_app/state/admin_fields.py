@@ -4,14 +4,14 @@ and dependencies, each saved by its own domain function (domain/fields.py valida
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import Any, ClassVar
 
 import reflex as rx
 
-from helpdesk_app.db import session_scope
+from helpdesk_app import routes
 from helpdesk_app.domain import contracts, fields
 from helpdesk_app.domain.actor import Actor
-from helpdesk_app.domain.errors import DomainError, Invalid
+from helpdesk_app.domain.errors import Invalid
 from helpdesk_app.domain.fields import (
     DependencyInput,
     Effect,
@@ -22,8 +22,10 @@ from helpdesk_app.domain.fields import (
     ScopeInput,
 )
 from helpdesk_app.models import FieldType, RequiredOn, Role
-from helpdesk_app.state.admin_common import admin_actor, load_admin_page
+from helpdesk_app.state.admin_common import start_admin_page
+from helpdesk_app.state.forms import Form
 from helpdesk_app.state.session import SessionState
+from helpdesk_app.state.toolkit import handler
 from helpdesk_app.state.views import Opt
 
 # The roles the permission grid shows; rows stored for other roles are kept as they are.
@@ -59,10 +61,6 @@ class DepRow:
     effect: str = Effect.SHOW
     when: str = ""  # "a, b" (show / require)
     options_map: str = ""  # lines "A value: b1, b2" (options)
-
-
-_TEXT = ("f_key", "f_name_pl", "f_name_en", "f_type", "f_help_pl", "f_help_en", "f_default",
-         "f_order", "f_options")
 
 
 # ---- form text -> domain input (pure; errors carry the line number)
@@ -119,7 +117,11 @@ def default_text(value: Any) -> str:
     return str(value)
 
 
-class AdminFieldsState(SessionState):
+class AdminFieldsState(Form, SessionState):
+    form_fields: ClassVar[dict[str, object]] = {
+        **dict.fromkeys(("f_key", "f_name_pl", "f_name_en", "f_type", "f_help_pl", "f_help_en",
+                         "f_default", "f_order", "f_options"), str),
+        "f_active": bool}
     message: str = ""
     error: str = ""
     rows: list[FieldRow] = []
@@ -155,15 +157,12 @@ class AdminFieldsState(SessionState):
 
     # ---- loading
 
-    def _admin(self, db) -> Actor | None:
-        return admin_actor(self, db)
-
-    @rx.event
-    def on_load(self):
-        result = load_admin_page(self)
-        if result is None and not self.f_id:
+    @handler(roles=routes.ADMINS)
+    def on_load(self, db, actor: Actor):
+        start_admin_page(self)
+        self._load(db, actor)
+        if not self.f_id:
             self._blank()
-        return result
 
     def _load(self, db, actor: Actor) -> None:
         en = self.ui_lang == "en"
@@ -239,23 +238,11 @@ class AdminFieldsState(SessionState):
 
     # ---- definition
 
-    @rx.event
-    def set_field(self, name: str, value: str):
-        if name in _TEXT:
-            setattr(self, name, str(value))
-
-    @rx.event
-    def set_active(self, value: bool):
-        self.f_active = bool(value)
-
-    @rx.event
-    def new_field(self):
+    @handler(roles=routes.ADMINS)
+    def new_field(self, db, actor: Actor):
         self._blank()
         self.message = self.error = ""
-        with session_scope() as db:
-            actor = self._admin(db)
-            if actor is not None:
-                self._load(db, actor)
+        self._load(db, actor)
 
     @rx.event
     def edit_field(self, field_id: str):
@@ -271,34 +258,26 @@ class AdminFieldsState(SessionState):
     def _field_id(self) -> int | None:
         return int(self.f_id) if self.f_id.isdigit() else None
 
-    @rx.event
-    def save_definition(self):
-        with session_scope() as db:
-            actor = self._admin(db)
-            if actor is None:
-                return self._to_login()
-            try:
-                order = self.f_order.strip() or "0"
-                if not order.lstrip("-").isdigit():
-                    raise Invalid("workflow.order_invalid", value=order[:20])
-                data = FieldInput(
-                    key=self.f_key, name_pl=self.f_name_pl, name_en=self.f_name_en,
-                    field_type=self.f_type, help_pl=self.f_help_pl, help_en=self.f_help_en,
-                    default=self.f_default if self.f_default.strip() else None,
-                    sort_order=int(order), is_active=self.f_active)
-                saved = fields.save_field(db, actor, data, self._field_id())
-            except DomainError as e:
-                self.error, self.message = self._err(e), ""  # the form keeps its text
-                return None
-            self.f_id = str(saved)
-            self._reload(db, actor)
-        return None
+    @handler(roles=routes.ADMINS)
+    def save_definition(self, db, actor: Actor):
+        self.message = ""  # on a refusal the form keeps its text and shows the error
+        order = self.f_order.strip() or "0"
+        if not order.lstrip("-").isdigit():
+            raise Invalid("workflow.order_invalid", value=order[:20])
+        data = FieldInput(
+            key=self.f_key, name_pl=self.f_name_pl, name_en=self.f_name_en,
+            field_type=self.f_type, help_pl=self.f_help_pl, help_en=self.f_help_en,
+            default=self.f_default if self.f_default.strip() else None,
+            sort_order=int(order), is_active=self.f_active)
+        saved = fields.save_field(db, actor, data, self._field_id())
+        self.f_id = str(saved)
+        self._reload(db, actor)
 
     # ---- options
 
-    @rx.event
-    def save_options(self):
-        return self._save_section(lambda db, actor, fid: fields.save_options(
+    @handler(roles=routes.ADMINS)
+    def save_options(self, db, actor: Actor):
+        self._save_section(db, actor, lambda fid: fields.save_options(
             db, actor, fid, parse_options(self.f_options)))
 
     # ---- scopes
@@ -322,13 +301,13 @@ class AdminFieldsState(SessionState):
         rows[i] = dataclasses.replace(rows[i], **{name: "" if value == "all" else str(value)})
         self.scope_rows = rows
 
-    @rx.event
-    def save_scopes(self):
+    @handler(roles=routes.ADMINS)
+    def save_scopes(self, db, actor: Actor):
         scopes = [ScopeInput(int(r.contract) if r.contract.isdigit() else None,
                              int(r.ticket_type) if r.ticket_type.isdigit() else None,
                              r.required_on or RequiredOn.NEVER) for r in self.scope_rows]
-        return self._save_section(
-            lambda db, actor, fid: fields.save_scopes(db, actor, fid, scopes))
+        self._save_section(db, actor,
+                           lambda fid: fields.save_scopes(db, actor, fid, scopes))
 
     # ---- permissions
 
@@ -346,9 +325,9 @@ class AdminFieldsState(SessionState):
         rows[i] = row
         self.perm_rows = rows
 
-    @rx.event
-    def save_permissions(self):
-        def save(db, actor, fid) -> None:
+    @handler(roles=routes.ADMINS)
+    def save_permissions(self, db, actor: Actor):
+        def save(fid) -> None:
             d = self._defs.get(self.f_id)
             shown = {r.role for r in self.perm_rows}
             perms = [PermissionInput(r.role, r.view, r.edit) for r in self.perm_rows
@@ -358,7 +337,7 @@ class AdminFieldsState(SessionState):
                           for role in d.explicit_roles if role not in shown]
             fields.save_permissions(db, actor, fid, perms)
 
-        return self._save_section(save)
+        self._save_section(db, actor, save)
 
     # ---- dependencies
 
@@ -381,9 +360,9 @@ class AdminFieldsState(SessionState):
         rows[i] = dataclasses.replace(rows[i], **{name: "" if value == "all" else str(value)})
         self.dep_rows = rows
 
-    @rx.event
-    def save_dependencies(self):
-        def save(db, actor, fid) -> None:
+    @handler(roles=routes.ADMINS)
+    def save_dependencies(self, db, actor: Actor):
+        def save(fid) -> None:
             deps = []
             for r in self.dep_rows:
                 if not r.source:
@@ -395,22 +374,14 @@ class AdminFieldsState(SessionState):
                                  if r.effect == Effect.OPTIONS else {})))
             fields.save_dependencies(db, actor, fid, deps)
 
-        return self._save_section(save)
+        self._save_section(db, actor, save)
 
-    def _save_section(self, save):
-        """Save one section of the field being edited: admin check, the domain call, then
-        the error (the form keeps its input) or a reload of the section."""
+    def _save_section(self, db, actor: Actor, save) -> None:
+        """Save one section of the field being edited (`save(field_id)`), then reload the
+        section; a refusal propagates to the handler (the form keeps its input)."""
         fid = self._field_id()
-        with session_scope() as db:
-            actor = self._admin(db)
-            if actor is None:
-                return self._to_login()
-            if fid is None:
-                return None
-            try:
-                save(db, actor, fid)
-            except DomainError as e:
-                self.error, self.message = self._err(e), ""
-                return None
-            self._reload(db, actor, section_only=True)
-        return None
+        if fid is None:
+            return
+        self.message = ""
+        save(fid)
+        self._reload(db, actor, section_only=True)

@@ -11,20 +11,24 @@ import asyncio
 import dataclasses
 import re
 from collections.abc import Callable
+from typing import ClassVar
 
 import reflex as rx
 
+from helpdesk_app import routes
 from helpdesk_app.config import RELAY_SECURITY
-from helpdesk_app.db import get_engine, session_scope
+from helpdesk_app.db import get_engine
 from helpdesk_app.domain import contracts, directory, mail_admin
 from helpdesk_app.domain.actor import Actor
-from helpdesk_app.domain.errors import DomainError, Forbidden, Invalid, NotFound
+from helpdesk_app.domain.errors import DomainError, Invalid, NotFound
 from helpdesk_app.domain.mail_admin import ChannelData
 from helpdesk_app.i18n import CATALOGS, format_size
 from helpdesk_app.mail.outbound import outbox
-from helpdesk_app.models import InboundStatus, OutboundStatus, Role
-from helpdesk_app.state.admin_common import load_admin_page
+from helpdesk_app.models import InboundStatus, OutboundStatus
+from helpdesk_app.state.admin_common import start_admin_page
+from helpdesk_app.state.forms import CHOICE, Form
 from helpdesk_app.state.session import SessionState
+from helpdesk_app.state.toolkit import handler
 from helpdesk_app.state.views import Opt
 
 ALL = "all"  # the filters' "everything" value (the dropdown's placeholder entry)
@@ -32,9 +36,6 @@ PASSWORD_INPUT = "mc-imap-password"
 # Every ticket mail's subject carries "[#<number>]" (mail/outbound/templates.py); the
 # outbox row itself only knows the ticket's id.
 _SUBJECT_NUMBER = re.compile(r"\[#(\d{4}-\d{6})\]")
-_TEXT = ("c_address", "c_name", "c_queue", "c_contract", "c_imap_host", "c_imap_port",
-         "c_imap_security", "c_imap_username", "c_imap_folder", "c_imap_processed",
-         "c_imap_quarantine")
 
 
 @dataclasses.dataclass
@@ -97,7 +98,14 @@ def _port(text: str) -> int:
     return int(text)
 
 
-class AdminMailState(SessionState):
+class AdminMailState(Form, SessionState):
+    # c_queue / c_contract: the dropdowns' placeholder ("default queue" / "no contract")
+    # means none; the IMAP password has its own setter (it is backend-only)
+    form_fields: ClassVar[dict[str, object]] = {
+        **dict.fromkeys(("c_address", "c_name", "c_imap_host", "c_imap_port",
+                         "c_imap_security", "c_imap_username", "c_imap_folder",
+                         "c_imap_processed", "c_imap_quarantine"), str),
+        "c_queue": CHOICE, "c_contract": CHOICE, "c_active": bool}
     message: str = ""
     error: str = ""
     channel_rows: list[ChannelRow] = []
@@ -141,21 +149,13 @@ class AdminMailState(SessionState):
         """The translation of `key`, or `raw` itself when the catalog does not know it."""
         return self._t(key) if key in CATALOGS["en"] else raw
 
-    def _require(self, db) -> Actor | None:
-        """The logged-in actor, refused unless an admin (the domain checks again)."""
-        actor = self._actor(db)
-        if actor is not None and actor.role != Role.ADMIN:
-            raise Forbidden()
-        return actor
-
     # ---- loading
 
-    @rx.event
-    def on_load(self):
+    @handler(roles=routes.ADMINS)
+    def on_load(self, db, actor: Actor):
         self.in_filter = self.out_filter = ""  # _load reads them: reset before it runs
-        result = load_admin_page(self)
-        if result is not None:
-            return result
+        start_admin_page(self)
+        self._load(db, actor)
         self._fill(None)
         return rx.set_value(PASSWORD_INPUT, "")
 
@@ -214,16 +214,12 @@ class AdminMailState(SessionState):
                 retryable=r.status in (OutboundStatus.PENDING, OutboundStatus.FAILED)))
         self.out_rows = views
 
-    @rx.event
-    def refresh(self):
-        with session_scope() as db:
-            try:
-                actor = self._require(db)
-                if actor is None:
-                    return self._to_login()
-                self._load(db, actor)
-            except DomainError as e:
-                return self._fail(e)
+    @handler(roles=routes.ADMINS)
+    def refresh(self, db, actor: Actor):
+        try:
+            self._load(db, actor)
+        except DomainError as e:
+            return self._fail(e)
         return None
 
     # ---- the address form
@@ -246,18 +242,6 @@ class AdminMailState(SessionState):
         self._c_password = ""
 
     @rx.event
-    def set_channel_field(self, name: str, value: str):
-        if name in _TEXT:
-            value = str(value)
-            # the dropdowns' placeholder entry ("default queue" / "no contract")
-            setattr(self, name, "" if name in ("c_queue", "c_contract") and value == ALL
-                    else value)
-
-    @rx.event
-    def set_channel_active(self, value: bool):
-        self.c_active = bool(value)
-
-    @rx.event
     def set_password(self, value: str):
         self._c_password = str(value)
 
@@ -267,14 +251,8 @@ class AdminMailState(SessionState):
         self.message = self.error = ""
         return rx.set_value(PASSWORD_INPUT, "")
 
-    @rx.event
-    def edit_channel(self, channel_id: str):
-        with session_scope() as db:
-            try:
-                if self._require(db) is None:
-                    return self._to_login()
-            except DomainError as e:
-                return self._fail(e)
+    @handler(roles=routes.ADMINS)
+    def edit_channel(self, db, actor: Actor, channel_id: str):
         view = self._channels.get(str(channel_id))
         if view is None:
             return None
@@ -282,88 +260,73 @@ class AdminMailState(SessionState):
         self.message = self.error = ""
         return rx.set_value(PASSWORD_INPUT, "")
 
-    @rx.event
-    def save_channel(self):
-        with session_scope() as db:
-            try:
-                actor = self._require(db)
-                if actor is None:
-                    return self._to_login()
-                data = ChannelData(
-                    address=self.c_address, name=self.c_name,
-                    queue_id=int(self.c_queue) if self.c_queue.isdigit() else None,
-                    contract_id=int(self.c_contract) if self.c_contract.isdigit() else None,
-                    is_active=self.c_active, imap_host=self.c_imap_host,
-                    imap_port=_port(self.c_imap_port), imap_security=self.c_imap_security,
-                    imap_username=self.c_imap_username,
-                    imap_password=self._c_password or None,  # empty: keep the stored one
-                    imap_folder=self.c_imap_folder,
-                    imap_processed_folder=self.c_imap_processed,
-                    imap_quarantine_folder=self.c_imap_quarantine)
-                channel_id = int(self.c_id) if self.c_id.isdigit() else None
-                saved = mail_admin.save_channel(db, actor, channel_id, data)
-                self._load(db, actor)
-            except DomainError as e:
-                db.rollback()
-                return self._fail(e)  # the form keeps what was typed
+    @handler(roles=routes.ADMINS)
+    def save_channel(self, db, actor: Actor):
+        try:
+            data = ChannelData(
+                address=self.c_address, name=self.c_name,
+                queue_id=int(self.c_queue) if self.c_queue.isdigit() else None,
+                contract_id=int(self.c_contract) if self.c_contract.isdigit() else None,
+                is_active=self.c_active, imap_host=self.c_imap_host,
+                imap_port=_port(self.c_imap_port), imap_security=self.c_imap_security,
+                imap_username=self.c_imap_username,
+                imap_password=self._c_password or None,  # empty: keep the stored one
+                imap_folder=self.c_imap_folder,
+                imap_processed_folder=self.c_imap_processed,
+                imap_quarantine_folder=self.c_imap_quarantine)
+            channel_id = int(self.c_id) if self.c_id.isdigit() else None
+            saved = mail_admin.save_channel(db, actor, channel_id, data)
+            self._load(db, actor)
+        except DomainError as e:
+            db.rollback()
+            return self._fail(e)  # the form keeps what was typed
         self._fill(self._channels.get(str(saved)))
         self.error, self.message = "", self._t("mail_admin.channel_saved")
         return [rx.set_value(PASSWORD_INPUT, ""), rx.toast.success(self.message)]
 
     # ---- mail log and outbox
 
-    @rx.event
-    def set_inbound_filter(self, value: str):
-        return self._filter("in_filter", str(value), self._load_inbound)
+    @handler(roles=routes.ADMINS)
+    def set_inbound_filter(self, db, actor: Actor, value: str):
+        return self._filter(db, actor, "in_filter", str(value), self._load_inbound)
 
-    @rx.event
-    def set_outbox_filter(self, value: str):
-        return self._filter("out_filter", str(value), self._load_outbox)
+    @handler(roles=routes.ADMINS)
+    def set_outbox_filter(self, db, actor: Actor, value: str):
+        return self._filter(db, actor, "out_filter", str(value), self._load_outbox)
 
-    def _filter(self, name: str, value: str, load: Callable) -> rx.event.EventSpec | None:
+    def _filter(self, db, actor: Actor, name: str, value: str,
+                load: Callable) -> rx.event.EventSpec | None:
         previous = getattr(self, name)
-        with session_scope() as db:
-            try:
-                actor = self._require(db)
-                if actor is None:
-                    return self._to_login()
-                setattr(self, name, "" if value in ("", ALL) else value)
-                load(db, actor)
-            except DomainError as e:
-                setattr(self, name, previous)
-                return self._fail(e)
+        try:
+            setattr(self, name, "" if value in ("", ALL) else value)
+            load(db, actor)
+        except DomainError as e:
+            setattr(self, name, previous)
+            return self._fail(e)
         self.error = ""
         return None
 
-    @rx.event
-    async def retry_mail(self, mail_id: str):
+    @handler(roles=routes.ADMINS)
+    async def retry_mail(self, db, actor: Actor, mail_id: str):
         """Run a quarantined message through the pipeline again."""
-        return await self._reprocess(mail_admin.retry_inbound, mail_id)
+        return await self._reprocess(db, actor, mail_admin.retry_inbound, mail_id)
 
-    @rx.event
-    async def force_mail(self, mail_id: str):
+    @handler(roles=routes.ADMINS)
+    async def force_mail(self, db, actor: Actor, mail_id: str):
         """"Create ticket anyway" for a quarantined message."""
-        return await self._reprocess(mail_admin.force_inbound, mail_id)
+        return await self._reprocess(db, actor, mail_admin.force_inbound, mail_id)
 
-    async def _reprocess(self, run: Callable, mail_id) -> object:
+    async def _reprocess(self, db, actor: Actor, run: Callable, mail_id) -> object:
         try:
-            with session_scope() as db:
-                actor = self._require(db)
-            if actor is None:
-                return self._to_login()
             wanted = _mail_id(mail_id)
-
-            def work() -> str:
-                with session_scope() as db:
-                    return run(db, get_engine(), actor, wanted)
-
             # The pipeline may wait for the mail worker's current message: off the loop.
-            status = await asyncio.to_thread(work)
-            with session_scope() as db:
-                self._load(db, actor)
-                found = [r for r in mail_admin.list_inbound(
-                    db, actor, status=status, limit=mail_admin.LIST_MAX) if r.id == wanted]
+            # The handler's session goes with it (this handler waits, nothing else uses it).
+            status = await asyncio.to_thread(run, db, get_engine(), actor, wanted)
+            self._load(db, actor)
+            found = [r for r in mail_admin.list_inbound(
+                db, actor, status=status, limit=mail_admin.LIST_MAX) if r.id == wanted]
         except DomainError as e:
+            db.rollback()
             return self._fail(e)
         self.error = ""
         self.message = self._result(status, found[0] if found else None)
@@ -380,17 +343,13 @@ class AdminMailState(SessionState):
             return self._t("mail_admin.result_reason", status=label, reason=reason)
         return self._t("mail_admin.result", status=label)
 
-    @rx.event
-    def retry_outbound(self, mail_id: str):
-        with session_scope() as db:
-            try:
-                actor = self._require(db)
-                if actor is None:
-                    return self._to_login()
-                outbox.retry(db, actor, _mail_id(mail_id))
-                self._load_outbox(db, actor)
-            except DomainError as e:
-                db.rollback()
-                return self._fail(e)
+    @handler(roles=routes.ADMINS)
+    def retry_outbound(self, db, actor: Actor, mail_id: str):
+        try:
+            outbox.retry(db, actor, _mail_id(mail_id))
+            self._load_outbox(db, actor)
+        except DomainError as e:
+            db.rollback()
+            return self._fail(e)
         self.error, self.message = "", self._t("mail_admin.outbox_retried")
         return rx.toast.success(self.message)

@@ -5,18 +5,22 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from datetime import date
+from typing import ClassVar
 
 import reflex as rx
 
+from helpdesk_app import routes
 from helpdesk_app.db import session_scope
 from helpdesk_app.domain import contracts, directory, sla_recompute
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.contracts import CalendarInput, ContractInput, TicketTypeInput
-from helpdesk_app.domain.errors import DomainError, Invalid
+from helpdesk_app.domain.errors import Invalid
 from helpdesk_app.models import EscalationAction, Priority
 from helpdesk_app.models.base import utcnow
-from helpdesk_app.state.admin_common import admin_actor, load_admin_page
+from helpdesk_app.state.admin_common import start_admin_page
+from helpdesk_app.state.forms import CHOICE, Form
 from helpdesk_app.state.session import SessionState
+from helpdesk_app.state.toolkit import handler, unit_of_work
 from helpdesk_app.state.views import Opt, options
 
 WEEKDAYS = 7
@@ -48,7 +52,15 @@ def _day(text: str) -> date | None:
         raise Invalid("calendar.date_format", value=text[:30]) from None
 
 
-class AdminSlaState(SessionState):
+class AdminSlaState(Form, SessionState):
+    form_fields: ClassVar[dict[str, object]] = {
+        "cal_name": str, "cal_tz": str, "cal_country": str, "cal_cutoff": str,
+        "cal_closed": str, "cal_always": bool,
+        "con_name": str, "con_from": str, "con_to": str, "con_calendar": CHOICE,
+        "con_queue": CHOICE, "con_escalation": CHOICE, "con_escalation_queue": CHOICE,
+        "con_key": bool,
+        "tt_contract": CHOICE, "tt_name_pl": str, "tt_name_en": str, "tt_reaction": str,
+        "tt_resolution": str, "tt_warning": str}
     message: str = ""
     error: str = ""
     calendars: list[ConfigRow] = []
@@ -106,12 +118,10 @@ class AdminSlaState(SessionState):
 
     # ---- loading
 
-    def _admin(self, db) -> Actor | None:
-        return admin_actor(self, db)
-
-    @rx.event
-    def on_load(self):
-        return load_admin_page(self)
+    @handler(roles=routes.ADMINS)
+    def on_load(self, db, actor: Actor):
+        start_admin_page(self)
+        self._load(db, actor)
 
     def _load(self, db, actor: Actor) -> None:
         lang = self.ui_lang
@@ -165,16 +175,19 @@ class AdminSlaState(SessionState):
     @rx.event(background=True)
     async def recompute_affected(self):
         async with self:
-            with session_scope() as db:
-                actor = self._admin(db)
+            with unit_of_work(self) as (_db, actor):
+                pass
             target, self._pending_recompute = self._pending_recompute, {}
-            if actor is None or not target or self.recompute_running:
+            if (actor is None or actor.role not in routes.ADMINS or not target
+                    or self.recompute_running):
                 return
             self.recompute_running, self.recompute_done, self.recompute_total = True, 0, 0
             self.recompute_message = ""
         progress = {"done": 0, "total": 0}
 
         def work() -> int:
+            # Off the event loop and outside the state's lock: a plain session, no actor
+            # (the admin was checked above; the recompute is the system's own work).
             with session_scope() as db:
                 return sla_recompute.recompute_after_change(
                     db, utcnow(), progress=lambda d, t: progress.update(done=d, total=t),
@@ -201,15 +214,6 @@ class AdminSlaState(SessionState):
     # ---- calendar form
 
     @rx.event
-    def set_cal_field(self, name: str, value: str):
-        if name in ("cal_name", "cal_tz", "cal_country", "cal_cutoff", "cal_closed"):
-            setattr(self, name, value)
-
-    @rx.event
-    def set_cal_always(self, value: bool):
-        self.cal_always = bool(value)
-
-    @rx.event
     def set_cal_window(self, weekday: int, value: str):
         if 0 <= int(weekday) < WEEKDAYS:
             self.cal_windows[int(weekday)] = value
@@ -232,62 +236,43 @@ class AdminSlaState(SessionState):
         self.cal_country, self.cal_cutoff, self.cal_closed = "PL", "", ""
         self.cal_windows = ["8:00-16:00"] * 5 + ["", ""]
 
-    @rx.event
-    def save_calendar(self):
-        with session_scope() as db:
-            actor = self._admin(db)
-            if actor is None:
-                return self._to_login()
-            try:
-                data = CalendarInput(
-                    name=self.cal_name, timezone=self.cal_tz.strip(),
-                    windows=contracts.parse_windows(dict(enumerate(self.cal_windows))),
-                    always_open=self.cal_always,
-                    holiday_country=self.cal_country.strip().upper() or None,
-                    closed_dates=contracts.parse_closed_dates(self.cal_closed),
-                    cutoff=contracts.parse_time(self.cal_cutoff, field_name="cut-off"),
-                )
-                saved = contracts.save_calendar(db, actor, data,
-                                                int(self.cal_id) if self.cal_id else None)
-            except DomainError as e:
-                self.error, self.message = self._err(e), ""  # the form keeps its text
-                return None
-            self.cal_id = str(saved)
-            return self._saved(db, actor, calendar_id=saved)
+    @handler(roles=routes.ADMINS)
+    def save_calendar(self, db, actor: Actor):
+        self.message = ""  # on a refusal the form keeps its text and shows the error
+        data = CalendarInput(
+            name=self.cal_name, timezone=self.cal_tz.strip(),
+            windows=contracts.parse_windows(dict(enumerate(self.cal_windows))),
+            always_open=self.cal_always,
+            holiday_country=self.cal_country.strip().upper() or None,
+            closed_dates=contracts.parse_closed_dates(self.cal_closed),
+            cutoff=contracts.parse_time(self.cal_cutoff, field_name="cut-off"),
+        )
+        saved = contracts.save_calendar(db, actor, data,
+                                        int(self.cal_id) if self.cal_id else None)
+        self.cal_id = str(saved)
+        return self._saved(db, actor, calendar_id=saved)
 
     # ---- contract form
 
-    @rx.event
-    def set_con_field(self, name: str, value: str):
-        if name in ("con_org", "con_name", "con_from", "con_to", "con_calendar", "con_queue",
-                    "con_escalation", "con_escalation_queue"):
-            setattr(self, name, "" if value == "all" else value)
-        if name == "con_org":
-            self.con_contacts = []
-            return self._load_people()
-        return None
+    @handler(roles=routes.ADMINS)
+    def set_con_org(self, db, actor: Actor, value: str):
+        """Another organisation: its people become the contact choices."""
+        self.con_org = "" if value in ("all", None) else str(value)
+        self.con_contacts = []
+        self._load_people(db, actor)
 
-    def _load_people(self):
-        with session_scope() as db:
-            actor = self._admin(db)
-            if actor is None:
-                return self._to_login()
-            people = (contracts.organisation_people(db, actor, int(self.con_org))
-                      if self.con_org.isdigit() else [])
+    def _load_people(self, db, actor: Actor) -> None:
+        people = (contracts.organisation_people(db, actor, int(self.con_org))
+                  if self.con_org.isdigit() else [])
         self.contact_opts = [Opt(str(uid), name) for uid, name in people]
-        return None
 
     @rx.event
     def toggle_contact(self, user_id: str, on: bool):
         chosen = [c for c in self.con_contacts if c != user_id]
         self.con_contacts = [*chosen, user_id] if on else chosen
 
-    @rx.event
-    def set_con_key(self, value: bool):
-        self.con_key = bool(value)
-
-    @rx.event
-    def edit_contract(self, con_id: str):
+    @handler(roles=routes.ADMINS)
+    def edit_contract(self, db, actor: Actor, con_id: str):
         c = self._con_views.get(con_id)
         if c is None:
             return
@@ -300,7 +285,7 @@ class AdminSlaState(SessionState):
         self.con_escalation_queue = str(c.escalation_queue_id) if c.escalation_queue_id else ""
         self.con_contacts = [str(uid) for uid in c.contact_ids]
         self.message = self.error = ""
-        return self._load_people()
+        self._load_people(db, actor)
 
     @rx.event
     def new_contract(self):
@@ -309,42 +294,29 @@ class AdminSlaState(SessionState):
         self.con_key, self.con_escalation = False, EscalationAction.NONE
         self.con_contacts, self.contact_opts = [], []
 
-    @rx.event
-    def save_contract(self):
-        with session_scope() as db:
-            actor = self._admin(db)
-            if actor is None:
-                return self._to_login()
-            try:
-                valid_from = _day(self.con_from)
-                if valid_from is None:
-                    raise Invalid("contract.valid_from_required")
-                data = ContractInput(
-                    organisation_id=int(self.con_org) if self.con_org.isdigit() else 0,
-                    name=self.con_name, valid_from=valid_from, valid_to=_day(self.con_to),
-                    calendar_id=int(self.con_calendar) if self.con_calendar.isdigit() else None,
-                    is_key=self.con_key,
-                    default_queue_id=int(self.con_queue) if self.con_queue.isdigit() else None,
-                    escalation_action=self.con_escalation or EscalationAction.NONE,
-                    escalation_queue_id=(int(self.con_escalation_queue)
-                                         if self.con_escalation_queue.isdigit() else None),
-                    contact_ids=[int(c) for c in self.con_contacts if c.isdigit()],
-                )
-                saved = contracts.save_contract(db, actor, data,
-                                                int(self.con_id) if self.con_id else None)
-            except DomainError as e:
-                self.error, self.message = self._err(e), ""
-                return None
-            self.con_id = str(saved)
-            return self._saved(db, actor, contract_id=saved)
+    @handler(roles=routes.ADMINS)
+    def save_contract(self, db, actor: Actor):
+        self.message = ""
+        valid_from = _day(self.con_from)
+        if valid_from is None:
+            raise Invalid("contract.valid_from_required")
+        data = ContractInput(
+            organisation_id=int(self.con_org) if self.con_org.isdigit() else 0,
+            name=self.con_name, valid_from=valid_from, valid_to=_day(self.con_to),
+            calendar_id=int(self.con_calendar) if self.con_calendar.isdigit() else None,
+            is_key=self.con_key,
+            default_queue_id=int(self.con_queue) if self.con_queue.isdigit() else None,
+            escalation_action=self.con_escalation or EscalationAction.NONE,
+            escalation_queue_id=(int(self.con_escalation_queue)
+                                 if self.con_escalation_queue.isdigit() else None),
+            contact_ids=[int(c) for c in self.con_contacts if c.isdigit()],
+        )
+        saved = contracts.save_contract(db, actor, data,
+                                        int(self.con_id) if self.con_id else None)
+        self.con_id = str(saved)
+        return self._saved(db, actor, contract_id=saved)
 
     # ---- ticket type form
-
-    @rx.event
-    def set_tt_field(self, name: str, value: str):
-        if name in ("tt_contract", "tt_name_pl", "tt_name_en", "tt_reaction", "tt_resolution",
-                    "tt_warning"):
-            setattr(self, name, "" if value == "all" else value)
 
     @rx.event
     def set_tt_prio(self, kind: str, index: int, value: str):
@@ -375,32 +347,24 @@ class AdminSlaState(SessionState):
         self.tt_warning = "75"
         self.tt_prio_reaction, self.tt_prio_resolution = [""] * 4, [""] * 4
 
-    @rx.event
-    def save_type(self):
-        with session_scope() as db:
-            actor = self._admin(db)
-            if actor is None:
-                return self._to_login()
-            try:
-                per_priority = {}
-                for i, p in enumerate(Priority.ALL):
-                    r = _minutes(self.tt_prio_reaction[i], self._t(f"priority.{p}"))
-                    s = _minutes(self.tt_prio_resolution[i], self._t(f"priority.{p}"))
-                    if r is not None or s is not None:
-                        per_priority[p] = (r, s)
-                warning = _minutes(self.tt_warning, "%") or 75
-                data = TicketTypeInput(
-                    contract_id=int(self.tt_contract) if self.tt_contract.isdigit() else 0,
-                    name_pl=self.tt_name_pl, name_en=self.tt_name_en,
-                    reaction_minutes=_minutes(self.tt_reaction, self._t("sla.clock.reaction")),
-                    resolution_minutes=_minutes(self.tt_resolution,
-                                                self._t("sla.clock.resolution")),
-                    warning_percent=warning, per_priority=per_priority,
-                )
-                saved = contracts.save_ticket_type(db, actor, data,
-                                                   int(self.tt_id) if self.tt_id else None)
-            except DomainError as e:
-                self.error, self.message = self._err(e), ""
-                return None
-            self.tt_id = str(saved)
-            return self._saved(db, actor, ticket_type_id=saved)
+    @handler(roles=routes.ADMINS)
+    def save_type(self, db, actor: Actor):
+        self.message = ""
+        per_priority = {}
+        for i, p in enumerate(Priority.ALL):
+            r = _minutes(self.tt_prio_reaction[i], self._t(f"priority.{p}"))
+            s = _minutes(self.tt_prio_resolution[i], self._t(f"priority.{p}"))
+            if r is not None or s is not None:
+                per_priority[p] = (r, s)
+        warning = _minutes(self.tt_warning, "%") or 75
+        data = TicketTypeInput(
+            contract_id=int(self.tt_contract) if self.tt_contract.isdigit() else 0,
+            name_pl=self.tt_name_pl, name_en=self.tt_name_en,
+            reaction_minutes=_minutes(self.tt_reaction, self._t("sla.clock.reaction")),
+            resolution_minutes=_minutes(self.tt_resolution, self._t("sla.clock.resolution")),
+            warning_percent=warning, per_priority=per_priority,
+        )
+        saved = contracts.save_ticket_type(db, actor, data,
+                                           int(self.tt_id) if self.tt_id else None)
+        self.tt_id = str(saved)
+        return self._saved(db, actor, ticket_type_id=saved)

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import ClassVar
 
 import reflex as rx
 
-from helpdesk_app.db import session_scope
+from helpdesk_app import routes
 from helpdesk_app.domain import contracts, workflow
 from helpdesk_app.domain.actor import Actor
-from helpdesk_app.domain.errors import DomainError, Invalid
+from helpdesk_app.domain.errors import Invalid
 from helpdesk_app.domain.workflow import COLOURS, StatusInput
 from helpdesk_app.models import SlaEffect, StatusCategory
-from helpdesk_app.state.admin_common import admin_actor, load_admin_page
+from helpdesk_app.state.admin_common import start_admin_page
+from helpdesk_app.state.forms import Form
 from helpdesk_app.state.session import SessionState
+from helpdesk_app.state.toolkit import handler
 from helpdesk_app.state.views import Opt, options
 
 DEFAULT_SET = "default"  # the contract picker's value for the default set
@@ -28,12 +31,6 @@ class StatusRow:
     active: bool = True
 
 
-_TEXT = ("s_key", "s_name_pl", "s_name_en", "s_category", "s_sla", "s_colour", "s_order",
-         "s_label_pl", "s_label_en")
-_FLAGS = ("s_default", "s_client_visible", "s_sub_visible", "s_client_may_set", "s_closes",
-          "s_active")
-
-
 def _order(text: str) -> int:
     text = (text or "").strip()
     try:
@@ -42,7 +39,13 @@ def _order(text: str) -> int:
         raise Invalid("workflow.order_invalid", value=text[:20]) from None
 
 
-class AdminWorkflowState(SessionState):
+class AdminWorkflowState(Form, SessionState):
+    # s_key has its own setter: the key of an existing status is fixed
+    form_fields: ClassVar[dict[str, object]] = {
+        **dict.fromkeys(("s_name_pl", "s_name_en", "s_category", "s_sla", "s_colour",
+                         "s_order", "s_label_pl", "s_label_en"), str),
+        **dict.fromkeys(("s_default", "s_client_visible", "s_sub_visible", "s_client_may_set",
+                         "s_closes", "s_active"), bool)}
     message: str = ""
     error: str = ""
     status_rows: list[StatusRow] = []
@@ -79,12 +82,10 @@ class AdminWorkflowState(SessionState):
 
     # ---- loading
 
-    def _admin(self, db) -> Actor | None:
-        return admin_actor(self, db)
-
-    @rx.event
-    def on_load(self):
-        return load_admin_page(self)
+    @handler(roles=routes.ADMINS)
+    def on_load(self, db, actor: Actor):
+        start_admin_page(self)
+        self._load(db, actor)
 
     def _name(self, s) -> str:
         return s.name_en if self.ui_lang == "en" else s.name_pl
@@ -145,14 +146,9 @@ class AdminWorkflowState(SessionState):
     # ---- status form
 
     @rx.event
-    def set_status_field(self, name: str, value: str):
-        if name in _TEXT and not (name == "s_key" and self.s_editing):
-            setattr(self, name, str(value))
-
-    @rx.event
-    def set_status_flag(self, name: str, value: bool):
-        if name in _FLAGS:
-            setattr(self, name, bool(value))
+    def set_status_key(self, value: str):
+        if not self.s_editing:
+            self.s_key = "" if value is None else str(value)
 
     @rx.event
     def new_status(self):
@@ -178,97 +174,69 @@ class AdminWorkflowState(SessionState):
         self.s_sub_visible, self.s_client_may_set = d.subcontractor_visible, d.client_may_set
         self.s_closes, self.s_active = d.closes, d.is_active
 
-    @rx.event
-    def save_status(self):
-        with session_scope() as db:
-            actor = self._admin(db)
-            if actor is None:
-                return self._to_login()
-            try:
-                key = self.s_key.strip()
-                if not self.s_editing and key in workflow.all_statuses(db):
-                    raise Invalid("workflow.key_taken", status=key)
-                data = StatusInput(
-                    key=key, name_pl=self.s_name_pl, name_en=self.s_name_en,
-                    category=self.s_category, sla_effect=self.s_sla, colour=self.s_colour,
-                    sort_order=_order(self.s_order), is_default=self.s_default,
-                    client_visible=self.s_client_visible, client_label_pl=self.s_label_pl,
-                    client_label_en=self.s_label_en, subcontractor_visible=self.s_sub_visible,
-                    client_may_set=self.s_client_may_set, closes=self.s_closes,
-                    is_active=self.s_active,
-                )
-                workflow.save_status(db, actor, data)
-            except DomainError as e:
-                self.error, self.message = self._err(e), ""  # the form keeps its text
-                return None
-            self.s_key, self.s_editing = key, True
-            self.error, self.message = "", self._t("ticket.saved")
-            self._load(db, actor)
-        return None
+    @handler(roles=routes.ADMINS)
+    def save_status(self, db, actor: Actor):
+        self.message = ""  # on a refusal the form keeps its text and shows the error
+        key = self.s_key.strip()
+        if not self.s_editing and key in workflow.all_statuses(db):
+            raise Invalid("workflow.key_taken", status=key)
+        data = StatusInput(
+            key=key, name_pl=self.s_name_pl, name_en=self.s_name_en,
+            category=self.s_category, sla_effect=self.s_sla, colour=self.s_colour,
+            sort_order=_order(self.s_order), is_default=self.s_default,
+            client_visible=self.s_client_visible, client_label_pl=self.s_label_pl,
+            client_label_en=self.s_label_en, subcontractor_visible=self.s_sub_visible,
+            client_may_set=self.s_client_may_set, closes=self.s_closes,
+            is_active=self.s_active,
+        )
+        workflow.save_status(db, actor, data)
+        self.s_key, self.s_editing = key, True
+        self.error, self.message = "", self._t("ticket.saved")
+        self._load(db, actor)
 
     # ---- a contract's set and transitions
 
-    @rx.event
-    def choose_contract(self, value: str):
-        with session_scope() as db:
-            if self._admin(db) is None:
-                return self._to_login()
-            self.w_contract = "" if value == "all" else str(value)
-            self.message = self.error = ""
-            self._load_set(db)
-        return None
+    @handler(roles=routes.ADMINS)
+    def choose_contract(self, db, actor: Actor, value: str):
+        self.w_contract = "" if value == "all" else str(value)
+        self.message = self.error = ""
+        self._load_set(db)
 
     @rx.event
     def toggle_set(self, key: str, on: bool):
         chosen = [k for k in self.set_keys if k != key]
         self.set_keys = [*chosen, str(key)] if on else chosen
 
-    @rx.event
-    def save_set(self):
+    @handler(roles=routes.ADMINS)
+    def save_set(self, db, actor: Actor):
         cid = self._contract_id()
         if cid is None:
-            return None
-        with session_scope() as db:
-            actor = self._admin(db)
-            if actor is None:
-                return self._to_login()
-            order = [o.value for o in self.set_opts]
-            keys = sorted(self.set_keys, key=lambda k: order.index(k) if k in order else 1_000)
-            try:
-                workflow.save_contract_set(db, actor, cid, keys)
-                if not keys:  # back to the default set: its own rules no longer apply
-                    workflow.save_transitions(db, actor, cid, [])
-            except DomainError as e:
-                self.error, self.message = self._err(e), ""
-                return None
-            self.error, self.message = "", self._t("ticket.saved")
-            self._load_set(db)
-        return None
+            return
+        self.message = ""
+        order = [o.value for o in self.set_opts]
+        keys = sorted(self.set_keys, key=lambda k: order.index(k) if k in order else 1_000)
+        workflow.save_contract_set(db, actor, cid, keys)
+        if not keys:  # back to the default set: its own rules no longer apply
+            workflow.save_transitions(db, actor, cid, [])
+        self.error, self.message = "", self._t("ticket.saved")
+        self._load_set(db)
 
     @rx.event
     def toggle_transition(self, pair: str, on: bool):
         chosen = [p for p in self.trans_keys if p != pair]
         self.trans_keys = [*chosen, str(pair)] if on else chosen
 
-    @rx.event
-    def save_transitions(self):
+    @handler(roles=routes.ADMINS)
+    def save_transitions(self, db, actor: Actor):
         if self.w_contract != DEFAULT_SET and self._contract_id() is None:
-            return None
-        with session_scope() as db:
-            actor = self._admin(db)
-            if actor is None:
-                return self._to_login()
-            if self.uses_default:  # nothing of its own to restrict; see the page's note
-                return None
-            pairs = [tuple(p.split(">", 1)) for p in self.trans_keys if ">" in p]
-            try:
-                workflow.save_transitions(db, actor, self._contract_id(), pairs)
-            except DomainError as e:
-                self.error, self.message = self._err(e), ""
-                return None
-            self.error, self.message = "", self._t("ticket.saved")
-            self._load_set(db)
-        return None
+            return
+        if self.uses_default:  # nothing of its own to restrict; see the page's note
+            return
+        self.message = ""
+        pairs = [tuple(p.split(">", 1)) for p in self.trans_keys if ">" in p]
+        workflow.save_transitions(db, actor, self._contract_id(), pairs)
+        self.error, self.message = "", self._t("ticket.saved")
+        self._load_set(db)
 
 
 def _status_input(s) -> StatusInput:

@@ -17,13 +17,14 @@ import dataclasses
 
 import reflex as rx
 
-from helpdesk_app.db import session_scope
+from helpdesk_app import routes
 from helpdesk_app.domain import checklists, tickets
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.errors import DomainError
 from helpdesk_app.live.bus import Change
 from helpdesk_app.state import live
 from helpdesk_app.state.session import SessionState
+from helpdesk_app.state.toolkit import handler, unit_of_work
 
 SLOT = "checklist"  # this panel's watch slot, beside the page's
 
@@ -68,10 +69,6 @@ class ChecklistState(SessionState):
         self.items, self.visible, self.blocking, self.error = [], False, [], ""
         self._ticket_id = 0
 
-    def _staff(self, db) -> Actor | None:
-        actor = self._actor(db)
-        return actor if actor is not None and actor.is_staff else None
-
     def _load(self, db, actor: Actor) -> None:
         lang = self.ui_lang
         views = checklists.items_for(db, actor, self._ticket_id)
@@ -86,11 +83,13 @@ class ChecklistState(SessionState):
 
     @rx.event
     def start(self):
-        """The panel mounted: load the checklist of the route's ticket and watch it."""
+        """The panel mounted: load the checklist of the route's ticket and watch it.
+
+        Not a checked handler: for anyone but staff the panel stays empty, quietly (the
+        ticket page around it does the redirecting)."""
         self._clear()
-        with session_scope() as db:
-            actor = self._staff(db)
-            if actor is None:
+        with unit_of_work(self) as (db, actor):
+            if actor is None or not actor.is_staff:
                 live.unwatch(self, slot=SLOT)
                 return
             try:
@@ -107,31 +106,26 @@ class ChecklistState(SessionState):
         """The panel unmounted (another page opened): stop watching."""
         live.unwatch(self, slot=SLOT)
 
-    @rx.event
-    def toggle(self, item_id: str, done: bool):
+    # Anyone signed in reaches the domain, which refuses clients (no checklists for them).
+    @handler(roles=routes.ANYONE)
+    def toggle(self, db, actor: Actor, item_id: str, done: bool):
         self.error = ""
-        with session_scope() as db:
-            actor = self._actor(db)
-            if actor is None:
-                self._clear()
-                return self._to_login()
-            try:
-                checklists.set_done(db, actor, self._ticket_id, item_id, bool(done))
-            except DomainError as e:
-                self.error = self._err(e)
-            try:
-                if actor.is_staff and self._ticket_id:
-                    self._load(db, actor)
-            except DomainError:
-                self._clear()
-        return None
+        try:
+            checklists.set_done(db, actor, self._ticket_id, item_id, bool(done))
+        except DomainError as e:  # shown, and the list reloaded to what is stored
+            db.rollback()
+            self.error = self._err(e)
+        try:
+            if actor.is_staff and self._ticket_id:
+                self._load(db, actor)
+        except DomainError:
+            self._clear()
 
     def _live_refresh(self, changes: list[Change]) -> None:
         if not self._ticket_id:
             return
-        with session_scope() as db:
-            actor = self._staff(db)
-            if actor is None:
+        with unit_of_work(self) as (db, actor):
+            if actor is None or not actor.is_staff:
                 self._clear()
                 return
             try:

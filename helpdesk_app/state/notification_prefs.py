@@ -11,13 +11,14 @@ import dataclasses
 
 import reflex as rx
 
-from helpdesk_app.db import session_scope
+from helpdesk_app import routes
 from helpdesk_app.domain import notification_prefs
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.errors import DomainError
 from helpdesk_app.models import User
 from helpdesk_app.state import live
 from helpdesk_app.state.session import SessionState
+from helpdesk_app.state.toolkit import handler
 from helpdesk_app.state.views import Opt
 
 CHANNELS = ("in_app", "email")
@@ -70,16 +71,11 @@ class NotificationPrefsState(SessionState):
             self.org_ids, self.contract_ids, self.queue_ids = [], [], []
         self.loaded = True
 
-    @rx.event
-    def on_load(self):
+    @handler(roles=routes.ANYONE)
+    def on_load(self, db, actor: Actor):
         live.unwatch(self)
         self.error, self.loaded = "", False
-        with session_scope() as db:
-            actor = self._actor(db)
-            if actor is None:
-                return self._to_login()
-            self._load(db, actor)
-        return None
+        self._load(db, actor)
 
     @rx.event
     def toggle(self, event: str, channel: str, value: bool):
@@ -95,25 +91,21 @@ class NotificationPrefsState(SessionState):
         chosen = [v for v in getattr(self, scope) if v != str(value)]
         setattr(self, scope, [*chosen, str(value)] if on else chosen)
 
-    @rx.event
-    def save(self):
-        with session_scope() as db:
-            actor = self._actor(db)
-            if actor is None:
-                return self._to_login()
-            try:
-                # Clients have no scope: they hear only of their own tickets.
-                ids = {name: [int(v) for v in getattr(self, name) if str(v).isdigit()]
-                       if actor.is_staff else [] for name in SCOPES}
-                notification_prefs.save(db, actor, actor.user_id, [
-                    notification_prefs.PrefInput(
-                        r.event, r.in_app, r.email, organisation_ids=ids["org_ids"],
-                        contract_ids=ids["contract_ids"], queue_ids=ids["queue_ids"])
-                    for r in self.rows])
-            except DomainError as e:
-                db.rollback()
-                self.error = self._err(e)
-                return rx.toast.error(self.error)
-            self.error = ""
-            self._load(db, actor)  # what was stored
+    @handler(roles=routes.ANYONE)
+    def save(self, db, actor: Actor):
+        try:
+            # Clients have no scope: they hear only of their own tickets.
+            ids = {name: [int(v) for v in getattr(self, name) if str(v).isdigit()]
+                   if actor.is_staff else [] for name in SCOPES}
+            notification_prefs.save(db, actor, actor.user_id, [
+                notification_prefs.PrefInput(
+                    r.event, r.in_app, r.email, organisation_ids=ids["org_ids"],
+                    contract_ids=ids["contract_ids"], queue_ids=ids["queue_ids"])
+                for r in self.rows])
+        except DomainError as e:  # as a toast too (the toolkit would only set `error`)
+            db.rollback()
+            self.error = self._err(e)
+            return rx.toast.error(self.error)
+        self.error = ""
+        self._load(db, actor)  # what was stored
         return rx.toast.success(self._t("notification_prefs.saved"))

@@ -18,13 +18,14 @@ from datetime import UTC, datetime
 
 import reflex as rx
 
-from helpdesk_app.db import session_scope
+from helpdesk_app import routes
 from helpdesk_app.domain import notifications, workflow
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.live.bus import Change, user_topic
 from helpdesk_app.models.base import utcnow
 from helpdesk_app.state import live
 from helpdesk_app.state.session import SessionState
+from helpdesk_app.state.toolkit import handler, unit_of_work
 
 BELL = "bell"  # the bell's watch slot, beside the page's
 LIST_SIZE = 20
@@ -61,15 +62,14 @@ class NotificationState(SessionState):
     def _load_list(self, db, actor: Actor) -> None:
         # Clients read the public names of statuses hidden from them.
         self._labels = workflow.labels(db, self.ui_lang, for_client=actor.is_client)
-        area = "/agent/tickets/" if actor.is_staff else "/portal/tickets/"
-        self.items = [self._item(n, area) for n in
+        self.items = [self._item(n, staff=actor.is_staff) for n in
                       notifications.list_notifications(db, actor, limit=LIST_SIZE)]
         self.loaded = True
 
-    def _item(self, n: notifications.NotificationView, area: str) -> NotificationItem:
+    def _item(self, n: notifications.NotificationView, *, staff: bool) -> NotificationItem:
         return NotificationItem(
             id=n.id, kind=n.kind, text=self._text(n), number=n.ticket_number,
-            href=area + n.ticket_number if n.ticket_number else "",
+            href=routes.ticket_page(n.ticket_number, staff=staff) if n.ticket_number else "",
             created=self._dt(n.created_at), read=n.read)
 
     def _status(self, key) -> str:
@@ -94,9 +94,11 @@ class NotificationState(SessionState):
 
     @rx.event
     def start(self):
-        """The bell mounted (on every logged-in page): count, and watch this user's topic."""
-        with session_scope() as db:
-            actor = self._actor(db)
+        """The bell mounted (on every logged-in page): count, and watch this user's topic.
+
+        Not a checked handler: a bell whose session is gone empties itself quietly (the
+        page it sits on sends the visitor to the login page)."""
+        with unit_of_work(self) as (db, actor):
             if actor is None:
                 self._clear()
                 live.unwatch(self, slot=BELL)
@@ -104,36 +106,30 @@ class NotificationState(SessionState):
             self._load_count(db, actor)
         live.watch(self, {user_topic(actor.user_id)}, public_only=False, slot=BELL)
 
-    def _open_list(self, *, staff_page: bool):
+    def _open_list(self, db, actor: Actor, *, staff_page: bool):
         """Open the list page (staff: /agent/notifications, clients:
         /portal/notifications); each side is sent to its own page."""
         self.loaded = False
-        with session_scope() as db:
-            actor = self._actor(db)
-            if actor is None:
-                live.unwatch(self)
-                return self._to_login()
-            if actor.is_staff != staff_page:
-                live.unwatch(self)
-                return rx.redirect("/agent/notifications" if actor.is_staff else "/portal")
-            self._load_count(db, actor)
-            self._load_list(db, actor)
+        if actor.is_staff != staff_page:
+            live.unwatch(self)
+            return rx.redirect(routes.AGENT_NOTIFICATIONS if actor.is_staff else routes.PORTAL)
+        self._load_count(db, actor)
+        self._load_list(db, actor)
         live.watch(self, {user_topic(actor.user_id)}, public_only=False)
         return None
 
-    @rx.event
-    def on_load(self):
+    @handler(roles=routes.ANYONE)
+    def on_load(self, db, actor: Actor):
         """/agent/notifications."""
-        return self._open_list(staff_page=True)
+        return self._open_list(db, actor, staff_page=True)
 
-    @rx.event
-    def on_load_portal(self):
+    @handler(roles=routes.ANYONE)
+    def on_load_portal(self, db, actor: Actor):
         """/portal/notifications: the same list for clients."""
-        return self._open_list(staff_page=False)
+        return self._open_list(db, actor, staff_page=False)
 
     def _live_refresh(self, changes: list[Change]) -> None:
-        with session_scope() as db:
-            actor = self._actor(db)
+        with unit_of_work(self) as (db, actor):
             if actor is None:
                 self._clear()
                 return
@@ -142,29 +138,24 @@ class NotificationState(SessionState):
                 self._load_list(db, actor)
         self.refreshed += 1
 
-    @rx.event
-    def mark_read(self, notification_id: int | str):
+    @handler(roles=routes.ANYONE)
+    def mark_read(self, db, actor: Actor, notification_id: int | str):
         try:
             wanted = int(notification_id)
         except (TypeError, ValueError):
             return
-        self._mark([wanted])
+        self._mark(db, actor, [wanted])
 
-    @rx.event
-    def mark_all_read(self):
-        self._mark(None)
+    @handler(roles=routes.ANYONE)
+    def mark_all_read(self, db, actor: Actor):
+        self._mark(db, actor, None)
 
-    def _mark(self, ids: list[int] | None) -> None:
-        with session_scope() as db:
-            actor = self._actor(db)
-            if actor is None:
-                self._clear()
-                return
-            # The domain only touches the actor's own unread rows, whatever ids arrive.
-            notifications.mark_read(db, actor, utcnow(), ids)
-            self._load_count(db, actor)
-            if self.loaded:
-                self._load_list(db, actor)
+    def _mark(self, db, actor: Actor, ids: list[int] | None) -> None:
+        # The domain only touches the actor's own unread rows, whatever ids arrive.
+        notifications.mark_read(db, actor, utcnow(), ids)
+        self._load_count(db, actor)
+        if self.loaded:
+            self._load_list(db, actor)
 
 
 def _instant(value) -> datetime | None:

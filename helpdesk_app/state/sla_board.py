@@ -5,17 +5,16 @@ from __future__ import annotations
 
 import dataclasses
 
-import reflex as rx
-
-from helpdesk_app.db import session_scope
+from helpdesk_app import routes
 from helpdesk_app.domain import sla_board
+from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.errors import DomainError
 from helpdesk_app.i18n import format_number
 from helpdesk_app.live.bus import Change
-from helpdesk_app.models import Role
 from helpdesk_app.models.base import utcnow
 from helpdesk_app.state import live
 from helpdesk_app.state.session import SessionState
+from helpdesk_app.state.toolkit import handler, unit_of_work
 
 STATES = ("running", "warning", "breached", "paused")
 PERIODS = (7, 30, 90)
@@ -65,23 +64,16 @@ class SlaBoardState(SessionState):
     error: str = ""
     refreshed: int = 0
 
-    @rx.event
-    def on_load(self):
-        with session_scope() as db:
-            actor = self._actor(db)
-            if actor is None:
-                return self._to_login()
-            if actor.role not in (Role.ADMIN, Role.COORDINATOR):
-                return rx.redirect("/agent" if actor.is_staff else "/portal")
-            self._load(db, actor)
+    @handler(roles=routes.COORDINATION)
+    def on_load(self, db, actor: Actor):
+        self._load(db, actor)
         live.watch(self, {"tickets"}, public_only=False)
-        return None
 
     def _percent(self, figures: sla_board.Compliance) -> str:
         value = figures.percent
         return "—" if value is None else format_number(value, self.ui_lang) + " %"
 
-    def _load(self, db, actor) -> None:
+    def _load(self, db, actor: Actor) -> None:
         try:
             b = sla_board.board(db, actor, utcnow(), period_days=self.period_days,
                                 tz=self.user_tz)
@@ -108,20 +100,14 @@ class SlaBoardState(SessionState):
                       for d in b.chart]
 
     def _live_refresh(self, changes: list[Change]) -> None:
-        with session_scope() as db:
-            actor = self._actor(db)
-            if actor is None or actor.role not in (Role.ADMIN, Role.COORDINATOR):
+        with unit_of_work(self) as (db, actor):
+            if actor is None or actor.role not in routes.COORDINATION:
                 return
             self._load(db, actor)
         self.refreshed += 1
 
-    @rx.event
-    def set_period(self, value: str):
+    @handler(roles=routes.COORDINATION)
+    def set_period(self, db, actor: Actor, value: str):
         if value.isdigit() and int(value) in PERIODS:
             self.period_days = int(value)
-            with session_scope() as db:
-                actor = self._actor(db)
-                if actor is None or actor.role not in (Role.ADMIN, Role.COORDINATOR):
-                    return self._to_login()
-                self._load(db, actor)
-        return None
+            self._load(db, actor)

@@ -123,27 +123,28 @@ def test_admin_creates_a_status_and_gives_a_contract_its_set(demo_db):
     s = state_for(AdminWorkflowState, ADMIN)
     call_handler(AdminWorkflowState, "on_load", s)
     call_handler(AdminWorkflowState, "new_status", s)
-    for name, value in (("s_key", "Czeka!"), ("s_name_pl", "Czeka na części"),
+    call_handler(AdminWorkflowState, "set_status_key", s, "Czeka!")
+    for name, value in (("s_name_pl", "Czeka na części"),
                         ("s_name_en", "Waiting for parts"), ("s_category", "waiting"),
                         ("s_sla", "pauses"), ("s_colour", "orange"), ("s_order", "35")):
-        call_handler(AdminWorkflowState, "set_status_field", s, name, value)
-    call_handler(AdminWorkflowState, "set_status_flag", s, "s_client_visible", False)
-    call_handler(AdminWorkflowState, "set_status_field", s, "s_label_pl", "W toku")
+        call_handler(AdminWorkflowState, "set_value", s, name, value)
+    call_handler(AdminWorkflowState, "set_value", s, "s_client_visible", False)
+    call_handler(AdminWorkflowState, "set_value", s, "s_label_pl", "W toku")
     call_handler(AdminWorkflowState, "save_status", s)
     assert s.error == t("status.key_invalid", "pl")
     assert s.s_name_pl == "Czeka na części"  # the form keeps its input
 
-    call_handler(AdminWorkflowState, "set_status_field", s, "s_key", "new")  # taken
+    call_handler(AdminWorkflowState, "set_status_key", s, "new")  # taken
     call_handler(AdminWorkflowState, "save_status", s)
     assert s.error == t("workflow.key_taken", "pl", status="new")
-    call_handler(AdminWorkflowState, "set_status_field", s, "s_order", "pięć")
-    call_handler(AdminWorkflowState, "set_status_field", s, "s_key", "czeka_czesci")
+    call_handler(AdminWorkflowState, "set_value", s, "s_order", "pięć")
+    call_handler(AdminWorkflowState, "set_status_key", s, "czeka_czesci")
     call_handler(AdminWorkflowState, "save_status", s)
     assert s.error == t("workflow.order_invalid", "pl", value="pięć")
-    call_handler(AdminWorkflowState, "set_status_field", s, "s_order", "35")
+    call_handler(AdminWorkflowState, "set_value", s, "s_order", "35")
     call_handler(AdminWorkflowState, "save_status", s)
     assert s.error == "" and s.s_editing
-    call_handler(AdminWorkflowState, "set_status_field", s, "s_key", "other")  # key is fixed
+    call_handler(AdminWorkflowState, "set_status_key", s, "other")  # key is fixed
     assert s.s_key == "czeka_czesci"
     row = next(r for r in s.status_rows if r.id == "czeka_czesci")
     assert "Czeka na części" in row.title and row.colour == "orange"
@@ -210,11 +211,11 @@ def _save_field(s, key, name, ftype="dropdown", options=""):
     call_handler(AdminFieldsState, "new_field", s)
     for name_, value in (("f_key", key), ("f_name_pl", name), ("f_name_en", name),
                          ("f_type", ftype)):
-        call_handler(AdminFieldsState, "set_field", s, name_, value)
+        call_handler(AdminFieldsState, "set_value", s, name_, value)
     call_handler(AdminFieldsState, "save_definition", s)
     assert s.error == ""
     if options:
-        call_handler(AdminFieldsState, "set_field", s, "f_options", options)
+        call_handler(AdminFieldsState, "set_value", s, "f_options", options)
         call_handler(AdminFieldsState, "save_options", s)
         assert s.error == ""
     return int(s.f_id)
@@ -230,7 +231,7 @@ def test_admin_configures_a_dropdown_with_scope_permissions_and_dependencies(dem
                         options="hp | HP | HP\ndell | Dell | Dell\nlenovo | Lenovo | Lenovo")
 
     # removing a line deactivates the option (shown as such), re-adding reactivates it
-    call_handler(AdminFieldsState, "set_field", s, "f_options", "hp | HP | HP\ndell | Dell")
+    call_handler(AdminFieldsState, "set_value", s, "f_options", "hp | HP | HP\ndell | Dell")
     call_handler(AdminFieldsState, "save_options", s)
     assert s.error == "" and s.inactive_options == "lenovo"
     with session_scope() as db:
@@ -238,11 +239,11 @@ def test_admin_configures_a_dropdown_with_scope_permissions_and_dependencies(dem
                                                    FieldOption.value == "lenovo")).one()
         assert not lenovo.is_active
     # a bad line: clear message, text kept
-    call_handler(AdminFieldsState, "set_field", s, "f_options", "x | y | z | w")
+    call_handler(AdminFieldsState, "set_value", s, "f_options", "x | y | z | w")
     call_handler(AdminFieldsState, "save_options", s)
     assert s.error == t("field_admin.option_line", "pl", line=1)
     assert s.f_options == "x | y | z | w"
-    call_handler(AdminFieldsState, "set_field", s, "f_options", "hp | HP\ndell | Dell")
+    call_handler(AdminFieldsState, "set_value", s, "f_options", "hp | HP\ndell | Dell")
 
     # scope: required on create for one contract
     call_handler(AdminFieldsState, "add_scope", s)
@@ -296,18 +297,18 @@ def test_field_definition_errors_keep_the_form(demo_db):
     call_handler(AdminFieldsState, "on_load", s)
     _save_field(s, "numer_seryjny", "Numer seryjny", ftype="short_text")
     call_handler(AdminFieldsState, "new_field", s)
-    call_handler(AdminFieldsState, "set_field", s, "f_key", "numer_seryjny")
-    call_handler(AdminFieldsState, "set_field", s, "f_name_pl", "Drugi")
-    call_handler(AdminFieldsState, "set_field", s, "f_name_en", "Second")
+    call_handler(AdminFieldsState, "set_value", s, "f_key", "numer_seryjny")
+    call_handler(AdminFieldsState, "set_value", s, "f_name_pl", "Drugi")
+    call_handler(AdminFieldsState, "set_value", s, "f_name_en", "Second")
     call_handler(AdminFieldsState, "save_definition", s)
     assert s.error == t("field.key_taken", "pl", field="numer_seryjny")
     assert s.f_name_pl == "Drugi" and s.f_id == ""
-    call_handler(AdminFieldsState, "set_field", s, "f_key", "liczba")
-    call_handler(AdminFieldsState, "set_field", s, "f_type", "number")
-    call_handler(AdminFieldsState, "set_field", s, "f_default", "dużo")
+    call_handler(AdminFieldsState, "set_value", s, "f_key", "liczba")
+    call_handler(AdminFieldsState, "set_value", s, "f_type", "number")
+    call_handler(AdminFieldsState, "set_value", s, "f_default", "dużo")
     call_handler(AdminFieldsState, "save_definition", s)
     assert s.error == t("field.default_invalid", "pl")
-    call_handler(AdminFieldsState, "set_field", s, "f_default", "12")
+    call_handler(AdminFieldsState, "set_value", s, "f_default", "12")
     call_handler(AdminFieldsState, "save_definition", s)
     assert s.error == "" and s.f_default == "12"
 
