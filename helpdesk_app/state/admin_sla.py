@@ -10,7 +10,6 @@ from typing import ClassVar
 import reflex as rx
 
 from helpdesk_app import routes
-from helpdesk_app.db import session_scope
 from helpdesk_app.domain import contracts, directory, sla_recompute
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.contracts import CalendarInput, ContractInput, TicketTypeInput
@@ -20,7 +19,7 @@ from helpdesk_app.models.base import utcnow
 from helpdesk_app.state.admin_common import start_admin_page
 from helpdesk_app.state.forms import CHOICE, Form
 from helpdesk_app.state.session import SessionState
-from helpdesk_app.state.toolkit import handler, unit_of_work
+from helpdesk_app.state.toolkit import bare_session, handler, unit_of_work
 from helpdesk_app.state.views import Opt, options
 
 WEEKDAYS = 7
@@ -188,7 +187,7 @@ class AdminSlaState(Form, SessionState):
         def work() -> int:
             # Off the event loop and outside the state's lock: a plain session, no actor
             # (the admin was checked above; the recompute is the system's own work).
-            with session_scope() as db:
+            with bare_session() as db:
                 return sla_recompute.recompute_after_change(
                     db, utcnow(), progress=lambda d, t: progress.update(done=d, total=t),
                     **target)
