@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session
 
-from helpdesk_app.domain import tickets
+from helpdesk_app.domain import tickets, tickets_queries
 from helpdesk_app.domain.errors import Invalid
 from helpdesk_app.domain.tickets import ListQuery
 from helpdesk_app.models import Channel, Priority, Status, Ticket
@@ -301,7 +301,7 @@ def test_search_polish_letters_case_insensitive(db: Session, world, make) -> Non
 
 
 def test_total_is_capped(db: Session, world, catalogue, monkeypatch) -> None:
-    monkeypatch.setattr(tickets, "COUNT_CAP", 4)
+    monkeypatch.setattr(tickets_queries, "COUNT_CAP", 4)  # where list_tickets reads it
     result = tickets.list_tickets(db, world.actor("admin"), ListQuery(page_size=2))
     assert (result.total, result.total_capped, len(result.rows)) == (4, True, 2)
     result = tickets.list_tickets(db, world.actor("admin"), ListQuery(status="active"))

@@ -1,5 +1,6 @@
 """The custom-field rules, pure (no database): typed parsing of form text and the one
-evaluator the form runs live and the server runs at save (domain/fields.py)."""
+evaluator the form runs live and the server runs at save (domain/fields_parsing.py,
+domain/fields_rules.py)."""
 
 from __future__ import annotations
 

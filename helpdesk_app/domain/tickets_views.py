@@ -1,0 +1,266 @@
+"""Tickets as pages and forms see them: the list's query and row, the detail with its
+timeline, the input of a new ticket, and the builders that turn rows into these views in
+a few batched queries (`_rows`, `_change_labels`). Shared by `tickets_queries` and
+`tickets_writes`; no access checks and no writes here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from helpdesk_app.domain import attachments, sla
+from helpdesk_app.domain.actor import Actor
+from helpdesk_app.models import (
+    Channel,
+    Contract,
+    EventKind,
+    Organisation,
+    Priority,
+    Queue,
+    Ticket,
+    TicketType,
+    TimelineEvent,
+    User,
+)
+
+SORTS = ("priority", "updated", "number", "status", "due", "field")
+# SLA list filters: breached, at risk (warning), running late-or-not, key contracts only
+SLA_FILTERS = ("breached", "at_risk", "key")
+
+
+# --------------------------------------------------------------------------- views
+
+
+@dataclass(frozen=True)
+class TicketRow:
+    id: int
+    number: str
+    subject: str
+    status: str
+    priority: int
+    channel: str
+    queue: str
+    organisation: str
+    requester: str
+    assignee: str
+    updated_at: datetime
+    sla_state: str = "none"
+    # the next deadline that matters: reaction while unanswered, else resolution
+    sla_due_at: datetime | None = None
+    is_key: bool = False
+
+
+@dataclass(frozen=True)
+class TicketPage:
+    rows: list[TicketRow]
+    total: int
+    total_capped: bool  # True when there are more than `total` matches
+    page: int
+    page_size: int
+
+
+@dataclass(frozen=True)
+class AttachmentView:
+    id: int
+    filename: str
+    size: int
+    content_type: str
+
+
+@dataclass(frozen=True)
+class EventView:
+    id: int
+    kind: str
+    author: str
+    author_is_staff: bool
+    is_public: bool
+    body: str
+    data: dict[str, Any]
+    created_at: datetime
+    attachments: list[AttachmentView]
+
+
+@dataclass(frozen=True)
+class TicketDetail:
+    id: int
+    number: str
+    subject: str
+    status: str
+    priority: int
+    channel: str
+    queue_id: int
+    queue: str
+    organisation: str
+    requester: str
+    requester_email: str
+    assignee_id: int | None
+    assignee: str
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    events: list[EventView]
+    # labels for ids that change events refer to: "user:7" -> "Anna Nowak", "queue:2" -> ...
+    names: dict[str, str] = field(default_factory=dict)
+    contract_id: int | None = None  # agents only
+    ticket_type_id: int | None = None
+
+
+@dataclass
+class ListQuery:
+    page: int = 1
+    page_size: int = 25
+    sort: str = "priority"
+    descending: bool = True
+    status: str | None = None  # a status key, or "active" for new/open/pending
+    queue_id: int | None = None
+    assignee: str | None = None  # "mine", "unassigned" or a user id as text
+    priority: int | None = None
+    organisation_id: int | None = None
+    channel: str | None = None
+    search: str = ""
+    sla: str | None = None  # one of SLA_FILTERS
+    # custom fields: (field key, op, value) filters and the field to sort by (sort="field");
+    # see domain.fields.filter_clause for the ops
+    field_filters: list[tuple[str, str, Any]] = field(default_factory=list)
+    field_sort: str | None = None
+
+
+@dataclass
+class NewTicket:
+    subject: str
+    body: str = ""
+    requester_id: int | None = None  # staff: the client the ticket is for
+    queue_id: int | None = None
+    priority: int = Priority.NORMAL
+    channel: str = Channel.WEB
+    files: list[attachments.IncomingFile] = field(default_factory=list)
+    contract_id: int | None = None  # staff: needed when the client has several contracts
+    ticket_type_id: int | None = None  # under the ticket's contract; default: its first type
+    # Custom field values from a form (key -> form text / typed value). A dict, even an
+    # empty one, means "a form was filled": create-time rules (required fields, who may
+    # edit what, dependencies) are enforced. None (mail, API, imports): no values, no gate.
+    fields: dict[str, Any] | None = None
+
+
+@dataclass
+class Via:
+    """How a trusted system caller (the mail pipeline) creates or answers a ticket on a
+    user's behalf. Never filled from a form: it sets what a client may not choose."""
+
+    channel: str = Channel.EMAIL
+    queue_id: int | None = None  # the inbound address's queue (else the default queue)
+    contract_id: int | None = None  # the inbound address's contract, when valid
+    event_data: dict[str, Any] = field(default_factory=dict)  # merged into the event's data
+    max_files: int = attachments.MAX_FILES_PER_MESSAGE
+    # Runs inside the transaction, after the ticket and event are flushed and before the
+    # commit: the caller records what it did (e.g. marks the mail done) atomically.
+    before_commit: Callable[[Ticket, TimelineEvent], None] | None = None
+
+
+@dataclass(frozen=True)
+class SlaReport:
+    contract: str
+    is_key: bool
+    ticket_type_pl: str
+    ticket_type_en: str
+    calendar: str
+    result: sla.SlaResult
+
+
+@dataclass(frozen=True)
+class ContractChoice:
+    id: int
+    name: str
+    is_key: bool
+    types: list[tuple[int, str, str]]  # (id, name_pl, name_en)
+
+
+# --------------------------------------------------------------------------- view builders
+
+
+def _names(db: Session, model: Any, ids: set[int], attr: str) -> dict[int, str]:
+    if not ids:
+        return {}
+    return {r.id: getattr(r, attr) for r in db.exec(select(model).where(col(model.id).in_(ids)))}
+
+
+def _rows(db: Session, tickets: list[Ticket]) -> list[TicketRow]:
+    """Labels for one page of tickets in three small queries, not one per row."""
+    queues = _names(db, Queue, {t.queue_id for t in tickets}, "name")
+    orgs = _names(db, Organisation, {t.organisation_id for t in tickets}, "name")
+    people = _names(
+        db, User,
+        {t.requester_id for t in tickets} | {t.assignee_id for t in tickets if t.assignee_id},
+        "full_name",
+    )
+    contract_ids = {t.contract_id for t in tickets if t.contract_id}
+    key_contracts = set(db.exec(
+        select(Contract.id).where(col(Contract.id).in_(contract_ids),
+                                  col(Contract.is_key).is_(True))
+    ).all()) if contract_ids else set()
+    return [
+        TicketRow(
+            id=t.id, number=t.number, subject=t.subject, status=t.status, priority=t.priority,
+            channel=t.channel, queue=queues.get(t.queue_id, ""),
+            organisation=orgs.get(t.organisation_id, ""),
+            requester=people.get(t.requester_id, ""),
+            assignee=people.get(t.assignee_id, "") if t.assignee_id else "",
+            updated_at=t.updated_at,
+            sla_state=t.sla_state,
+            sla_due_at=_next_due(t),
+            is_key=t.contract_id in key_contracts,
+        )
+        for t in tickets
+    ]
+
+
+def _next_due(t: Ticket) -> datetime | None:
+    if t.first_response_at is None and t.reaction_due_at is not None:
+        if t.resolution_due_at is None:
+            return t.reaction_due_at
+        return min(t.reaction_due_at, t.resolution_due_at)
+    return t.resolution_due_at
+
+
+_LABELLED_KINDS = (EventKind.ASSIGNMENT, EventKind.QUEUE, EventKind.ESCALATION,
+                   EventKind.CONTRACT, EventKind.TICKET_TYPE)
+
+
+def _change_labels(db: Session, events: list[TimelineEvent]) -> dict[str, str]:
+    users: set[int] = set()
+    queues: set[int] = set()
+    for e in events:
+        if e.kind in (EventKind.CONTRACT, EventKind.TICKET_TYPE):
+            continue
+        by_user = e.kind == EventKind.ASSIGNMENT or (
+            e.kind == EventKind.ESCALATION and e.data.get("action") == "assign_coordinator")
+        target = users if by_user else queues
+        target.update(v for v in (e.data.get("old"), e.data.get("new")) if isinstance(v, int))
+    labels = {f"user:{k}": v for k, v in _names(db, User, users, "full_name").items()}
+    labels.update({f"queue:{k}": v for k, v in _names(db, Queue, queues, "name").items()})
+    contract_ids: set[int] = set()
+    type_ids: set[int] = set()
+    for e in events:
+        ids = {v for v in (e.data.get("old"), e.data.get("new")) if isinstance(v, int)}
+        if e.kind == EventKind.CONTRACT:
+            contract_ids |= ids
+        elif e.kind == EventKind.TICKET_TYPE:
+            type_ids |= ids
+    labels.update({f"contract:{k}": v
+                   for k, v in _names(db, Contract, contract_ids, "name").items()})
+    for t in (db.exec(select(TicketType).where(col(TicketType.id).in_(type_ids)))
+              if type_ids else []):
+        labels[f"type:{t.id}"] = f"{t.name_pl} / {t.name_en}"
+    return labels
+
+
+def _event_data_for(actor: Actor, event: TimelineEvent) -> dict[str, Any]:
+    # Clients get only what their own public events need; internal events never reach them.
+    return dict(event.data or {}) if actor.is_staff else {
+        k: v for k, v in (event.data or {}).items() if k in ("old", "new", "channel", "field")
+    }
