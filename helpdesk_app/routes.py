@@ -5,6 +5,8 @@ Plain constants, no Reflex: the domain (links in mail) may import this too.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from helpdesk_app.models import Role
 
 HOME = "/"
@@ -37,6 +39,37 @@ STAFF: frozenset[str] = frozenset(Role.STAFF)
 CLIENTS: frozenset[str] = frozenset({Role.CLIENT})
 COORDINATION: frozenset[str] = frozenset({Role.ADMIN, Role.COORDINATOR})
 ADMINS: frozenset[str] = frozenset({Role.ADMIN})
+
+
+PUBLIC = None  # a page anyone may open, signed in or not (login)
+
+
+@dataclass(frozen=True)
+class PageRule:
+    roles: frozenset[str] | None  # None: PUBLIC
+    on_load: object  # the page's own on_load event, run only once the roles are checked
+
+
+_PAGES: dict[str, PageRule] = {}
+
+
+def declare_page(route: str, roles: frozenset[str] | None, on_load: object) -> None:
+    """Called by the @page decorator (components/page.py) for every page."""
+    _PAGES[route] = PageRule(roles, on_load)
+
+
+def _matches(route: str, path: str) -> bool:
+    want, got = route.strip("/").split("/"), path.strip("/").split("/")
+    return len(want) == len(got) and all(
+        w == g or (w.startswith("[") and w.endswith("]")) for w, g in zip(want, got, strict=True))
+
+
+def page_rule(path: str) -> PageRule:
+    """The rule of the page at `path`; a path no page declared admits nobody."""
+    for route, rule in _PAGES.items():
+        if _matches(route, path):
+            return rule
+    return PageRule(frozenset(), None)
 
 
 def start_page(is_staff: bool) -> str:

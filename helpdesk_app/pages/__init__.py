@@ -1,1 +1,27 @@
-"""Page functions: layout only, no queries, no rules."""
+"""Page functions: layout only. Each declares its route, title, roles and on_load with
+`@page` (components/page.py); importing this package registers them all."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from helpdesk_app.components.page import add_pages
+from helpdesk_app.pages import (  # noqa: F401  (imported for their @page registrations)
+    admin_checklists,
+    admin_fields,
+    admin_mail,
+    admin_sla,
+    admin_workflow,
+    agent_list,
+    login,
+    new_ticket,
+    notification_prefs,
+    notifications,
+    portal,
+    sla_board,
+    ticket,
+)
+
+
+def add_all(app: rx.App) -> None:
+    add_pages(app)

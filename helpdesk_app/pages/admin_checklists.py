@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import reflex as rx
 
+from helpdesk_app import routes
 from helpdesk_app.components.admin_form import config_row, text_field
-from helpdesk_app.components.layout import SYNCED_TEXT, dropdown, error_callout, shell
+from helpdesk_app.components.layout import SYNCED_TEXT, dropdown, error_callout
+from helpdesk_app.components.page import page
 from helpdesk_app.state.admin_checklists import AdminChecklistsState as A
 from helpdesk_app.state.session import SessionState as S
 
@@ -59,8 +61,10 @@ def _form() -> rx.Component:
     )
 
 
+@page(routes.ADMIN_CHECKLISTS, title="checklists", roles=routes.ADMINS,
+      on_load=A.on_load, max_width="1000px")
 def admin_checklists_page() -> rx.Component:
-    return shell(
+    return rx.fragment(
         rx.vstack(
             rx.heading(S.tr["checklist.admin_title"], size="5"),
             error_callout(A.error),
@@ -80,6 +84,5 @@ def admin_checklists_page() -> rx.Component:
                 spacing="3", width="100%",
             ), width="100%"),
             spacing="4", width="100%",
-        ),
-        max_width="1000px",
+        )
     )

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import reflex as rx
 
+from helpdesk_app import routes
 from helpdesk_app.components.admin_form import config_row, text_field
-from helpdesk_app.components.layout import SYNCED_TEXT, dropdown, error_callout, shell
+from helpdesk_app.components.layout import SYNCED_TEXT, dropdown, error_callout
+from helpdesk_app.components.page import page
 from helpdesk_app.state.admin_fields import AdminFieldsState as A
 from helpdesk_app.state.admin_fields import DepRow, PermRow, ScopeRow
 from helpdesk_app.state.session import SessionState as S
@@ -189,8 +191,10 @@ def _dependencies() -> rx.Component:
     )
 
 
+@page(routes.ADMIN_FIELDS, title="custom fields", roles=routes.ADMINS,
+      on_load=A.on_load, max_width="1100px")
 def admin_fields_page() -> rx.Component:
-    return shell(
+    return rx.fragment(
         rx.vstack(
             rx.heading(S.tr["field_admin.title"], size="5"),
             error_callout(A.error),
@@ -215,6 +219,5 @@ def admin_fields_page() -> rx.Component:
                 spacing="3", width="100%",
             ), width="100%"),
             spacing="4", width="100%",
-        ),
-        max_width="1100px",
+        )
     )

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import reflex as rx
 
+from helpdesk_app import routes
 from helpdesk_app.components.admin_form import pick_field, text_field
-from helpdesk_app.components.layout import error_callout, shell
+from helpdesk_app.components.layout import error_callout
+from helpdesk_app.components.page import page
 from helpdesk_app.state.admin_mail import PASSWORD_INPUT, ChannelRow, InboundView, OutboxView
 from helpdesk_app.state.admin_mail import AdminMailState as A
 from helpdesk_app.state.session import SessionState as S
@@ -238,8 +240,10 @@ def _outbox() -> rx.Component:
     ), width="100%")
 
 
+@page(routes.ADMIN_MAIL, title="e-mail", roles=routes.ADMINS,
+      on_load=A.on_load, max_width="1300px")
 def admin_mail_page() -> rx.Component:
-    return shell(
+    return rx.fragment(
         rx.vstack(
             rx.heading(S.tr["mail_admin.title"], size="5"),
             error_callout(A.error),
@@ -247,7 +251,6 @@ def admin_mail_page() -> rx.Component:
             _mail_log(),
             _outbox(),
             spacing="4", width="100%",
-        ),
-        max_width="1300px",
+        )
     )
 

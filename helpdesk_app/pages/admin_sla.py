@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import reflex as rx
 
+from helpdesk_app import routes
 from helpdesk_app.components.admin_form import config_row, pick_field, text_field
-from helpdesk_app.components.layout import SYNCED_TEXT, error_callout, shell
+from helpdesk_app.components.layout import SYNCED_TEXT, error_callout
+from helpdesk_app.components.page import page
 from helpdesk_app.state.admin_sla import WEEKDAYS
 from helpdesk_app.state.admin_sla import AdminSlaState as A
 from helpdesk_app.state.session import SessionState as S
@@ -156,8 +158,10 @@ def _types() -> rx.Component:
     ), width="100%")
 
 
+@page(routes.ADMIN_SLA, title="SLA configuration", roles=routes.ADMINS,
+      on_load=A.on_load, max_width="1000px")
 def admin_sla_page() -> rx.Component:
-    return shell(
+    return rx.fragment(
         rx.vstack(
             rx.heading(S.tr["admin.sla_title"], size="5"),
             error_callout(A.error),
@@ -176,6 +180,5 @@ def admin_sla_page() -> rx.Component:
             _contracts(),
             _types(),
             spacing="4", width="100%",
-        ),
-        max_width="1000px",
+        )
     )

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import reflex as rx
 
+from helpdesk_app import routes
 from helpdesk_app.components.admin_form import config_row, pick_field, text_field
-from helpdesk_app.components.layout import error_callout, shell
+from helpdesk_app.components.layout import error_callout
+from helpdesk_app.components.page import page
 from helpdesk_app.state.admin_workflow import AdminWorkflowState as A
 from helpdesk_app.state.session import SessionState as S
 from helpdesk_app.state.views import Opt
@@ -123,8 +125,10 @@ def _matrix() -> rx.Component:
     )
 
 
+@page(routes.ADMIN_WORKFLOW, title="statuses", roles=routes.ADMINS,
+      on_load=A.on_load, max_width="1100px")
 def admin_workflow_page() -> rx.Component:
-    return shell(
+    return rx.fragment(
         rx.vstack(
             rx.heading(S.tr["workflow.admin_title"], size="5"),
             error_callout(A.error),
@@ -155,6 +159,5 @@ def admin_workflow_page() -> rx.Component:
                 spacing="3", width="100%",
             ), width="100%"),
             spacing="4", width="100%",
-        ),
-        max_width="1100px",
+        )
     )

@@ -2,7 +2,9 @@ from __future__ import annotations
 
 import reflex as rx
 
-from helpdesk_app.components.layout import SYNCED_TEXT, dropdown, error_callout, shell
+from helpdesk_app import routes
+from helpdesk_app.components.layout import SYNCED_TEXT, dropdown, error_callout
+from helpdesk_app.components.page import page
 from helpdesk_app.components.sla_badge import sla_badge
 from helpdesk_app.state.agent_list import AgentListState as A
 from helpdesk_app.state.session import SessionState as S
@@ -203,8 +205,10 @@ def _bulk_bar() -> rx.Component:
     )
 
 
+@page(routes.AGENT, title="tickets", roles=routes.STAFF,
+      on_load=A.on_load, max_width="1500px")
 def agent_list_page() -> rx.Component:
-    return shell(
+    return rx.fragment(
         rx.hstack(
             _queues(),
             rx.vstack(
@@ -255,6 +259,5 @@ def agent_list_page() -> rx.Component:
                 width="100%", spacing="3",
             ),
             align="start", spacing="5", width="100%",
-        ),
-        max_width="1500px",
+        )
     )

@@ -2,11 +2,14 @@ from __future__ import annotations
 
 import reflex as rx
 
+from helpdesk_app import routes
 from helpdesk_app.components.layout import error_callout, lang_switch
+from helpdesk_app.components.page import page
 from helpdesk_app.state.session import LoginState as L
 from helpdesk_app.state.session import SessionState as S
 
 
+@page(routes.LOGIN, title="login", roles=routes.PUBLIC, on_load=L.on_load, layout=False)
 def login_page() -> rx.Component:
     return rx.center(
         rx.card(
@@ -36,5 +39,6 @@ def login_page() -> rx.Component:
     )
 
 
+@page(routes.HOME, title="", roles=routes.PUBLIC, on_load=S.check_home, layout=False)
 def index_page() -> rx.Component:
     return rx.center(rx.spinner(), min_height="60vh")

@@ -2,8 +2,10 @@ from __future__ import annotations
 
 import reflex as rx
 
+from helpdesk_app import routes
 from helpdesk_app.components.field_inputs import field_inputs
-from helpdesk_app.components.layout import SYNCED_TEXT, dropdown, error_callout, shell
+from helpdesk_app.components.layout import SYNCED_TEXT, dropdown, error_callout
+from helpdesk_app.components.page import page
 from helpdesk_app.state.new_ticket import NEW_UPLOAD_ID
 from helpdesk_app.state.new_ticket import NewTicketState as N
 from helpdesk_app.state.session import SessionState as S
@@ -76,9 +78,13 @@ def _form(staff: bool) -> rx.Component:
     )
 
 
+@page(routes.AGENT_NEW, title="new ticket", roles=routes.STAFF, on_load=N.on_load,
+      max_width="800px")
 def agent_new_ticket_page() -> rx.Component:
-    return shell(_form(True), max_width="800px")
+    return _form(True)
 
 
+@page(routes.PORTAL_NEW, title="new ticket", roles=routes.CLIENTS, on_load=N.on_load,
+      max_width="640px")
 def client_new_ticket_page() -> rx.Component:
-    return shell(_form(False), max_width="640px")
+    return _form(False)

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import reflex as rx
 
-from helpdesk_app.components.layout import error_callout, shell
+from helpdesk_app import routes
+from helpdesk_app.components.layout import error_callout
+from helpdesk_app.components.page import page
 from helpdesk_app.state.notification_prefs import NotificationPrefsState as P
 from helpdesk_app.state.notification_prefs import PrefRow
 from helpdesk_app.state.session import SessionState as S
@@ -51,8 +53,10 @@ def _scope(title_key: str, scope: str, opts, chosen) -> rx.Component:
     )
 
 
+@page(routes.SETTINGS_NOTIFICATIONS, title="notification settings", roles=routes.ANYONE,
+      on_load=P.on_load, max_width="900px")
 def notification_prefs_page() -> rx.Component:
-    return shell(
+    return rx.fragment(
         rx.vstack(
             rx.heading(S.tr["notification_prefs.title"], size="5"),
             rx.text(S.tr["notification_prefs.help"], size="2", color_scheme="gray"),
@@ -86,6 +90,5 @@ def notification_prefs_page() -> rx.Component:
             rx.button(S.tr["notification_prefs.save"], on_click=P.save, id="np-save",
                       disabled=~P.loaded),
             spacing="3", width="100%",
-        ),
-        max_width="900px",
+        )
     )

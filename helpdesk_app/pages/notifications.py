@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from helpdesk_app.components.layout import shell
+from helpdesk_app import routes
+from helpdesk_app.components.page import page
 from helpdesk_app.state.notifications import NotificationItem
 from helpdesk_app.state.notifications import NotificationState as N
 from helpdesk_app.state.session import SessionState as S
@@ -38,8 +39,13 @@ def _item(n: NotificationItem) -> rx.Component:
     )
 
 
+# Both routes admit anyone signed in: each on_load sends staff and clients to their own.
+@page(routes.AGENT_NOTIFICATIONS, title="notifications", roles=routes.ANYONE,
+      on_load=N.on_load, max_width="900px")
+@page(routes.PORTAL_NOTIFICATIONS, title="notifications", roles=routes.ANYONE,
+      on_load=N.on_load_portal, max_width="900px")
 def notifications_page() -> rx.Component:
-    return shell(
+    return rx.fragment(
         rx.vstack(
             rx.hstack(
                 rx.heading(S.tr["notifications.title"], size="5"),
@@ -56,5 +62,4 @@ def notifications_page() -> rx.Component:
             rx.el.span(N.refreshed, id="notif-refreshed", hidden=True),
             width="100%", spacing="3",
         ),
-        max_width="900px",
     )

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import reflex as rx
 
-from helpdesk_app.components.layout import SYNCED_TEXT, error_callout, shell
+from helpdesk_app import routes
+from helpdesk_app.components.layout import SYNCED_TEXT, error_callout
+from helpdesk_app.components.page import page
 from helpdesk_app.state.portal import PortalState as P
 from helpdesk_app.state.session import SessionState as S
 from helpdesk_app.state.views import ClientRowView
@@ -27,8 +29,10 @@ def _card(r: ClientRowView) -> rx.Component:
     )
 
 
+@page(routes.PORTAL, title="", roles=routes.CLIENTS,
+      on_load=P.on_load, max_width="720px")
 def portal_page() -> rx.Component:
-    return shell(
+    return rx.fragment(
         rx.vstack(
             rx.hstack(
                 rx.heading(rx.cond(S.user_is_manager, S.tr["portal.org_tickets"],
@@ -57,6 +61,5 @@ def portal_page() -> rx.Component:
             rx.cond(P.rows.length() == 0, rx.text(S.tr["list.empty"])),
             rx.el.span(P.refreshed, id="live-refreshed", hidden=True),
             spacing="3", width="100%",
-        ),
-        max_width="720px",
+        )
     )

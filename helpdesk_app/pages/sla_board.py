@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import reflex as rx
 
-from helpdesk_app.components.layout import dropdown, shell
+from helpdesk_app import routes
+from helpdesk_app.components.layout import dropdown
+from helpdesk_app.components.page import page
 from helpdesk_app.components.sla_badge import sla_badge
 from helpdesk_app.state.session import SessionState as S
 from helpdesk_app.state.sla_board import ComplianceRow, RiskRow, StateCount
@@ -59,9 +61,11 @@ def _compliance_table(rows, title) -> rx.Component:
     ), width="100%")
 
 
+@page(routes.SLA_BOARD, title="SLA board", roles=routes.COORDINATION,
+      on_load=B.on_load, max_width="1400px")
 def sla_board_page() -> rx.Component:
     periods = [Opt("7", "7"), Opt("30", "30"), Opt("90", "90")]
-    return shell(
+    return rx.fragment(
         rx.vstack(
             rx.hstack(
                 rx.heading(S.tr["board.title"], size="5"), rx.spacer(),
@@ -125,6 +129,5 @@ def sla_board_page() -> rx.Component:
             ),
             rx.el.span(B.refreshed, id="live-refreshed", hidden=True),
             spacing="4", width="100%",
-        ),
-        max_width="1400px",
+        )
     )

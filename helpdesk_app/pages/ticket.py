@@ -2,8 +2,10 @@ from __future__ import annotations
 
 import reflex as rx
 
+from helpdesk_app import routes
 from helpdesk_app.components.checklist_panel import checklist_panel
-from helpdesk_app.components.layout import SYNCED_TEXT, dropdown, error_callout, shell
+from helpdesk_app.components.layout import SYNCED_TEXT, dropdown, error_callout
+from helpdesk_app.components.page import page
 from helpdesk_app.components.sla_badge import sla_badge
 from helpdesk_app.components.ticket_fields_panel import ticket_fields_panel
 from helpdesk_app.state.session import SessionState as S
@@ -219,9 +221,15 @@ def _ticket(staff: bool) -> rx.Component:
     )
 
 
+# Anyone signed in: TicketState.on_load sends staff and clients to their own side of the
+# URL, and the access policy decides whether the ticket exists for them.
+@page(routes.AGENT_TICKET, title="ticket", roles=routes.ANYONE, on_load=T.on_load,
+      max_width="1000px")
 def agent_ticket_page() -> rx.Component:
-    return shell(_ticket(True), max_width="1000px")
+    return _ticket(True)
 
 
+@page(routes.PORTAL_TICKET, title="ticket", roles=routes.ANYONE, on_load=T.on_load,
+      max_width="720px")
 def client_ticket_page() -> rx.Component:
-    return shell(_ticket(False), max_width="720px")
+    return _ticket(False)

@@ -93,6 +93,19 @@ class SessionState(rx.State):
     # ---- events
 
     @rx.event
+    def enter_page(self):
+        """Every page's on_load (set by the @page decorator): the roles the page declared,
+        checked here on the server from the URL, then the page's own on_load."""
+        rule = routes.page_rule(self.router.url.path or "/")
+        if rule.roles is not routes.PUBLIC:
+            with unit_of_work(self) as (_db, actor):
+                if actor is None:
+                    return self._to_login()
+                if actor.role not in rule.roles:
+                    return rx.redirect(routes.start_page(actor.is_staff))
+        return rule.on_load
+
+    @rx.event
     def check_home(self):
         """`/`: send the visitor to their start page."""
         with unit_of_work(self) as (_db, actor):

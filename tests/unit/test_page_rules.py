@@ -1,0 +1,28 @@
+"""Every page declares who may open it; the server looks the rule up from the URL."""
+
+from __future__ import annotations
+
+import helpdesk_app.helpdesk_app  # noqa: F401  (registers every @page)
+from helpdesk_app import routes
+from helpdesk_app.components.page import PAGES
+from helpdesk_app.state.admin_sla import AdminSlaState
+from helpdesk_app.state.ticket import TicketState
+
+
+def test_every_page_declares_its_roles_and_the_public_ones_are_few():
+    public = sorted(p.route for p in PAGES if routes.page_rule(p.route).roles is None)
+    assert public == ["/", "/login"]
+    assert len({p.route for p in PAGES}) == len(PAGES)
+
+
+def test_rules_are_found_from_the_url_including_dynamic_segments():
+    assert routes.page_rule("/admin/sla").roles == routes.ADMINS
+    assert routes.page_rule("/admin/sla").on_load is AdminSlaState.on_load
+    rule = routes.page_rule("/portal/tickets/2026-000042")
+    assert rule.roles == routes.ANYONE and rule.on_load is TicketState.on_load
+    assert routes.page_rule("/agent/").roles == routes.STAFF
+
+
+def test_a_path_no_page_declared_admits_nobody():
+    assert routes.page_rule("/admin/secret").roles == frozenset()
+    assert routes.page_rule("/agent/tickets/1/extra").roles == frozenset()
