@@ -1,4 +1,4 @@
-"""Benchmark: the SLA scheduler's sweep (jobs/sla_sweep.py) on a big SQLite database.
+"""Benchmark: the SLA scheduler's sweep (domain/sla_alerts.py) on a big SQLite database.
 
     .venv/bin/python benchmarks/sla_sweep.py [--tickets 1000000] [--due 300] [--db PATH]
 
@@ -56,7 +56,7 @@ from helpdesk_app.cli import migrate
 from helpdesk_app.db import make_engine
 from helpdesk_app.domain import sla
 from helpdesk_app.domain.calendars import get_calendar
-from helpdesk_app.jobs.sla_sweep import sweep
+from helpdesk_app.domain.sla_alerts import sweep
 from helpdesk_app.models import (
     BusinessCalendar,
     Contract,

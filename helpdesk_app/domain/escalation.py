@@ -1,7 +1,7 @@
 """What happens to a ticket when one of its SLA clocks breaches: the contract's
 escalation rule (Contract.escalation_action). Plain Python, no reflex.
 
-Called by the SLA sweep (jobs/sla_sweep.py) in the transaction that records the breach,
+Called by the SLA sweep (domain/sla_alerts.py) in the transaction that records the breach,
 so an escalation happens exactly when the breach alert is committed — once. Each action
 writes the ticket with a version bump (an agent who had the ticket open gets a conflict,
 not a silent overwrite), records an internal `escalation` timeline event with

@@ -18,7 +18,7 @@ from helpdesk_app.config import get_settings
 from helpdesk_app.domain import notification_prefs as prefs
 from helpdesk_app.domain import notify, sla, tickets
 from helpdesk_app.domain.notification_prefs import PrefInput
-from helpdesk_app.jobs.sla_sweep import sweep
+from helpdesk_app.domain.sla_alerts import sweep
 from helpdesk_app.models import (
     BusinessCalendar,
     Contract,

@@ -1,4 +1,4 @@
-"""The SLA sweep (jobs/sla_sweep.py) with a controlled clock on SQLite and PostgreSQL:
+"""The SLA sweep (domain/sla_alerts.py) with a controlled clock on SQLite and PostgreSQL:
 warnings and breaches exactly once, catch-up, crashes, escalation, paused tickets.
 
 Calendar 24/7 (business time = wall-clock time), so the points are easy to read:
@@ -15,9 +15,8 @@ import pytest
 from sqlalchemy import event, text
 from sqlmodel import Session, col, select
 
-from helpdesk_app.domain import notifications, sla
-from helpdesk_app.jobs import sla_sweep
-from helpdesk_app.jobs.sla_sweep import sweep
+from helpdesk_app.domain import notifications, sla, sla_alerts
+from helpdesk_app.domain.sla_alerts import sweep
 from helpdesk_app.models import (
     BusinessCalendar,
     Contract,
@@ -219,7 +218,7 @@ def _fail_on(monkeypatch, db: Session, ticket: Ticket, error: BaseException, *,
              times: int = 1) -> list:
     """Raise `error` after the SlaAlert row (and its timeline event) of `ticket` were
     inserted, before its notifications."""
-    real = sla_sweep.notifications.rows_for
+    real = sla_alerts.notifications.rows_for
     raised: list = []
 
     def rows_for(user_ids, kind, *, ticket_id, data, now):
@@ -230,7 +229,7 @@ def _fail_on(monkeypatch, db: Session, ticket: Ticket, error: BaseException, *,
             raise error
         return real(user_ids, kind, ticket_id=ticket_id, data=data, now=now)
 
-    monkeypatch.setattr(sla_sweep.notifications, "rows_for", rows_for)
+    monkeypatch.setattr(sla_alerts.notifications, "rows_for", rows_for)
     return raised
 
 
@@ -489,3 +488,17 @@ def test_the_due_query_is_an_index_range(desk: Desk, engine) -> None:
                 plan = conn.exec_driver_sql("EXPLAIN " + statement, params).all()
                 text_plan = " | ".join(row[0] for row in plan)
                 assert "ix_ticket_sla_next_check" in text_plan, text_plan
+
+
+def test_the_scheduler_job_only_calls_the_domain_rule(desk: Desk, monkeypatch) -> None:
+    """jobs/sla_sweep.run (what the leader's tick calls) is the domain sweep."""
+    from helpdesk_app.jobs import sla_sweep as job
+
+    t = desk.ticket()
+    seen: list = []
+    real = sla_alerts.sweep
+    monkeypatch.setattr(sla_alerts, "sweep", lambda db, now, **kw: seen.append(now)
+                        or real(db, now, **kw))
+    r = job.run(desk.db, at(46), keep_going=lambda: True)
+    assert seen == [at(46)] and (r.processed, r.warnings) == (1, 1)
+    assert desk.alerts(t) == [(t.id, "reaction", "warning")]
