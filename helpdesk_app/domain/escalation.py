@@ -12,8 +12,11 @@ Actions:
 * move_queue — to the contract's escalation queue; nothing when it is unset, inactive
   or the ticket is already there.
 * assign_coordinator — when nobody is assigned: the active coordinator with the fewest
-  active tickets (ties: lowest id). Coordinators are global for now: there are no
-  queue-specific coordinators yet.
+  active tickets (ties: lowest id). "Active" is what the status definitions say
+  (`ticket_status`, configured by admins): every status that is not resolving
+  (workflow.is_resolving: category resolved/closed, `closes`, or an SLA effect that stops
+  the clock), custom ones included — not a fixed list of keys. Coordinators are global
+  for now: there are no queue-specific coordinators yet.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from sqlalchemy import func, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
+from helpdesk_app.domain import workflow
 from helpdesk_app.domain.errors import Conflict
 from helpdesk_app.models import (
     Contract,
@@ -35,7 +39,6 @@ from helpdesk_app.models import (
     Priority,
     Queue,
     Role,
-    Status,
     Ticket,
     TimelineEvent,
     User,
@@ -62,12 +65,20 @@ def coordinator_ids(db: Session) -> list[int]:
     ).all())
 
 
+def _active_keys(db: Session) -> list[str]:
+    """Keys of the statuses in which a ticket still needs work, from the status table
+    (read once per transaction, or per sweep batch, through workflow's cache)."""
+    return [key for key, status in workflow.all_statuses(db).items()
+            if not workflow.is_resolving(status)]
+
+
 def _least_busy(db: Session, candidates: Sequence[int]) -> int | None:
     if not candidates:
         return None
     load = dict(db.exec(
         select(Ticket.assignee_id, func.count())
-        .where(col(Ticket.assignee_id).in_(candidates), col(Ticket.status).in_(Status.ACTIVE))
+        .where(col(Ticket.assignee_id).in_(candidates),
+               col(Ticket.status).in_(_active_keys(db)))
         .group_by(Ticket.assignee_id)
     ).all())
     return min(candidates, key=lambda uid: (load.get(uid, 0), uid))

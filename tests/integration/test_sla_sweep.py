@@ -26,8 +26,11 @@ from helpdesk_app.models import (
     Priority,
     Role,
     SlaAlert,
+    SlaEffect,
     Status,
+    StatusCategory,
     Ticket,
+    TicketStatus,
     TicketType,
     TicketTypeTarget,
     TimelineEvent,
@@ -416,6 +419,39 @@ def test_escalation_assigns_a_coordinator_when_unassigned(desk: Desk, world, mak
     [esc] = desk.events(free, EventKind.ESCALATION)
     assert esc.data == {"action": "assign_coordinator", "clock": "reaction",
                         "old": None, "new": idle.id}
+
+
+def test_coordinator_load_follows_the_configured_statuses(desk: Desk, world, make) -> None:
+    """Load = tickets in a status that is not resolving, as the admin defined the statuses
+    (ticket_status: category, `closes`, SLA effect), not a fixed list of keys: a custom
+    working status counts, a custom closing status does not."""
+    desk.db.add_all([
+        TicketStatus(key="in_work", name_pl="W pracy", name_en="In work",
+                     category=StatusCategory.OPEN, sla_effect=SlaEffect.COUNTS),
+        TicketStatus(key="archived", name_pl="Zarchiwizowane", name_en="Archived",
+                     category=StatusCategory.CLOSED, sla_effect=SlaEffect.STOPS, closes=True),
+        TicketStatus(key="done_here", name_pl="Zrobione", name_en="Done here",
+                     category=StatusCategory.OPEN, sla_effect=SlaEffect.STOPS),
+    ])
+    desk.db.commit()
+    desk.rule(EscalationAction.ASSIGN_COORDINATOR)
+    busy = world.users["coordinator"]
+    other = make.user(world.provider, Role.COORDINATOR, name="Olga Other")
+
+    def hold(user, status: str, n: int) -> None:
+        for _ in range(n):
+            t = make.ticket(world.actor("client"), "Held")
+            t.assignee_id, t.status, t.sla_next_check_at = user.id, status, None
+            desk.db.add(t)
+        desk.db.commit()
+
+    hold(busy, Status.OPEN, 1)
+    hold(busy, "archived", 3)  # closing: not load
+    hold(busy, "done_here", 3)  # stops the clock: resolving, not load
+    hold(other, "in_work", 2)  # admin's working status: load
+    free = desk.ticket()
+    sweep(desk.db, at(61))
+    assert desk.fresh(free).assignee_id == busy.id  # 1 active against 2
 
 
 def test_no_rule_no_escalation(desk: Desk) -> None:
