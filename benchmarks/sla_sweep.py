@@ -26,10 +26,10 @@ Before timing, the one-off start-up work of a fresh process (importing `holidays
 the calendar's year tables) is done and reported as `warmup_ms`, as in benchmarks/sla.py:
 a running scheduler pays it once, at its first tick.
 
-Goal: ≤ 1 s per run. The LAST line is one JSON object:
+Goal: ≤ 500 ms per run (issue 10; it was 1 s). The LAST line is one JSON object:
 {"benchmark": "sla_sweep", "tickets": .., "open": .., "run_ms": .., "processed": ..,
  "second_run_ms": .., "second_processed": .., "warnings": .., "breaches": .., "escalations": ..,
- "notifications": .., "warmup_ms": .., "seed_s": ..}
+ "notifications": .., "mails": .., "warmup_ms": .., "seed_s": ..}
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ from helpdesk_app.models import (
     TicketType,
 )
 
-GOAL_MS = 1000.0
+GOAL_MS = 500.0
 NOW = datetime(2026, 3, 18, 13, 0, tzinfo=ZoneInfo("Europe/Warsaw")).astimezone(UTC)
 CHUNK = 20_000
 
@@ -198,7 +198,7 @@ def run(tickets: int, due: int, path: Path) -> dict:
             "second_run_ms": round(second_ms, 1), "second_processed": second.processed,
             "warnings": first.warnings, "breaches": first.breaches,
             "escalations": first.escalations, "notifications": first.notifications,
-            "warmup_ms": round(warmup_ms, 1), "seed_s": round(seed_s, 1)}
+            "mails": first.mails, "warmup_ms": round(warmup_ms, 1), "seed_s": round(seed_s, 1)}
 
 
 def main(argv: list[str] | None = None) -> None:

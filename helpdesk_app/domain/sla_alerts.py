@@ -6,22 +6,27 @@ and where it runs (leader lock, interval) and calls `sweep`.
 `sweep(db, now)` looks only at tickets whose stored `sla_next_check_at <= now` (an index
 range on `ix_ticket_sla_next_check`, never a scan of all tickets). domain/sla.py keeps
 that column at the next warning or due instant of a running clock, so those are exactly
-the tickets that crossed a point since the last look. For each, in batches:
+the tickets that crossed a point since the last look. In batches of tickets:
 
-1. recompute the SLA from the timeline as of `now` (`sla.recompute_ticket`), which also
-   moves `sla_next_check_at` to the next point (or None);
+1. recompute each ticket's SLA from its timeline as of `now` (`sla.apply`; the timelines,
+   contracts, types and calendars of the batch are read up front, a few queries for the
+   whole batch), which also gives `sla_next_check_at` its next point (or None);
 2. for every clock whose warning point / deadline is <= now and whose state is warning /
-   breached, insert an `SlaAlert` row — `INSERT ... ON CONFLICT DO NOTHING` on
-   UNIQUE(ticket, clock, level, point_at). Only when the row is new:
-   an internal `sla_warning` / `sla_breach` timeline event {clock, due_at, point_at} and,
-   for the assignee and every active coordinator, in-app notifications and mail as their
-   preferences say (`notify.sla_alert`; people and preferences are loaded once per sweep,
-   so this adds no query per ticket);
+   breached, an `SlaAlert` row — one `INSERT ... ON CONFLICT DO NOTHING RETURNING` for the
+   batch on UNIQUE(ticket, clock, level, point_at). Only for the rows it created: an
+   internal `sla_warning` / `sla_breach` timeline event {clock, due_at, point_at} (one
+   executemany) and, for the assignee and every active coordinator, in-app notifications
+   as their preferences say (`notify.sla_alert`; people and preferences are loaded once per
+   sweep, so this adds no query per ticket);
 3. on a new breach, the contract's escalation rule (domain/escalation.py), at most once
-   per ticket per sweep; a priority raise changes the targets, so the ticket is recomputed
-   and step 2 runs again (a breach of the other clock it reveals is alerted, not
-   escalated again);
-4. `queue_change` so open pages refresh after commit.
+   per ticket per sweep; a priority raise changes the targets, so those tickets are
+   recomputed and step 2 runs again for them (a breach of the other clock it reveals is
+   alerted, not escalated again);
+4. mail: one per ticket and recipient for everything step 2 created for that ticket
+   (a ticket that crossed three points gets one mail listing them, `notify.sla_mail`),
+   inserted with the batch's other rows at commit;
+5. `queue_change` so open pages refresh after commit; the tickets' SLA columns are
+   written by one flush (executemany).
 
 A batch is one transaction: alert rows, events, notifications, escalations and the new
 `sla_next_check_at` commit together or not at all. Hence:
@@ -35,8 +40,9 @@ A batch is one transaction: alert rows, events, notifications, escalations and t
 
 A ticket that fails (bug, a concurrent edit) does not hold the others back: the batch is
 rolled back, the ticket is left for the next run (logged) and the batch is redone without
-it. Anything that is not an `Exception` (process shutdown, a simulated crash) propagates
-after a rollback.
+it. When a statement shared by the whole batch fails, the failing ticket is not known:
+that batch's tickets are then redone one per transaction, which finds it. Anything that
+is not an `Exception` (process shutdown, a simulated crash) propagates after a rollback.
 
 A breach is final (domain/sla.py): once a clock has a breach alert, another deadline for
 that clock (e.g. the earlier one after escalation raised the priority) does not alert or
@@ -104,6 +110,32 @@ class SweepResult:
     stopped: bool = False  # `keep_going` said stop (leadership lost)
 
 
+@dataclass(frozen=True)
+class _Alert:
+    clock: str
+    level: str
+    point_at: datetime
+    due_at: datetime | None
+
+    @property
+    def key(self) -> tuple[str, str, datetime]:
+        return (self.clock, self.level, self.point_at)
+
+
+@dataclass
+class _Visit:
+    """One ticket of the batch: what its recomputes found and what was done about it."""
+
+    ticket: Ticket
+    state_before: str
+    history: sla.History | None  # as load_history read it (an escalation adds no change)
+    result: sla.SlaResult | None = None
+    pending: list[_Alert] = field(default_factory=list)  # this round's, to insert
+    new_breach: str | None = None  # first clock whose breach this round created
+    escalated: bool = False
+    changed: bool = False
+
+
 @dataclass
 class _Context:
     """One batch: what it saw and what it will write."""
@@ -119,24 +151,17 @@ class _Context:
     active_users: set[int] = field(default_factory=set)
     overrides: set[tuple[int, int]] = field(default_factory=set)  # (type id, priority)
     notifications: list[dict] = field(default_factory=list)  # inserted before commit
-    # each ticket's timeline as the SLA reads it, for its first recompute (one read for
-    # the batch; a recompute after an escalation reads it again)
+    # (ticket id, user id) -> the points that user hears of by mail, in order: one mail each
+    mails: dict[tuple[int, int], list[notify.SlaPoint]] = field(default_factory=dict)
+    # each ticket's timeline as the SLA reads it (one read for the batch)
     history: dict[int, sla.History] = field(default_factory=dict)
     # Strong references: the session's identity map is weak, so without these the
     # contract, type and calendar rows would be loaded again for every ticket.
     keep: list = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class _Alert:
-    clock: str
-    level: str
-    point_at: datetime
-    due_at: datetime | None
-
-    @property
-    def key(self) -> tuple[str, str, datetime]:
-        return (self.clock, self.level, self.point_at)
+    # The ticket being worked on, to blame when something fails (None: a statement for
+    # the whole batch, or the batch's reads before any ticket).
+    current: int | None = None
+    started: bool = False  # the batch's reads are done
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -174,7 +199,7 @@ def _prefetch(db: Session, batch: list[Ticket], ctx: _Context) -> None:
             ctx.breached.add((ticket_id, clock))
 
 
-# ---------------------------------------------------------------------------- one ticket
+# ---------------------------------------------------------------------------- the rule
 
 
 def _crossed(result: sla.SlaResult, now: datetime) -> list[_Alert]:
@@ -189,97 +214,160 @@ def _crossed(result: sla.SlaResult, now: datetime) -> list[_Alert]:
     return found
 
 
+def _recompute(db: Session, visit: _Visit, ctx: _Context) -> None:
+    """Recompute the ticket's SLA (its columns are set, flushed later with the batch's)
+    and keep the alerts it calls for that the ticket has not had yet."""
+    ticket = visit.ticket
+    visit.result = sla.apply(db, ticket, ctx.now, history=visit.history)
+    seen = ctx.alerts.setdefault(ticket.id, set())
+    visit.pending = []
+    for alert in _crossed(visit.result, ctx.now):
+        if alert.key in seen:
+            continue
+        # A breach is final: one breach alert per clock, whatever its deadline became.
+        if alert.level == AlertLevel.BREACH and (ticket.id, alert.clock) in ctx.breached:
+            continue
+        seen.add(alert.key)
+        if alert.level == AlertLevel.BREACH:
+            ctx.breached.add((ticket.id, alert.clock))
+        visit.pending.append(alert)
+
+
 @lru_cache(maxsize=4)
 def _alert_insert(dialect: str):
-    """INSERT ... ON CONFLICT DO NOTHING RETURNING id, built once (statement construction
-    costs more than SQLite's execution here). RETURNING, not rowcount: psycopg reports
-    rowcount -1 for INSERT ... ON CONFLICT."""
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING the keys of the rows it created. Not
+    rowcount: psycopg reports -1 for INSERT ... ON CONFLICT, and one statement inserts a
+    whole batch's alerts."""
     table = SlaAlert.__table__
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     return (insert(table)
             .on_conflict_do_nothing(index_elements=["ticket_id", "clock", "level", "point_at"])
-            .returning(table.c.id))
+            .returning(table.c.ticket_id, table.c.clock, table.c.level))
 
 
 _EVENT_INSERT = insert_row(TimelineEvent.__table__)
 
 
-def _insert_alert(db: Session, ticket_id: int, alert: _Alert, ctx: _Context) -> bool:
-    """Insert the alert row unless it exists; True when this call created it."""
-    seen = ctx.alerts.setdefault(ticket_id, set())
-    if alert.key in seen:
-        return False
-    # A breach is final: one breach alert per clock, whatever its deadline became.
-    if alert.level == AlertLevel.BREACH and (ticket_id, alert.clock) in ctx.breached:
-        return False
-    # The unique key decides, not the prefetch: a row committed meanwhile by anyone
-    # (another scheduler) makes this a no-op.
-    created = db.execute(_alert_insert(db.get_bind().dialect.name), {
-        "ticket_id": ticket_id, "clock": alert.clock, "level": alert.level,
-        "point_at": alert.point_at, "due_at": alert.due_at, "created_at": ctx.now,
-    }).first() is not None
-    seen.add(alert.key)
-    if alert.level == AlertLevel.BREACH:
-        ctx.breached.add((ticket_id, alert.clock))
-    return created
+def _insert_alerts(db: Session, visits: list[_Visit], ctx: _Context) -> set[tuple]:
+    """Insert the visits' pending alert rows unless they exist; the (ticket, clock, level)
+    of the rows this call created. The unique key decides, not the prefetch: a row
+    committed meanwhile by anyone (another scheduler) is not created again."""
+    rows = [{"ticket_id": v.ticket.id, "clock": a.clock, "level": a.level,
+             "point_at": a.point_at, "due_at": a.due_at, "created_at": ctx.now}
+            for v in visits for a in v.pending]
+    if not rows:
+        return set()
+    # executemany with RETURNING: SQLAlchemy sends it as multi-row INSERTs ("insertmanyvalues")
+    # from one cached statement.
+    return {tuple(row) for row in db.execute(_alert_insert(db.get_bind().dialect.name),
+                                             rows).all()}
 
 
-def _announce(db: Session, ticket: Ticket, alert: _Alert, ctx: _Context) -> None:
-    """Timeline event + notifications for a newly inserted alert."""
-    db.execute(_EVENT_INSERT, {
+def _announce(visit: _Visit, alert: _Alert, ctx: _Context, events: list[dict]) -> None:
+    """Timeline event, in-app notifications and the mail wishes for a created alert."""
+    ticket = visit.ticket
+    events.append({
         "ticket_id": ticket.id, "kind": _LEVEL_EVENT[alert.level], "author_id": None,
         "is_public": False, "body": "", "created_at": ctx.now,
         "data": {"clock": alert.clock, "due_at": _iso(alert.due_at),
                  "point_at": _iso(alert.point_at)}})
     # The assignee (when active) and every active coordinator, as each wants to hear it.
     people = [ticket.assignee_id] if ticket.assignee_id in ctx.active_users else []
-    rows, mails = notify.sla_alert(
-        db, ctx.audience, ticket, _LEVEL_NOTIFICATION[alert.level], people + ctx.coordinators,
-        clock=alert.clock, due_at=alert.due_at, now=ctx.now)
+    point = notify.SlaPoint(_LEVEL_NOTIFICATION[alert.level], alert.clock, alert.due_at)
+    rows, by_mail = notify.sla_alert(ctx.audience, ticket, point, people + ctx.coordinators,
+                                     now=ctx.now)
     ctx.notifications += rows
     ctx.result.notifications += len(rows)
-    ctx.result.mails += mails
+    for uid in by_mail:
+        ctx.mails.setdefault((ticket.id, uid), []).append(point)
     if alert.level == AlertLevel.WARNING:
         ctx.result.warnings += 1
     else:
         ctx.result.breaches += 1
 
 
-def _visit(db: Session, ticket: Ticket, ctx: _Context) -> None:
-    """Recompute one ticket, alert what it crossed, escalate a new breach."""
-    state_before = ticket.sla_state
-    escalated = changed = False
-    while True:
-        result = sla.recompute_ticket(db, ticket.id, ctx.now,
-                                      history=ctx.history.pop(ticket.id, None))
-        new_breach: str | None = None
-        for alert in _crossed(result, ctx.now):
-            if not _insert_alert(db, ticket.id, alert, ctx):
+def _record(db: Session, visits: list[_Visit], ctx: _Context) -> list[_Visit]:
+    """One round: recompute, insert the alerts, announce the new ones, escalate a new
+    breach. Returns the visits to recompute again (an escalation changed their targets)."""
+    for visit in visits:
+        ctx.current = visit.ticket.id
+        _recompute(db, visit, ctx)
+    ctx.current = None
+    created = _insert_alerts(db, visits, ctx)
+    events: list[dict] = []
+    for visit in visits:
+        ctx.current = visit.ticket.id
+        visit.new_breach = None
+        for alert in visit.pending:
+            if (visit.ticket.id, alert.clock, alert.level) not in created:
                 continue
-            changed = True
-            _announce(db, ticket, alert, ctx)
-            if alert.level == AlertLevel.BREACH and new_breach is None:
-                new_breach = alert.clock
-        if new_breach is None or escalated:
-            break
-        escalated = True
-        done = escalation.escalate(db, ticket, new_breach, ctx.now,
-                                   coordinators=ctx.coordinators)
-        if done is None:
-            break
-        changed = True
-        ctx.result.escalations += 1
-        if not done.changes_sla or not (
-                (ticket.ticket_type_id, done.old) in ctx.overrides
-                or (ticket.ticket_type_id, done.new) in ctx.overrides):
-            break  # the same targets at the new priority: nothing to recompute
-        # New priority, new targets: recompute and alert what that reveals.
-    # The next look is the next point of a running clock; crossings just handled are done.
-    ticket.sla_next_check_at = result.next_check_at
-    db.add(ticket)
-    if changed or ticket.sla_state != state_before:
-        queue_change(db, ticket_id=ticket.id, organisation_id=ticket.organisation_id,
-                     kind="sla", public=False)
+            visit.changed = True
+            _announce(visit, alert, ctx, events)
+            if alert.level == AlertLevel.BREACH and visit.new_breach is None:
+                visit.new_breach = alert.clock
+    ctx.current = None
+    if events:  # before any escalation event: a ticket's timeline stays in order
+        db.execute(_EVENT_INSERT, events)
+    again: list[_Visit] = []
+    for visit in visits:
+        if visit.new_breach is None or visit.escalated:
+            continue
+        ctx.current = visit.ticket.id
+        if _escalate(db, visit, ctx):
+            again.append(visit)
+    ctx.current = None
+    return again
+
+
+def _escalate(db: Session, visit: _Visit, ctx: _Context) -> bool:
+    """The contract's rule for a new breach, once per ticket per sweep. True when the
+    ticket must be recomputed (new priority, new targets)."""
+    visit.escalated = True
+    ticket = visit.ticket
+    done = escalation.escalate(db, ticket, visit.new_breach, ctx.now,
+                               coordinators=ctx.coordinators)
+    if done is None:
+        return False
+    visit.changed = True
+    ctx.result.escalations += 1
+    return done.changes_sla and (
+        (ticket.ticket_type_id, done.old) in ctx.overrides
+        or (ticket.ticket_type_id, done.new) in ctx.overrides)
+
+
+def _handle(db: Session, batch: list[Ticket], ctx: _Context) -> None:
+    """Decide and record everything for the batch's tickets (commits nothing)."""
+    visits = [_Visit(t, t.sla_state, ctx.history.pop(t.id, None)) for t in batch]
+    todo = visits
+    while todo:
+        todo = _record(db, todo, ctx)
+    for visit in visits:
+        ticket = visit.ticket
+        ctx.current = ticket.id
+        # The next look is the next point of a running clock; crossings handled are done.
+        ticket.sla_next_check_at = visit.result.next_check_at
+        if visit.changed or ticket.sla_state != visit.state_before:
+            queue_change(db, ticket_id=ticket.id, organisation_id=ticket.organisation_id,
+                         kind="sla", public=False)
+    _queue_mails(db, {v.ticket.id: v.ticket for v in visits}, ctx)
+    notifications.add_rows(db, ctx.notifications)
+
+
+def _queue_mails(db: Session, tickets: dict[int, Ticket], ctx: _Context) -> None:
+    """One mail per ticket and recipient for all the points they want mailed, queued with
+    one INSERT for the batch."""
+    mails: list[tuple[int, outbox.Mail]] = []
+    for (ticket_id, user_id), points in ctx.mails.items():
+        ctx.current = ticket_id
+        mail = notify.sla_mail(db, ctx.audience, tickets[ticket_id], user_id, points)
+        if mail is not None:
+            mails.append((user_id, mail))
+    ctx.current = None
+    queued = outbox.enqueue_many(db, [mail for _, mail in mails], now=ctx.now)
+    for (user_id, _mail), row_id in zip(mails, queued, strict=True):
+        if row_id is None:
+            notify.sla_refused(ctx.audience, user_id)
+    ctx.result.mails += sum(row_id is not None for row_id in queued)
 
 
 # ---------------------------------------------------------------------------- batches
@@ -327,9 +415,11 @@ def _sweep(db: Session, now: datetime, batch_size: int,
     audience = notify.staff_audience(db)
     after: tuple[datetime, int] | None = None  # keyset cursor: visited up to here
     failed: set[int] = set()
+    # A batch failed in a statement it shares: up to here, one ticket per transaction.
+    singles_until: tuple[datetime, int] | None = None
     while True:
         _begin_batch(db)
-        batch = _due_batch(db, now, after, failed, batch_size)
+        batch = _due_batch(db, now, after, failed, 1 if singles_until else batch_size)
         if not batch:
             db.rollback()
             break
@@ -337,21 +427,25 @@ def _sweep(db: Session, now: datetime, batch_size: int,
         # Counted per batch, added to the total only when the batch commits.
         ctx = _Context(now=now, coordinators=coordinators, result=SweepResult(),
                        audience=audience)
-        current: int | None = None
         try:
             _prefetch(db, batch, ctx)
-            for ticket in batch:
-                current = ticket.id
-                _visit(db, ticket, ctx)
-            notifications.add_rows(db, ctx.notifications)
+            ctx.started = True
+            _handle(db, batch, ctx)
             db.commit()
         except Exception:
             db.rollback()
-            if current is None:  # the batch's own queries failed: not one ticket's fault
+            if not ctx.started:  # the batch's own reads failed: not one ticket's fault
                 raise
-            failed.add(current)
-            total.failed.append(current)
-            log.exception("SLA sweep: ticket %s failed; left for the next run", current)
+            culprit = ctx.current if ctx.current is not None else (
+                batch[0].id if len(batch) == 1 else None)
+            if culprit is None:
+                log.warning("SLA sweep: a batch of %d failed; redoing it ticket by ticket",
+                            len(batch), exc_info=True)
+                singles_until = cursor
+                continue
+            failed.add(culprit)
+            total.failed.append(culprit)
+            log.exception("SLA sweep: ticket %s failed; left for the next run", culprit)
             if len(failed) > MAX_FAILURES:
                 raise
             continue  # the batch without it (its other tickets were rolled back too)
@@ -367,6 +461,8 @@ def _sweep(db: Session, now: datetime, batch_size: int,
         total.mails += done.mails
         total.batches += 1
         after = cursor
+        if singles_until is not None and cursor >= singles_until:
+            singles_until = None
         if keep_going is not None and not keep_going():
             total.stopped = True
             break

@@ -538,3 +538,61 @@ def test_the_scheduler_job_only_calls_the_domain_rule(desk: Desk, monkeypatch) -
     r = job.run(desk.db, at(46), keep_going=lambda: True)
     assert seen == [at(46)] and (r.processed, r.warnings) == (1, 1)
     assert desk.alerts(t) == [(t.id, "reaction", "warning")]
+
+
+def test_a_failure_in_a_statement_shared_by_the_batch_finds_its_ticket(desk: Desk,
+                                                                       monkeypatch) -> None:
+    """The alert rows of a batch go in one statement: when it fails, the ticket to blame
+    is unknown, so the batch is redone one ticket per transaction."""
+    tickets = [desk.ticket(at(i)) for i in range(4)]
+    bad = tickets[2].id
+    real = sla_alerts._insert_alerts
+    calls: list[list[int]] = []
+
+    def insert_alerts(db, visits, ctx):
+        ids = [v.ticket.id for v in visits]
+        calls.append(ids)
+        if bad in ids:
+            raise RuntimeError("constraint trouble")
+        return real(db, visits, ctx)
+
+    monkeypatch.setattr(sla_alerts, "_insert_alerts", insert_alerts)
+    r = sweep(desk.db, at(50), batch_size=3)
+    assert r.failed == [bad]
+    assert (r.processed, r.warnings) == (3, 3)
+    assert calls[0] == [t.id for t in tickets[:3]]  # the batch, then one by one
+    assert calls[1:4] == [[tickets[0].id], [tickets[1].id], [bad]]
+    assert sorted(a[0] for a in desk.alerts()) == sorted(t.id for t in tickets if t.id != bad)
+    assert desk.fresh(tickets[2]).sla_next_check_at == at(47)  # left for the next run
+    monkeypatch.undo()
+    r = sweep(desk.db, at(51))
+    assert (r.processed, r.warnings, r.failed) == (1, 1, [])
+    assert desk.totals() == (4, 4, 4)
+
+
+def test_one_round_trip_per_kind_of_row(desk: Desk, world, engine) -> None:
+    """The batch's rows go in shared statements, not one per ticket: alert rows, events,
+    notifications and mails each in one (executemany) statement per batch, whatever the
+    number of tickets."""
+    from helpdesk_app.models import OutboundMail
+
+    tickets = [desk.ticket(at(i), assignee="technician") for i in range(6)]
+    counted: Counter = Counter()
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        head = statement.lstrip().split("(")[0].split(" VALUES")[0].strip()
+        if head.startswith("INSERT INTO"):
+            counted[head.split()[2]] += 1
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        r = sweep(desk.db, at(300))
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert (r.processed, r.breaches, r.mails) == (6, 12, 12)  # technician + coordinator
+    assert counted["sla_alert"] == 1 and counted["notification"] == 1
+    assert counted["outbound_mail"] == 1 and counted["timeline_event"] == 1
+    mails = desk.db.exec(select(OutboundMail)).all()
+    assert {(m.ticket_id, m.user_id) for m in mails} == {
+        (t.id, u.id) for t in tickets for u in (world.users["technician"],
+                                                world.users["coordinator"])}
