@@ -1,4 +1,4 @@
-"""Benchmark: the SLA scheduler's sweep (jobs/sla_sweep.py) on a big SQLite database.
+"""Benchmark: the SLA scheduler's sweep (domain/sla_alerts.py) on a big SQLite database.
 
     .venv/bin/python benchmarks/sla_sweep.py [--tickets 1000000] [--due 300] [--db PATH]
 
@@ -26,10 +26,10 @@ Before timing, the one-off start-up work of a fresh process (importing `holidays
 the calendar's year tables) is done and reported as `warmup_ms`, as in benchmarks/sla.py:
 a running scheduler pays it once, at its first tick.
 
-Goal: ≤ 1 s per run. The LAST line is one JSON object:
+Goal: ≤ 500 ms per run (issue 10; it was 1 s). The LAST line is one JSON object:
 {"benchmark": "sla_sweep", "tickets": .., "open": .., "run_ms": .., "processed": ..,
  "second_run_ms": .., "second_processed": .., "warnings": .., "breaches": .., "escalations": ..,
- "notifications": .., "warmup_ms": .., "seed_s": ..}
+ "notifications": .., "mails": .., "warmup_ms": .., "seed_s": .., "sync_s": ..}
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import os
 import random
 import sys
 import tempfile
@@ -56,7 +57,7 @@ from helpdesk_app.cli import migrate
 from helpdesk_app.db import make_engine
 from helpdesk_app.domain import sla
 from helpdesk_app.domain.calendars import get_calendar
-from helpdesk_app.jobs.sla_sweep import sweep
+from helpdesk_app.domain.sla_alerts import sweep
 from helpdesk_app.models import (
     BusinessCalendar,
     Contract,
@@ -68,7 +69,7 @@ from helpdesk_app.models import (
     TicketType,
 )
 
-GOAL_MS = 1000.0
+GOAL_MS = 500.0
 NOW = datetime(2026, 3, 18, 13, 0, tzinfo=ZoneInfo("Europe/Warsaw")).astimezone(UTC)
 CHUNK = 20_000
 
@@ -161,7 +162,7 @@ def timed_sweep(engine, now: datetime):
 
 def run(tickets: int, due: int, path: Path) -> dict:
     url = f"sqlite:///{path}"
-    seed_s = 0.0
+    seed_s = sync_s = 0.0
     if not path.exists():
         print(f"migrating {path} ...", flush=True)
         migrate(url)
@@ -177,6 +178,13 @@ def run(tickets: int, due: int, path: Path) -> dict:
         seed_s = time.perf_counter() - started
         print(f"seeded in {seed_s:.1f}s: {open_count:,} active, {made_due} due now", flush=True)
         gc.collect()  # the seeding's garbage is not the scheduler's: don't time its GC
+        # Nor is its I/O: the bulk engine left ~650 MB of dirty pages in the OS cache, and
+        # the sweep's commit (a WAL checkpoint fsyncs the database file) would otherwise
+        # write them out on the clock (~0.3 s measured here). A running helpdesk has no
+        # such backlog. Reported as sync_s.
+        synced = time.perf_counter()
+        os.sync()
+        sync_s = time.perf_counter() - synced
 
     engine = make_engine(url)  # the app's own engine (WAL, pragmas)
     with engine.connect() as conn:
@@ -198,7 +206,8 @@ def run(tickets: int, due: int, path: Path) -> dict:
             "second_run_ms": round(second_ms, 1), "second_processed": second.processed,
             "warnings": first.warnings, "breaches": first.breaches,
             "escalations": first.escalations, "notifications": first.notifications,
-            "warmup_ms": round(warmup_ms, 1), "seed_s": round(seed_s, 1)}
+            "mails": first.mails, "warmup_ms": round(warmup_ms, 1), "seed_s": round(seed_s, 1),
+            "sync_s": round(sync_s, 1)}
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,7 +1,7 @@
 """What happens to a ticket when one of its SLA clocks breaches: the contract's
 escalation rule (Contract.escalation_action). Plain Python, no reflex.
 
-Called by the SLA sweep (jobs/sla_sweep.py) in the transaction that records the breach,
+Called by the SLA sweep (domain/sla_alerts.py) in the transaction that records the breach,
 so an escalation happens exactly when the breach alert is committed — once. Each action
 writes the ticket with a version bump (an agent who had the ticket open gets a conflict,
 not a silent overwrite), records an internal `escalation` timeline event with
@@ -12,8 +12,11 @@ Actions:
 * move_queue — to the contract's escalation queue; nothing when it is unset, inactive
   or the ticket is already there.
 * assign_coordinator — when nobody is assigned: the active coordinator with the fewest
-  active tickets (ties: lowest id). Coordinators are global for now: there are no
-  queue-specific coordinators yet.
+  active tickets (ties: lowest id). "Active" is what the status definitions say
+  (`ticket_status`, configured by admins): every status that is not resolving
+  (workflow.is_resolving: category resolved/closed, `closes`, or an SLA effect that stops
+  the clock), custom ones included — not a fixed list of keys. Coordinators are global
+  for now: there are no queue-specific coordinators yet.
 """
 
 from __future__ import annotations
@@ -23,10 +26,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import func, insert, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
+from helpdesk_app.domain import workflow
 from helpdesk_app.domain.errors import Conflict
 from helpdesk_app.models import (
     Contract,
@@ -35,11 +39,12 @@ from helpdesk_app.models import (
     Priority,
     Queue,
     Role,
-    Status,
     Ticket,
     TimelineEvent,
     User,
 )
+
+_EVENT_INSERT = insert(TimelineEvent.__table__)
 
 
 @dataclass(frozen=True)
@@ -62,12 +67,20 @@ def coordinator_ids(db: Session) -> list[int]:
     ).all())
 
 
+def _active_keys(db: Session) -> list[str]:
+    """Keys of the statuses in which a ticket still needs work, from the status table
+    (read once per transaction, or per sweep batch, through workflow's cache)."""
+    return [key for key, status in workflow.all_statuses(db).items()
+            if not workflow.is_resolving(status)]
+
+
 def _least_busy(db: Session, candidates: Sequence[int]) -> int | None:
     if not candidates:
         return None
     load = dict(db.exec(
         select(Ticket.assignee_id, func.count())
-        .where(col(Ticket.assignee_id).in_(candidates), col(Ticket.status).in_(Status.ACTIVE))
+        .where(col(Ticket.assignee_id).in_(candidates),
+               col(Ticket.status).in_(_active_keys(db)))
         .group_by(Ticket.assignee_id)
     ).all())
     return min(candidates, key=lambda uid: (load.get(uid, 0), uid))
@@ -95,7 +108,7 @@ def _target(db: Session, ticket: Ticket, contract: Contract,
 def escalate(db: Session, ticket: Ticket, clock: str, now: datetime, *,
              coordinators: Sequence[int] | None = None) -> Escalation | None:
     """Apply the ticket's contract escalation rule for a breach of `clock`. Writes in the
-    caller's transaction (flushes, never commits). Returns what was done, or None."""
+    caller's transaction (never commits). Returns what was done, or None."""
     contract = db.get(Contract, ticket.contract_id) if ticket.contract_id else None
     if contract is None or contract.escalation_action not in EscalationAction.ALL:
         return None
@@ -116,10 +129,9 @@ def escalate(db: Session, ticket: Ticket, clock: str, now: datetime, *,
     # Tell the loaded object what the row holds now (without making it "dirty").
     for name, value in ((column, new), ("version", version + 1), ("updated_at", now)):
         set_committed_value(ticket, name, value)
-    db.add(TimelineEvent(
-        ticket_id=ticket.id, kind=EventKind.ESCALATION, author_id=None, is_public=False,
-        data={"action": contract.escalation_action, "clock": clock, "old": old, "new": new},
-        created_at=now,
-    ))
-    db.flush()
+    # A plain INSERT, not an ORM object and a flush: the sweep escalates many tickets.
+    db.execute(_EVENT_INSERT, {
+        "ticket_id": ticket.id, "kind": EventKind.ESCALATION, "author_id": None,
+        "is_public": False, "body": "", "created_at": now,
+        "data": {"action": contract.escalation_action, "clock": clock, "old": old, "new": new}})
     return Escalation(contract.escalation_action, old, new)

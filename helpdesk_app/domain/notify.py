@@ -289,31 +289,72 @@ def ticket_event(db: Session, actor: Actor | None, ticket: Ticket, kind: str, *,
 # --------------------------------------------------------------------------- SLA alerts
 
 
-def sla_alert(db: Session, audience: Audience, ticket: Ticket, kind: str,
-              user_ids: Iterable[int], *, clock: str, due_at: datetime | None,
-              now: datetime) -> tuple[list[dict[str, Any]], int]:
-    """An SLA warning/breach for `user_ids` (staff in `audience`), per their preferences.
-    Queues the mails now and returns (in-app rows for the caller's batched insert, mails
-    queued). No query unless mail is sent (then the outbox's own)."""
+@dataclass(frozen=True)
+class SlaPoint:
+    """One SLA alert of a ticket: SLA_WARNING / SLA_BREACH of `clock`, due at `due_at`."""
+
+    kind: str
+    clock: str
+    due_at: datetime | None
+
+
+def sla_alert(audience: Audience, ticket: Ticket, point: SlaPoint, user_ids: Iterable[int], *,
+              now: datetime) -> tuple[list[dict[str, Any]], list[int]]:
+    """Who hears of an SLA warning/breach among `user_ids` (staff in `audience`), per their
+    preferences: (in-app rows for the caller's batched insert, users who want it by mail).
+    No query. The mail is the caller's to queue with `sla_mail`, once per ticket and
+    recipient for everything the ticket crossed at one time."""
     in_app: list[int] = []
-    mails = 0
+    by_mail: list[int] = []
     for uid in dict.fromkeys(user_ids):
         person = audience.people.get(uid)
         if person is None or not person.is_staff:
             continue
-        channels = prefs.wants(audience.prefs, uid, person.role, kind, ticket)
+        channels = prefs.wants(audience.prefs, uid, person.role, point.kind, ticket)
         if channels.in_app:
             in_app.append(uid)
         if channels.email and person.email and uid not in audience.refused:
-            labels = audience.status_labels(db, person.language, for_client=False)
-            assignee = audience.people.get(ticket.assignee_id) if ticket.assignee_id else None
-            extra = {"clock": t(f"sla.clock.{clock}", person.language), "due_at": due_at,
-                     "assignee_name": assignee.full_name if assignee else ""}
-            queued = _queue_mail(db, ticket, person, kind, extra, labels, is_auto=True, now=now)
-            if not queued:
-                audience.refused.add(uid)
-            mails += queued
+            by_mail.append(uid)
     rows = notifications.rows_for(
-        in_app, kind, ticket_id=ticket.id,
-        data={"clock": clock, "due_at": due_at.isoformat() if due_at else None}, now=now)
-    return rows, mails
+        in_app, point.kind, ticket_id=ticket.id,
+        data={"clock": point.clock,
+              "due_at": point.due_at.isoformat() if point.due_at else None}, now=now)
+    return rows, by_mail
+
+
+def sla_mail(db: Session, audience: Audience, ticket: Ticket, user_id: int,
+             points: list[SlaPoint]) -> outbox.Mail | None:
+    """The one mail to `user_id` about `points` of `ticket`, rendered for the caller to
+    queue (`outbox.enqueue_many`, a whole batch at once): the sla_warning / sla_breach
+    template for one point, sla_warnings / sla_breaches listing them for several. Its
+    outbox kind is sla_breach when any point is a breach. None: nobody to mail (inactive,
+    or the outbox refused them earlier in this sweep: see `sla_refused`)."""
+    person = audience.people.get(user_id)
+    if person is None or not person.email or not points or user_id in audience.refused:
+        return None
+    kind = SLA_BREACH if any(p.kind == SLA_BREACH for p in points) else SLA_WARNING
+    labels = audience.status_labels(db, person.language, for_client=False)
+    assignee = audience.people.get(ticket.assignee_id) if ticket.assignee_id else None
+    extra: dict[str, Any] = {"assignee_name": assignee.full_name if assignee else ""}
+    if len(points) == 1:
+        template = points[0].kind
+        extra.update(clock=t(f"sla.clock.{points[0].clock}", person.language),
+                     due_at=points[0].due_at)
+    else:
+        template = "sla_breaches" if kind == SLA_BREACH else "sla_warnings"
+    context: dict[str, Any] = _context(ticket, person, labels, extra)
+    if len(points) > 1:
+        context["points"] = [
+            ("breach" if p.kind == SLA_BREACH else "warning",
+             t(f"sla.clock.{p.clock}", person.language), _text(p.due_at, person))
+            for p in points]
+    rendered = templates.render(template, person.language, context)
+    # Staff notifications: automatic (Auto-Submitted) but never capped.
+    return outbox.Mail(to_addr=person.email, rendered=rendered, kind=kind, is_auto=True,
+                       ticket_id=ticket.id, user_id=person.user_id, to_name=person.full_name,
+                       capped=False)
+
+
+def sla_refused(audience: Audience, user_id: int) -> None:
+    """The outbox refused mail to `user_id` (bad address): not rendered again this sweep."""
+    audience.refused.add(user_id)

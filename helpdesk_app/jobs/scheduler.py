@@ -80,7 +80,7 @@ class SlaScheduler:
                 log.debug("SLA sweep: not the leader (%s)", self.owner)
                 return None
             with session_scope(self.engine or get_engine()) as db:
-                result = sla_sweep.sweep(db, now, keep_going=lambda: self._hold_lock(utcnow()))
+                result = sla_sweep.run(db, now, keep_going=lambda: self._hold_lock(utcnow()))
             self.last_result = result
             if result.warnings or result.breaches or result.failed:
                 log.info("SLA sweep: %s", result)

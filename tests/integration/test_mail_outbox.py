@@ -19,7 +19,9 @@ from helpdesk_app.config import get_settings
 from helpdesk_app.domain.errors import Forbidden, Invalid, NotFound
 from helpdesk_app.mail.outbound import compose
 from helpdesk_app.mail.outbound.outbox import (
+    Mail,
     enqueue,
+    enqueue_many,
     is_our_message_id,
     list_outbox,
     retry,
@@ -725,6 +727,54 @@ def test_mails_queued_together_thread_as_if_each_read_the_thread_afresh(
     for before, after in itertools.pairwise(queued):
         msg = ReceivedMail("", (), after.raw, None, False, None).message()
         assert msg["In-Reply-To"] == f"<{before.message_id}>"
+
+
+def test_enqueue_many_is_one_insert_threaded_like_one_by_one(db, world, mail_env, engine,
+                                                           open_session):
+    """enqueue_many (the SLA sweep's batch) stores what enqueue would, in one INSERT: each
+    mail answers the one queued before it on its ticket, a refused address gives None and
+    queues nothing, and mail queued afterwards threads after the batch's (real ids)."""
+    from sqlalchemy import event
+
+    mail_env(None)
+    t0 = _now()
+    ticket, other = _ticket(db, world), _ticket(db, world, "2026-000124")
+    _inbound(db, ticket.id, "root@klient.example", t0)
+    db.commit()
+    rendered = render("sla_breach", "pl", _context())
+    mails = [Mail("a@x.example", rendered, "sla_breach", ticket_id=ticket.id, capped=False),
+             Mail("not an address", rendered, "sla_breach", ticket_id=ticket.id),
+             Mail("b@x.example", rendered, "sla_breach", ticket_id=other.id, capped=False),
+             Mail("c@x.example", rendered, "sla_breach", ticket_id=ticket.id, capped=False)]
+    inserts: list[str] = []
+    listener = lambda conn, cur, statement, *rest: (  # noqa: E731
+        inserts.append(statement) if statement.startswith("INSERT INTO outbound_mail") else None)
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        ids = enqueue_many(db, mails, now=t0 + timedelta(minutes=1))
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert len(inserts) == 1
+    assert ids[1] is None and None not in (ids[0], ids[2], ids[3])
+    later = _queue(db, "d@x.example", ticket_id=ticket.id, now=t0 + timedelta(minutes=2))
+    db.commit()
+
+    rows = {row.id: row for row in open_session().exec(select(OutboundMail)).all()}
+    assert set(rows) == {ids[0], ids[2], ids[3], later.id}
+    a, b, c = rows[ids[0]], rows[ids[2]], rows[ids[3]]
+    assert (a.to_addr, a.kind, a.ticket_id, a.is_auto) == ("a@x.example", "sla_breach",
+                                                          ticket.id, True)
+
+    def headers(row: OutboundMail):
+        msg = ReceivedMail("", (), row.raw, None, False, None).message()
+        return msg["In-Reply-To"], msg["References"].split() if msg["References"] else []
+
+    assert headers(a) == ("<root@klient.example>", ["<root@klient.example>"])
+    assert headers(b) == (None, [])  # another ticket, nothing to answer
+    assert headers(c)[0] == f"<{a.message_id}>"
+    # the next mail sees the batch's mails in order, under their real ids
+    assert headers(rows[later.id]) == (f"<{c.message_id}>", [f"<{m}>" for m in (
+        "root@klient.example", a.message_id, c.message_id)])
 
 
 def test_our_message_ids_are_recognised(mail_env):

@@ -18,7 +18,7 @@ from helpdesk_app.config import get_settings
 from helpdesk_app.domain import notification_prefs as prefs
 from helpdesk_app.domain import notify, sla, tickets
 from helpdesk_app.domain.notification_prefs import PrefInput
-from helpdesk_app.jobs.sla_sweep import sweep
+from helpdesk_app.domain.sla_alerts import sweep
 from helpdesk_app.models import (
     BusinessCalendar,
     Contract,
@@ -469,3 +469,81 @@ def test_sla_sweep_notifies_per_preferences(db, world, make, inbox):
                                    ("coordinator", K.SLA_WARNING): 1,
                                    ("technician", K.SLA_BREACH): 1})
     assert inbox.mail() == Counter()
+
+
+def test_points_crossed_in_one_sweep_make_one_mail_per_recipient(db, world, make, inbox):
+    """The scheduler was away: reaction warning (+45'), reaction breach (+60') and
+    resolution warning (+180') are all found by one sweep. Everyone still gets an in-app
+    notification per point, but one mail per ticket and recipient, listing what they
+    asked to hear by mail."""
+    _contract(db, world.org_a.id, "Gold A")
+    _set_language(db, world.users["technician"], "en")
+    coordinator = world.users["coordinator"]
+    prefs.save(db, world.actor("coordinator"), coordinator.id,
+               [PrefInput(K.SLA_WARNING, True, True), PrefInput(K.SLA_BREACH, True, True)])
+    t = make.ticket(world.actor("client"), "Server down")
+    t.created_at, t.assignee_id = T0, world.users["technician"].id
+    db.add(t)
+    db.commit()
+    sla.recompute_ticket(db, t.id, T0)
+    db.commit()
+    inbox.reset()
+
+    r = sweep(db, T0 + timedelta(minutes=200))
+    assert (r.warnings, r.breaches, r.mails) == (2, 1, 2)
+    assert inbox.app() == Counter({("technician", K.SLA_WARNING): 2,
+                                   ("technician", K.SLA_BREACH): 1,
+                                   ("coordinator", K.SLA_WARNING): 2,
+                                   ("coordinator", K.SLA_BREACH): 1})
+    # The outbox kind is the most serious point's.
+    assert inbox.mail() == Counter({("technician", K.SLA_BREACH): 1,
+                                    ("coordinator", K.SLA_BREACH): 1})
+
+    # The coordinator wanted all three by mail: one mail lists them (Polish, in order).
+    [mail] = inbox.mails("coordinator")
+    body = text_of(mail)
+    points = [line for line in body.splitlines() if line.startswith("- ")]
+    assert len(points) == 3, body
+    assert "Przekroczenie SLA" in body and t.number in mail.subject
+    # each with its deadline, in the recipient's time zone (Warsaw: UTC+1 in March)
+    assert points[0] == "- Reakcja: zbliża się termin – 16.03.2026, 11:00"
+    assert points[1] == "- Reakcja: termin upłynął – 16.03.2026, 11:00"
+    assert points[2] == "- Rozwiązanie: zbliża się termin – 16.03.2026, 14:00"
+    # The technician's default is breaches only by mail: one point, the one-point mail.
+    [mail] = inbox.mails("technician")
+    body = text_of(mail)
+    assert "SLA breached" in body and "Reaction" in body
+    assert not [line for line in body.splitlines() if line.startswith("- ")]
+
+    # Both mails thread onto the ticket: the second answers the first.
+    first, second = inbox.mails()
+    assert email.message_from_bytes(second.raw)["In-Reply-To"] == f"<{first.message_id}>"
+
+    # The next point is a mail of its own; nothing is mailed twice.
+    inbox.reset()
+    r = sweep(db, T0 + timedelta(minutes=241))
+    assert (r.warnings, r.breaches, r.mails) == (0, 1, 2)
+    assert inbox.mail() == Counter({("technician", K.SLA_BREACH): 1,
+                                    ("coordinator", K.SLA_BREACH): 1})
+    assert "Przekroczono termin SLA" in text_of(inbox.mails("coordinator")[0])
+    assert sweep(db, T0 + timedelta(minutes=300)).mails == 0
+
+
+def test_a_refused_sla_mail_leaves_the_in_app_notice(db, world, make, inbox):
+    """An address the outbox refuses: no mail, no failure, the in-app notice stays."""
+    _contract(db, world.org_a.id, "Gold A")
+    tech = world.users["technician"]
+    tech.email = "not an address"
+    db.add(tech)
+    db.commit()
+    t = make.ticket(world.actor("client"), "Server down")
+    t.created_at, t.assignee_id = T0, tech.id
+    db.add(t)
+    db.commit()
+    sla.recompute_ticket(db, t.id, T0)
+    db.commit()
+    inbox.reset()
+    r = sweep(db, T0 + timedelta(minutes=300))
+    assert r.failed == [] and r.breaches == 2
+    assert inbox.mail() == Counter({("coordinator", K.SLA_BREACH): 1})
+    assert inbox.app()[("technician", K.SLA_BREACH)] == 2

@@ -1,4 +1,4 @@
-"""The SLA sweep (jobs/sla_sweep.py) with a controlled clock on SQLite and PostgreSQL:
+"""The SLA sweep (domain/sla_alerts.py) with a controlled clock on SQLite and PostgreSQL:
 warnings and breaches exactly once, catch-up, crashes, escalation, paused tickets.
 
 Calendar 24/7 (business time = wall-clock time), so the points are easy to read:
@@ -15,9 +15,8 @@ import pytest
 from sqlalchemy import event, text
 from sqlmodel import Session, col, select
 
-from helpdesk_app.domain import notifications, sla
-from helpdesk_app.jobs import sla_sweep
-from helpdesk_app.jobs.sla_sweep import sweep
+from helpdesk_app.domain import notifications, sla, sla_alerts
+from helpdesk_app.domain.sla_alerts import sweep
 from helpdesk_app.models import (
     BusinessCalendar,
     Contract,
@@ -27,8 +26,11 @@ from helpdesk_app.models import (
     Priority,
     Role,
     SlaAlert,
+    SlaEffect,
     Status,
+    StatusCategory,
     Ticket,
+    TicketStatus,
     TicketType,
     TicketTypeTarget,
     TimelineEvent,
@@ -219,7 +221,7 @@ def _fail_on(monkeypatch, db: Session, ticket: Ticket, error: BaseException, *,
              times: int = 1) -> list:
     """Raise `error` after the SlaAlert row (and its timeline event) of `ticket` were
     inserted, before its notifications."""
-    real = sla_sweep.notifications.rows_for
+    real = sla_alerts.notifications.rows_for
     raised: list = []
 
     def rows_for(user_ids, kind, *, ticket_id, data, now):
@@ -230,7 +232,7 @@ def _fail_on(monkeypatch, db: Session, ticket: Ticket, error: BaseException, *,
             raise error
         return real(user_ids, kind, ticket_id=ticket_id, data=data, now=now)
 
-    monkeypatch.setattr(sla_sweep.notifications, "rows_for", rows_for)
+    monkeypatch.setattr(sla_alerts.notifications, "rows_for", rows_for)
     return raised
 
 
@@ -419,6 +421,39 @@ def test_escalation_assigns_a_coordinator_when_unassigned(desk: Desk, world, mak
                         "old": None, "new": idle.id}
 
 
+def test_coordinator_load_follows_the_configured_statuses(desk: Desk, world, make) -> None:
+    """Load = tickets in a status that is not resolving, as the admin defined the statuses
+    (ticket_status: category, `closes`, SLA effect), not a fixed list of keys: a custom
+    working status counts, a custom closing status does not."""
+    desk.db.add_all([
+        TicketStatus(key="in_work", name_pl="W pracy", name_en="In work",
+                     category=StatusCategory.OPEN, sla_effect=SlaEffect.COUNTS),
+        TicketStatus(key="archived", name_pl="Zarchiwizowane", name_en="Archived",
+                     category=StatusCategory.CLOSED, sla_effect=SlaEffect.STOPS, closes=True),
+        TicketStatus(key="done_here", name_pl="Zrobione", name_en="Done here",
+                     category=StatusCategory.OPEN, sla_effect=SlaEffect.STOPS),
+    ])
+    desk.db.commit()
+    desk.rule(EscalationAction.ASSIGN_COORDINATOR)
+    busy = world.users["coordinator"]
+    other = make.user(world.provider, Role.COORDINATOR, name="Olga Other")
+
+    def hold(user, status: str, n: int) -> None:
+        for _ in range(n):
+            t = make.ticket(world.actor("client"), "Held")
+            t.assignee_id, t.status, t.sla_next_check_at = user.id, status, None
+            desk.db.add(t)
+        desk.db.commit()
+
+    hold(busy, Status.OPEN, 1)
+    hold(busy, "archived", 3)  # closing: not load
+    hold(busy, "done_here", 3)  # stops the clock: resolving, not load
+    hold(other, "in_work", 2)  # admin's working status: load
+    free = desk.ticket()
+    sweep(desk.db, at(61))
+    assert desk.fresh(free).assignee_id == busy.id  # 1 active against 2
+
+
 def test_no_rule_no_escalation(desk: Desk) -> None:
     t = desk.ticket()
     r = sweep(desk.db, at(300))
@@ -489,3 +524,75 @@ def test_the_due_query_is_an_index_range(desk: Desk, engine) -> None:
                 plan = conn.exec_driver_sql("EXPLAIN " + statement, params).all()
                 text_plan = " | ".join(row[0] for row in plan)
                 assert "ix_ticket_sla_next_check" in text_plan, text_plan
+
+
+def test_the_scheduler_job_only_calls_the_domain_rule(desk: Desk, monkeypatch) -> None:
+    """jobs/sla_sweep.run (what the leader's tick calls) is the domain sweep."""
+    from helpdesk_app.jobs import sla_sweep as job
+
+    t = desk.ticket()
+    seen: list = []
+    real = sla_alerts.sweep
+    monkeypatch.setattr(sla_alerts, "sweep", lambda db, now, **kw: seen.append(now)
+                        or real(db, now, **kw))
+    r = job.run(desk.db, at(46), keep_going=lambda: True)
+    assert seen == [at(46)] and (r.processed, r.warnings) == (1, 1)
+    assert desk.alerts(t) == [(t.id, "reaction", "warning")]
+
+
+def test_a_failure_in_a_statement_shared_by_the_batch_finds_its_ticket(desk: Desk,
+                                                                       monkeypatch) -> None:
+    """The alert rows of a batch go in one statement: when it fails, the ticket to blame
+    is unknown, so the batch is redone one ticket per transaction."""
+    tickets = [desk.ticket(at(i)) for i in range(4)]
+    bad = tickets[2].id
+    real = sla_alerts._insert_alerts
+    calls: list[list[int]] = []
+
+    def insert_alerts(db, visits, ctx):
+        ids = [v.ticket.id for v in visits]
+        calls.append(ids)
+        if bad in ids:
+            raise RuntimeError("constraint trouble")
+        return real(db, visits, ctx)
+
+    monkeypatch.setattr(sla_alerts, "_insert_alerts", insert_alerts)
+    r = sweep(desk.db, at(50), batch_size=3)
+    assert r.failed == [bad]
+    assert (r.processed, r.warnings) == (3, 3)
+    assert calls[0] == [t.id for t in tickets[:3]]  # the batch, then one by one
+    assert calls[1:4] == [[tickets[0].id], [tickets[1].id], [bad]]
+    assert sorted(a[0] for a in desk.alerts()) == sorted(t.id for t in tickets if t.id != bad)
+    assert desk.fresh(tickets[2]).sla_next_check_at == at(47)  # left for the next run
+    monkeypatch.undo()
+    r = sweep(desk.db, at(51))
+    assert (r.processed, r.warnings, r.failed) == (1, 1, [])
+    assert desk.totals() == (4, 4, 4)
+
+
+def test_one_round_trip_per_kind_of_row(desk: Desk, world, engine) -> None:
+    """The batch's rows go in shared statements, not one per ticket: alert rows, events,
+    notifications and mails each in one (executemany) statement per batch, whatever the
+    number of tickets."""
+    from helpdesk_app.models import OutboundMail
+
+    tickets = [desk.ticket(at(i), assignee="technician") for i in range(6)]
+    counted: Counter = Counter()
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        head = statement.lstrip().split("(")[0].split(" VALUES")[0].strip()
+        if head.startswith("INSERT INTO"):
+            counted[head.split()[2]] += 1
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        r = sweep(desk.db, at(300))
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert (r.processed, r.breaches, r.mails) == (6, 12, 12)  # technician + coordinator
+    assert counted["sla_alert"] == 1 and counted["notification"] == 1
+    assert counted["outbound_mail"] == 1 and counted["timeline_event"] == 1
+    mails = desk.db.exec(select(OutboundMail)).all()
+    assert {(m.ticket_id, m.user_id) for m in mails} == {
+        (t.id, u.id) for t in tickets for u in (world.users["technician"],
+                                                world.users["coordinator"])}

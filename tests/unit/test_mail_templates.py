@@ -23,6 +23,9 @@ FULL = {
     "clock": "czas reakcji",
     "due_at": "1.07.2026, 12:00",
     "original_subject": "Pytanie o fakturę",
+    # sla_warnings / sla_breaches: one line per SLA point (level, clock, due)
+    "points": [("warning", "czas rozwiązania", "1.07.2026, 12:00"),
+               ("breach", "czas reakcji", "1.07.2026, 10:00")],
 }
 TICKET_KINDS = [k for k in TEMPLATE_KINDS if k != "rejected"]
 # The value each kind exists to tell (besides number and subject).
@@ -30,7 +33,7 @@ KEY_FACT = {
     "auto_reply": "portal_url", "rejected": "original_subject", "new_ticket": "body",
     "public_reply": "body", "internal_note": "body", "assignment": "assignee_name",
     "status_change": "status", "ticket_closed": "number", "sla_warning": "due_at",
-    "sla_breach": "due_at",
+    "sla_breach": "due_at", "sla_warnings": "due_at", "sla_breaches": "due_at",
 }
 POLISH_LETTERS = set("ąćęłńóśźżĄĆĘŁŃÓŚŹŻ")
 
@@ -60,7 +63,7 @@ def _shown(html: str) -> _Text:
 
 
 def test_kinds_are_the_agreed_ones():
-    assert set(KEY_FACT) == set(TEMPLATE_KINDS) and len(TEMPLATE_KINDS) == 10
+    assert set(KEY_FACT) == set(TEMPLATE_KINDS) and len(TEMPLATE_KINDS) == 12
 
 
 @pytest.mark.parametrize("language", ["pl", "en"])
@@ -201,3 +204,27 @@ def test_greeting_uses_the_name_in_english_only():
 def test_subject_with_line_breaks_is_one_line():
     out = render("new_ticket", "en", {**FULL, "subject": "Broken\r\nBcc: x@evil.test"})
     assert out.subject == "[#2026-000123] New ticket: Broken Bcc: x@evil.test"
+
+
+@pytest.mark.parametrize("language", ["pl", "en"])
+@pytest.mark.parametrize("kind", ["sla_warnings", "sla_breaches"])
+def test_combined_sla_mail_lists_every_point_in_order(kind, language):
+    points = [("warning", "Reaction", "16.03.2026, 09:45"),
+              ("breach", "Reaction", "16.03.2026, 10:00"),
+              ("breach", "<b>{number}</b>", "16.03.2026, 13:00"),
+              ("nonsense", "Skipped", "never")]
+    out = render(kind, language, {**FULL, "points": points})
+    lines = [line for line in out.text.splitlines() if line.startswith("- ")]
+    assert len(lines) == 3 and "Skipped" not in out.text
+    assert "09:45" in lines[0] and "10:00" in lines[1] and "13:00" in lines[2]
+    assert "<b>{number}</b>" in lines[2]  # verbatim in text, substituted once
+    assert lines[0] != lines[1]  # a warning and a breach are worded differently
+    shown = _shown(out.html)
+    assert shown.tags.count("li") == 3 and "b" not in shown.tags
+    assert "&lt;b&gt;{number}&lt;/b&gt;" in out.html
+    assert "[#2026-000123]" in out.subject
+
+
+def test_combined_sla_mail_without_points_has_no_empty_list():
+    out = render("sla_breaches", "en", {**FULL, "points": []})
+    assert "<ul" not in out.html and "\n- " not in out.text

@@ -14,6 +14,7 @@ import secrets
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from email.utils import format_datetime, formataddr, parseaddr
+from functools import lru_cache
 
 _NL = "\r\n"
 
@@ -109,6 +110,12 @@ def _qp(body: str) -> bytes:
     return quopri.encodestring(text.encode("utf-8")).replace(b"\n", b"\r\n")
 
 
+@lru_cache(maxsize=16)
+def _parse_from(from_addr: str) -> tuple[str, str]:
+    """Our From address split (always the same few: parsing it for every mail is waste)."""
+    return parseaddr(from_addr)
+
+
 def build(*, from_addr: str, to_addr: str, to_name: str, subject: str, text: str, html: str,
           message_id: str, in_reply_to: str | None, references: Sequence[str],
           auto_submitted: str | None, loop_token: str, date: datetime) -> bytes:
@@ -126,7 +133,7 @@ def build(*, from_addr: str, to_addr: str, to_name: str, subject: str, text: str
         raise ValueError("naive datetime for the Date header")
     if "\r" in from_addr or "\n" in from_addr:
         raise ValueError("line break in the From address")
-    from_name, from_bare = parseaddr(from_addr)
+    from_name, from_bare = _parse_from(from_addr)
     if not from_bare:
         raise ValueError(f"not an e-mail address: {from_addr!r}")
     refs = list(dict.fromkeys(f"<{clean_message_id(r)}>" for r in references if r))

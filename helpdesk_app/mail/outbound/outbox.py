@@ -15,8 +15,10 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parseaddr
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, insert
 from sqlmodel import Session, col, func, select
 
 from helpdesk_app.config import get_settings
@@ -70,6 +72,9 @@ def _valid_ids(ids: list[str | None]) -> list[str]:
 # Not domain/tx_cache: its batch mode keeps entries across commits, and a thread must be
 # read afresh by every transaction (the next message may add to it).
 _THREADS = "outbox.threads"
+# enqueue_many: a queued mail's thread entry carries this stand-in id (after every stored
+# row) until its INSERT returns the real one.
+_STAND_IN = 1 << 62
 
 
 @event.listens_for(Session, "after_commit")
@@ -156,11 +161,30 @@ def thread_headers(db: Session, ticket_id: int) -> tuple[str | None, list[str]]:
     return refs[-1], refs
 
 
+@lru_cache(maxsize=8)
+def _loop_token(from_address: str) -> str:
+    return parseaddr(from_address)[1].lower()
+
+
 def _auto_sent_recently(db: Session, to_addr: str, now: datetime) -> int:
     window = timedelta(minutes=get_settings().mail.auto_reply_window_minutes)
     return db.exec(select(func.count()).select_from(OutboundMail).where(
         OutboundMail.to_addr == to_addr, col(OutboundMail.created_at) > now - window,
         col(OutboundMail.is_auto).is_(True))).one()
+
+
+@dataclass(frozen=True)
+class Mail:
+    """One mail for `enqueue_many` (the arguments of `enqueue`)."""
+
+    to_addr: str
+    rendered: Rendered
+    kind: str
+    is_auto: bool = True
+    ticket_id: int | None = None
+    user_id: int | None = None
+    to_name: str = ""
+    capped: bool | None = None
 
 
 def enqueue(db: Session, *, to_addr: str, rendered: Rendered, kind: str, is_auto: bool = True,
@@ -175,17 +199,73 @@ def enqueue(db: Session, *, to_addr: str, rendered: Rendered, kind: str, is_auto
     `is_auto`) says whether the cap applies: it protects outside addresses from mail
     loops; our own staff's notifications are not capped (a busy hour must not silence
     them)."""
-    settings = get_settings().mail
     now = now or utcnow()
+    values = _prepare(db, Mail(to_addr, rendered, kind, is_auto, ticket_id, user_id, to_name,
+                               capped), from_addr=from_addr, in_reply_to=in_reply_to, now=now)
+    if values is None:
+        return None
+    row = OutboundMail(**values)
+    db.add(row)
+    db.flush()
+    _remember(db, values, row.id)
+    return row
+
+
+def enqueue_many(db: Session, mails: list[Mail], *, now: datetime) -> list[int | None]:
+    """Queue many mails as `enqueue` would, one after another (each threads onto the mail
+    queued before it on the same ticket), with one INSERT for all of them (the SLA sweep:
+    hundreds of mails per batch). Returns each mail's row id, or None where `enqueue`
+    would have returned None."""
+    queued: list[dict[str, Any]] = []
+    results: list[int | None] = []
+    for mail in mails:
+        values = _prepare(db, mail, from_addr=None, in_reply_to=None, now=now)
+        results.append(None if values is None else len(queued))
+        if values is not None:
+            _remember(db, values, _STAND_IN + len(queued))
+            queued.append(values)
+    if not queued:
+        return [None] * len(mails)
+    table = OutboundMail.__table__
+    # Matched back by message id (unique), not by order: asking for the parameters' order
+    # makes SQLAlchemy send the rows one by one on SQLite.
+    by_message = dict(db.execute(insert(table).returning(table.c.message_id, table.c.id),
+                                 queued).all())
+    ids = [by_message[values["message_id"]] for values in queued]
+    known = db.info.get(_THREADS, {})
+    for i, values in enumerate(queued):  # the stand-ins get their real ids
+        thread = known.get(values["ticket_id"])
+        if thread is not None:
+            thread.discard(_thread_entry(values, _STAND_IN + i))
+            thread.add(_thread_entry(values, ids[i]))
+    return [None if i is None else ids[i] for i in results]
+
+
+def _thread_entry(values: dict[str, Any], row_id: int) -> tuple:
+    return (values["created_at"], 1, row_id, values["message_id"])
+
+
+def _remember(db: Session, values: dict[str, Any], row_id: int) -> None:
+    """Add a queued mail to its ticket's thread as read in this transaction."""
+    ticket_id = values["ticket_id"]
+    if ticket_id is not None and ticket_id in db.info.get(_THREADS, {}):
+        db.info[_THREADS][ticket_id].add(_thread_entry(values, row_id))
+
+
+def _prepare(db: Session, mail: Mail, *, from_addr: str | None, in_reply_to: str | None,
+             now: datetime) -> dict[str, Any] | None:
+    """The outbound_mail row for `mail` (rendered, threaded, composed), or None (logged)."""
+    settings = get_settings().mail
+    kind, is_auto, ticket_id = mail.kind, mail.is_auto, mail.ticket_id
     try:
-        address = compose.clean_address(to_addr).lower()
+        address = compose.clean_address(mail.to_addr).lower()
     except ValueError:
-        log.warning("outbox: %s mail not queued, invalid recipient %r", kind, to_addr)
+        log.warning("outbox: %s mail not queued, invalid recipient %r", kind, mail.to_addr)
         return None
     if len(address) > _ADDRESS_MAX:
         log.warning("outbox: %s mail not queued, recipient address too long", kind)
         return None
-    if (is_auto if capped is None else capped) and settings.auto_reply_cap > 0:
+    if (is_auto if mail.capped is None else mail.capped) and settings.auto_reply_cap > 0:
         sent = _auto_sent_recently(db, address, now)
         if sent >= settings.auto_reply_cap:
             log.warning("outbox: %s mail to %s not queued: %d automatic mails within %d "
@@ -206,28 +286,25 @@ def enqueue(db: Session, *, to_addr: str, rendered: Rendered, kind: str, is_auto
         auto_submitted = "auto-replied" if kind in _REPLY_KINDS else "auto-generated"
     message_id = compose.new_message_id(settings.domain)
     sender = from_addr or settings.from_address
+    rendered = mail.rendered
     try:
         raw = compose.build(
-            from_addr=sender, to_addr=address, to_name=to_name, subject=rendered.subject,
+            from_addr=sender, to_addr=address, to_name=mail.to_name, subject=rendered.subject,
             text=rendered.text, html=rendered.html, message_id=message_id,
             in_reply_to=reply_to, references=references, auto_submitted=auto_submitted,
             # Our own address: how a mail server (or our inbound filter) sees a loop.
-            loop_token=parseaddr(settings.from_address)[1].lower(), date=now,
+            loop_token=_loop_token(settings.from_address), date=now,
         )
     except ValueError as exc:
         log.warning("outbox: %s mail to %s not queued: %s", kind, address, exc)
         return None
-    row = OutboundMail(
-        message_id=message_id, ticket_id=ticket_id, user_id=user_id, to_addr=address,
-        subject=" ".join(rendered.subject.split())[:_SUBJECT_MAX], kind=kind,
-        is_auto=is_auto, raw=raw, status=OutboundStatus.PENDING, attempts=0,
-        next_attempt_at=now, last_error="", created_at=now,
-    )
-    db.add(row)
-    db.flush()
-    if ticket_id is not None and ticket_id in db.info.get(_THREADS, {}):
-        db.info[_THREADS][ticket_id].add((now, 1, row.id, message_id))
-    return row
+    return {
+        "message_id": message_id, "ticket_id": ticket_id, "user_id": mail.user_id,
+        "to_addr": address, "subject": " ".join(rendered.subject.split())[:_SUBJECT_MAX],
+        "kind": kind, "is_auto": is_auto, "raw": raw, "status": OutboundStatus.PENDING,
+        "attempts": 0, "next_attempt_at": now, "last_error": "", "created_at": now,
+        "sent_at": None,
+    }
 
 
 def is_our_message_id(message_id: str | None) -> bool:

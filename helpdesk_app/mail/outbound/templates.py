@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from typing import Any
 
 TEMPLATE_KINDS = ("auto_reply", "rejected", "new_ticket", "public_reply", "internal_note",
-                  "assignment", "status_change", "ticket_closed", "sla_warning", "sla_breach")
+                  "assignment", "status_change", "ticket_closed", "sla_warning", "sla_breach",
+                  "sla_warnings", "sla_breaches")
 LANGUAGES = ("pl", "en")
 DEFAULT_LANGUAGE = "pl"
 
@@ -36,6 +37,9 @@ class _Opt(str):
 
 # Where the reply / note text goes among the paragraphs (left out when there is none).
 _BODY = "\x00body"
+# Where the list of SLA points goes (context "points": (level, clock, due_at) strings, one
+# line each, worded by _POINT_LINES; left out when there are none).
+_POINTS = "\x00points"
 
 
 @dataclass(frozen=True)
@@ -227,6 +231,49 @@ _TEMPLATES: dict[str, dict[str, _Template]] = {
              "Please act on it urgently."),
             "ticket_url", _EN_OPEN),
     },
+    # One mail for a ticket that crossed several SLA points in one sweep: the points listed.
+    "sla_warnings": {
+        "pl": _Template(
+            "[#{number}] Ostrzeżenie SLA: {subject}",
+            ("Zbliżają się terminy SLA dla zgłoszenia nr {number}:",
+             _POINTS,
+             _PL_TOPIC,
+             _Opt("Osoba przypisana: {assignee_name}")),
+            "ticket_url", _PL_OPEN),
+        "en": _Template(
+            "[#{number}] SLA warning: {subject}",
+            ("SLA deadlines for ticket {number} are approaching:",
+             _POINTS,
+             _EN_TOPIC,
+             _Opt("Assignee: {assignee_name}")),
+            "ticket_url", _EN_OPEN),
+    },
+    "sla_breaches": {
+        "pl": _Template(
+            "[#{number}] Przekroczenie SLA: {subject}",
+            ("Terminy SLA zgłoszenia nr {number}, które minęły lub wkrótce miną:",
+             _POINTS,
+             _PL_TOPIC,
+             _Opt("Osoba przypisana: {assignee_name}"),
+             "Prosimy o pilną reakcję."),
+            "ticket_url", _PL_OPEN),
+        "en": _Template(
+            "[#{number}] SLA breached: {subject}",
+            ("SLA deadlines of ticket {number} that were missed or are close:",
+             _POINTS,
+             _EN_TOPIC,
+             _Opt("Assignee: {assignee_name}"),
+             "Please act on it urgently."),
+            "ticket_url", _EN_OPEN),
+    },
+}
+
+# One SLA point of a ticket that crossed several in one sweep (sla_warnings / sla_breaches).
+_POINT_LINES = {
+    "pl": {"warning": "{clock}: zbliża się termin – {due_at}",
+           "breach": "{clock}: termin upłynął – {due_at}"},
+    "en": {"warning": "{clock}: due soon – {due_at}",
+           "breach": "{clock}: missed – was due {due_at}"},
 }
 
 # Polish addresses people without their name: a correct "Dear ..." needs the vocative and
@@ -296,6 +343,21 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+def _point_lines(lang: str, points: Any) -> list[str]:
+    """(level, clock, due_at) triples as lines; single braces in the values stay literal."""
+    if not isinstance(points, (list, tuple)):
+        return []
+    lines = []
+    for point in points:
+        if not isinstance(point, (list, tuple)) or len(point) != 3:
+            continue
+        level, clock, due_at = point
+        line = _POINT_LINES[lang].get(str(level))
+        if line is not None:
+            lines.append(_one_line(_fill(line, _values({"clock": clock, "due_at": due_at}))))
+    return lines
+
+
 def render(kind: str, language: str, context: Mapping[str, Any]) -> Rendered:
     """Render mail `kind` in `language` ("pl" / "en"; anything else: Polish).
 
@@ -312,6 +374,13 @@ def render(kind: str, language: str, context: Mapping[str, Any]) -> Rendered:
     text_parts: list[str] = []
     html_parts: list[str] = []
     for para in paragraphs:
+        if para == _POINTS:
+            lines = _point_lines(lang, context.get("points") or ())
+            if lines:
+                text_parts.append("\n".join(f"- {line}" for line in lines))
+                items = "".join(f"<li>{html.escape(line, quote=True)}</li>" for line in lines)
+                html_parts.append(f'<ul style="{_P}padding-left:20px;">{items}</ul>')
+            continue
         if para == _BODY:
             body = values["body"].strip("\r\n")
             if body.strip():
