@@ -319,14 +319,18 @@ def _can_write(actor: Actor, ticket: Ticket) -> bool:
 
 
 def save_values(db: Session, actor: Actor, ticket_id: int, values: Mapping[str, Any], *,
-                moment: str = "edit", commit: bool = True) -> list[str]:
+                moment: str = "edit", commit: bool = True,
+                seen: Mapping[str, Any] | None = None) -> list[str]:
     """Validate and write field values of a ticket (keys -> form text or typed values).
 
     Staff need EDIT on the ticket; clients may write the fields opened to them for editing
     on tickets they can see. A field the actor cannot edit is refused even if its value is
     unchanged (direct handler calls). Writes typed rows, one FIELD timeline event per
     changed field (public when clients may view the field), queues a live change and
-    commits (unless `commit=False`, e.g. inside ticket creation). Returns changed keys."""
+    commits (unless `commit=False`, e.g. inside ticket creation). Returns changed keys.
+
+    `seen` (key -> the value the editor started from) guards against lost updates like the
+    header's version check: a field someone else changed meanwhile raises Conflict."""
     if moment not in MOMENTS:
         raise ValueError(f"unknown moment {moment!r}")
     ticket = db.get(Ticket, ticket_id)
@@ -348,8 +352,16 @@ def save_values(db: Session, actor: Actor, ticket_id: int, values: Mapping[str, 
         else:
             raise Invalid("field.unknown", field=key[:60])
 
+    if seen is not None:
+        # Take the ticket's write lock before reading what is stored, so two editors'
+        # check-then-write cannot interleave (a row lock on PostgreSQL, the write lock on
+        # SQLite, where plain reads do not start a transaction).
+        db.execute(update(Ticket).where(col(Ticket.id) == ticket.id)
+                   .values(updated_at=Ticket.updated_at))
     stored_by_id = _stored(db, ticket.id)
     old = {f.key: stored_by_id[f.id] for f in everything if f.id in stored_by_id}
+    if seen is not None:
+        _check_unchanged(db, actor, mine, everything, values, seen, old)
     submitted = dict(values)
     if moment == "create":  # defaults fill what the creator left empty
         for f in everything:
@@ -408,6 +420,21 @@ def save_values(db: Session, actor: Actor, ticket_id: int, values: Mapping[str, 
         db.rollback()
         raise Conflict("ticket.conflict") from exc
     return list(changed)
+
+
+def _check_unchanged(db: Session, actor: Actor, mine: Mapping[str, FieldView],
+                     everything: Sequence[FieldView], values: Mapping[str, Any],
+                     seen: Mapping[str, Any], old: Mapping[str, Any]) -> None:
+    tz = actor.timezone
+    for key in values:
+        f = mine.get(key)
+        if f is None or key not in seen:
+            continue
+        if not _same(_parsed_or_none(f, seen[key], tz), old.get(key)):
+            users = _user_names(db, everything, old, {})
+            raise Conflict("field.conflict", field=f.name(actor.language),
+                           value=display_text(f, old.get(key), lang=actor.language, tz=tz,
+                                              users=users) or "—")
 
 
 def _parsed_or_none(f: FieldView, raw: Any, tz: str) -> Any:

@@ -294,6 +294,7 @@ CATALOG: dict[str, str] = {
     "checklist.too_many_items": "A checklist may have at most {max} items.",
     "checklist.item_not_found": "This item is not on the ticket's checklist.",
     "checklist.required_open": "The ticket cannot be resolved: required checklist items are not done ({count}): {items}.",
+    "field.conflict": "Someone else changed “{field}” to “{value}” while you were editing. Your value is still in the form: save again to replace theirs, or discard.",
     "field.required": "This field is required.",
     "field.values_invalid": "Please correct: {fields}.",
     "field.text_invalid": "Invalid text.",

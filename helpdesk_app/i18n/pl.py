@@ -295,6 +295,7 @@ CATALOG: dict[str, str] = {
     "checklist.too_many_items": "Lista może mieć najwyżej {max} punktów.",
     "checklist.item_not_found": "Tego punktu nie ma na liście kontrolnej zgłoszenia.",
     "checklist.required_open": "Nie można rozwiązać zgłoszenia: niewykonane wymagane punkty listy kontrolnej ({count}): {items}.",
+    "field.conflict": "Ktoś inny zmienił pole „{field}” na „{value}”, gdy je edytowałeś. Twoja wartość została w formularzu: zapisz ponownie, aby ją nadpisać, albo odrzuć zmiany.",
     "field.required": "To pole jest wymagane.",
     "field.values_invalid": "Popraw pola: {fields}.",
     "field.text_invalid": "Nieprawidłowy tekst.",

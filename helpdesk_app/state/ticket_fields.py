@@ -26,7 +26,7 @@ import reflex as rx
 
 from helpdesk_app.domain import directory, fields, tickets
 from helpdesk_app.domain.actor import Actor
-from helpdesk_app.domain.errors import DomainError
+from helpdesk_app.domain.errors import Conflict, DomainError
 from helpdesk_app.domain.fields import FieldValuesInvalid, FieldView
 from helpdesk_app.i18n import t
 from helpdesk_app.live.bus import Change
@@ -145,13 +145,19 @@ class FieldForm:
         return self.set(key, chosen)
 
     def reload(self, views: Sequence[FieldView], stored: Mapping[str, Any], *,
-               keep_edits: bool) -> None:
+               keep_edits: bool, rebase: bool = False) -> None:
         """New views / stored values (a live refresh, a contract or type change). With
-        `keep_edits` what the user changed stays; everything else takes the new value."""
+        `keep_edits` what the user changed stays; everything else takes the new value.
+        An edited field keeps the value its edit started from in `loaded` (what the save
+        reports as seen, so a change made meanwhile is a conflict), unless `rebase`: after
+        a conflict the user has been shown the other value, and may save over it."""
         edited = {k: v for k, v in self.values.items()
                   if k in self.touched and v != self.loaded.get(k)} if keep_edits else {}
+        started_from = {k: self.loaded.get(k) for k in edited}
         self.views = list(views)
         self.loaded = {v.key: form_value(v, stored.get(v.key), tz=self.tz) for v in views}
+        if not rebase:
+            self.loaded.update({k: v for k, v in started_from.items() if k in self.loaded})
         keys = {v.key for v in views}
         self.values = {**self.loaded, **{k: v for k, v in edited.items() if k in keys}}
         self.touched = set(edited) & keys
@@ -178,6 +184,10 @@ class FieldForm:
                 continue
             out[v.key] = value
         return out
+
+    def seen(self, keys: Iterable[str]) -> dict[str, Any]:
+        """The values the user's edits of `keys` started from."""
+        return {k: self.loaded.get(k) for k in keys}
 
     def refused(self, error: FieldValuesInvalid) -> None:
         self.server_errors = dict(error.errors)
@@ -257,13 +267,14 @@ class TicketFieldsState(SessionState):
         self._ticket_id = 0
         self._form = FieldForm(moment="edit")
 
-    def _load(self, db, actor: Actor, *, keep_edits: bool) -> None:
+    def _load(self, db, actor: Actor, *, keep_edits: bool, rebase: bool = False) -> None:
         views, _ = fields.form_fields(db, actor, self._ticket_id)
         current = fields.values_for(db, actor, self._ticket_id)
         form = self._form
         form.tz, form.moment = actor.timezone, "edit"
         by_key = {c.key: c for c in current}
-        form.reload(views, {c.key: c.value for c in current}, keep_edits=keep_edits)
+        form.reload(views, {c.key: c.value for c in current}, keep_edits=keep_edits,
+                    rebase=rebase)
         form.editable = {c.key for c in current if c.can_edit}
         form.read_only = {c.key: c.text for c in current}
         lang = self.ui_lang
@@ -338,12 +349,20 @@ class TicketFieldsState(SessionState):
             self.message = self._t("fields.no_change")
             return
         try:
-            fields.save_values(db, actor, self._ticket_id, payload, moment="edit")
+            fields.save_values(db, actor, self._ticket_id, payload, moment="edit",
+                               seen=form.seen(payload))
         except FieldValuesInvalid as e:
             form.refused(e)
             self._form = form
             self.error = self._err(e)
             self._show()
+            return
+        except Conflict as e:
+            # Someone saved this field first: say so (with their value), keep ours in the
+            # form, and base a second save on what has now been shown.
+            db.rollback()
+            self.error = self._err(e)
+            self._load(db, actor, keep_edits=True, rebase=True)
             return
         try:
             self._load(db, actor, keep_edits=False)

@@ -296,6 +296,46 @@ def test_live_refresh_takes_stored_values_but_keeps_edits(config):
     assert state.refreshed == 1
 
 
+AGENT2 = "piotr.zielinski@pomocnik.example"
+
+
+def test_second_save_of_a_field_changed_meanwhile_is_a_conflict_and_keeps_the_input(config):
+    ticket = _ticket_with_values("Dwóch agentów")
+    first, second = _panel(AGENT, ticket), _panel(AGENT2, ticket)
+    _set(first, "ref", "od Anny")
+    _set(second, "ref", "od Piotra")
+    call_handler(TicketFieldsState, "save", first)
+    assert first.message == "Zapisano."
+    second._live_refresh([])  # the change reaches the open panel; the edit stays
+
+    call_handler(TicketFieldsState, "save", second)
+
+    assert "od Anny" in second.error and "Pole ref" in second.error
+    assert _rows(second)["ref"].value == "od Piotra"  # nothing typed is lost
+    with session_scope() as db:
+        stored = {v.key: v.value for v in fields.values_for(db, _actor(AGENT), ticket.id)}
+    assert stored["ref"] == "od Anny"
+    # Having been told, the second agent may deliberately save over it.
+    call_handler(TicketFieldsState, "save", second)
+    assert second.error == "" and second.message == "Zapisano."
+    with session_scope() as db:
+        stored = {v.key: v.value for v in fields.values_for(db, _actor(AGENT), ticket.id)}
+    assert stored["ref"] == "od Piotra"
+
+
+def test_edits_of_different_fields_by_two_agents_both_land(config):
+    ticket = _ticket_with_values("Różne pola")
+    first, second = _panel(AGENT, ticket), _panel(AGENT2, ticket)
+    _set(first, "ref", "R-nowy")
+    _set(second, "internal", "notatka")
+    call_handler(TicketFieldsState, "save", first)
+    call_handler(TicketFieldsState, "save", second)
+    assert first.error == "" and second.error == ""
+    with session_scope() as db:
+        stored = {v.key: v.value for v in fields.values_for(db, _actor(AGENT), ticket.id)}
+    assert (stored["ref"], stored["internal"]) == ("R-nowy", "notatka")
+
+
 def test_client_panel_cannot_write_a_field_they_may_not_edit(config):
     ticket = _ticket_with_values("Panel klienta")
     state = _panel(CLIENT, ticket)

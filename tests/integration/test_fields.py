@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 
 from helpdesk_app.domain import contracts, fields
 from helpdesk_app.domain.contracts import CalendarInput, ContractInput, TicketTypeInput
-from helpdesk_app.domain.errors import Forbidden, Invalid, NotFound
+from helpdesk_app.domain.errors import Conflict, Forbidden, Invalid, NotFound
 from helpdesk_app.domain.fields import (
     DependencyInput,
     FieldInput,
@@ -497,6 +497,44 @@ def test_typed_round_trip(db: Session, fw: FW) -> None:
     got = {v.key: v for v in fields.values_for(db, coord, t.id)}
     assert got["hours"].value is None and got["parts"].value is None
     assert got["onsite"].value is False
+
+
+def test_seen_values_of_every_type_pass_the_lost_update_check(db: Session, fw: FW) -> None:
+    for key, ftype, opts in [
+        ("hours", T.DECIMAL, None), ("when", T.DATETIME, None), ("onsite", T.CHECKBOX, None),
+        ("owner", T.USER, None), ("parts", T.MULTI_SELECT, ["cpu", "ram", "disk"]),
+    ]:
+        fw.field(key, ftype, options=opts, scopes=[ScopeInput()])
+    t = fw.ticket()
+    coord = _actor(fw, "coordinator")
+    owner = fw.w.users["technician"]
+    fields.save_values(db, coord, t.id, {
+        "category": "hardware", "affected": "12", "hours": "1,5", "when": "2026-07-01T12:30",
+        "onsite": True, "owner": str(owner.id), "parts": ["ram", "cpu"]})
+    db.expire_all()
+    shown = {v.key: v.form_value for v in fields.values_for(db, coord, t.id)}
+    edit = {"category": "software", "affected": "13", "hours": "2", "onsite": False,
+            "when": "2026-07-02T08:00", "owner": "", "parts": ["disk"]}
+    assert set(fields.save_values(db, coord, t.id, edit, seen=shown)) == set(edit)
+
+
+def test_a_field_changed_since_the_editor_saw_it_is_a_conflict(db: Session, fw: FW) -> None:
+    t = fw.ticket()
+    tech, coord = _actor(fw, "technician"), _actor(fw, "coordinator")
+    fields.save_values(db, tech, t.id, {"category": "hardware", "serial": "S-1"})
+    db.expire_all()
+    shown = {v.key: v.form_value for v in fields.values_for(db, tech, t.id)}
+    fields.save_values(db, coord, t.id, {"category": "other"}, seen=shown)  # lands first
+    db.expire_all()
+    with pytest.raises(Conflict) as caught:
+        fields.save_values(db, tech, t.id, {"category": "software"}, seen=shown)
+    assert caught.value.key == "field.conflict"
+    assert caught.value.params["value"] == "other PL"
+    # the field nobody else touched still saves on what the editor saw
+    assert fields.save_values(db, tech, t.id, {"affected": "7"}, seen=shown) == ["affected"]
+    db.expire_all()
+    stored = {v.key: v.value for v in fields.values_for(db, tech, t.id)}
+    assert (stored["category"], stored["affected"]) == ("other", 7)
 
 
 def test_user_field_must_name_an_active_user(db: Session, fw: FW, make) -> None:
