@@ -73,6 +73,18 @@ def can(actor: Actor, action: Action, ticket: Ticket | None = None) -> bool:
     return action in (Action.VIEW, Action.REPLY, Action.ATTACH)
 
 
+def require_admin(actor: Actor) -> None:
+    """Configuration (contracts, calendars, statuses, fields, checklists, mail): admins."""
+    if actor.role != Role.ADMIN:
+        raise Forbidden()
+
+
+def require_staff(actor: Actor) -> None:
+    """Staff-only reads (directories, reports) that are not about one ticket."""
+    if actor.role not in Role.STAFF:
+        raise Forbidden()
+
+
 def require(actor: Actor, action: Action, ticket: Ticket | None) -> Ticket:
     """Return the ticket when allowed; NotFound when unseen, Forbidden when seen but not allowed."""
     if ticket is None or not can_see_ticket(actor, ticket):

@@ -83,10 +83,6 @@ class TemplateView:
     items: list[ItemInput]
 
 
-def _require_admin(actor: Actor) -> None:
-    if actor.role != Role.ADMIN:
-        raise Forbidden()
-
 
 def _clean(value: str) -> str:
     return " ".join((value or "").split())
@@ -156,7 +152,7 @@ def save_template(db: Session, actor: Actor, data: TemplateInput,
     Items are matched to the saved ones by their Polish label, so re-saving a template
     with one step added keeps the other steps (and their link to tickets) as they were;
     a removed step is detached from the tickets it was copied to, which keep it."""
-    _require_admin(actor)
+    access.require_admin(actor)
     name_pl, name_en = _name(data.name_pl), _name(data.name_en)
     ttype = db.get(TicketType, data.ticket_type_id) if data.ticket_type_id else None
     if ttype is None or not ttype.is_active:
@@ -198,7 +194,7 @@ def save_template(db: Session, actor: Actor, data: TemplateInput,
 def delete_template(db: Session, actor: Actor, template_id: int) -> None:
     """Remove a template (admins only). Tickets keep the items already copied to them;
     to stop using a template but keep it, save it as inactive instead."""
-    _require_admin(actor)
+    access.require_admin(actor)
     row = db.get(ChecklistTemplate, template_id)
     if row is None:
         raise NotFound()
@@ -212,7 +208,7 @@ def delete_template(db: Session, actor: Actor, template_id: int) -> None:
 
 def list_templates(db: Session, actor: Actor) -> list[TemplateView]:
     """Every template with its ticket type, contract and items (admins only)."""
-    _require_admin(actor)
+    access.require_admin(actor)
     rows = db.exec(
         select(ChecklistTemplate, TicketType, Contract)
         .join(TicketType, TicketType.id == ChecklistTemplate.ticket_type_id)

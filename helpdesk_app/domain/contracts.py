@@ -13,9 +13,9 @@ from datetime import date, time
 
 from sqlmodel import Session, col, delete, func, select
 
-from helpdesk_app.domain import calendars, tx_cache
+from helpdesk_app.domain import access, calendars, tx_cache
 from helpdesk_app.domain.actor import Actor
-from helpdesk_app.domain.errors import Forbidden, Invalid, NotFound
+from helpdesk_app.domain.errors import Invalid, NotFound
 from helpdesk_app.models import (
     BusinessCalendar,
     CalendarClosedDate,
@@ -73,10 +73,6 @@ class TicketTypeInput:
     per_priority: dict[int, tuple[int | None, int | None]] = field(default_factory=dict)
 
 
-def _require_admin(actor: Actor) -> None:
-    if actor.role != Role.ADMIN:
-        raise Forbidden()
-
 
 def _name(value: str, key: str) -> str:
     value = " ".join((value or "").split())
@@ -99,7 +95,7 @@ def calendar_spec(data: CalendarInput) -> calendars.CalendarSpec:
 def save_calendar(db: Session, actor: Actor, data: CalendarInput,
                   calendar_id: int | None = None) -> int:
     """Create or replace a calendar. Bumps its version so SLA due dates get recomputed."""
-    _require_admin(actor)
+    access.require_admin(actor)
     name = _name(data.name, "calendar.name_required")
     calendars.validate(calendar_spec(data))
     if calendar_id is None:
@@ -129,7 +125,7 @@ def save_calendar(db: Session, actor: Actor, data: CalendarInput,
 
 def save_contract(db: Session, actor: Actor, data: ContractInput,
                   contract_id: int | None = None) -> int:
-    _require_admin(actor)
+    access.require_admin(actor)
     name = _name(data.name, "contract.name_required")
     org = db.get(Organisation, data.organisation_id)
     if org is None or org.kind != OrgKind.CLIENT:
@@ -179,7 +175,7 @@ def _check_targets(reaction: int | None, resolution: int | None) -> None:
 
 def save_ticket_type(db: Session, actor: Actor, data: TicketTypeInput,
                      type_id: int | None = None) -> int:
-    _require_admin(actor)
+    access.require_admin(actor)
     name_pl = _name(data.name_pl, "ticket_type.name_required")
     name_en = _name(data.name_en, "ticket_type.name_required")
     if db.get(Contract, data.contract_id) is None:
@@ -307,7 +303,7 @@ def _hhmm(t: time) -> str:
 
 
 def list_calendars(db: Session, actor: Actor) -> list[CalendarView]:
-    _require_admin(actor)
+    access.require_admin(actor)
     cals = db.exec(select(BusinessCalendar).order_by(col(BusinessCalendar.name))).all()
     ids = [c.id for c in cals]
     windows: dict[int, dict[int, list[str]]] = {}
@@ -334,7 +330,7 @@ def list_calendars(db: Session, actor: Actor) -> list[CalendarView]:
 
 
 def list_contracts(db: Session, actor: Actor) -> list[ContractView]:
-    _require_admin(actor)
+    access.require_admin(actor)
     rows = db.exec(
         select(Contract, Organisation, BusinessCalendar)
         .join(Organisation, Organisation.id == Contract.organisation_id)
@@ -361,14 +357,14 @@ def list_contracts(db: Session, actor: Actor) -> list[ContractView]:
 
 def organisation_people(db: Session, actor: Actor, organisation_id: int) -> list[tuple[int, str]]:
     """Active client users of an organisation, for choosing contact persons."""
-    _require_admin(actor)
+    access.require_admin(actor)
     return [(u.id, u.full_name) for u in db.exec(
         select(User).where(User.organisation_id == organisation_id, User.role == Role.CLIENT,
                            col(User.is_active).is_(True)).order_by(col(User.full_name)))]
 
 
 def list_ticket_types(db: Session, actor: Actor) -> list[TicketTypeView]:
-    _require_admin(actor)
+    access.require_admin(actor)
     rows = db.exec(
         select(TicketType, Contract).join(Contract, Contract.id == TicketType.contract_id)
         .where(col(TicketType.is_active).is_(True))

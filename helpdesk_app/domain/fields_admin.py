@@ -13,8 +13,9 @@ from sqlalchemy import exists
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete, select
 
+from helpdesk_app.domain import access
 from helpdesk_app.domain.actor import Actor
-from helpdesk_app.domain.errors import DomainError, Forbidden, Invalid, NotFound
+from helpdesk_app.domain.errors import DomainError, Invalid, NotFound
 from helpdesk_app.domain.fields_base import (
     KEY_RE,
     OPTION_TYPES,
@@ -47,10 +48,6 @@ from helpdesk_app.models import (
 
 # --------------------------------------------------------------------------- definitions
 
-
-def _require_admin(actor: Actor) -> None:
-    if actor.role != Role.ADMIN:
-        raise Forbidden()
 
 
 def _name(value: str, key: str, limit: int = 120) -> str:
@@ -103,7 +100,7 @@ def _check_default(db: Session, row: CustomField, raw: Any, tz: str) -> Any:
 def save_field(db: Session, actor: Actor, data: FieldInput, field_id: int | None = None) -> int:
     """Create or update a field definition. The key is a stable slug; the type cannot
     change once tickets hold values (they live in the old type's column)."""
-    _require_admin(actor)
+    access.require_admin(actor)
     key = (data.key or "").strip()
     if not KEY_RE.match(key):
         raise Invalid("field.key_invalid")
@@ -147,7 +144,7 @@ def save_field(db: Session, actor: Actor, data: FieldInput, field_id: int | None
 def save_options(db: Session, actor: Actor, field_id: int, options: Sequence[OptionInput]) -> None:
     """The ordered option list of a dropdown / multi-select. Options missing from the list
     are deactivated, never deleted: tickets keep their value and its label."""
-    _require_admin(actor)
+    access.require_admin(actor)
     row = _get_field(db, field_id)
     if row.field_type not in OPTION_TYPES:
         raise Invalid("field.options_not_supported")
@@ -192,7 +189,7 @@ def save_options(db: Session, actor: Actor, field_id: int, options: Sequence[Opt
 def save_scopes(db: Session, actor: Actor, field_id: int, scopes: Sequence[ScopeInput]) -> None:
     """Replace where the field is used; each row: contract and/or type (None = any) and
     when it is required."""
-    _require_admin(actor)
+    access.require_admin(actor)
     row = _get_field(db, field_id)
     seen: set[tuple[int | None, int | None]] = set()
     for s in scopes:
@@ -219,7 +216,7 @@ def save_permissions(db: Session, actor: Actor, field_id: int,
                      permissions: Sequence[PermissionInput]) -> None:
     """Replace the per-role rows. A role left out falls back to the default (staff see and
     edit, others see nothing); editing implies seeing."""
-    _require_admin(actor)
+    access.require_admin(actor)
     row = _get_field(db, field_id)
     roles = [p.role for p in permissions]
     if any(r not in PERMISSION_ROLES for r in roles):
@@ -239,7 +236,7 @@ def save_dependencies(db: Session, actor: Actor, field_id: int,
     """Replace what field B (`field_id`) depends on. A must be another field, the graph
     stays acyclic, `options` only for dropdown/multi-select B with B's option values and
     keys that are A's values."""
-    _require_admin(actor)
+    access.require_admin(actor)
     b = _get_field(db, field_id)
     b_values = {o.value for o in _options(db, b.id)}
     rows: list[FieldDependency] = []
@@ -327,7 +324,7 @@ def _permission(perms: Mapping[str, FieldPermission], role: str | None) -> tuple
 
 def list_definitions(db: Session, actor: Actor) -> list[FieldDefinition]:
     """Every field definition with its configuration, for the admin page (admins only)."""
-    _require_admin(actor)
+    access.require_admin(actor)
     rows = db.exec(select(CustomField).order_by(col(CustomField.sort_order),
                                                 col(CustomField.id))).all()
     key_of = {r.id: r.key for r in rows}

@@ -15,25 +15,21 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from helpdesk_app.config import RELAY_SECURITY
+from helpdesk_app.domain import access
 from helpdesk_app.domain.actor import Actor
-from helpdesk_app.domain.errors import Forbidden, Invalid, NotFound
+from helpdesk_app.domain.errors import Invalid, NotFound
 from helpdesk_app.models import (
     Contract,
     InboundMail,
     InboundStatus,
     MailChannel,
     Queue,
-    Role,
     Ticket,
 )
 
 _ADDRESS = re.compile(r"^[^@\s<>]{1,64}@[^@\s<>]{1,255}$")
 LIST_MAX = 200
 
-
-def _require_admin(actor: Actor) -> None:
-    if actor.role != Role.ADMIN:
-        raise Forbidden()
 
 
 # --------------------------------------------------------------------------- channels
@@ -88,7 +84,7 @@ def _view(c: MailChannel) -> ChannelView:
 
 
 def list_channels(db: Session, actor: Actor) -> list[ChannelView]:
-    _require_admin(actor)
+    access.require_admin(actor)
     return [_view(c) for c in db.exec(select(MailChannel).order_by(col(MailChannel.address)))]
 
 
@@ -101,7 +97,7 @@ def _folder(value: str, key: str) -> str:
 
 def save_channel(db: Session, actor: Actor, channel_id: int | None, data: ChannelData) -> int:
     """Create (`channel_id` None) or change an inbound address. Commits; returns its id."""
-    _require_admin(actor)
+    access.require_admin(actor)
     address = (data.address or "").strip().lower()
     if not _ADDRESS.match(address) or len(address) > 320:
         raise Invalid("mail.address_invalid")
@@ -171,7 +167,7 @@ class InboundRow:
 def list_inbound(db: Session, actor: Actor, *, status: str | None = None,
                  limit: int = 100) -> list[InboundRow]:
     """The newest received messages (optionally of one status: the quarantine)."""
-    _require_admin(actor)
+    access.require_admin(actor)
     if status is not None and status not in InboundStatus.ALL:
         raise Invalid("mail.status_invalid")
     query = (select(InboundMail.id, InboundMail.received_at, InboundMail.source,
@@ -190,7 +186,7 @@ def list_inbound(db: Session, actor: Actor, *, status: str | None = None,
 
 def raw_message(db: Session, actor: Actor, mail_id: int) -> bytes:
     """The message exactly as received (for download as .eml)."""
-    _require_admin(actor)
+    access.require_admin(actor)
     mail = db.get(InboundMail, mail_id)
     if mail is None:
         raise NotFound("mail.not_found")
@@ -217,7 +213,7 @@ def retry_inbound(db: Session, engine: Engine, actor: Actor, mail_id: int) -> st
     adding the sender). Returns its new status."""
     from helpdesk_app.mail.inbound import pipeline  # mail/ builds on domain/, not back
 
-    _require_admin(actor)
+    access.require_admin(actor)
     _reopen(db, mail_id)
     return pipeline.process(engine, mail_id)
 
@@ -227,6 +223,6 @@ def force_inbound(db: Session, engine: Engine, actor: Actor, mail_id: int) -> st
     nobody knows goes to the triage organisation). Returns the new status."""
     from helpdesk_app.mail.inbound import pipeline
 
-    _require_admin(actor)
+    access.require_admin(actor)
     _reopen(db, mail_id)
     return pipeline.process(engine, mail_id, force=True)

@@ -13,7 +13,7 @@ from typing import TypeVar
 
 from sqlmodel import Session, col, delete, select
 
-from helpdesk_app.domain import tx_cache
+from helpdesk_app.domain import access, tx_cache
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.errors import Forbidden, Invalid
 from helpdesk_app.i18n import t
@@ -207,14 +207,10 @@ class StatusInput:
     is_active: bool = True
 
 
-def _require_admin(actor: Actor) -> None:
-    if actor.role != Role.ADMIN:
-        raise Forbidden()
-
 
 def save_status(db: Session, actor: Actor, data: StatusInput) -> str:
     """Create or update a status definition. Keys never change (history refers to them)."""
-    _require_admin(actor)
+    access.require_admin(actor)
     if not _KEY_RE.match(data.key or ""):
         raise Invalid("status.key_invalid")
     if not data.name_pl.strip() or not data.name_en.strip():
@@ -241,7 +237,7 @@ def save_status(db: Session, actor: Actor, data: StatusInput) -> str:
 def save_contract_set(db: Session, actor: Actor, contract_id: int, keys: list[str]) -> None:
     """Give a contract its own status set (an empty list: back to the default set). A set
     needs a status to start in and one that resolves."""
-    _require_admin(actor)
+    access.require_admin(actor)
     keys = list(dict.fromkeys(keys))
     statuses = all_statuses(db)
     if any(k not in statuses or not statuses[k].is_active for k in keys):
@@ -260,7 +256,7 @@ def save_transitions(db: Session, actor: Actor, contract_id: int | None,
                      pairs: list[tuple[str, str]]) -> None:
     """Allowed moves for a contract's set (None: the default set); an empty list allows
     every move."""
-    _require_admin(actor)
+    access.require_admin(actor)
     members = {s.key for s in status_set(db, contract_id)}
     if any(a not in members or b not in members or a == b for a, b in pairs):
         raise Invalid("status.transition_invalid")
