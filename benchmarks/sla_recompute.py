@@ -18,7 +18,7 @@ for people, queues and ticket rows; SQLAlchemy Core executemany for the rest):
 "Now" is Wednesday 18 March 2026, 13:00 Warsaw. The SLA columns are first computed with
 the original calendar (`recompute_many` over the open tickets: also the warm-up of a fresh
 process — `holidays` import, calendar year tables). Then an admin edits the calendar
-through `contracts.save_calendar` (windows become 7:00–15:00, another closure; the
+through `calendar_config.save_calendar` (windows become 7:00–15:00, another closure; the
 version bumps; on a kept `--db` each run moves the windows back and forth) and, in a new
 Session like one UI event, is timed:
 
@@ -59,7 +59,7 @@ import _seed
 
 from helpdesk_app.cli import migrate
 from helpdesk_app.db import make_engine
-from helpdesk_app.domain import contracts, sla
+from helpdesk_app.domain import calendar_config, sla
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.sla_recompute import SLA_COLUMNS, affected_ticket_ids, recompute_many
 from helpdesk_app.models import (
@@ -262,7 +262,7 @@ def change_calendar(engine) -> str:
             CalendarWindow.calendar_id == cal.id).limit(1)).scalar_one()
         start = dtime(7) if first == dtime(8) else dtime(8)
         end = dtime(start.hour + 8)
-        contracts.save_calendar(db, Actor.from_user(admin), contracts.CalendarInput(
+        calendar_config.save_calendar(db, Actor.from_user(admin), calendar_config.CalendarInput(
             name=CALENDAR, windows=[(d, start, end) for d in range(5)],
             closed_dates=[*CLOSURES, (date(2026, 3, 20), "Szkolenie BHP")],
             cutoff=dtime(15)), calendar_id=cal.id)

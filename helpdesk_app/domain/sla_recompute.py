@@ -282,7 +282,7 @@ def _expire_loaded(db: Session, ids: list[int]) -> None:
 def recompute_after_change(db: Session, now: datetime, *, calendar_id: int | None = None,
                            contract_id: int | None = None, ticket_type_id: int | None = None,
                            batch_size: int = 500, progress: Progress | None = None) -> int:
-    """`affected_ticket_ids` then `recompute_many`: call after `contracts.save_calendar`,
+    """`affected_ticket_ids` then `recompute_many`: call after `calendar_config.save_calendar`,
     `save_contract` or `save_ticket_type` committed. Returns the tickets written."""
     ids = affected_ticket_ids(db, calendar_id=calendar_id, contract_id=contract_id,
                               ticket_type_id=ticket_type_id)

@@ -10,9 +10,10 @@ from typing import ClassVar
 import reflex as rx
 
 from helpdesk_app import routes
-from helpdesk_app.domain import contracts, directory, sla_recompute
+from helpdesk_app.domain import calendar_config, contracts, directory, sla_recompute
 from helpdesk_app.domain.actor import Actor
-from helpdesk_app.domain.contracts import CalendarInput, ContractInput, TicketTypeInput
+from helpdesk_app.domain.calendar_config import CalendarInput
+from helpdesk_app.domain.contracts import ContractInput, TicketTypeInput
 from helpdesk_app.domain.errors import Invalid
 from helpdesk_app.models import EscalationAction, Priority
 from helpdesk_app.models.base import utcnow
@@ -124,7 +125,7 @@ class AdminSlaState(Form, SessionState):
 
     def _load(self, db, actor: Actor) -> None:
         lang = self.ui_lang
-        cals = contracts.list_calendars(db, actor)
+        cals = calendar_config.list_calendars(db, actor)
         cons = contracts.list_contracts(db, actor)
         types = contracts.list_ticket_types(db, actor)
         self._cal_views = {str(c.id): c for c in cals}
@@ -150,7 +151,7 @@ class AdminSlaState(Form, SessionState):
         self.escalation_opts = options(list(EscalationAction.ALL), lang, "escalation")
         self.priority_opts = options(list(Priority.ALL), lang, "priority")
 
-    def _calendar_summary(self, c: contracts.CalendarView) -> str:
+    def _calendar_summary(self, c: calendar_config.CalendarView) -> str:
         if c.always_open:
             hours = "24/7"
         else:
@@ -240,13 +241,13 @@ class AdminSlaState(Form, SessionState):
         self.message = ""  # on a refusal the form keeps its text and shows the error
         data = CalendarInput(
             name=self.cal_name, timezone=self.cal_tz.strip(),
-            windows=contracts.parse_windows(dict(enumerate(self.cal_windows))),
+            windows=calendar_config.parse_windows(dict(enumerate(self.cal_windows))),
             always_open=self.cal_always,
             holiday_country=self.cal_country.strip().upper() or None,
-            closed_dates=contracts.parse_closed_dates(self.cal_closed),
-            cutoff=contracts.parse_time(self.cal_cutoff, field_name="cut-off"),
+            closed_dates=calendar_config.parse_closed_dates(self.cal_closed),
+            cutoff=calendar_config.parse_time(self.cal_cutoff, field_name="cut-off"),
         )
-        saved = contracts.save_calendar(db, actor, data,
+        saved = calendar_config.save_calendar(db, actor, data,
                                         int(self.cal_id) if self.cal_id else None)
         self.cal_id = str(saved)
         return self._saved(db, actor, calendar_id=saved)

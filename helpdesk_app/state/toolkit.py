@@ -2,7 +2,7 @@
 
     @handler(roles=routes.ADMINS)
     def save(self, db, actor):
-        contracts.save_calendar(db, actor, ...)
+        calendar_config.save_calendar(db, actor, ...)
 
 `handler` opens one unit of work, re-resolves the actor from the session cookie (no
 session: to the login page), enforces the roles (anyone else: to their start page) and
