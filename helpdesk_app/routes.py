@@ -27,6 +27,8 @@ PORTAL_NOTIFICATIONS = "/portal/notifications"
 
 SETTINGS_NOTIFICATIONS = "/settings/notifications"
 
+ATTACHMENTS_API = "/api/attachments/"  # + attachment id (served after the access check)
+
 ADMIN_SLA = "/admin/sla"
 ADMIN_WORKFLOW = "/admin/workflow"
 ADMIN_FIELDS = "/admin/fields"

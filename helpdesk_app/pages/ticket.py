@@ -8,8 +8,9 @@ from helpdesk_app.components.layout import SYNCED_TEXT, dropdown, error_callout
 from helpdesk_app.components.page import page
 from helpdesk_app.components.sla_badge import sla_badge
 from helpdesk_app.components.ticket_fields_panel import ticket_fields_panel
+from helpdesk_app.components.timeline_item import timeline_item
 from helpdesk_app.state.session import SessionState as S
-from helpdesk_app.state.ticket import REPLY_UPLOAD_ID, EventItem, FileView
+from helpdesk_app.state.ticket import REPLY_UPLOAD_ID
 from helpdesk_app.state.ticket import TicketState as T
 
 
@@ -114,30 +115,6 @@ def _edit_form() -> rx.Component:
     )
 
 
-def _file(f: FileView) -> rx.Component:
-    return rx.link("📎 ", f.name, " (", f.size, ")", href=f.url, is_external=True,
-                   class_name="pm-attachment", size="2")
-
-
-def _event(e: EventItem) -> rx.Component:
-    return rx.box(
-        rx.hstack(
-            rx.text(e.author, weight="bold", size="2"),
-            rx.text(e.title, size="2", color_scheme="gray"),
-            rx.cond(e.is_note, rx.badge(S.tr["event.internal"], color_scheme="amber")),
-            rx.spacer(),
-            rx.text(e.when, size="1", color_scheme="gray"),
-            wrap="wrap", width="100%",
-        ),
-        rx.cond(e.is_message & (e.body != ""), rx.text(e.body, size="2", class_name="pm-body")),
-        rx.cond(e.files.length() > 0,
-                rx.flex(rx.foreach(e.files, _file), gap="0.75em", wrap="wrap")),
-        class_name=rx.cond(e.is_note, "pm-event pm-note", "pm-event"),
-        custom_attrs={"data-kind": e.kind},
-        padding="0.6em", border_radius="6px", border="1px solid var(--gray-5)", width="100%",
-    )
-
-
 def _client_status_buttons() -> rx.Component:
     return rx.cond(
         T.client_status_opts.length() > 0,
@@ -210,7 +187,7 @@ def _ticket(staff: bool) -> rx.Component:
                 ticket_fields_panel(),
                 checklist_panel() if staff else rx.fragment(),
                 rx.heading(S.tr["ticket.timeline"], size="3"),
-                rx.vstack(rx.foreach(T.events, _event), width="100%", spacing="2",
+                rx.vstack(rx.foreach(T.events, timeline_item), width="100%", spacing="2",
                           id="timeline"),
                 _reply_box(staff),
                 rx.el.span(T.refreshed, id="live-refreshed", hidden=True),

@@ -7,7 +7,6 @@ Used by the agent page (/agent/tickets/[ticket_number]) and the client page
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime
 from typing import ClassVar
 
 import reflex as rx
@@ -16,40 +15,18 @@ from helpdesk_app import routes
 from helpdesk_app.domain import directory, tickets, workflow
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.errors import Conflict, DomainError, NotFound
-from helpdesk_app.i18n import format_size
 from helpdesk_app.live.bus import Change
-from helpdesk_app.models import EventKind, Priority
+from helpdesk_app.models import Priority
 from helpdesk_app.models.base import utcnow
 from helpdesk_app.state import live
 from helpdesk_app.state.forms import Form
 from helpdesk_app.state.session import SessionState
+from helpdesk_app.state.timeline import EventItem, Viewer, event_item
 from helpdesk_app.state.toolkit import handler, unit_of_work
 from helpdesk_app.state.uploads import read_uploads
 from helpdesk_app.state.views import Opt, options
 
 REPLY_UPLOAD_ID = "reply_files"
-
-
-@dataclasses.dataclass
-class FileView:
-    id: str = ""
-    name: str = ""
-    size: str = ""
-    url: str = ""
-
-
-@dataclasses.dataclass
-class EventItem:
-    id: str = ""
-    kind: str = ""
-    author: str = ""
-    is_public: bool = True
-    is_note: bool = False
-    is_message: bool = False  # created / reply / note: shows a body
-    title: str = ""
-    body: str = ""
-    when: str = ""
-    files: list[FileView] = dataclasses.field(default_factory=list)
 
 
 @dataclasses.dataclass
@@ -188,7 +165,8 @@ class TicketState(Form, SessionState):
             assignee=d.assignee or self._t("ticket.unassigned"),
             created=self._dt(d.created_at), updated=self._dt(d.updated_at),
         )
-        self.events = [self._event_item(e, d.names, lang) for e in d.events]
+        viewer = Viewer(self._t, self._dt, lang, self._status_labels, d.names)
+        self.events = [event_item(viewer, e) for e in d.events]
         if reset_form or not self.edit_dirty:
             self.f_status, self.f_priority = d.status, str(d.priority)
             self.f_queue, self.f_assignee = str(d.queue_id), self.ticket.assignee_id
@@ -196,67 +174,6 @@ class TicketState(Form, SessionState):
             self.f_type = str(d.ticket_type_id) if d.ticket_type_id else "none"
             self._type_options()
             self.edit_version, self.edit_dirty = d.version, False
-
-    def _event_item(self, e: tickets.EventView, names: dict[str, str], lang: str) -> EventItem:
-        message = e.kind in (EventKind.CREATED, EventKind.REPLY, EventKind.NOTE)
-        return EventItem(
-            id=str(e.id), kind=e.kind, author=e.author or self._t("event.system"),
-            is_public=e.is_public, is_note=e.kind == EventKind.NOTE, is_message=message,
-            title=self._event_title(e, names), body=e.body, when=self._dt(e.created_at),
-            files=[FileView(str(a.id), a.filename, format_size(a.size, lang),
-                            f"/api/attachments/{a.id}") for a in e.attachments],
-        )
-
-    def _event_title(self, e: tickets.EventView, names: dict[str, str]) -> str:
-        old, new = e.data.get("old"), e.data.get("new")
-        if e.kind == EventKind.STATUS:
-            return self._t("event.status", old=self._status_labels.get(old, old),
-                           new=self._status_labels.get(new, new))
-        if e.kind == EventKind.PRIORITY:
-            return self._t("event.priority", old=self._t(f"priority.{old}"),
-                           new=self._t(f"priority.{new}"))
-        if e.kind == EventKind.ASSIGNMENT:
-            none = self._t("ticket.unassigned")
-            return self._t("event.assignment", old=names.get(f"user:{old}", none),
-                           new=names.get(f"user:{new}", none))
-        if e.kind in (EventKind.CONTRACT, EventKind.TICKET_TYPE):
-            prefix = "contract" if e.kind == EventKind.CONTRACT else "type"
-            none = self._t("ticket.no_contract") if prefix == "contract" else "—"
-            return self._t(f"event.{e.kind}", old=names.get(f"{prefix}:{old}", none),
-                           new=names.get(f"{prefix}:{new}", none))
-        if e.kind == EventKind.QUEUE:
-            return self._t("event.queue", old=names.get(f"queue:{old}", ""),
-                           new=names.get(f"queue:{new}", ""))
-        if e.kind in (EventKind.SLA_WARNING, EventKind.SLA_BREACH):
-            due = e.data.get("due_at")
-            return self._t(f"event.{e.kind}", clock=self._t(f"sla.clock.{e.data.get('clock')}"),
-                           due=self._dt(datetime.fromisoformat(due)) if due else "—")
-        if e.kind == EventKind.ESCALATION:
-            return self._escalation_title(e.data, names)
-        if e.kind == EventKind.CHECKLIST:
-            label = e.data.get("label_en") if self.ui_lang == "en" else None
-            return self._t("event.checklist", label=label or e.data.get("label", ""),
-                           state=self._t("checklist.done" if e.data.get("done")
-                                         else "checklist.undone"))
-        if e.kind == EventKind.FIELD:
-            return self._t("event.field", field=e.data.get("field", ""),
-                           old=e.data.get("old") or "—", new=e.data.get("new") or "—")
-        if e.kind == EventKind.CREATED:
-            return self._t("event.created", channel=self._t(f"channel.{e.data.get('channel')}"))
-        return self._t(f"event.{e.kind}")
-
-    def _escalation_title(self, data: dict, names: dict[str, str]) -> str:
-        action = data.get("action", "")
-        old, new = data.get("old"), data.get("new")
-        if action == "raise_priority":
-            old, new = self._t(f"priority.{old}"), self._t(f"priority.{new}")
-        elif action == "move_queue":
-            old, new = names.get(f"queue:{old}", ""), names.get(f"queue:{new}", "")
-        elif action == "assign_coordinator":
-            none = self._t("ticket.unassigned")
-            old, new = names.get(f"user:{old}", none), names.get(f"user:{new}", none)
-        return self._t("event.escalation", action=self._t(f"escalation.{action}"),
-                       old=old, new=new)
 
     def _refresh(self, db, actor: Actor, *, reset_form: bool) -> None:
         db.rollback()  # a fresh read, also after a refused write in this unit of work

@@ -1,0 +1,66 @@
+"""Timeline titles come from one table of per-kind functions, in the viewer's language."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from helpdesk_app.domain.tickets import EventView
+from helpdesk_app.i18n import format_datetime, t
+from helpdesk_app.models import EventKind
+from helpdesk_app.state.timeline import TITLES, Viewer, event_item
+
+WHEN = datetime(2026, 3, 2, 9, 15, tzinfo=UTC)
+DATA = {
+    EventKind.CREATED: {"channel": "email"},
+    EventKind.STATUS: {"old": "new", "new": "open"},
+    EventKind.PRIORITY: {"old": 2, "new": 4},
+    EventKind.ASSIGNMENT: {"old": None, "new": 7},
+    EventKind.QUEUE: {"old": 1, "new": 2},
+    EventKind.CONTRACT: {"old": None, "new": 3},
+    EventKind.TICKET_TYPE: {"old": None, "new": 5},
+    EventKind.FIELD: {"field": "serial", "old": "", "new": "SN-1"},
+    EventKind.CHECKLIST: {"label": "Zasilanie", "label_en": "Power", "done": True},
+    EventKind.SLA_WARNING: {"clock": "resolution", "due_at": WHEN.isoformat()},
+    EventKind.SLA_BREACH: {"clock": "reaction", "due_at": WHEN.isoformat()},
+    EventKind.ESCALATION: {"action": "assign_coordinator", "old": None, "new": 7},
+}
+NAMES = {"user:7": "Anna Nowak", "queue:1": "Serwis", "queue:2": "Sieć",
+         "contract:3": "Umowa A", "type:5": "Awaria"}
+
+
+def _viewer(lang: str) -> Viewer:
+    return Viewer(t=lambda key, **p: t(key, lang, **p),
+                  dt=lambda d: format_datetime(d, lang, "Europe/Warsaw"), lang=lang,
+                  status_labels={"new": "Nowe", "open": "W toku"}, names=NAMES)
+
+
+def _event(kind: str) -> EventView:
+    return EventView(1, kind, "", False, False, "", DATA.get(kind, {}), WHEN, [])
+
+
+@pytest.mark.parametrize("lang", ["pl", "en"])
+@pytest.mark.parametrize("kind", EventKind.ALL)
+def test_every_kind_has_a_readable_title_in_both_languages(kind, lang):
+    item = event_item(_viewer(lang), _event(kind))
+    assert item.title and "{" not in item.title and not item.title.startswith("event.")
+    assert item.author == t("event.system", lang) and item.is_note == (kind == EventKind.NOTE)
+
+
+def test_titles_name_what_changed():
+    v = _viewer("pl")
+    assert "Nowe" in event_item(v, _event(EventKind.STATUS)).title
+    assert "W toku" in event_item(v, _event(EventKind.STATUS)).title
+    assert "Anna Nowak" in event_item(v, _event(EventKind.ASSIGNMENT)).title
+    assert "Sieć" in event_item(v, _event(EventKind.QUEUE)).title
+    assert "Awaria" in event_item(v, _event(EventKind.TICKET_TYPE)).title
+    assert "SN-1" in event_item(v, _event(EventKind.FIELD)).title
+    assert "10:15" in event_item(v, _event(EventKind.SLA_BREACH)).title  # Warsaw time
+    assert "Anna Nowak" in event_item(v, _event(EventKind.ESCALATION)).title
+    assert "Power" in event_item(_viewer("en"), _event(EventKind.CHECKLIST)).title
+
+
+def test_kinds_that_change_something_have_their_own_title_function():
+    plain = {EventKind.REPLY, EventKind.NOTE, EventKind.ATTACHMENT}
+    assert set(TITLES) == set(EventKind.ALL) - plain
