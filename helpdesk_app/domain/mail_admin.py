@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import update
-from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from helpdesk_app.config import RELAY_SECURITY
@@ -198,8 +197,12 @@ def raw_message(db: Session, actor: Actor, mail_id: int) -> bytes:
     return mail.raw
 
 
-def _reopen(db: Session, mail_id: int) -> None:
-    """A quarantined message back to `received`, with a fresh attempt budget."""
+def reopen_quarantined(db: Session, actor: Actor, mail_id: int) -> None:
+    """A quarantined message back to `received`, with a fresh attempt budget (commits):
+    the domain's half of "retry" / "create ticket anyway". The mail side runs the
+    pipeline on it next (mail/inbound/admin_actions.py): domain/ never calls into
+    mail/inbound."""
+    access.require_admin(actor)
     result = db.execute(update(InboundMail)
                         .where(InboundMail.id == mail_id,
                                InboundMail.status == InboundStatus.QUARANTINED)
@@ -211,26 +214,6 @@ def _reopen(db: Session, mail_id: int) -> None:
             raise NotFound("mail.not_found")
         raise Invalid("mail.not_quarantined")
     db.commit()
-
-
-def retry_inbound(db: Session, engine: Engine, actor: Actor, mail_id: int) -> str:
-    """Run a quarantined message through the pipeline again (after fixing the cause, e.g.
-    adding the sender). Returns its new status."""
-    from helpdesk_app.mail.inbound import pipeline  # mail/ builds on domain/, not back
-
-    access.require_admin(actor)
-    _reopen(db, mail_id)
-    return pipeline.process(engine, mail_id)
-
-
-def force_inbound(db: Session, engine: Engine, actor: Actor, mail_id: int) -> str:
-    """"Create ticket anyway": limits and the unknown-sender policy give way (a sender
-    nobody knows goes to the triage organisation). Returns the new status."""
-    from helpdesk_app.mail.inbound import pipeline
-
-    access.require_admin(actor)
-    _reopen(db, mail_id)
-    return pipeline.process(engine, mail_id, force=True)
 
 
 # --------------------------------------------------------------------------- outbox

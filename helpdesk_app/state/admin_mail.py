@@ -24,6 +24,7 @@ from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.errors import DomainError, Invalid, NotFound
 from helpdesk_app.domain.mail_admin import ChannelData
 from helpdesk_app.i18n import CATALOGS, format_size
+from helpdesk_app.mail.inbound import admin_actions
 from helpdesk_app.models import InboundStatus, OutboundStatus
 from helpdesk_app.state.admin_common import start_admin_page
 from helpdesk_app.state.forms import CHOICE, Form
@@ -309,12 +310,12 @@ class AdminMailState(Form, SessionState):
     @handler(roles=routes.ADMINS)
     async def retry_mail(self, db, actor: Actor, mail_id: str):
         """Run a quarantined message through the pipeline again."""
-        return await self._reprocess(db, actor, mail_admin.retry_inbound, mail_id)
+        return await self._reprocess(db, actor, admin_actions.retry, mail_id)
 
     @handler(roles=routes.ADMINS)
     async def force_mail(self, db, actor: Actor, mail_id: str):
         """"Create ticket anyway" for a quarantined message."""
-        return await self._reprocess(db, actor, mail_admin.force_inbound, mail_id)
+        return await self._reprocess(db, actor, admin_actions.create_anyway, mail_id)
 
     async def _reprocess(self, db, actor: Actor, run: Callable, mail_id) -> object:
         try:
