@@ -61,3 +61,39 @@ def test_the_checker_sees_imports_inside_functions(tmp_path: Path) -> None:
     source = tmp_path / "lazy.py"
     source.write_text("def f():\n    from helpdesk_app.mail.inbound import pipeline\n")
     assert "helpdesk_app.mail.inbound.pipeline" in _imports(source)
+
+
+def _calls(path: Path) -> set[str]:
+    """What `path` calls: `f(...)` gives "f", `a.f(...)` gives "a.f"."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Call):
+            func = node.func
+            if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+                names.add(f"{func.value.id}.{func.attr}")
+            elif isinstance(func, ast.Name):
+                names.add(func.id)
+    return names
+
+
+QUEUING = {"outbox.enqueue", "outbox.enqueue_many", "enqueue", "enqueue_many",
+           "templates.render"}
+
+
+def test_every_outgoing_mail_is_queued_through_notify() -> None:
+    """Outside mail/outbound itself, only domain/notify.py renders and queues mail (the
+    SLA sweep queues, in one batch, the mails notify.sla_mail rendered): the mail
+    pipeline's auto-reply and rejection included."""
+    queuing = {}
+    for path in sorted(APP.rglob("*.py")):
+        if path.parent == APP / "mail" / "outbound":
+            continue
+        found = (_calls(path) & QUEUING) | {
+            n for n in _imports(path) if n == "helpdesk_app.mail.outbound.templates"
+            or n.startswith("helpdesk_app.mail.outbound.outbox.enqueue")}
+        if found:
+            queuing[str(path.relative_to(APP))] = found
+    assert queuing == {
+        "domain/notify.py": {"outbox.enqueue", "templates.render",
+                             "helpdesk_app.mail.outbound.templates"},
+        "domain/sla_alerts.py": {"outbox.enqueue_many"}}
