@@ -1,7 +1,9 @@
-"""What admins do with the mail channel: inbound addresses (and their IMAP mailboxes),
-the mail log with its quarantine ("retry", "create ticket anyway"), the outbox.
+"""What admins do with the mail channel, in one place: inbound addresses (and their IMAP
+mailboxes), the mail log with its quarantine (the raw download; `reopen_quarantined`, the
+domain's half of "retry" / "create ticket anyway" - mail/inbound/admin_actions.py then
+runs the pipeline again), the outbox (the list, "send again").
 
-Admins only; every function re-checks the actor.
+Admins only; every function re-checks the actor (access.require_admin).
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import update
-from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from helpdesk_app.config import RELAY_SECURITY
@@ -23,13 +24,16 @@ from helpdesk_app.models import (
     InboundMail,
     InboundStatus,
     MailChannel,
+    OutboundMail,
+    OutboundStatus,
     Queue,
     Ticket,
 )
+from helpdesk_app.models.base import utcnow
 
 _ADDRESS = re.compile(r"^[^@\s<>]{1,64}@[^@\s<>]{1,255}$")
 LIST_MAX = 200
-
+OUTBOX_LIST_MAX = 500
 
 
 # --------------------------------------------------------------------------- channels
@@ -193,8 +197,12 @@ def raw_message(db: Session, actor: Actor, mail_id: int) -> bytes:
     return mail.raw
 
 
-def _reopen(db: Session, mail_id: int) -> None:
-    """A quarantined message back to `received`, with a fresh attempt budget."""
+def reopen_quarantined(db: Session, actor: Actor, mail_id: int) -> None:
+    """A quarantined message back to `received`, with a fresh attempt budget (commits):
+    the domain's half of "retry" / "create ticket anyway". The mail side runs the
+    pipeline on it next (mail/inbound/admin_actions.py): domain/ never calls into
+    mail/inbound."""
+    access.require_admin(actor)
     result = db.execute(update(InboundMail)
                         .where(InboundMail.id == mail_id,
                                InboundMail.status == InboundStatus.QUARANTINED)
@@ -208,21 +216,54 @@ def _reopen(db: Session, mail_id: int) -> None:
     db.commit()
 
 
-def retry_inbound(db: Session, engine: Engine, actor: Actor, mail_id: int) -> str:
-    """Run a quarantined message through the pipeline again (after fixing the cause, e.g.
-    adding the sender). Returns its new status."""
-    from helpdesk_app.mail.inbound import pipeline  # mail/ builds on domain/, not back
+# --------------------------------------------------------------------------- outbox
 
+
+@dataclass(frozen=True)
+class OutboxRow:
+    id: int
+    to_addr: str
+    subject: str
+    kind: str
+    status: str
+    attempts: int
+    next_attempt_at: datetime
+    last_error: str
+    created_at: datetime
+    sent_at: datetime | None
+    ticket_id: int | None
+
+
+def list_outbox(db: Session, actor: Actor, *, status: str | None = None,
+                limit: int = 100) -> list[OutboxRow]:
+    """The newest outbox mail (optionally of one status)."""
     access.require_admin(actor)
-    _reopen(db, mail_id)
-    return pipeline.process(engine, mail_id)
+    query = select(OutboundMail.id, OutboundMail.to_addr, OutboundMail.subject,
+                   OutboundMail.kind, OutboundMail.status, OutboundMail.attempts,
+                   OutboundMail.next_attempt_at, OutboundMail.last_error,
+                   OutboundMail.created_at, OutboundMail.sent_at, OutboundMail.ticket_id)
+    if status is not None:
+        if status not in OutboundStatus.ALL:
+            raise Invalid()
+        query = query.where(OutboundMail.status == status)
+    rows = db.exec(query.order_by(col(OutboundMail.id).desc())
+                   .limit(max(1, min(limit, OUTBOX_LIST_MAX)))).all()
+    return [OutboxRow(*row) for row in rows]
 
 
-def force_inbound(db: Session, engine: Engine, actor: Actor, mail_id: int) -> str:
-    """"Create ticket anyway": limits and the unknown-sender policy give way (a sender
-    nobody knows goes to the triage organisation). Returns the new status."""
-    from helpdesk_app.mail.inbound import pipeline
-
+def retry_outbox(db: Session, actor: Actor, mail_id: int) -> None:
+    """Send a failed (or waiting) mail again from a clean slate, now. Commits."""
     access.require_admin(actor)
-    _reopen(db, mail_id)
-    return pipeline.process(engine, mail_id, force=True)
+    # Fresh from the database (the worker changes rows behind this session's back) and
+    # locked, so a send finishing right now is seen rather than overwritten.
+    row = db.get(OutboundMail, mail_id, populate_existing=True, with_for_update=True)
+    if row is None:
+        raise NotFound()
+    if row.status == OutboundStatus.SENT:
+        raise Invalid()
+    row.status = OutboundStatus.PENDING
+    row.attempts = 0
+    row.next_attempt_at = utcnow()
+    row.last_error = ""
+    db.add(row)
+    db.commit()

@@ -1,7 +1,9 @@
-"""Who hears about what happened to a ticket, and how (in the app, by e-mail).
+"""Who hears about what happened to a ticket, and how (in the app, by e-mail): the one
+path every outgoing mail takes (mail/outbound/outbox.py only queues and threads it).
 
-Called by the domain inside the transaction that makes the change; adds in-app
-notifications and queues mail in the outbox, commits nothing.
+Called by the domain (and by the mail pipeline, for its answers to incoming mail) inside
+the transaction that makes the change; adds in-app notifications and queues mail in the
+outbox, commits nothing.
 
 Recipients per event (never the actor, only active users):
 - new ticket: every staff member;
@@ -10,7 +12,10 @@ Recipients per event (never the actor, only active users):
 - internal note, status change: the assignee; a status change also the requester, as
   `ticket_closed` when the ticket enters a resolving status (see `_closes`);
 - assignment: the new assignee;
-- SLA warning / breach (the sweep, `sla_alert`): the assignee and the coordinators.
+- SLA warning / breach (the sweep, `sla_alert`): the assignee and the coordinators;
+- answers to incoming mail (`auto_reply`, `rejected`): the sender of the mail, by mail
+  only, always automatic and capped per address (the pipeline has already left out mail
+  that must never be answered: automatic, lists, machines).
 Then each recipient's preferences (domain/notification_prefs.py) decide in the app and/or
 by mail. A client must still see the ticket (access policy) and never gets an internal
 event: the preference module knows no internal events for clients, and `_deliver` skips
@@ -50,6 +55,9 @@ STATUS_CHANGE = NotificationKind.STATUS_CHANGE
 TICKET_CLOSED = NotificationKind.TICKET_CLOSED
 SLA_WARNING = NotificationKind.SLA_WARNING
 SLA_BREACH = NotificationKind.SLA_BREACH
+# answers to incoming mail (outbox kinds and templates; no in-app notification)
+AUTO_REPLY = "auto_reply"
+REJECTED = "rejected"
 
 
 @dataclass
@@ -284,6 +292,36 @@ def ticket_event(db: Session, actor: Actor | None, ticket: Ticket, kind: str, *,
     count, reached = _deliver(db, audience, actor, ticket, wanted, event, data, now)
     told.update(reached)
     return count
+
+
+# --------------------------------------------------------------------------- answers to mail
+
+
+def auto_reply(db: Session, ticket: Ticket, requester: User | Actor, *,
+               in_reply_to: str | None, from_addr: str | None = None) -> int:
+    """The sender of the mail that opened `ticket` learns its number and where to follow
+    it: an answer to their message (`in_reply_to`, its Message-ID; Auto-Submitted:
+    auto-replied), from the address it was sent to (`from_addr`; None: our default).
+    Returns 1 if queued, 0 if the outbox refused (bad address, per-address cap)."""
+    person = requester if isinstance(requester, Actor) else Actor.from_user(requester)
+    rendered = templates.render(AUTO_REPLY, person.language, mail_context(db, ticket, person))
+    queued = outbox.enqueue(db, to_addr=person.email, rendered=rendered, kind=AUTO_REPLY,
+                            is_auto=True, ticket_id=ticket.id, user_id=person.user_id,
+                            to_name=person.full_name, from_addr=from_addr,
+                            in_reply_to=in_reply_to)
+    return 0 if queued is None else 1
+
+
+def rejected(db: Session, *, to_addr: str, language: str, recipient_name: str,
+             original_subject: str, in_reply_to: str | None,
+             from_addr: str | None = None) -> int:
+    """The polite refusal to a sender the unknown-sender policy turns away (no ticket, no
+    user): an answer to their message, in `language`. Returns 1 if queued, else 0."""
+    rendered = templates.render(REJECTED, language, {
+        "recipient_name": recipient_name, "original_subject": original_subject})
+    queued = outbox.enqueue(db, to_addr=to_addr, rendered=rendered, kind=REJECTED,
+                            is_auto=True, from_addr=from_addr, in_reply_to=in_reply_to)
+    return 0 if queued is None else 1
 
 
 # --------------------------------------------------------------------------- SLA alerts

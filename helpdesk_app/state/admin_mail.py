@@ -1,8 +1,9 @@
 """Admin: the e-mail channel (/admin/mail) — inbound addresses and their IMAP mailboxes,
 the mail log with the quarantine ("retry", "create ticket anyway"), the outbox.
 
-Thin over domain/mail_admin.py and mail/outbound/outbox.py: they validate and re-check
-that the actor is an admin; refusals come back as toasts.
+Thin over domain/mail_admin.py (addresses, mail log, outbox) and
+mail/inbound/admin_actions.py (running a quarantined message again): they validate and
+re-check that the actor is an admin; refusals come back as toasts.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.errors import DomainError, Invalid, NotFound
 from helpdesk_app.domain.mail_admin import ChannelData
 from helpdesk_app.i18n import CATALOGS, format_size
-from helpdesk_app.mail.outbound import outbox
+from helpdesk_app.mail.inbound import admin_actions
 from helpdesk_app.models import InboundStatus, OutboundStatus
 from helpdesk_app.state.admin_common import start_admin_page
 from helpdesk_app.state.forms import CHOICE, Form
@@ -197,7 +198,7 @@ class AdminMailState(Form, SessionState):
             quarantined=r.status == InboundStatus.QUARANTINED) for r in rows]
 
     def _load_outbox(self, db, actor: Actor) -> None:
-        rows = outbox.list_outbox(db, actor, status=self.out_filter or None)
+        rows = mail_admin.list_outbox(db, actor, status=self.out_filter or None)
         views = []
         for r in rows:
             found = _SUBJECT_NUMBER.search(r.subject) if r.ticket_id else None
@@ -309,12 +310,12 @@ class AdminMailState(Form, SessionState):
     @handler(roles=routes.ADMINS)
     async def retry_mail(self, db, actor: Actor, mail_id: str):
         """Run a quarantined message through the pipeline again."""
-        return await self._reprocess(db, actor, mail_admin.retry_inbound, mail_id)
+        return await self._reprocess(db, actor, admin_actions.retry, mail_id)
 
     @handler(roles=routes.ADMINS)
     async def force_mail(self, db, actor: Actor, mail_id: str):
         """"Create ticket anyway" for a quarantined message."""
-        return await self._reprocess(db, actor, mail_admin.force_inbound, mail_id)
+        return await self._reprocess(db, actor, admin_actions.create_anyway, mail_id)
 
     async def _reprocess(self, db, actor: Actor, run: Callable, mail_id) -> object:
         try:
@@ -346,7 +347,7 @@ class AdminMailState(Form, SessionState):
     @handler(roles=routes.ADMINS)
     def retry_outbound(self, db, actor: Actor, mail_id: str):
         try:
-            outbox.retry(db, actor, _mail_id(mail_id))
+            mail_admin.retry_outbox(db, actor, _mail_id(mail_id))
             self._load_outbox(db, actor)
         except DomainError as e:
             db.rollback()

@@ -9,6 +9,7 @@ from sqlmodel import select
 from helpdesk_app.config import get_settings
 from helpdesk_app.domain import mail_admin
 from helpdesk_app.domain.errors import Forbidden, Invalid, NotFound
+from helpdesk_app.mail.inbound import admin_actions
 from helpdesk_app.models import InboundMail, InboundStatus, MailChannel
 from tests.mail_support import Room, message
 
@@ -65,8 +66,9 @@ def test_only_admins_touch_the_mail_channel(room: Room, role: str) -> None:
                                                  mail_admin.ChannelData(address="x@y.test")),
                  lambda: mail_admin.list_inbound(room.db, actor),
                  lambda: mail_admin.raw_message(room.db, actor, mail.id),
-                 lambda: mail_admin.retry_inbound(room.db, room.engine, actor, mail.id),
-                 lambda: mail_admin.force_inbound(room.db, room.engine, actor, mail.id)):
+                 lambda: mail_admin.reopen_quarantined(room.db, actor, mail.id),
+                 lambda: admin_actions.retry(room.db, room.engine, actor, mail.id),
+                 lambda: admin_actions.create_anyway(room.db, room.engine, actor, mail.id)):
         with pytest.raises(Forbidden):
             call()
 
@@ -82,19 +84,46 @@ def test_quarantine_retry_after_fixing_the_cause_and_create_anyway(
     assert (row.id, row.reason, row.subject) == (second.id, "unknown_sender", "Druga")
     # the admin adds the sender as a client, then retries: the mail lands on a ticket
     make.user(room.world.org_b, email="new.person@elsewhere.test")
-    assert mail_admin.retry_inbound(room.db, room.engine, admin, first.id) == InboundStatus.DONE
+    assert admin_actions.retry(room.db, room.engine, admin, first.id) == InboundStatus.DONE
     # "create ticket anyway": the unknown sender goes to the triage organisation
-    assert mail_admin.force_inbound(room.db, room.engine, admin, second.id) == InboundStatus.DONE
+    assert (admin_actions.create_anyway(room.db, room.engine, admin, second.id)
+            == InboundStatus.DONE)
     done = {r.id: r for r in mail_admin.list_inbound(room.db, admin)}
     assert done[first.id].ticket_number and done[second.id].ticket_number
     # a message that is not quarantined cannot be re-run
     with pytest.raises(Invalid) as err:
-        mail_admin.retry_inbound(room.db, room.engine, admin, first.id)
+        admin_actions.retry(room.db, room.engine, admin, first.id)
     assert err.value.key == "mail.not_quarantined"
     with pytest.raises(NotFound):
-        mail_admin.force_inbound(room.db, room.engine, admin, 999_999)
+        admin_actions.create_anyway(room.db, room.engine, admin, 999_999)
     with pytest.raises(Invalid):
         mail_admin.list_inbound(room.db, admin, status="bogus")
+
+
+def test_reopen_only_puts_the_message_back_and_the_mail_side_runs_the_pipeline(
+        room: Room, monkeypatch: pytest.MonkeyPatch) -> None:
+    """domain/mail_admin reopens (admin check, fresh attempts); mail/inbound/admin_actions
+    runs the pipeline after it - and never for someone the domain refused."""
+    admin = room.world.actor("admin")
+    monkeypatch.setenv("POMOCNIK_MAIL_UNKNOWN_SENDER", "quarantine")
+    get_settings.cache_clear()
+    mail = room.deliver(message(sender="new.person@elsewhere.test", subject="Trzecia"))
+    room.db.refresh(mail)
+    assert (mail.status, mail.reason) == (InboundStatus.QUARANTINED, "unknown_sender")
+
+    runs: list[tuple[int, bool]] = []
+    monkeypatch.setattr(admin_actions.pipeline, "process",
+                        lambda engine, mail_id, *, force=False: runs.append((mail_id, force))
+                        or InboundStatus.DONE)
+    with pytest.raises(Forbidden):
+        admin_actions.create_anyway(room.db, room.engine, room.world.actor("technician"),
+                                    mail.id)
+    assert runs == []
+    assert admin_actions.create_anyway(room.db, room.engine, admin, mail.id) == "done"
+    assert runs == [(mail.id, True)]
+    room.db.refresh(mail)  # reopened by the domain; the (stubbed) pipeline did nothing
+    assert (mail.status, mail.attempts, mail.reason, mail.detail) == (
+        InboundStatus.RECEIVED, 0, "", "")
 
 
 def test_raw_download_is_the_exact_message(room: Room) -> None:

@@ -17,14 +17,13 @@ from sqlmodel import Session, func, select
 
 from helpdesk_app.config import get_settings
 from helpdesk_app.domain.errors import Forbidden, Invalid, NotFound
+from helpdesk_app.domain.mail_admin import list_outbox, retry_outbox
 from helpdesk_app.mail.outbound import compose
 from helpdesk_app.mail.outbound.outbox import (
     Mail,
     enqueue,
     enqueue_many,
     is_our_message_id,
-    list_outbox,
-    retry,
     thread_headers,
 )
 from helpdesk_app.mail.outbound.sender import SendResult, send_due
@@ -529,7 +528,7 @@ def test_admin_sees_the_outbox_and_sends_a_failed_mail_again(db, world, sink, ma
 
     sink.accept()  # the mailbox exists again
     before = datetime.now(UTC)
-    retry(db, admin, row.id)
+    retry_outbox(db, admin, row.id)
     row = _row(db, row.id)
     assert (row.status, row.attempts, row.last_error) == (OutboundStatus.PENDING, 0, "")
     assert row.next_attempt_at >= before
@@ -541,9 +540,9 @@ def test_admin_sees_the_outbox_and_sends_a_failed_mail_again(db, world, sink, ma
     assert listed.status == OutboundStatus.SENT and listed.sent_at is not None
 
     with pytest.raises(Invalid):  # already sent
-        retry(db, admin, row.id)
+        retry_outbox(db, admin, row.id)
     with pytest.raises(NotFound):
-        retry(db, admin, row.id + 1000)
+        retry_outbox(db, admin, row.id + 1000)
     with pytest.raises(Invalid):
         list_outbox(db, admin, status="lost")
 
@@ -557,9 +556,9 @@ def test_only_admins_see_or_retry_the_outbox(db, world, mail_env, role):
     row.status = OutboundStatus.FAILED
     db.commit()
     with pytest.raises(Forbidden):
-        retry(db, world.actor(role), row.id)
+        retry_outbox(db, world.actor(role), row.id)
     with pytest.raises(Forbidden):
-        retry(db, world.actor(role), row.id + 1000)  # no hint whether it exists
+        retry_outbox(db, world.actor(role), row.id + 1000)  # no hint whether it exists
     with pytest.raises(Forbidden):
         list_outbox(db, world.actor(role))
     assert _row(db, row.id).status == OutboundStatus.FAILED

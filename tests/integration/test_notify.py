@@ -423,6 +423,47 @@ def test_mail_context(db, world, ticket, monkeypatch):
     assert ctx["due_at"] == "1.07.2026, 12:00"  # Warsaw, Polish format
 
 
+# --------------------------------------------------------------------------- answers to mail
+
+
+def test_auto_reply_answers_the_requesters_message(db, world, ticket, inbox, monkeypatch):
+    """The pipeline's auto-reply to a new mail ticket goes through notify like every
+    other mail: the requester's language and link, threaded to their message, sent from
+    the address they wrote to, automatic (RFC 3834) and capped per address."""
+    monkeypatch.setenv("POMOCNIK_MAIL_AUTO_REPLY_CAP", "1")
+    get_settings.cache_clear()
+    client = world.users["client"]
+    _set_language(db, client, "en")
+    assert notify.auto_reply(db, ticket, client, in_reply_to="<m1@client.example>",
+                             from_addr="serwis@pomocnik.test") == 1
+    [mail] = inbox.mails("client")
+    assert (mail.kind, mail.is_auto, mail.ticket_id, mail.to_addr) == (
+        notify.AUTO_REPLY, True, ticket.id, client.email)
+    msg = email.message_from_bytes(mail.raw, policy=policy.default)
+    assert (msg["In-Reply-To"], msg["Auto-Submitted"]) == ("<m1@client.example>",
+                                                           "auto-replied")
+    assert "serwis@pomocnik.test" in str(msg["From"])
+    text = text_of(mail)
+    assert f"[#{ticket.number}]" in text and "/portal" in text and "Printer on fire" in text
+    # the per-address cap holds for it as for every automatic mail to the outside
+    assert notify.auto_reply(db, ticket, client, in_reply_to="<m2@client.example>") == 0
+    assert len(inbox.mails("client")) == 1
+    assert inbox.app() == Counter()  # an answer to mail, not an in-app notification
+
+
+def test_rejected_answers_the_unknown_senders_message(db, inbox):
+    assert notify.rejected(db, to_addr="Stranger@Elsewhere.test", language="en",
+                           recipient_name="Stranger", original_subject="Offer",
+                           in_reply_to="<x1@elsewhere.test>") == 1
+    [mail] = inbox.mails()
+    assert (mail.kind, mail.is_auto, mail.ticket_id, mail.user_id, mail.to_addr) == (
+        notify.REJECTED, True, None, None, "stranger@elsewhere.test")
+    msg = email.message_from_bytes(mail.raw, policy=policy.default)
+    assert (msg["In-Reply-To"], msg["Auto-Submitted"]) == ("<x1@elsewhere.test>",
+                                                           "auto-replied")
+    assert "Offer" in str(msg["Subject"])
+
+
 # --------------------------------------------------------------------------- SLA sweep
 
 

@@ -1,8 +1,9 @@
 """The outbox: every mail the helpdesk sends is rendered to its final bytes and stored here
 first, in the caller's transaction, so a mail exists exactly when what it announces was
 committed (a rolled-back reply sends nothing). `sender.send_due` delivers it later, with
-retries; admins see what is stuck (`list_outbox`) and can send a failed mail again
-(`retry`).
+retries. This module is only the mechanics (enqueue, threading, caps); who gets which mail
+is decided by domain/notify.py, and what admins see of the outbox (the list, "send
+again") is in domain/mail_admin.py.
 
 Automatic mail is capped per recipient (`auto_reply_cap` per `auto_reply_window_minutes`):
 two systems auto-answering each other, or a flood of tickets from one address, must not
@@ -22,37 +23,19 @@ from sqlalchemy import event, insert
 from sqlmodel import Session, col, func, select
 
 from helpdesk_app.config import get_settings
-from helpdesk_app.domain.actor import Actor
-from helpdesk_app.domain.errors import Forbidden, Invalid, NotFound
 from helpdesk_app.mail.outbound import compose
 from helpdesk_app.mail.outbound.templates import Rendered
-from helpdesk_app.models import InboundMail, OutboundMail, OutboundStatus, Role
+from helpdesk_app.models import InboundMail, OutboundMail, OutboundStatus
 from helpdesk_app.models.base import utcnow
 
 log = logging.getLogger(__name__)
 
 # References keeps the thread's root and the newest ids; more only makes headers long.
 REFERENCES_MAX = 10
-LIST_MAX = 500
 # Answers to mail: RFC 3834 "auto-replied"; everything else automatic is "auto-generated".
 _REPLY_KINDS = ("auto_reply", "rejected")
 _SUBJECT_MAX = 300
 _ADDRESS_MAX = 320
-
-
-@dataclass(frozen=True)
-class OutboxRow:
-    id: int
-    to_addr: str
-    subject: str
-    kind: str
-    status: str
-    attempts: int
-    next_attempt_at: datetime
-    last_error: str
-    created_at: datetime
-    sent_at: datetime | None
-    ticket_id: int | None
 
 
 def _valid_ids(ids: list[str | None]) -> list[str]:
@@ -313,43 +296,3 @@ def is_our_message_id(message_id: str | None) -> bool:
     value = (message_id or "").strip().strip("<>").strip().lower()
     domain = get_settings().mail.domain.strip().lower()
     return bool(domain) and value.endswith("@" + domain) and len(value) > len(domain) + 1
-
-
-def _require_admin(actor: Actor) -> None:
-    if actor.role != Role.ADMIN:
-        raise Forbidden()
-
-
-def list_outbox(db: Session, actor: Actor, *, status: str | None = None,
-                limit: int = 100) -> list[OutboxRow]:
-    """The newest outbox mail (optionally of one status), for admins."""
-    _require_admin(actor)
-    query = select(OutboundMail.id, OutboundMail.to_addr, OutboundMail.subject,
-                   OutboundMail.kind, OutboundMail.status, OutboundMail.attempts,
-                   OutboundMail.next_attempt_at, OutboundMail.last_error,
-                   OutboundMail.created_at, OutboundMail.sent_at, OutboundMail.ticket_id)
-    if status is not None:
-        if status not in OutboundStatus.ALL:
-            raise Invalid()
-        query = query.where(OutboundMail.status == status)
-    rows = db.exec(query.order_by(col(OutboundMail.id).desc())
-                   .limit(max(1, min(limit, LIST_MAX)))).all()
-    return [OutboxRow(*row) for row in rows]
-
-
-def retry(db: Session, actor: Actor, mail_id: int) -> None:
-    """Send a failed (or waiting) mail again from a clean slate, now. Commits."""
-    _require_admin(actor)
-    # Fresh from the database (the worker changes rows behind this session's back) and
-    # locked, so a send finishing right now is seen rather than overwritten.
-    row = db.get(OutboundMail, mail_id, populate_existing=True, with_for_update=True)
-    if row is None:
-        raise NotFound()
-    if row.status == OutboundStatus.SENT:
-        raise Invalid()
-    row.status = OutboundStatus.PENDING
-    row.attempts = 0
-    row.next_attempt_at = utcnow()
-    row.last_error = ""
-    db.add(row)
-    db.commit()

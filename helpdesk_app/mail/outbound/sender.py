@@ -17,7 +17,7 @@ Outcomes:
   attempt up to an hour, and `failed` after `outbox_max_attempts` attempts;
 * the relay refusing the recipient or the message with a 5xx (or the message as too big)
   -> `failed` at once: asking again gets the same answer. An admin can send it again
-  (`outbox.retry`).
+  (`domain/mail_admin.retry_outbox`).
 """
 
 from __future__ import annotations

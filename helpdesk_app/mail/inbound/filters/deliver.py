@@ -13,7 +13,6 @@ from helpdesk_app.domain.errors import DomainError
 from helpdesk_app.mail.inbound.context import MailContext, Outcome, claim
 from helpdesk_app.mail.inbound.filters.noise import machine_sender
 from helpdesk_app.mail.inbound.parse import split_reply
-from helpdesk_app.mail.outbound import outbox, templates
 from helpdesk_app.models import Channel, InboundStatus, Queue, Ticket, TimelineEvent
 
 NO_SUBJECT = "(bez tematu / no subject)"
@@ -62,17 +61,13 @@ def _event_data(ctx: MailContext) -> dict:
 
 
 def _auto_reply(db: Session, ctx: MailContext, ticket: Ticket) -> None:
-    """The sender learns the number and where to follow the ticket - unless the mail was
-    automatic, from a list or a machine: answering those is how mail loops start."""
+    """The sender learns the number and where to follow the ticket (domain/notify.py, the
+    path of every outgoing mail) - unless the mail was automatic, from a list or a
+    machine: answering those is how mail loops start."""
     if ctx.no_auto_reply or machine_sender(ctx.sender.email):
         return
-    context = notify.mail_context(db, ticket, ctx.sender)
-    rendered = templates.render("auto_reply", ctx.sender.language, context)
-    outbox.enqueue(db, to_addr=ctx.sender.email, rendered=rendered, kind="auto_reply",
-                   is_auto=True, ticket_id=ticket.id, user_id=ctx.sender.id,
-                   to_name=ctx.sender.full_name,
-                   from_addr=ctx.channel.address if ctx.channel else None,
-                   in_reply_to=ctx.parsed.message_id)
+    notify.auto_reply(db, ticket, ctx.sender, in_reply_to=ctx.parsed.message_id,
+                      from_addr=ctx.channel.address if ctx.channel else None)
 
 
 def run(db: Session, ctx: MailContext) -> Outcome | None:

@@ -1,8 +1,8 @@
 """Who sent it. A known, active user is that user. An unknown sender from a client
 organisation's verified domain becomes a client user of that organisation. Anyone else
 follows POMOCNIK_MAIL_UNKNOWN_SENDER: `triage` (a client user in the "unknown senders"
-organisation, the ticket goes to the triage queue), `reject` (a polite reply, no ticket)
-or `quarantine` (an admin decides)."""
+organisation, the ticket goes to the triage queue), `reject` (a polite reply, queued by
+domain/notify.py like every outgoing mail; no ticket) or `quarantine` (an admin decides)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,8 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from helpdesk_app.config import get_settings
-from helpdesk_app.domain import directory
+from helpdesk_app.domain import directory, notify
 from helpdesk_app.mail.inbound.context import MailContext, Outcome, claim
-from helpdesk_app.mail.outbound import outbox, templates
 from helpdesk_app.models import InboundStatus, Organisation, OrgKind, Role, User
 from helpdesk_app.models.base import utcnow
 
@@ -60,13 +59,11 @@ def reject(db: Session, ctx: MailContext, address: str) -> Outcome:
     """Refuse politely (unless the mail is automatic: never answer those) and record it."""
     outcome = Outcome(InboundStatus.REJECTED, "unknown_sender", address)
     if not ctx.no_auto_reply:
-        rendered = templates.render("rejected", _language(ctx), {
-            "recipient_name": ctx.parsed.from_name or address,
-            "original_subject": ctx.parsed.subject or "",
-        })
-        outbox.enqueue(db, to_addr=address, rendered=rendered, kind="rejected", is_auto=True,
-                       from_addr=ctx.channel.address if ctx.channel else None,
-                       in_reply_to=ctx.parsed.message_id)
+        notify.rejected(db, to_addr=address, language=_language(ctx),
+                        recipient_name=ctx.parsed.from_name or address,
+                        original_subject=ctx.parsed.subject or "",
+                        in_reply_to=ctx.parsed.message_id,
+                        from_addr=ctx.channel.address if ctx.channel else None)
     claim(db, ctx, outcome)
     db.commit()
     return outcome
