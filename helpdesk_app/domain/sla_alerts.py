@@ -16,14 +16,14 @@ the tickets that crossed a point since the last look. In batches of tickets:
    batch on UNIQUE(ticket, clock, level, point_at). Only for the rows it created: an
    internal `sla_warning` / `sla_breach` timeline event {clock, due_at, point_at} (one
    executemany) and, for the assignee and every active coordinator, in-app notifications
-   as their preferences say (`notify.sla_alert`; people and preferences are loaded once per
+   as their preferences say (`dispatch.sla_alert`; people and preferences are loaded once per
    sweep, so this adds no query per ticket);
 3. on a new breach, the contract's escalation rule (domain/escalation.py), at most once
    per ticket per sweep; a priority raise changes the targets, so those tickets are
    recomputed and step 2 runs again for them (a breach of the other clock it reveals is
    alerted, not escalated again);
 4. mail: one per ticket and recipient for everything step 2 created for that ticket
-   (a ticket that crossed three points gets one mail listing them, `notify.sla_mail`),
+   (a ticket that crossed three points gets one mail listing them, `dispatch.sla_mail`),
    inserted with the batch's other rows at commit;
 5. `queue_change` so open pages refresh after commit; the tickets' SLA columns are
    written by one flush (executemany).
@@ -69,7 +69,13 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
-from helpdesk_app.domain import escalation, notifications, notify, sla, tx_cache
+from helpdesk_app.domain import (
+    escalation,
+    inapp_notifications,
+    sla,
+    tx_cache,
+)
+from helpdesk_app.domain import notification_dispatch as dispatch
 from helpdesk_app.live.bus import queue_change
 from helpdesk_app.mail.outbound import outbox
 from helpdesk_app.models import (
@@ -144,7 +150,7 @@ class _Context:
     coordinators: list[int]
     result: SweepResult
     # active staff and their notification preferences, loaded once per sweep
-    audience: notify.Audience = field(default_factory=lambda: notify.Audience({}, {}))
+    audience: dispatch.Audience = field(default_factory=lambda: dispatch.Audience({}, {}))
     # existing alert keys per ticket, and the (ticket, clock) pairs that already breached
     alerts: dict[int, set[tuple[str, str, datetime]]] = field(default_factory=dict)
     breached: set[tuple[int, str]] = field(default_factory=set)
@@ -152,7 +158,7 @@ class _Context:
     overrides: set[tuple[int, int]] = field(default_factory=set)  # (type id, priority)
     notifications: list[dict] = field(default_factory=list)  # inserted before commit
     # (ticket id, user id) -> the points that user hears of by mail, in order: one mail each
-    mails: dict[tuple[int, int], list[notify.SlaPoint]] = field(default_factory=dict)
+    mails: dict[tuple[int, int], list[dispatch.SlaPoint]] = field(default_factory=dict)
     # each ticket's timeline as the SLA reads it (one read for the batch)
     history: dict[int, sla.History] = field(default_factory=dict)
     # Strong references: the session's identity map is weak, so without these the
@@ -273,8 +279,8 @@ def _announce(visit: _Visit, alert: _Alert, ctx: _Context, events: list[dict]) -
                  "point_at": _iso(alert.point_at)}})
     # The assignee (when active) and every active coordinator, as each wants to hear it.
     people = [ticket.assignee_id] if ticket.assignee_id in ctx.active_users else []
-    point = notify.SlaPoint(_LEVEL_NOTIFICATION[alert.level], alert.clock, alert.due_at)
-    rows, by_mail = notify.sla_alert(ctx.audience, ticket, point, people + ctx.coordinators,
+    point = dispatch.SlaPoint(_LEVEL_NOTIFICATION[alert.level], alert.clock, alert.due_at)
+    rows, by_mail = dispatch.sla_alert(ctx.audience, ticket, point, people + ctx.coordinators,
                                      now=ctx.now)
     ctx.notifications += rows
     ctx.result.notifications += len(rows)
@@ -350,7 +356,7 @@ def _handle(db: Session, batch: list[Ticket], ctx: _Context) -> None:
             queue_change(db, ticket_id=ticket.id, organisation_id=ticket.organisation_id,
                          kind="sla", public=False)
     _queue_mails(db, {v.ticket.id: v.ticket for v in visits}, ctx)
-    notifications.add_rows(db, ctx.notifications)
+    inapp_notifications.add_rows(db, ctx.notifications)
 
 
 def _queue_mails(db: Session, tickets: dict[int, Ticket], ctx: _Context) -> None:
@@ -359,14 +365,14 @@ def _queue_mails(db: Session, tickets: dict[int, Ticket], ctx: _Context) -> None
     mails: list[tuple[int, outbox.Mail]] = []
     for (ticket_id, user_id), points in ctx.mails.items():
         ctx.current = ticket_id
-        mail = notify.sla_mail(db, ctx.audience, tickets[ticket_id], user_id, points)
+        mail = dispatch.sla_mail(db, ctx.audience, tickets[ticket_id], user_id, points)
         if mail is not None:
             mails.append((user_id, mail))
     ctx.current = None
     queued = outbox.enqueue_many(db, [mail for _, mail in mails], now=ctx.now)
     for (user_id, _mail), row_id in zip(mails, queued, strict=True):
         if row_id is None:
-            notify.sla_refused(ctx.audience, user_id)
+            dispatch.sla_refused(ctx.audience, user_id)
     ctx.result.mails += sum(row_id is not None for row_id in queued)
 
 
@@ -412,7 +418,7 @@ def _sweep(db: Session, now: datetime, batch_size: int,
            keep_going: Callable[[], bool] | None) -> SweepResult:
     total = SweepResult()
     coordinators = escalation.coordinator_ids(db)
-    audience = notify.staff_audience(db)
+    audience = dispatch.staff_audience(db)
     after: tuple[datetime, int] | None = None  # keyset cursor: visited up to here
     failed: set[int] = set()
     # A batch failed in a statement it shares: up to here, one ticket per transaction.

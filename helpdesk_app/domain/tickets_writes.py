@@ -19,11 +19,11 @@ from helpdesk_app.domain import (
     checklists,
     contracts,
     fields,
-    notify,
     sla,
     tx_cache,
     workflow,
 )
+from helpdesk_app.domain import notification_dispatch as dispatch
 from helpdesk_app.domain.access import Action
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.errors import Conflict, Forbidden, Invalid
@@ -157,7 +157,7 @@ def create_ticket(db: Session, actor: Actor, data: NewTicket, *,
         via.before_commit(ticket, event)
     attachments.store_files(db, actor, ticket, event, data.files)
     checklists.instantiate(db, ticket, new=True)
-    notify.ticket_event(db, actor, ticket, notify.NEW_TICKET, event=event, now=now)
+    dispatch.ticket_event(db, actor, ticket, dispatch.NEW_TICKET, event=event, now=now)
     queue_change(db, ticket_id=ticket.id, organisation_id=ticket.organisation_id,
                  kind=EventKind.CREATED, public=True)
     db.commit()
@@ -211,10 +211,10 @@ def add_comment(db: Session, actor: Actor, ticket_id: int, body: str, *, public:
     db.execute(update(Ticket).where(Ticket.id == ticket.id).values(**values))
     if new_status or (public and actor.is_staff):
         sla.recompute_ticket(db, ticket.id, now)  # status or first agent response changed
-    notify.ticket_event(db, actor, ticket, notify.PUBLIC_REPLY if public else notify.INTERNAL_NOTE,
-                        event=event, now=now)
+    kind = dispatch.PUBLIC_REPLY if public else dispatch.INTERNAL_NOTE
+    dispatch.ticket_event(db, actor, ticket, kind, event=event, now=now)
     if new_status:
-        notify.ticket_event(db, actor, ticket, notify.STATUS_CHANGE,
+        dispatch.ticket_event(db, actor, ticket, dispatch.STATUS_CHANGE,
                             data={"old": old_status, "new": new_status},
                             now=now)
     queue_change(db, ticket_id=ticket.id, organisation_id=ticket.organisation_id,
@@ -295,10 +295,10 @@ def _apply_changes(db: Session, actor: Actor, ticket: Ticket, expected_version: 
     if "ticket_type_id" in diff:
         checklists.instantiate(db, db.get(Ticket, ticket.id))
     if diff.get("assignee_id") is not None:
-        notify.ticket_event(db, actor, ticket, notify.ASSIGNMENT,
+        dispatch.ticket_event(db, actor, ticket, dispatch.ASSIGNMENT,
                             data={"old": old["assignee_id"], "new": diff["assignee_id"]}, now=now)
     if "status" in diff:
-        notify.ticket_event(db, actor, ticket, notify.STATUS_CHANGE,
+        dispatch.ticket_event(db, actor, ticket, dispatch.STATUS_CHANGE,
                             data={"old": old["status"], "new": diff["status"]}, now=now)
     queue_change(db, ticket_id=ticket.id, organisation_id=ticket.organisation_id,
                  kind="update", public=public)

@@ -2,7 +2,7 @@
 (staff) for which organisations, contracts and queues.
 
 Always the logged-in user's own preferences: the user id comes from the session, never
-from the browser, and `notification_prefs.save` checks the actor again.
+from the browser, and `notification_settings.save` checks the actor again.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import dataclasses
 import reflex as rx
 
 from helpdesk_app import routes
-from helpdesk_app.domain import notification_prefs
+from helpdesk_app.domain import notification_settings
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.errors import DomainError
 from helpdesk_app.models import User
@@ -48,7 +48,7 @@ class NotificationPrefsState(SessionState):
 
     def _load(self, db, actor: Actor) -> None:
         user = db.get(User, actor.user_id)
-        views = notification_prefs.effective(db, user)
+        views = notification_settings.effective(db, user)
         audience = "staff" if actor.is_staff else "client"
         self.rows = [PrefRow(
             event=v.event,
@@ -56,7 +56,7 @@ class NotificationPrefsState(SessionState):
             hint=self._t(f"notification_prefs.{audience}_hint.{v.event}"),
             in_app=v.in_app, email=v.email) for v in views]
         if actor.is_staff:
-            options = notification_prefs.scope_options(db, actor)
+            options = notification_settings.scope_options(db, actor)
             self.org_opts = [Opt(str(o.id), o.label) for o in options.organisations]
             self.contract_opts = [Opt(str(o.id), o.label) for o in options.contracts]
             self.queue_opts = [Opt(str(o.id), o.label) for o in options.queues]
@@ -97,8 +97,8 @@ class NotificationPrefsState(SessionState):
             # Clients have no scope: they hear only of their own tickets.
             ids = {name: [int(v) for v in getattr(self, name) if str(v).isdigit()]
                    if actor.is_staff else [] for name in SCOPES}
-            notification_prefs.save(db, actor, actor.user_id, [
-                notification_prefs.PrefInput(
+            notification_settings.save(db, actor, actor.user_id, [
+                notification_settings.PrefInput(
                     r.event, r.in_app, r.email, organisation_ids=ids["org_ids"],
                     contract_ids=ids["contract_ids"], queue_ids=ids["queue_ids"])
                 for r in self.rows])

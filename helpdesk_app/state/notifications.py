@@ -7,7 +7,7 @@ the session and watches the topic of the logged-in user ("user:N", from the sess
 never from the browser). A list page also registers this state as its page watch; both
 watches refresh this state once per burst of changes.
 
-Reads and writes go through domain/notifications.py: a user only ever sees and marks
+Reads and writes go through domain/inapp_notifications.py: a user only ever sees and marks
 their own notifications, about tickets they may still see.
 """
 
@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 import reflex as rx
 
 from helpdesk_app import routes
-from helpdesk_app.domain import notifications, workflow
+from helpdesk_app.domain import inapp_notifications, workflow
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.live.bus import Change, user_topic
 from helpdesk_app.models.base import utcnow
@@ -51,22 +51,22 @@ class NotificationState(SessionState):
 
     @rx.var
     def unread_label(self) -> str:
-        cap = notifications.COUNT_CAP
+        cap = inapp_notifications.COUNT_CAP
         return f"{cap}+" if self.unread > cap else str(self.unread)
 
     # ---- helpers
 
     def _load_count(self, db, actor: Actor) -> None:
-        self.unread = notifications.unread_count(db, actor)
+        self.unread = inapp_notifications.unread_count(db, actor)
 
     def _load_list(self, db, actor: Actor) -> None:
         # Clients read the public names of statuses hidden from them.
         self._labels = workflow.labels(db, self.ui_lang, for_client=actor.is_client)
         self.items = [self._item(n, staff=actor.is_staff) for n in
-                      notifications.list_notifications(db, actor, limit=LIST_SIZE)]
+                      inapp_notifications.list_notifications(db, actor, limit=LIST_SIZE)]
         self.loaded = True
 
-    def _item(self, n: notifications.NotificationView, *, staff: bool) -> NotificationItem:
+    def _item(self, n: inapp_notifications.NotificationView, *, staff: bool) -> NotificationItem:
         return NotificationItem(
             id=n.id, kind=n.kind, text=self._text(n), number=n.ticket_number,
             href=routes.ticket_page(n.ticket_number, staff=staff) if n.ticket_number else "",
@@ -77,7 +77,7 @@ class NotificationState(SessionState):
             return ""
         return self._labels.get(str(key)) or self._t(f"status.{key}")
 
-    def _text(self, n: notifications.NotificationView) -> str:
+    def _text(self, n: inapp_notifications.NotificationView) -> str:
         """The message from the catalog, in the user's language and time zone (the row
         holds only parameters, never text)."""
         clock = str(n.data.get("clock") or "")
@@ -120,7 +120,7 @@ class NotificationState(SessionState):
 
     @handler(roles=routes.ANYONE)
     def on_load(self, db, actor: Actor):
-        """/agent/notifications."""
+        """/agent/inapp_notifications."""
         return self._open_list(db, actor, staff_page=True)
 
     @handler(roles=routes.ANYONE)
@@ -152,7 +152,7 @@ class NotificationState(SessionState):
 
     def _mark(self, db, actor: Actor, ids: list[int] | None) -> None:
         # The domain only touches the actor's own unread rows, whatever ids arrive.
-        notifications.mark_read(db, actor, utcnow(), ids)
+        inapp_notifications.mark_read(db, actor, utcnow(), ids)
         self._load_count(db, actor)
         if self.loaded:
             self._load_list(db, actor)

@@ -15,7 +15,7 @@ from sqlmodel import select
 from state_support import call_handler, state_for
 
 from helpdesk_app.db import session_scope
-from helpdesk_app.domain import auth, notifications
+from helpdesk_app.domain import auth, inapp_notifications
 from helpdesk_app.live.bus import USER_CHANGE, Change, bus, queue_user_change
 from helpdesk_app.models import Notification, Ticket, User
 from helpdesk_app.state import live
@@ -29,7 +29,7 @@ DUE = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)  # 10:30 in Warsaw
 
 @pytest.fixture
 def clean_demo(demo_db) -> None:
-    """The shared demo database (tests/integration/conftest.py), without notifications."""
+    """The shared demo database (tests/integration/conftest.py), without inapp_notifications."""
     with session_scope() as db:
         for n in db.exec(select(Notification)).all():
             db.delete(n)
@@ -53,7 +53,7 @@ def _notify(email: str, kind: str = "sla_warning", clock: str = "reaction") -> t
     """A notification for `email` about the first ticket; returns (its id, ticket number)."""
     with session_scope() as db:
         ticket = db.exec(select(Ticket).order_by(Ticket.id)).first()
-        notifications.notify(db, [_user_id(email)], kind, ticket_id=ticket.id,
+        inapp_notifications.notify(db, [_user_id(email)], kind, ticket_id=ticket.id,
                              data={"clock": clock, "due_at": DUE.isoformat()},
                              now=datetime.now(UTC))
         db.commit()

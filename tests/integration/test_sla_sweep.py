@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import event, text
 from sqlmodel import Session, col, select
 
-from helpdesk_app.domain import notifications, sla, sla_alerts
+from helpdesk_app.domain import inapp_notifications, sla, sla_alerts
 from helpdesk_app.domain.sla_alerts import sweep
 from helpdesk_app.models import (
     BusinessCalendar,
@@ -220,8 +220,8 @@ class SimulatedCrash(BaseException):
 def _fail_on(monkeypatch, db: Session, ticket: Ticket, error: BaseException, *,
              times: int = 1) -> list:
     """Raise `error` after the SlaAlert row (and its timeline event) of `ticket` were
-    inserted, before its notifications."""
-    real = sla_alerts.notifications.rows_for
+    inserted, before its inapp_notifications."""
+    real = sla_alerts.inapp_notifications.rows_for
     raised: list = []
 
     def rows_for(user_ids, kind, *, ticket_id, data, now):
@@ -232,7 +232,7 @@ def _fail_on(monkeypatch, db: Session, ticket: Ticket, error: BaseException, *,
             raise error
         return real(user_ids, kind, ticket_id=ticket_id, data=data, now=now)
 
-    monkeypatch.setattr(sla_alerts.notifications, "rows_for", rows_for)
+    monkeypatch.setattr(sla_alerts.inapp_notifications, "rows_for", rows_for)
     return raised
 
 
@@ -468,21 +468,22 @@ def test_notifications_for_the_ui(desk: Desk, world, make) -> None:
     t = desk.ticket(assignee="technician")
     tech = world.actor("technician")
     for who in (tech, world.actor("coordinator")):  # the new-ticket notices: already seen
-        notifications.mark_read(desk.db, who, at(0))
+        inapp_notifications.mark_read(desk.db, who, at(0))
     sweep(desk.db, at(61))
-    assert notifications.unread_count(desk.db, tech) == 2
-    shown = notifications.list_notifications(desk.db, tech, unread_only=True)
+    assert inapp_notifications.unread_count(desk.db, tech) == 2
+    shown = inapp_notifications.list_notifications(desk.db, tech, unread_only=True)
     assert {n.kind for n in shown} == {"sla_warning", "sla_breach"}
     assert all(n.ticket_number == t.number and n.data["clock"] == "reaction" for n in shown)
-    assert notifications.mark_read(desk.db, tech, at(62), [shown[0].id]) == 1
-    assert notifications.unread_count(desk.db, tech) == 1
-    assert notifications.list_notifications(desk.db, tech, unread_only=True)[0].id == shown[1].id
+    assert inapp_notifications.mark_read(desk.db, tech, at(62), [shown[0].id]) == 1
+    assert inapp_notifications.unread_count(desk.db, tech) == 1
+    unread = inapp_notifications.list_notifications(desk.db, tech, unread_only=True)
+    assert unread[0].id == shown[1].id
     # someone else's ids are ignored
-    assert notifications.mark_read(desk.db, world.actor("coordinator"), at(62),
+    assert inapp_notifications.mark_read(desk.db, world.actor("coordinator"), at(62),
                                    [shown[1].id]) == 0
-    assert notifications.mark_read(desk.db, tech, at(63)) == 1
-    assert notifications.unread_count(desk.db, tech) == 0
-    assert notifications.unread_count(desk.db, world.actor("coordinator")) == 2
+    assert inapp_notifications.mark_read(desk.db, tech, at(63)) == 1
+    assert inapp_notifications.unread_count(desk.db, tech) == 0
+    assert inapp_notifications.unread_count(desk.db, world.actor("coordinator")) == 2
 
 
 def test_a_client_never_sees_a_notification_about_a_ticket_out_of_reach(desk: Desk, world,
@@ -491,8 +492,8 @@ def test_a_client_never_sees_a_notification_about_a_ticket_out_of_reach(desk: De
     other = world.users["other-client"]
     db.add(Notification(user_id=other.id, ticket_id=t.id, kind="sla_warning", data={}))
     db.commit()
-    assert notifications.unread_count(db, world.actor("other-client")) == 0
-    assert notifications.list_notifications(db, world.actor("other-client")) == []
+    assert inapp_notifications.unread_count(db, world.actor("other-client")) == 0
+    assert inapp_notifications.list_notifications(db, world.actor("other-client")) == []
 
 
 def test_the_due_query_is_an_index_range(desk: Desk, engine) -> None:

@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 from mail_filter_support import make_room, stored_context
 
-from helpdesk_app.domain import notify, tickets
+from helpdesk_app.domain import notification_dispatch as dispatch
+from helpdesk_app.domain import tickets
 from helpdesk_app.mail.inbound.filters import deliver, find_ticket, noise, sender
 from helpdesk_app.models import EventKind, InboundMail, InboundStatus, Ticket
 from tests.mail_support import Room, message, message_id_of
@@ -45,22 +46,22 @@ def test_a_clients_new_mail_opens_a_ticket_and_gets_the_auto_reply(room: Room) -
 
 def test_the_auto_reply_goes_through_notify(room: Room,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    """Like every outgoing mail: domain/notify.py queues it (the filter only decides
+    """Like every outgoing mail: domain/notification_dispatch.py queues it (the filter only decides
     whether this mail may be answered at all)."""
     calls = []
-    real = notify.auto_reply
+    real = dispatch.auto_reply
 
     def spy(db, ticket, requester, **kw):
         calls.append((ticket.id, requester.email, kw))
         return real(db, ticket, requester, **kw)
 
-    monkeypatch.setattr(notify, "auto_reply", spy)
+    monkeypatch.setattr(dispatch, "auto_reply", spy)
     msg = message(sender="carl@org-a.test", subject="Skaner")
     _ctx, outcome = deliver_it(room, msg)
     assert calls == [(outcome.ticket_id, "carl@org-a.test",
                       {"in_reply_to": message_id_of(msg), "from_addr": room.channel.address})]
     [reply] = room.outbox("carl@org-a.test")
-    assert reply.kind == notify.AUTO_REPLY
+    assert reply.kind == dispatch.AUTO_REPLY
 
 
 def test_an_empty_subject_gets_a_placeholder(room: Room) -> None:

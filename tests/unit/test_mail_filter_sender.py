@@ -8,7 +8,7 @@ import pytest
 from mail_filter_support import make_room, stored_context
 
 from helpdesk_app.config import get_settings
-from helpdesk_app.domain import notify
+from helpdesk_app.domain import notification_dispatch as dispatch
 from helpdesk_app.mail.inbound.filters import sender
 from helpdesk_app.models import InboundStatus, Organisation, Role
 from tests.mail_support import Room, message
@@ -82,14 +82,14 @@ def test_the_rejection_goes_through_notify(room: Room,
                                           monkeypatch: pytest.MonkeyPatch) -> None:
     policy(monkeypatch, "reject")
     calls = []
-    real = notify.rejected
-    monkeypatch.setattr(notify, "rejected",
+    real = dispatch.rejected
+    monkeypatch.setattr(dispatch, "rejected",
                         lambda db, **kw: calls.append(kw) or real(db, **kw))
     sender.run(room.db, ctx_for(room, "stranger@elsewhere.test", subject="Oferta"))
     [kw] = calls
     assert (kw["to_addr"], kw["original_subject"]) == ("stranger@elsewhere.test", "Oferta")
     assert kw["in_reply_to"]
-    assert [m.kind for m in room.outbox("stranger@elsewhere.test")] == [notify.REJECTED]
+    assert [m.kind for m in room.outbox("stranger@elsewhere.test")] == [dispatch.REJECTED]
 
 
 def test_unknown_sender_reject_never_answers_automatic_mail(

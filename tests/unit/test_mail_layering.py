@@ -17,7 +17,7 @@ import pytest
 
 APP = Path(__file__).resolve().parents[2] / "helpdesk_app"
 # domain modules that queue mail in the outbox
-QUEUES_MAIL = {"notify.py", "sla_alerts.py"}
+QUEUES_MAIL = {"notification_dispatch.py", "sla_alerts.py"}
 
 
 def _imports(path: Path) -> set[str]:
@@ -81,8 +81,8 @@ QUEUING = {"outbox.enqueue", "outbox.enqueue_many", "enqueue", "enqueue_many",
 
 
 def test_every_outgoing_mail_is_queued_through_notify() -> None:
-    """Outside mail/outbound itself, only domain/notify.py renders and queues mail (the
-    SLA sweep queues, in one batch, the mails notify.sla_mail rendered): the mail
+    """Outside mail/outbound itself, only domain/notification_dispatch.py renders and queues
+    mail (the SLA sweep queues, in one batch, the mails dispatch.sla_mail rendered): the mail
     pipeline's auto-reply and rejection included."""
     queuing = {}
     for path in sorted(APP.rglob("*.py")):
@@ -94,6 +94,6 @@ def test_every_outgoing_mail_is_queued_through_notify() -> None:
         if found:
             queuing[str(path.relative_to(APP))] = found
     assert queuing == {
-        "domain/notify.py": {"outbox.enqueue", "templates.render",
+        "domain/notification_dispatch.py": {"outbox.enqueue", "templates.render",
                              "helpdesk_app.mail.outbound.templates"},
         "domain/sla_alerts.py": {"outbox.enqueue_many"}}

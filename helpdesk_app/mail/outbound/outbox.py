@@ -2,7 +2,7 @@
 first, in the caller's transaction, so a mail exists exactly when what it announces was
 committed (a rolled-back reply sends nothing). `sender.send_due` delivers it later, with
 retries. This module is only the mechanics (enqueue, threading, caps); who gets which mail
-is decided by domain/notify.py, and what admins see of the outbox (the list, "send
+is decided by domain/notification_dispatch.py, and what admins see of the outbox (the list, "send
 again") is in domain/mail_admin.py.
 
 Automatic mail is capped per recipient (`auto_reply_cap` per `auto_reply_window_minutes`):

@@ -6,7 +6,8 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from helpdesk_app.config import get_settings
-from helpdesk_app.domain import mail_events, notify, tickets
+from helpdesk_app.domain import mail_events, tickets
+from helpdesk_app.domain import notification_dispatch as dispatch
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.attachments import IncomingFile
 from helpdesk_app.domain.errors import DomainError
@@ -61,12 +62,12 @@ def _event_data(ctx: MailContext) -> dict:
 
 
 def _auto_reply(db: Session, ctx: MailContext, ticket: Ticket) -> None:
-    """The sender learns the number and where to follow the ticket (domain/notify.py, the
-    path of every outgoing mail) - unless the mail was automatic, from a list or a
-    machine: answering those is how mail loops start."""
+    """The sender learns the number and where to follow the ticket
+    (domain/notification_dispatch.py, the path of every outgoing mail) - unless the mail
+    was automatic, from a list or a machine: answering those is how mail loops start."""
     if ctx.no_auto_reply or machine_sender(ctx.sender.email):
         return
-    notify.auto_reply(db, ticket, ctx.sender, in_reply_to=ctx.parsed.message_id,
+    dispatch.auto_reply(db, ticket, ctx.sender, in_reply_to=ctx.parsed.message_id,
                       from_addr=ctx.channel.address if ctx.channel else None)
 
 

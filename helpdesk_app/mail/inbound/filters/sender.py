@@ -2,7 +2,8 @@
 organisation's verified domain becomes a client user of that organisation. Anyone else
 follows POMOCNIK_MAIL_UNKNOWN_SENDER: `triage` (a client user in the "unknown senders"
 organisation, the ticket goes to the triage queue), `reject` (a polite reply, queued by
-domain/notify.py like every outgoing mail; no ticket) or `quarantine` (an admin decides)."""
+domain/notification_dispatch.py like every outgoing mail; no ticket) or `quarantine` (an
+admin decides)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from helpdesk_app.config import get_settings
-from helpdesk_app.domain import directory, notify
+from helpdesk_app.domain import directory
+from helpdesk_app.domain import notification_dispatch as dispatch
 from helpdesk_app.mail.inbound.context import MailContext, Outcome, claim
 from helpdesk_app.models import InboundStatus, Organisation, OrgKind, Role, User
 from helpdesk_app.models.base import utcnow
@@ -59,7 +61,7 @@ def reject(db: Session, ctx: MailContext, address: str) -> Outcome:
     """Refuse politely (unless the mail is automatic: never answer those) and record it."""
     outcome = Outcome(InboundStatus.REJECTED, "unknown_sender", address)
     if not ctx.no_auto_reply:
-        notify.rejected(db, to_addr=address, language=_language(ctx),
+        dispatch.rejected(db, to_addr=address, language=_language(ctx),
                         recipient_name=ctx.parsed.from_name or address,
                         original_subject=ctx.parsed.subject or "",
                         in_reply_to=ctx.parsed.message_id,

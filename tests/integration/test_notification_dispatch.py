@@ -1,7 +1,7 @@
-"""Who hears about what (domain/notify.py), through the real ticket use cases: recipients
-per event and role, role defaults, saved preferences and scopes, in-app rows and outbox
-mail (parsed back from the stored bytes), the client's side (never internal text), and
-SLA alerts from the sweep."""
+"""Who hears about what (domain/notification_dispatch.py), through the real ticket use
+cases: recipients per event and role, role defaults, saved preferences and scopes, in-app
+rows and outbox mail (parsed back from the stored bytes), the client's side (never
+internal text), and SLA alerts from the sweep."""
 
 from __future__ import annotations
 
@@ -15,9 +15,10 @@ from sqlalchemy import event as sa_event
 from sqlmodel import Session, col, select
 
 from helpdesk_app.config import get_settings
-from helpdesk_app.domain import notification_prefs as prefs
-from helpdesk_app.domain import notify, sla, tickets
-from helpdesk_app.domain.notification_prefs import PrefInput
+from helpdesk_app.domain import notification_dispatch as dispatch
+from helpdesk_app.domain import notification_settings as prefs
+from helpdesk_app.domain import sla, tickets
+from helpdesk_app.domain.notification_settings import PrefInput
 from helpdesk_app.domain.sla_alerts import sweep
 from helpdesk_app.models import (
     BusinessCalendar,
@@ -382,7 +383,7 @@ def test_queries_do_not_grow_with_the_number_of_recipients(db, world, make, inbo
         inbox.reset()
         sa_event.listen(bind, "before_cursor_execute", listener)
         try:
-            notify.ticket_event(db, world.actor("client"), t, K.NEW_TICKET, now=t.created_at)
+            dispatch.ticket_event(db, world.actor("client"), t, K.NEW_TICKET, now=t.created_at)
         finally:
             sa_event.remove(bind, "before_cursor_execute", listener)
         db.rollback()
@@ -410,14 +411,14 @@ def test_mail_context(db, world, ticket, monkeypatch):
     tech.timezone, tech.language = "America/New_York", "en"
     due = datetime(2026, 7, 1, 10, 0, tzinfo=UTC)
 
-    ctx = notify.mail_context(db, ticket, tech, due_at=due, clock="Reaction", empty=None)
+    ctx = dispatch.mail_context(db, ticket, tech, due_at=due, clock="Reaction", empty=None)
     assert ctx["ticket_url"] == f"https://help.example.com/agent/tickets/{ticket.number}"
     assert ctx["portal_url"] == "https://help.example.com/portal"
     assert (ctx["number"], ctx["subject"]) == (ticket.number, "Printer on fire")
     assert ctx["recipient_name"] == "Tom Technician" and ctx["status"] == "New"
     assert "06:00" in ctx["due_at"] and ctx["clock"] == "Reaction" and ctx["empty"] == ""
 
-    ctx = notify.mail_context(db, ticket, client, due_at=due)
+    ctx = dispatch.mail_context(db, ticket, client, due_at=due)
     assert ctx["ticket_url"] == f"https://help.example.com/portal/tickets/{ticket.number}"
     assert ctx["status"] == "Przyjęte"  # the public label, in Polish
     assert ctx["due_at"] == "1.07.2026, 12:00"  # Warsaw, Polish format
@@ -434,11 +435,11 @@ def test_auto_reply_answers_the_requesters_message(db, world, ticket, inbox, mon
     get_settings.cache_clear()
     client = world.users["client"]
     _set_language(db, client, "en")
-    assert notify.auto_reply(db, ticket, client, in_reply_to="<m1@client.example>",
+    assert dispatch.auto_reply(db, ticket, client, in_reply_to="<m1@client.example>",
                              from_addr="serwis@pomocnik.test") == 1
     [mail] = inbox.mails("client")
     assert (mail.kind, mail.is_auto, mail.ticket_id, mail.to_addr) == (
-        notify.AUTO_REPLY, True, ticket.id, client.email)
+        dispatch.AUTO_REPLY, True, ticket.id, client.email)
     msg = email.message_from_bytes(mail.raw, policy=policy.default)
     assert (msg["In-Reply-To"], msg["Auto-Submitted"]) == ("<m1@client.example>",
                                                            "auto-replied")
@@ -446,18 +447,18 @@ def test_auto_reply_answers_the_requesters_message(db, world, ticket, inbox, mon
     text = text_of(mail)
     assert f"[#{ticket.number}]" in text and "/portal" in text and "Printer on fire" in text
     # the per-address cap holds for it as for every automatic mail to the outside
-    assert notify.auto_reply(db, ticket, client, in_reply_to="<m2@client.example>") == 0
+    assert dispatch.auto_reply(db, ticket, client, in_reply_to="<m2@client.example>") == 0
     assert len(inbox.mails("client")) == 1
     assert inbox.app() == Counter()  # an answer to mail, not an in-app notification
 
 
 def test_rejected_answers_the_unknown_senders_message(db, inbox):
-    assert notify.rejected(db, to_addr="Stranger@Elsewhere.test", language="en",
+    assert dispatch.rejected(db, to_addr="Stranger@Elsewhere.test", language="en",
                            recipient_name="Stranger", original_subject="Offer",
                            in_reply_to="<x1@elsewhere.test>") == 1
     [mail] = inbox.mails()
     assert (mail.kind, mail.is_auto, mail.ticket_id, mail.user_id, mail.to_addr) == (
-        notify.REJECTED, True, None, None, "stranger@elsewhere.test")
+        dispatch.REJECTED, True, None, None, "stranger@elsewhere.test")
     msg = email.message_from_bytes(mail.raw, policy=policy.default)
     assert (msg["In-Reply-To"], msg["Auto-Submitted"]) == ("<x1@elsewhere.test>",
                                                            "auto-replied")

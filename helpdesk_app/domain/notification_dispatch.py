@@ -16,7 +16,7 @@ Recipients per event (never the actor, only active users):
 - answers to incoming mail (`auto_reply`, `rejected`): the sender of the mail, by mail
   only, always automatic and capped per address (the pipeline has already left out mail
   that must never be answered: automatic, lists, machines).
-Then each recipient's preferences (domain/notification_prefs.py) decide in the app and/or
+Then each recipient's preferences (domain/notification_settings.py) decide in the app and/or
 by mail. A client must still see the ticket (access policy) and never gets an internal
 event: the preference module knows no internal events for clients, and `_deliver` skips
 non-public timeline events for them as well, so a note's text cannot reach a client.
@@ -39,8 +39,8 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from helpdesk_app.config import get_settings
-from helpdesk_app.domain import access, notifications, tx_cache, workflow
-from helpdesk_app.domain import notification_prefs as prefs
+from helpdesk_app.domain import access, inapp_notifications, tx_cache, workflow
+from helpdesk_app.domain import notification_settings as prefs
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.escalation import coordinator_ids
 from helpdesk_app.i18n import format_datetime, t
@@ -270,9 +270,9 @@ def _deliver(db: Session, audience: Audience, actor: Actor | None, ticket: Ticke
                            and actor is not None and actor.is_staff)
             mails += _queue_mail(db, ticket, person, ev, extra, labels, is_auto=is_auto, now=now)
     rows = [row for ev, ids in in_app.items()
-            for row in notifications.rows_for(ids, ev, ticket_id=ticket.id,
+            for row in inapp_notifications.rows_for(ids, ev, ticket_id=ticket.id,
                                               data=_app_data(ev, actor, data), now=now)]
-    return notifications.add_rows(db, rows) + mails, reached
+    return inapp_notifications.add_rows(db, rows) + mails, reached
 
 
 def ticket_event(db: Session, actor: Actor | None, ticket: Ticket, kind: str, *,
@@ -353,7 +353,7 @@ def sla_alert(audience: Audience, ticket: Ticket, point: SlaPoint, user_ids: Ite
             in_app.append(uid)
         if channels.email and person.email and uid not in audience.refused:
             by_mail.append(uid)
-    rows = notifications.rows_for(
+    rows = inapp_notifications.rows_for(
         in_app, point.kind, ticket_id=ticket.id,
         data={"clock": point.clock,
               "due_at": point.due_at.isoformat() if point.due_at else None}, now=now)

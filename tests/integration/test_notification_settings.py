@@ -1,4 +1,4 @@
-"""Notification preferences (domain/notification_prefs.py): role defaults, saving with
+"""Notification preferences (domain/notification_settings.py): role defaults, saving with
 validation and permissions, `wants` with scopes; the settings page state and the client
 notification list, called as a crafted websocket message would call them."""
 
@@ -13,10 +13,10 @@ from sqlmodel import Session, select
 from state_support import call_handler, state_for
 
 from helpdesk_app.db import session_scope
-from helpdesk_app.domain import notification_prefs as prefs
-from helpdesk_app.domain import notifications
+from helpdesk_app.domain import inapp_notifications
+from helpdesk_app.domain import notification_settings as prefs
 from helpdesk_app.domain.errors import Forbidden, Invalid, NotFound
-from helpdesk_app.domain.notification_prefs import Channels, PrefInput
+from helpdesk_app.domain.notification_settings import Channels, PrefInput
 from helpdesk_app.models import (
     BusinessCalendar,
     Contract,
@@ -304,7 +304,7 @@ def test_clients_read_their_notifications_on_the_portal(clean_prefs) -> None:
     with session_scope() as db:
         client = db.exec(select(User).where(User.email == CLIENT)).one()
         ticket = db.exec(select(Ticket).where(Ticket.requester_id == client.id)).first()
-        notifications.notify(db, [client.id], K.STATUS_CHANGE, ticket_id=ticket.id,
+        inapp_notifications.notify(db, [client.id], K.STATUS_CHANGE, ticket_id=ticket.id,
                              data={"actor": "Anna Nowak", "old": "open", "new": "pending"},
                              now=datetime.now(UTC))
         db.commit()
