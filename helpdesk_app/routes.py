@@ -28,6 +28,7 @@ PORTAL_NOTIFICATIONS = "/portal/notifications"
 SETTINGS_NOTIFICATIONS = "/settings/notifications"
 
 ATTACHMENTS_API = "/api/attachments/"  # + attachment id (served after the access check)
+MAIL_API = "/api/mail/"  # + inbound mail id + ".eml" (admins)
 
 ADMIN_SLA = "/admin/sla"
 ADMIN_WORKFLOW = "/admin/workflow"

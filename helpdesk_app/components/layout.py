@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from helpdesk_app import routes
 from helpdesk_app.components.notification_bell import notification_bell
 from helpdesk_app.state.session import SessionState as S
 
@@ -37,46 +38,46 @@ SYNCED_TEXT = {"debounce_timeout": 150, "force_notify_on_blur": True,
 
 
 def top_bar() -> rx.Component:
-    home = rx.cond(S.is_staff, "/agent", "/portal")
+    home = rx.cond(S.is_staff, routes.AGENT, routes.PORTAL)
     return rx.hstack(
         rx.link(rx.heading("Pomocnik", size="5"), href=home, underline="none"),
         rx.cond(
             S.is_staff,
             rx.hstack(
-                rx.link(S.tr["nav.tickets"], href="/agent", id="nav-tickets"),
-                rx.link(S.tr["nav.new_ticket"], href="/agent/new", id="nav-new"),
+                rx.link(S.tr["nav.tickets"], href=routes.AGENT, id="nav-tickets"),
+                rx.link(S.tr["nav.new_ticket"], href=routes.AGENT_NEW, id="nav-new"),
                 rx.cond((S.user_role == "admin") | (S.user_role == "coordinator"),
-                        rx.link(S.tr["nav.sla_board"], href="/agent/sla", id="nav-sla-board")),
+                        rx.link(S.tr["nav.sla_board"], href=routes.SLA_BOARD, id="nav-sla-board")),
                 rx.cond(S.user_role == "admin",
-                        rx.link(S.tr["nav.admin_sla"], href="/admin/sla", id="nav-admin-sla")),
+                        rx.link(S.tr["nav.admin_sla"], href=routes.ADMIN_SLA, id="nav-admin-sla")),
                 rx.cond(S.user_role == "admin",
-                        rx.link(S.tr["nav.admin_checklists"], href="/admin/checklists",
+                        rx.link(S.tr["nav.admin_checklists"], href=routes.ADMIN_CHECKLISTS,
                                 id="nav-admin-checklists")),
                 rx.cond(S.user_role == "admin",
-                        rx.link(S.tr["nav.admin_workflow"], href="/admin/workflow",
+                        rx.link(S.tr["nav.admin_workflow"], href=routes.ADMIN_WORKFLOW,
                                 id="nav-admin-workflow")),
                 rx.cond(S.user_role == "admin",
-                        rx.link(S.tr["nav.admin_fields"], href="/admin/fields",
+                        rx.link(S.tr["nav.admin_fields"], href=routes.ADMIN_FIELDS,
                                 id="nav-admin-fields")),
                 rx.cond(S.user_role == "admin",
-                        rx.link(S.tr["nav.admin_mail"], href="/admin/mail",
+                        rx.link(S.tr["nav.admin_mail"], href=routes.ADMIN_MAIL,
                                 id="nav-admin-mail")),
                 spacing="4",
             ),
             rx.hstack(
-                rx.link(S.tr["nav.my_tickets"], href="/portal", id="nav-my"),
-                rx.link(S.tr["nav.new_ticket"], href="/portal/new", id="nav-new"),
+                rx.link(S.tr["nav.my_tickets"], href=routes.PORTAL, id="nav-my"),
+                rx.link(S.tr["nav.new_ticket"], href=routes.PORTAL_NEW, id="nav-new"),
                 spacing="3",
             ),
         ),
         rx.spacer(),
         notification_bell(),
         rx.link(rx.icon("settings", size=20, color="var(--gray-12)"),
-                href="/settings/notifications", id="nav-settings",
+                href=routes.SETTINGS_NOTIFICATIONS, id="nav-settings",
                 title=S.tr["nav.notification_settings"],
                 aria_label=S.tr["nav.notification_settings"], display="inline-flex"),
         lang_switch(),
-        rx.link(S.user_name, href="/settings/notifications", size="2", id="current-user",
+        rx.link(S.user_name, href=routes.SETTINGS_NOTIFICATIONS, size="2", id="current-user",
                 color="inherit", display=["none", "none", "block"]),
         rx.button(S.tr["nav.logout"], id="logout", size="1", variant="outline",
                   on_click=S.logout),

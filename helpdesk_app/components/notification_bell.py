@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from helpdesk_app import routes
 from helpdesk_app.state.notifications import NotificationState as N
 from helpdesk_app.state.session import SessionState as S
 
@@ -30,7 +31,7 @@ def notification_bell() -> rx.Component:
                 ),
                 position="relative", display="inline-flex", align_items="center",
             ),
-            href=rx.cond(S.is_staff, "/agent/notifications", "/portal/notifications"),
+            href=rx.cond(S.is_staff, routes.AGENT_NOTIFICATIONS, routes.PORTAL_NOTIFICATIONS),
             id="nav-notifications", title=label,
             aria_label=label, underline="none", color="inherit",
             on_mount=N.start,

@@ -38,6 +38,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from helpdesk_app import routes
 from helpdesk_app.config import get_settings
 from helpdesk_app.domain import access, inapp_notifications, tx_cache, workflow
 from helpdesk_app.domain import notification_settings as prefs
@@ -122,7 +123,7 @@ def _text(value: Any, person: Actor) -> str:
 def _context(ticket: Ticket, person: Actor, labels: Mapping[str, str],
              extra: Mapping[str, Any]) -> dict[str, str]:
     base = get_settings().base_url
-    area = "/agent/tickets/" if person.is_staff else "/portal/tickets/"
+    area = routes.AGENT_TICKETS if person.is_staff else routes.PORTAL_TICKETS
     ctx = {
         "number": ticket.number,
         "subject": ticket.subject,

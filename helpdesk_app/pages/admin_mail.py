@@ -156,10 +156,10 @@ def _inbound_row(r: InboundView) -> rx.Component:
                                             word_break="break-word")),
             spacing="0")),
         rx.table.cell(rx.cond(r.ticket_number != "", rx.link(
-            r.ticket_number, href="/agent/tickets/" + r.ticket_number,
+            r.ticket_number, href=routes.AGENT_TICKETS + r.ticket_number,
             class_name="pm-mail-ticket")), white_space="nowrap"),
         rx.table.cell(rx.vstack(
-            rx.el.a(S.tr["mail_admin.download"], href="/api/mail/" + r.id + ".eml",
+            rx.el.a(S.tr["mail_admin.download"], href=routes.MAIL_API + r.id + ".eml",
                     download="mail-" + r.id + ".eml", class_name="pm-mail-download"),
             rx.cond(r.quarantined, rx.hstack(
                 rx.button(S.tr["mail_admin.retry"], size="1", variant="soft",
@@ -211,7 +211,7 @@ def _outbox_row(r: OutboxView) -> rx.Component:
                               word_break="break-word")),
         rx.table.cell(rx.cond(
             r.ticket_number != "",
-            rx.link(r.ticket_number, href="/agent/tickets/" + r.ticket_number),
+            rx.link(r.ticket_number, href=routes.AGENT_TICKETS + r.ticket_number),
             rx.text(r.ticket_label)), white_space="nowrap"),
         rx.table.cell(rx.cond(r.retryable, rx.button(
             S.tr["mail_admin.retry"], size="1", variant="soft",

@@ -27,11 +27,11 @@ def _row(r: RowView) -> rx.Component:
             disabled=A.bulk_running, class_name="pm-select-row",
             custom_attrs={"aria-label": S.tr["bulk.select_row"]})),
         rx.table.cell(rx.hstack(
-            rx.link(r.number, href="/agent/tickets/" + r.number, class_name="pm-number"),
+            rx.link(r.number, href=routes.AGENT_TICKETS + r.number, class_name="pm-number"),
             rx.cond(r.is_key, rx.tooltip(rx.text("★", class_name="pm-key"),
                                          content=S.tr["sla.key_contract"])),
             spacing="1")),
-        rx.table.cell(rx.link(r.subject, href="/agent/tickets/" + r.number),
+        rx.table.cell(rx.link(r.subject, href=routes.AGENT_TICKETS + r.number),
                       class_name="pm-subject"),
         rx.table.cell(rx.badge(r.status_label, variant="soft", class_name="pm-status")),
         rx.table.cell(sla_badge(r.sla_state, r.sla_label, r.sla_due)),
@@ -215,7 +215,7 @@ def agent_list_page() -> rx.Component:
                 rx.hstack(
                     rx.heading(S.tr["list.title"], size="5"),
                     rx.spacer(),
-                    rx.link(rx.button(S.tr["nav.new_ticket"]), href="/agent/new"),
+                    rx.link(rx.button(S.tr["nav.new_ticket"]), href=routes.AGENT_NEW),
                     width="100%",
                 ),
                 _filters(),

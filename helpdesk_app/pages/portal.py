@@ -25,7 +25,7 @@ def _card(r: ClientRowView) -> rx.Component:
             ),
             width="100%", class_name="pm-row", custom_attrs={"data-number": r.number},
         ),
-        href="/portal/tickets/" + r.number, underline="none", width="100%",
+        href=routes.PORTAL_TICKETS + r.number, underline="none", width="100%",
     )
 
 
@@ -38,7 +38,7 @@ def portal_page() -> rx.Component:
                 rx.heading(rx.cond(S.user_is_manager, S.tr["portal.org_tickets"],
                                    S.tr["portal.my_tickets"]), size="5"),
                 rx.spacer(),
-                rx.link(rx.button(S.tr["nav.new_ticket"], id="portal-new"), href="/portal/new"),
+                rx.link(rx.button(S.tr["nav.new_ticket"], id="portal-new"), href=routes.PORTAL_NEW),
                 width="100%", align="center",
             ),
             rx.form(

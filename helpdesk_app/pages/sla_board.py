@@ -26,7 +26,7 @@ def _count(c: StateCount) -> rx.Component:
 def _risk(r: RiskRow) -> rx.Component:
     return rx.table.row(
         rx.table.cell(rx.hstack(
-            rx.link(r.number, href="/agent/tickets/" + r.number),
+            rx.link(r.number, href=routes.AGENT_TICKETS + r.number),
             rx.cond(r.is_key, rx.text("★", class_name="pm-key")), spacing="1")),
         rx.table.cell(r.subject, class_name="pm-subject"),
         rx.table.cell(r.organisation),

@@ -170,7 +170,7 @@ def _reply_box(staff: bool) -> rx.Component:
 
 
 def _ticket(staff: bool) -> rx.Component:
-    back = "/agent" if staff else "/portal"
+    back = routes.start_page(staff)
     return rx.cond(
         T.not_found != "",
         rx.vstack(

@@ -215,13 +215,10 @@ class AdminMailState(Form, SessionState):
                 retryable=r.status in (OutboundStatus.PENDING, OutboundStatus.FAILED)))
         self.out_rows = views
 
-    @handler(roles=routes.ADMINS)
+    @handler(roles=routes.ADMINS, toast=True)
     def refresh(self, db, actor: Actor):
-        try:
-            self._load(db, actor)
-        except DomainError as e:
-            return self._fail(e)
-        return None
+        self.message = ""
+        self._load(db, actor)
 
     # ---- the address form
 
@@ -261,10 +258,10 @@ class AdminMailState(Form, SessionState):
         self.message = self.error = ""
         return rx.set_value(PASSWORD_INPUT, "")
 
-    @handler(roles=routes.ADMINS)
+    @handler(roles=routes.ADMINS, toast=True)  # on a refusal the form keeps what was typed
     def save_channel(self, db, actor: Actor):
-        try:
-            data = ChannelData(
+        self.message = ""
+        data = ChannelData(
                 address=self.c_address, name=self.c_name,
                 queue_id=int(self.c_queue) if self.c_queue.isdigit() else None,
                 contract_id=int(self.c_contract) if self.c_contract.isdigit() else None,
@@ -275,12 +272,9 @@ class AdminMailState(Form, SessionState):
                 imap_folder=self.c_imap_folder,
                 imap_processed_folder=self.c_imap_processed,
                 imap_quarantine_folder=self.c_imap_quarantine)
-            channel_id = int(self.c_id) if self.c_id.isdigit() else None
-            saved = mail_admin.save_channel(db, actor, channel_id, data)
-            self._load(db, actor)
-        except DomainError as e:
-            db.rollback()
-            return self._fail(e)  # the form keeps what was typed
+        channel_id = int(self.c_id) if self.c_id.isdigit() else None
+        saved = mail_admin.save_channel(db, actor, channel_id, data)
+        self._load(db, actor)
         self._fill(self._channels.get(str(saved)))
         self.error, self.message = "", self._t("mail_admin.channel_saved")
         return [rx.set_value(PASSWORD_INPUT, ""), rx.toast.success(self.message)]
@@ -307,28 +301,25 @@ class AdminMailState(Form, SessionState):
         self.error = ""
         return None
 
-    @handler(roles=routes.ADMINS)
+    @handler(roles=routes.ADMINS, toast=True)
     async def retry_mail(self, db, actor: Actor, mail_id: str):
         """Run a quarantined message through the pipeline again."""
         return await self._reprocess(db, actor, admin_actions.retry, mail_id)
 
-    @handler(roles=routes.ADMINS)
+    @handler(roles=routes.ADMINS, toast=True)
     async def force_mail(self, db, actor: Actor, mail_id: str):
         """"Create ticket anyway" for a quarantined message."""
         return await self._reprocess(db, actor, admin_actions.create_anyway, mail_id)
 
     async def _reprocess(self, db, actor: Actor, run: Callable, mail_id) -> object:
-        try:
-            wanted = _mail_id(mail_id)
-            # The pipeline may wait for the mail worker's current message: off the loop.
-            # The handler's session goes with it (this handler waits, nothing else uses it).
-            status = await asyncio.to_thread(run, db, get_engine(), actor, wanted)
-            self._load(db, actor)
-            found = [r for r in mail_admin.list_inbound(
-                db, actor, status=status, limit=mail_admin.LIST_MAX) if r.id == wanted]
-        except DomainError as e:
-            db.rollback()
-            return self._fail(e)
+        self.message = ""
+        wanted = _mail_id(mail_id)
+        # The pipeline may wait for the mail worker's current message: off the loop.
+        # The handler's session goes with it (this handler waits, nothing else uses it).
+        status = await asyncio.to_thread(run, db, get_engine(), actor, wanted)
+        self._load(db, actor)
+        found = [r for r in mail_admin.list_inbound(
+            db, actor, status=status, limit=mail_admin.LIST_MAX) if r.id == wanted]
         self.error = ""
         self.message = self._result(status, found[0] if found else None)
         if status == InboundStatus.DONE:
@@ -344,13 +335,10 @@ class AdminMailState(Form, SessionState):
             return self._t("mail_admin.result_reason", status=label, reason=reason)
         return self._t("mail_admin.result", status=label)
 
-    @handler(roles=routes.ADMINS)
+    @handler(roles=routes.ADMINS, toast=True)
     def retry_outbound(self, db, actor: Actor, mail_id: str):
-        try:
-            mail_admin.retry_outbox(db, actor, _mail_id(mail_id))
-            self._load_outbox(db, actor)
-        except DomainError as e:
-            db.rollback()
-            return self._fail(e)
+        self.message = ""
+        mail_admin.retry_outbox(db, actor, _mail_id(mail_id))
+        self._load_outbox(db, actor)
         self.error, self.message = "", self._t("mail_admin.outbox_retried")
         return rx.toast.success(self.message)

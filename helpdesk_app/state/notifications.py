@@ -120,7 +120,7 @@ class NotificationState(SessionState):
 
     @handler(roles=routes.ANYONE)
     def on_load(self, db, actor: Actor):
-        """/agent/inapp_notifications."""
+        """/agent/notifications."""
         return self._open_list(db, actor, staff_page=True)
 
     @handler(roles=routes.ANYONE)

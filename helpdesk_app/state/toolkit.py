@@ -7,9 +7,10 @@
 `handler` opens one unit of work, re-resolves the actor from the session cookie (no
 session: to the login page), enforces the roles (anyone else: to their start page) and
 turns a `DomainError` into the page's message (`error="error"` names the state var; the
-form keeps what was typed). The browser sees the handler without `db` and `actor`, so it
-cannot pass them. Code that is not an event (live refreshes, background tasks) opens the
-same unit of work with `unit_of_work(state)`.
+form keeps what was typed; `toast=True` also shows it as an error toast). The browser
+sees the handler without `db` and `actor`, so it cannot pass them. Code that is not an
+event (live refreshes, background tasks) opens the same unit of work with
+`unit_of_work(state)`; a worker thread handed its checked actor uses `bare_session()`.
 """
 
 from __future__ import annotations
@@ -63,7 +64,13 @@ def _public(fn: Callable, wrapper: Callable) -> Callable:
     return wrapper
 
 
-def handler(*, roles: frozenset[str] = routes.ANYONE, error: str = "error",
+def _refuse(state: Any, db: Session, e: DomainError, error: str, toast: bool) -> Any:
+    db.rollback()
+    setattr(state, error, state._err(e))
+    return rx.toast.error(getattr(state, error)) if toast else None
+
+
+def handler(*, roles: frozenset[str] = routes.ANYONE, error: str = "error", toast: bool = False,
             **event_options: Any) -> Callable[[Callable], Any]:
     """Decorate `fn(self, db, actor, *args)` into a checked event handler (see module doc)."""
 
@@ -77,9 +84,7 @@ def handler(*, roles: frozenset[str] = routes.ANYONE, error: str = "error",
                     try:
                         return await fn(self, db, actor, *args, **kwargs)
                     except DomainError as e:
-                        db.rollback()
-                        setattr(self, error, self._err(e))
-                        return None
+                        return _refuse(self, db, e, error, toast)
 
             return rx.event(_public(fn, run_async), **event_options)
 
@@ -91,9 +96,7 @@ def handler(*, roles: frozenset[str] = routes.ANYONE, error: str = "error",
                 try:
                     return fn(self, db, actor, *args, **kwargs)
                 except DomainError as e:
-                    db.rollback()
-                    setattr(self, error, self._err(e))
-                    return None
+                    return _refuse(self, db, e, error, toast)
 
         return rx.event(_public(fn, run), **event_options)
 
