@@ -222,7 +222,7 @@ def get_ticket(db: Session, actor: Actor, ticket_id: int) -> TicketDetail:
         priority=ticket.priority,
         channel=ticket.channel,
         queue_id=ticket.queue_id,
-        queue=queue.name if queue else "",
+        queue=queue.name if queue and is_staff else "",  # queues are the desk's business
         organisation=org.name if org else "",
         requester=people.get(ticket.requester_id, ""),
         requester_email=requester.email if requester and is_staff else "",

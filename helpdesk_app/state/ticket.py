@@ -120,7 +120,7 @@ class TicketState(Form, SessionState):
             self.agent_opts = [Opt("none", self._t("ticket.unassigned"))] + [
                 Opt(str(o.id), o.label) for o in directory.agents(db, actor)]
             self._load_choices(db, actor)
-        self._show(detail, reset_form=True)
+        self._show(detail, reset_form=True, staff=actor.is_staff)
         self._load_sla(db, actor)
         self._load_status_choices(db, actor)
         self.loaded = True
@@ -150,9 +150,20 @@ class TicketState(Form, SessionState):
         types = self._types_by_contract.get(self.f_contract, [])
         self.type_opts = [Opt("none", "—")] + [Opt(v, label) for v, label in types]
 
-    def _show(self, d: tickets.TicketDetail, *, reset_form: bool) -> None:
+    def _show(self, d: tickets.TicketDetail, *, reset_form: bool, staff: bool) -> None:
         lang = self.ui_lang
         self.version = d.version
+        viewer = Viewer(self._t, self._dt, lang, self._status_labels, d.names)
+        self.events = [event_item(viewer, e) for e in d.events]
+        if not staff:
+            # What a client's page holds is what a client may see: no queue, assignee,
+            # priority, channel or internal status key (the label is the public one).
+            self.ticket = Header(
+                id=str(d.id), number=d.number, subject=d.subject,
+                status_label=self._status_labels.get(d.status, ""),
+                organisation=d.organisation, requester=d.requester,
+                created=self._dt(d.created_at), updated=self._dt(d.updated_at))
+            return
         self.ticket = Header(
             id=str(d.id), number=d.number, subject=d.subject, status=d.status,
             status_label=self._status_labels.get(d.status, d.status),
@@ -165,8 +176,6 @@ class TicketState(Form, SessionState):
             assignee=d.assignee or self._t("ticket.unassigned"),
             created=self._dt(d.created_at), updated=self._dt(d.updated_at),
         )
-        viewer = Viewer(self._t, self._dt, lang, self._status_labels, d.names)
-        self.events = [event_item(viewer, e) for e in d.events]
         if reset_form or not self.edit_dirty:
             self.f_status, self.f_priority = d.status, str(d.priority)
             self.f_queue, self.f_assignee = str(d.queue_id), self.ticket.assignee_id
@@ -178,7 +187,8 @@ class TicketState(Form, SessionState):
     def _refresh(self, db, actor: Actor, *, reset_form: bool) -> None:
         db.rollback()  # a fresh read, also after a refused write in this unit of work
         try:
-            self._show(tickets.get_ticket(db, actor, self._ticket_id), reset_form=reset_form)
+            self._show(tickets.get_ticket(db, actor, self._ticket_id), reset_form=reset_form,
+                       staff=actor.is_staff)
             self._load_sla(db, actor)
             self._load_status_choices(db, actor)
         except NotFound as e:

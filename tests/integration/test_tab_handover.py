@@ -12,13 +12,20 @@ from sqlmodel import select
 from state_support import DEMO_PASSWORD, call_handler, state_for
 
 from helpdesk_app.db import session_scope
-from helpdesk_app.models import Ticket, User
+from helpdesk_app.domain import workflow
+from helpdesk_app.domain.actor import Actor
+from helpdesk_app.models import Queue, Ticket, User
 from helpdesk_app.state.agent_list import AgentListState
 from helpdesk_app.state.portal import PortalState
 from helpdesk_app.state.session import LoginState, SessionState
 
 AGENT = "anna.nowak@pomocnik.example"
 CLIENT = "ewa.lewandowska@wodociagi-lodz.example"
+
+
+def _actor(email: str) -> Actor:
+    with session_scope() as db:
+        return Actor.from_user(db.exec(select(User).where(User.email == email)).one())
 
 
 def _agent_tab():
@@ -75,3 +82,24 @@ def test_client_portal_rows_carry_no_agent_only_data(demo_db):
     for row in portal.rows:
         assert not hasattr(row, "assignee") and not hasattr(row, "queue")
         assert not hasattr(row, "status")  # no internal status key, only the public label
+
+
+def test_client_ticket_page_holds_no_agent_only_data(demo_db):
+    from helpdesk_app.state.ticket import TicketState
+
+    with session_scope() as db:
+        client = db.exec(select(User).where(User.email == CLIENT)).one()
+        ticket = db.exec(select(Ticket).where(Ticket.requester_id == client.id,
+                                              Ticket.assignee_id.is_not(None))).first()
+        queue = db.get(Queue, ticket.queue_id).name
+        assignee = db.get(User, ticket.assignee_id)
+    state = state_for(TicketState, CLIENT)
+    state._ticket_id = ticket.id
+    with session_scope() as db:
+        state._status_labels = workflow.labels(db, "pl", for_client=True)
+        state._refresh(db, _actor(CLIENT), reset_form=True)
+    assert state.ticket.number == ticket.number and state.ticket.status_label
+    held = json.dumps(state.dict(), default=str, ensure_ascii=False)
+    assert queue not in held and assignee.email not in held
+    assert state.ticket.status == "" and state.ticket.queue_id == ""
+    assert state.ticket.assignee == "" and state.ticket.priority_label == ""
