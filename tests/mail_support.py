@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 
+import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -101,3 +102,19 @@ class Room:
     def events(self, ticket_id: int) -> list[TimelineEvent]:
         return list(self.db.exec(select(TimelineEvent).where(
             TimelineEvent.ticket_id == ticket_id).order_by(col(TimelineEvent.id))).all())
+
+
+def make_room(db: Session, world, monkeypatch: pytest.MonkeyPatch) -> Room:
+    """A mail channel (helpdesk@pomocnik.test -> queue2) on top of the `world` fixture;
+    org A's domain org-a.test is verified and its plain client is carl@org-a.test."""
+    from helpdesk_app.config import get_settings
+    monkeypatch.setenv("POMOCNIK_MAIL_DOMAIN", "pomocnik.test")
+    monkeypatch.setenv("POMOCNIK_MAIL_FROM", f"Pomocnik <{ADDRESS}>")
+    get_settings.cache_clear()
+    world.users["client"].email = "carl@org-a.test"
+    world.org_a.email_domain = "org-a.test"
+    db.add_all([world.users["client"], world.org_a])
+    channel = MailChannel(address=ADDRESS, name="Helpdesk", queue_id=world.queue2.id)
+    db.add(channel)
+    db.commit()
+    return Room(db=db, world=world, channel=channel)

@@ -50,17 +50,6 @@ def demo_db(demo_url: str, app_env: Path, monkeypatch: pytest.MonkeyPatch) -> No
 def room(db, world, monkeypatch: pytest.MonkeyPatch):
     """A mail channel (helpdesk@pomocnik.test -> queue2) on top of `world`; org A's
     domain org-a.test is verified and its plain client is carl@org-a.test."""
-    from helpdesk_app.config import get_settings
-    from helpdesk_app.models import MailChannel
-    from tests.mail_support import ADDRESS, Room
+    from tests.mail_support import make_room
 
-    monkeypatch.setenv("POMOCNIK_MAIL_DOMAIN", "pomocnik.test")
-    monkeypatch.setenv("POMOCNIK_MAIL_FROM", f"Pomocnik <{ADDRESS}>")
-    get_settings.cache_clear()
-    world.users["client"].email = "carl@org-a.test"
-    world.org_a.email_domain = "org-a.test"
-    db.add_all([world.users["client"], world.org_a])
-    channel = MailChannel(address=ADDRESS, name="Helpdesk", queue_id=world.queue2.id)
-    db.add(channel)
-    db.commit()
-    return Room(db=db, world=world, channel=channel)
+    return make_room(db, world, monkeypatch)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from email.message import EmailMessage
 
-import pytest
 from sqlmodel import Session
 
 from helpdesk_app.config import get_settings
@@ -14,7 +13,7 @@ from helpdesk_app.mail.inbound import store
 from helpdesk_app.mail.inbound.context import MailContext
 from helpdesk_app.mail.inbound.parse import parse_message
 from helpdesk_app.models import InboundMail, MailChannel, MailSource
-from tests.mail_support import ADDRESS, Room
+from tests.mail_support import ADDRESS, Room, make_room  # noqa: F401  (re-exported)
 
 
 def as_bytes(msg: EmailMessage | bytes) -> bytes:
@@ -47,18 +46,3 @@ def stored_context(db: Session, msg: EmailMessage | bytes, *, mail_from: str | N
     ctx = MailContext(mail=mail, settings=get_settings().mail, force=force, channel=channel)
     ctx.parsed = parse_message(raw, max_bytes=1 << 30, max_parts=10_000)
     return ctx
-
-
-def make_room(db: Session, world, monkeypatch: pytest.MonkeyPatch) -> Room:
-    """The same set-up as the integration tests' `room`: a channel helpdesk@pomocnik.test
-    -> queue2; org A's domain org-a.test is verified; its plain client is carl@org-a.test."""
-    monkeypatch.setenv("POMOCNIK_MAIL_DOMAIN", "pomocnik.test")
-    monkeypatch.setenv("POMOCNIK_MAIL_FROM", f"Pomocnik <{ADDRESS}>")
-    get_settings.cache_clear()
-    world.users["client"].email = "carl@org-a.test"
-    world.org_a.email_domain = "org-a.test"
-    db.add_all([world.users["client"], world.org_a])
-    channel = MailChannel(address=ADDRESS, name="Helpdesk", queue_id=world.queue2.id)
-    db.add(channel)
-    db.commit()
-    return Room(db=db, world=world, channel=channel)
