@@ -62,3 +62,21 @@ def test_working_day_minutes() -> None:
     split = (Window(0, time(8), time(12)), Window(0, time(13), time(17)))
     assert working_day_minutes(CalendarSpec(windows=split)) == 480
     assert working_day_minutes(CalendarSpec(windows=(Window(0, time(22), time(0)),))) == 120
+
+
+def test_admin_target_input_minutes_or_hours() -> None:
+    import pytest
+
+    from helpdesk_app.domain.contracts import parse_minutes
+    from helpdesk_app.domain.errors import Invalid
+
+    assert parse_minutes("", "x") is None
+    assert parse_minutes("90", "x") == 90
+    assert parse_minutes("8h", "x") == 480
+    assert parse_minutes("8 godz.", "x") == 480
+    assert parse_minutes("1h30", "x") == 90
+    assert parse_minutes("1h 30min", "x") == 90
+    assert parse_minutes("45 min", "x") == 45
+    for bad in ("abc", "2d", "1.5h", "-5", "h"):
+        with pytest.raises(Invalid):
+            parse_minutes(bad, "x")
