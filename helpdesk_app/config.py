@@ -57,6 +57,8 @@ class Settings:
     base_url: str
     cors_origins: tuple[str, ...]
     sla_sweep_seconds: float  # 0 or less: no scheduler in this process
+    # SLA points found later than this (catch-up after downtime) are recorded quietly
+    sla_alert_grace_minutes: int
     mail: MailSettings
 
 
@@ -149,5 +151,6 @@ def get_settings() -> Settings:
         base_url=base_url,
         cors_origins=tuple(o.strip() for o in cors.split(",") if o.strip()),
         sla_sweep_seconds=_float("POMOCNIK_SLA_SWEEP_SECONDS", 60),
+        sla_alert_grace_minutes=_int("POMOCNIK_SLA_ALERT_GRACE_MINUTES", 60),
         mail=_mail_settings(base_url),
     )

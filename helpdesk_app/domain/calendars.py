@@ -108,6 +108,23 @@ class CalendarSpec:
     cutoff: time | None = None
 
 
+def working_day_minutes(spec: CalendarSpec) -> int | None:
+    """The length of the calendar's working day in minutes when all its working days are
+    equally long (Mon–Fri 8–16: 480; 24/7: 1440); None when they differ or there are none.
+    For showing business time as working days, never for arithmetic."""
+    if spec.always_open:
+        return 24 * 60
+    per_day: dict[int, int] = {}
+    for w in spec.windows:
+        start = w.start.hour * 60 + w.start.minute
+        end = w.end.hour * 60 + w.end.minute
+        if end <= start:  # time(0) = 24:00; a window past midnight counts on its first day
+            end += 24 * 60
+        per_day[w.weekday] = per_day.get(w.weekday, 0) + end - start
+    lengths = set(per_day.values())
+    return lengths.pop() if len(lengths) == 1 else None
+
+
 def weekdays(start: time, end: time, days: tuple[int, ...] = (MON, TUE, WED, THU, FRI),
              ) -> tuple[Window, ...]:
     """The same window on several weekdays: `weekdays(time(8), time(16))` = Mon–Fri 8–16."""

@@ -8,6 +8,7 @@ without a calendar, a reaction target longer than the resolution target.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -277,3 +278,19 @@ def _active_types(db: Session, contract_id: int) -> list[TicketType]:
                                  col(TicketType.is_active).is_(True))
         .order_by(col(TicketType.id))
     ).all())
+
+
+_DURATION = re.compile(r"^(?:(\d+)\s*(?:h|godz\.?))?\s*(?:(\d+)\s*(?:m|min)?)?$")
+
+
+def parse_minutes(text: str, field_name: str) -> int | None:
+    """A business-time target typed by an admin: minutes ("90"), hours ("8h", "8 godz.")
+    or both ("1h30", "1h 30min"). Empty: None (no value). Refuses anything else."""
+    text = (text or "").strip().lower()
+    if not text:
+        return None
+    found = _DURATION.match(text)
+    if found is None or not any(found.groups()):
+        raise Invalid("admin.minutes_format", field=field_name, value=text[:20])
+    hours, minutes = (int(g) if g else 0 for g in found.groups())
+    return hours * 60 + minutes

@@ -36,7 +36,18 @@ A batch is one transaction: alert rows, events, notifications, escalations and t
 * **never skipped** — a rolled-back batch leaves `sla_next_check_at` where it was, so the
   next run sees the same tickets again;
 * **catch-up** — after downtime every overdue ticket has `sla_next_check_at <= now`;
-  one visit alerts the warning and the breach it slept through.
+  one visit records the warning and the breach it slept through.
+
+When a point is recorded, not when it is found: the timeline event of a warning / breach
+is dated at its point (`point_at`, the warning instant or the deadline), so a catch-up
+run puts it where it happened — before the resolution, not "today" after it. (The
+`SlaAlert` row keeps `created_at` = when it was recorded.) A point is announced (in-app
+notifications, mail) only while it is news: a point of a ticket that is no longer open
+(its status resolves, `workflow.is_resolving`), or one older than the grace
+(`POMOCNIK_SLA_ALERT_GRACE_MINUTES`, default 60) when found, is recorded **quietly** — row
+and timeline event, exactly once as always, but nobody is notified, and a finished ticket
+is not escalated. Hence the first start after downtime (or of the demo data) does not fill
+the bells with weeks-old breaches.
 
 A ticket that fails (bug, a concurrent edit) does not hold the others back: the batch is
 rolled back, the ticket is left for the next run (logged) and the batch is redone without
@@ -60,7 +71,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 
 from sqlalchemy import and_, or_, text
@@ -69,11 +80,13 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
+from helpdesk_app.config import get_settings
 from helpdesk_app.domain import (
     escalation,
     inapp_notifications,
     sla,
     tx_cache,
+    workflow,
 )
 from helpdesk_app.domain import notification_dispatch as dispatch
 from helpdesk_app.live.bus import queue_change
@@ -111,6 +124,7 @@ class SweepResult:
     escalations: int = 0
     notifications: int = 0
     mails: int = 0  # notification mails queued in the outbox
+    quiet: int = 0  # alerts recorded without telling anyone (finished ticket / found late)
     batches: int = 0
     failed: list[int] = field(default_factory=list)  # left for the next run
     stopped: bool = False  # `keep_going` said stop (leadership lost)
@@ -149,6 +163,8 @@ class _Context:
     now: datetime
     coordinators: list[int]
     result: SweepResult
+    grace: timedelta = timedelta(hours=1)  # points found later than this are quiet
+    finishing: frozenset[str] = frozenset()  # status keys of finished tickets
     # active staff and their notification preferences, loaded once per sweep
     audience: dispatch.Audience = field(default_factory=lambda: dispatch.Audience({}, {}))
     # existing alert keys per ticket, and the (ticket, clock) pairs that already breached
@@ -269,14 +285,32 @@ def _insert_alerts(db: Session, visits: list[_Visit], ctx: _Context) -> set[tupl
                                              rows).all()}
 
 
+def _finished(ticket: Ticket, ctx: _Context) -> bool:
+    """The ticket is no longer open (its status resolves or closes it)."""
+    return ticket.status in ctx.finishing
+
+
+def is_news(point_at: datetime, now: datetime, grace: timedelta) -> bool:
+    """Whether a point found at `now` is still worth telling people about."""
+    return point_at >= now - grace
+
+
 def _announce(visit: _Visit, alert: _Alert, ctx: _Context, events: list[dict]) -> None:
-    """Timeline event, in-app notifications and the mail wishes for a created alert."""
+    """Timeline event (dated at the point), and for news the in-app notifications and
+    the mail wishes, for a created alert."""
     ticket = visit.ticket
     events.append({
         "ticket_id": ticket.id, "kind": _LEVEL_EVENT[alert.level], "author_id": None,
-        "is_public": False, "body": "", "created_at": ctx.now,
+        "is_public": False, "body": "", "created_at": min(alert.point_at, ctx.now),
         "data": {"clock": alert.clock, "due_at": _iso(alert.due_at),
                  "point_at": _iso(alert.point_at)}})
+    if alert.level == AlertLevel.WARNING:
+        ctx.result.warnings += 1
+    else:
+        ctx.result.breaches += 1
+    if _finished(ticket, ctx) or not is_news(alert.point_at, ctx.now, ctx.grace):
+        ctx.result.quiet += 1
+        return
     # The assignee (when active) and every active coordinator, as each wants to hear it.
     people = [ticket.assignee_id] if ticket.assignee_id in ctx.active_users else []
     point = dispatch.SlaPoint(_LEVEL_NOTIFICATION[alert.level], alert.clock, alert.due_at)
@@ -286,10 +320,6 @@ def _announce(visit: _Visit, alert: _Alert, ctx: _Context, events: list[dict]) -
     ctx.result.notifications += len(rows)
     for uid in by_mail:
         ctx.mails.setdefault((ticket.id, uid), []).append(point)
-    if alert.level == AlertLevel.WARNING:
-        ctx.result.warnings += 1
-    else:
-        ctx.result.breaches += 1
 
 
 def _record(db: Session, visits: list[_Visit], ctx: _Context) -> list[_Visit]:
@@ -316,7 +346,7 @@ def _record(db: Session, visits: list[_Visit], ctx: _Context) -> list[_Visit]:
         db.execute(_EVENT_INSERT, events)
     again: list[_Visit] = []
     for visit in visits:
-        if visit.new_breach is None or visit.escalated:
+        if visit.new_breach is None or visit.escalated or _finished(visit.ticket, ctx):
             continue
         ctx.current = visit.ticket.id
         if _escalate(db, visit, ctx):
@@ -403,20 +433,26 @@ def _due_batch(db: Session, now: datetime, after: tuple[datetime, int] | None,
 
 
 def sweep(db: Session, now: datetime, *, batch_size: int = BATCH_SIZE,
-          keep_going: Callable[[], bool] | None = None) -> SweepResult:
+          keep_going: Callable[[], bool] | None = None,
+          grace: timedelta | None = None) -> SweepResult:
     """Handle every ticket with `sla_next_check_at <= now`; commit per batch.
     `keep_going` is asked after each committed batch (the scheduler renews its leader
-    lock there) and stops the sweep when it returns False."""
+    lock there) and stops the sweep when it returns False. `grace`: points older than
+    this when found are recorded quietly (default: POMOCNIK_SLA_ALERT_GRACE_MINUTES)."""
     if now.tzinfo is None:
         raise ValueError("naive datetime: pass a timezone-aware (UTC) instant")
+    if grace is None:
+        grace = timedelta(minutes=max(0, get_settings().sla_alert_grace_minutes))
     # SLA targets and calendars are read once per sweep, not per ticket (tx_cache)
     with tx_cache.batch(db):
-        return _sweep(db, now, batch_size, keep_going)
+        return _sweep(db, now, batch_size, keep_going, grace)
 
 
 def _sweep(db: Session, now: datetime, batch_size: int,
-           keep_going: Callable[[], bool] | None) -> SweepResult:
+           keep_going: Callable[[], bool] | None, grace: timedelta) -> SweepResult:
     total = SweepResult()
+    finishing = frozenset(key for key, status in workflow.all_statuses(db).items()
+                          if workflow.is_resolving(status))
     coordinators = escalation.coordinator_ids(db)
     audience = dispatch.staff_audience(db)
     after: tuple[datetime, int] | None = None  # keyset cursor: visited up to here
@@ -432,7 +468,7 @@ def _sweep(db: Session, now: datetime, batch_size: int,
         cursor = (batch[-1].sla_next_check_at, batch[-1].id)
         # Counted per batch, added to the total only when the batch commits.
         ctx = _Context(now=now, coordinators=coordinators, result=SweepResult(),
-                       audience=audience)
+                       audience=audience, grace=grace, finishing=finishing)
         try:
             _prefetch(db, batch, ctx)
             ctx.started = True
@@ -465,6 +501,7 @@ def _sweep(db: Session, now: datetime, batch_size: int,
         total.escalations += done.escalations
         total.notifications += done.notifications
         total.mails += done.mails
+        total.quiet += done.quiet
         total.batches += 1
         after = cursor
         if singles_until is not None and cursor >= singles_until:

@@ -11,6 +11,9 @@ Definitions (the UI's tooltips should say the same):
 
 * **Active** tickets: status whose `TicketStatus.sla_effect` is not "stops" (read from the
   status table, never from status names).
+* **Buckets** (the cards; `bucket` is the one definition, `_risky` its SQL form):
+  "at_risk", "on_time" (running, not at risk), "breached", "paused". The at-risk card
+  counts exactly the tickets of the at-risk list, and the list's rows say "at risk".
 * **At risk**: active tickets in SLA state "warning", plus "running" ones whose next
   deadline is within `at_risk_within` (default 2 h) of `now`. The next deadline is the
   reaction deadline while the ticket is unanswered (when it comes before the resolution
@@ -61,6 +64,22 @@ BOARD_ROLES = (Role.ADMIN, Role.COORDINATOR)
 PERIOD_DAYS_MAX = 366
 AT_RISK_LIMIT_MAX = 200
 AT_RISK_WITHIN = timedelta(hours=2)
+ON_TIME, AT_RISK, BREACHED, PAUSED = "on_time", "at_risk", "breached", "paused"
+BUCKETS = (ON_TIME, AT_RISK, BREACHED, PAUSED)
+
+
+def bucket(sla_state: str, next_due: datetime | None, now: datetime,
+           within: timedelta = AT_RISK_WITHIN) -> str | None:
+    """The board's bucket of an active ticket: the one definition of "at risk" (warning,
+    or running with the next deadline within `within`), "on time" (any other running),
+    "breached", "paused"; None for no SLA / met. `_risky` is the same rule in SQL."""
+    if sla_state == "warning":
+        return AT_RISK
+    if sla_state == "running":
+        return AT_RISK if next_due is not None and next_due <= now + within else ON_TIME
+    if sla_state in (BREACHED, PAUSED):
+        return sla_state
+    return None
 
 
 # --------------------------------------------------------------------------- views
@@ -137,6 +156,7 @@ class SlaBoard:
     tz: str
     counts: dict[str, int]  # every SLA state, over active tickets
     active_total: int
+    buckets: dict[str, int]  # the cards, by `bucket`: buckets[AT_RISK] == at_risk_total
     at_risk: list[AtRiskRow]
     at_risk_total: int
     breaches: BreachCounts
@@ -238,12 +258,26 @@ def board(db: Session, actor: Actor, now: datetime, *, period_days: int = 30,
     first_day = today - timedelta(days=period_days - 1)
     overall, by_contract, by_type, chart = _compliance(db, scope, zone, first_day, today, now)
 
+    # the cards: the at-risk list's own total, and the running tickets that are not in it
+    running_at_risk = at_risk_total - counts.get("warning", 0)
+    buckets = {ON_TIME: counts.get("running", 0) - running_at_risk, AT_RISK: at_risk_total,
+               BREACHED: counts.get("breached", 0), PAUSED: counts.get("paused", 0)}
     return SlaBoard(
-        now=now, tz=tz, counts=counts, active_total=sum(counts.values()),
+        now=now, tz=tz, counts=counts, active_total=sum(counts.values()), buckets=buckets,
         at_risk=at_risk, at_risk_total=at_risk_total, breaches=breaches,
         period_start=first_day, period_end=today, overall=overall,
         by_contract=by_contract, by_type=by_type, chart=chart,
     )
+
+
+def _risky(horizon: datetime) -> Any:
+    """SQL: `bucket(...) == AT_RISK` (the next deadline is the earlier of the reaction
+    deadline while unanswered and the resolution deadline, so "next <= horizon" is
+    "either <= horizon")."""
+    resolution, reaction = col(Ticket.resolution_due_at), col(Ticket.reaction_due_at)
+    running = Ticket.sla_state == "running"
+    return or_(Ticket.sla_state == "warning", and_(running, resolution <= horizon),
+               and_(running, col(Ticket.first_response_at).is_(None), reaction <= horizon))
 
 
 def _at_risk(db: Session, scope: Any, active: Any, horizon: datetime,
@@ -281,9 +315,8 @@ def _at_risk(db: Session, scope: Any, active: Any, horizon: datetime,
     never = datetime.max.replace(tzinfo=UTC)
     rows = sorted(found.values(), key=lambda r: (_aware(r.due) or never, r.id))[:limit]
 
-    risky = or_(warning, and_(running, resolution <= horizon),
-                and_(running, unanswered, reaction <= horizon))
-    total = db.exec(select(func.count()).select_from(Ticket).where(scope, active, risky)).one()
+    total = db.exec(select(func.count()).select_from(Ticket)
+                    .where(scope, active, _risky(horizon))).one()
 
     orgs = _names(db, Organisation, {r.organisation_id for r in rows}, "name")
     people = _names(db, User, {r.assignee_id for r in rows if r.assignee_id}, "full_name")

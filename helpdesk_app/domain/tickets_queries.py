@@ -14,7 +14,7 @@ from sqlalchemy import func, literal, or_
 from sqlmodel import Session, col, select
 
 from helpdesk_app.config import get_settings
-from helpdesk_app.domain import access, contracts, fields, sla, workflow
+from helpdesk_app.domain import access, calendars, contracts, fields, sla, workflow
 from helpdesk_app.domain.access import Action
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.errors import Forbidden, Invalid, NotFound
@@ -80,8 +80,9 @@ def _filters(db: Session, actor: Actor, q: ListQuery) -> list[Any]:
         clauses.append(Ticket.assignee_id == int(q.assignee))
     for key, op, value in q.field_filters:
         clauses.append(fields.filter_clause(db, actor, key, op, value))
-    if q.sla == "breached":
+    if q.sla == "breached":  # overdue now: a finished ticket shows its outcome instead
         clauses.append(Ticket.sla_state == "breached")
+        clauses.append(col(Ticket.resolved_at).is_(None))
     elif q.sla == "at_risk":
         clauses.append(Ticket.sla_state == "warning")
     elif q.sla == "key":
@@ -310,6 +311,8 @@ def sla_report(db: Session, actor: Actor, ticket_id: int, now: datetime) -> SlaR
         ticket_type_en=ttype.name_en if ttype else "",
         calendar=calendar.name if calendar else "",
         result=sla.compute(sla.load_inputs(db, ticket), now, explain=True),
+        day_minutes=calendars.working_day_minutes(sla.spec_for_calendar(db, calendar.id))
+        if calendar else None,
     )
 
 

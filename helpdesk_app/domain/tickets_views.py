@@ -14,6 +14,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from helpdesk_app.domain import attachments, sla
+from helpdesk_app.domain import sla_outcome as outcomes
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.models import (
     Channel,
@@ -53,6 +54,8 @@ class TicketRow:
     # the next deadline that matters: reaction while unanswered, else resolution
     sla_due_at: datetime | None = None
     is_key: bool = False
+    # a finished ticket's SLA outcome (met / late by how much), None while open
+    sla_outcome: outcomes.Outcome | None = None
 
 
 @dataclass(frozen=True)
@@ -170,6 +173,7 @@ class SlaReport:
     ticket_type_en: str
     calendar: str
     result: sla.SlaResult
+    day_minutes: int | None = None  # the calendar's working day, for showing targets
 
 
 @dataclass(frozen=True)
@@ -214,6 +218,7 @@ def _rows(db: Session, tickets: list[Ticket]) -> list[TicketRow]:
             sla_state=t.sla_state,
             sla_due_at=_next_due(t),
             is_key=t.contract_id in key_contracts,
+            sla_outcome=outcomes.of_ticket(t),
         )
         for t in tickets
     ]

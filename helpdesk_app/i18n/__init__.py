@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from babel.dates import format_datetime as _babel_datetime
 from babel.numbers import format_decimal as _babel_decimal
+from babel.units import format_unit as _babel_unit
 
 from helpdesk_app.i18n.en import CATALOG as EN
 from helpdesk_app.i18n.pl import CATALOG as PL
@@ -49,3 +51,41 @@ def format_size(num_bytes: int, lang: str) -> str:
         unit += 1
     shown = format_number(round(size, 1) if unit else int(size), lang)
     return f"{shown} {units[unit]}"
+
+
+def _units(minutes: int, lang: str, units: tuple[tuple[str, int], ...]) -> str:
+    """`minutes` as whole units, largest first, zero parts left out, each unit named by
+    Babel in `lang` with its plural ("2 dni 4 godz. 21 min", "2 days 4 hrs 21 mins")."""
+    locale = _LOCALES.get(lang, "en_GB")
+    parts: list[str] = []
+    left = max(0, int(minutes))
+    for unit, size in units:
+        n, left = divmod(left, size)
+        if n:
+            parts.append(_babel_unit(n, f"duration-{unit}", length="short", locale=locale))
+    if not parts:
+        parts.append(_babel_unit(0, "duration-minute", length="short", locale=locale))
+    return " ".join(parts)
+
+
+_WALL = (("day", 24 * 60), ("hour", 60), ("minute", 1))
+_BUSINESS = (("hour", 60), ("minute", 1))
+
+
+def format_duration(value: timedelta, lang: str) -> str:
+    """Wall-clock time (24-hour days), rounded down to the minute: "21 min", "3 godz. 5
+    min", "2 days 4 hrs"."""
+    return _units(int(value.total_seconds() // 60), lang, _WALL)
+
+
+def format_business_minutes(minutes: int, lang: str, day_minutes: int | None = None) -> str:
+    """Business time in hours and minutes ("40 godz.", "1 hr 30 mins"): a business day's
+    length depends on the calendar. When the calendar's working day has one length
+    (`day_minutes`) and `minutes` is a whole number of such days, they are added:
+    "40 godz. (5 dni roboczych)", "16 hrs (2 working days)"."""
+    text = _units(minutes, lang, _BUSINESS)
+    if day_minutes and minutes >= day_minutes and minutes % day_minutes == 0:
+        days = minutes // day_minutes
+        form = Locale.parse(_LOCALES.get(lang, "en_GB")).plural_form(days)
+        text += " (" + t(f"duration.working_days.{form}", lang, n=days) + ")"
+    return text

@@ -27,7 +27,8 @@ def _risk(r: RiskRow) -> rx.Component:
     return rx.table.row(
         rx.table.cell(rx.hstack(
             rx.link(r.number, href=routes.AGENT_TICKETS + r.number),
-            rx.cond(r.is_key, rx.text("★", class_name="pm-key")), spacing="1")),
+            rx.cond(r.is_key, rx.text("★", class_name="pm-key")), spacing="1"),
+            class_name="pm-board-number"),
         rx.table.cell(r.subject, class_name="pm-subject"),
         rx.table.cell(r.organisation),
         rx.table.cell(r.assignee),
@@ -91,7 +92,8 @@ def sla_board_page() -> rx.Component:
                 gap="0.75em", wrap="wrap", id="board-counts",
             ),
             rx.card(rx.vstack(
-                rx.heading(S.tr["board.at_risk"], " (", B.at_risk_total, ")", size="3"),
+                rx.heading(S.tr["board.at_risk"], " (",
+                           rx.el.span(B.at_risk_total, id="at-risk-total"), ")", size="3"),
                 rx.box(rx.table.root(
                     rx.table.header(rx.table.row(
                         rx.table.column_header_cell(S.tr["col.number"]),

@@ -10,11 +10,12 @@ from typing import ClassVar
 import reflex as rx
 
 from helpdesk_app import routes
-from helpdesk_app.domain import calendar_config, contracts, directory, sla_recompute
+from helpdesk_app.domain import calendar_config, calendars, contracts, directory, sla, sla_recompute
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.calendar_config import CalendarInput
 from helpdesk_app.domain.contracts import ContractInput, TicketTypeInput
 from helpdesk_app.domain.errors import Invalid
+from helpdesk_app.i18n import format_business_minutes
 from helpdesk_app.models import EscalationAction, Priority
 from helpdesk_app.models.base import utcnow
 from helpdesk_app.state.admin_common import start_admin_page
@@ -138,10 +139,20 @@ class AdminSlaState(Form, SessionState):
             f" · {c.calendar} · {self._t('escalation.' + c.escalation_action)}"
             + (f" · {c.contacts}" if c.contacts else ""))
             for c in cons]
+        # business time as hours and the calendar's working days, not "2400 min"
+        day = {str(c.id): calendars.working_day_minutes(sla.spec_for_calendar(db, c.id))
+               for c in cals}
+        day_of = {cid: day.get(str(c.calendar_id)) for cid, c in self._con_views.items()}
+
+        def shown(minutes: int | None, contract_id: int) -> str:
+            return (format_business_minutes(minutes, lang, day_of.get(str(contract_id)))
+                    if minutes else "—")
+
         self.type_rows = [ConfigRow(
             str(t.id), f"{t.contract}: {t.name_pl if lang == 'pl' else t.name_en}",
-            self._t("admin.type_summary", reaction=t.reaction_minutes or "—",
-                    resolution=t.resolution_minutes or "—", warning=t.warning_percent))
+            self._t("admin.type_summary", reaction=shown(t.reaction_minutes, t.contract_id),
+                    resolution=shown(t.resolution_minutes, t.contract_id),
+                    warning=t.warning_percent))
             for t in types]
         self.calendar_opts = [Opt(str(c.id), c.name) for c in cals]
         self.org_opts = [Opt(str(o.id), o.label)
@@ -352,16 +363,18 @@ class AdminSlaState(Form, SessionState):
         self.message = ""
         per_priority = {}
         for i, p in enumerate(Priority.ALL):
-            r = _minutes(self.tt_prio_reaction[i], self._t(f"priority.{p}"))
-            s = _minutes(self.tt_prio_resolution[i], self._t(f"priority.{p}"))
+            r = contracts.parse_minutes(self.tt_prio_reaction[i], self._t(f"priority.{p}"))
+            s = contracts.parse_minutes(self.tt_prio_resolution[i], self._t(f"priority.{p}"))
             if r is not None or s is not None:
                 per_priority[p] = (r, s)
         warning = _minutes(self.tt_warning, "%") or 75
         data = TicketTypeInput(
             contract_id=int(self.tt_contract) if self.tt_contract.isdigit() else 0,
             name_pl=self.tt_name_pl, name_en=self.tt_name_en,
-            reaction_minutes=_minutes(self.tt_reaction, self._t("sla.clock.reaction")),
-            resolution_minutes=_minutes(self.tt_resolution, self._t("sla.clock.resolution")),
+            reaction_minutes=contracts.parse_minutes(self.tt_reaction,
+                                                     self._t("sla.clock.reaction")),
+            resolution_minutes=contracts.parse_minutes(self.tt_resolution,
+                                                       self._t("sla.clock.resolution")),
             warning_percent=warning, per_priority=per_priority,
         )
         saved = contracts.save_ticket_type(db, actor, data,

@@ -16,7 +16,10 @@ from helpdesk_app.state import live
 from helpdesk_app.state.session import SessionState
 from helpdesk_app.state.toolkit import handler, unit_of_work
 
-STATES = ("running", "warning", "breached", "paused")
+# the cards, by the board's buckets (domain/sla_board.bucket), with the badge state and
+# label each stands for
+CARDS = ((sla_board.ON_TIME, "running"), (sla_board.AT_RISK, "warning"),
+         (sla_board.BREACHED, "breached"), (sla_board.PAUSED, "paused"))
 PERIODS = (7, 30, 90)
 
 
@@ -81,12 +84,14 @@ class SlaBoardState(SessionState):
             self.error = self._err(e)
             return
         self.error = ""
-        self.counts = [StateCount(s, self._t(f"sla.{s}"), b.counts.get(s, 0)) for s in STATES]
+        self.counts = [StateCount(state, self._t(f"sla.{state}"), b.buckets.get(name, 0))
+                       for name, state in CARDS]
         self.active_total = b.active_total
         self.at_risk = [RiskRow(
             number=r.number, subject=r.subject, organisation=r.organisation,
-            assignee=r.assignee or self._t("ticket.unassigned"), state=r.sla_state,
-            label=self._t(f"sla.{r.sla_state}"), clock=self._t(f"sla.clock.{r.clock}"),
+            # every row of the list is in the at-risk bucket, whatever its stored state
+            assignee=r.assignee or self._t("ticket.unassigned"), state="warning",
+            label=self._t("sla.warning"), clock=self._t(f"sla.clock.{r.clock}"),
             due=r.due_at.isoformat(), is_key=r.is_key) for r in b.at_risk]
         self.at_risk_total = b.at_risk_total
         self.breaches_today, self.breaches_week = b.breaches.today, b.breaches.week

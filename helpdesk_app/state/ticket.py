@@ -12,9 +12,10 @@ from typing import ClassVar
 import reflex as rx
 
 from helpdesk_app import routes
-from helpdesk_app.domain import directory, tickets, workflow
+from helpdesk_app.domain import directory, sla_outcome, tickets, workflow
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.errors import Conflict, DomainError, NotFound
+from helpdesk_app.i18n import format_business_minutes
 from helpdesk_app.live.bus import Change
 from helpdesk_app.models import Priority
 from helpdesk_app.models.base import utcnow
@@ -24,7 +25,7 @@ from helpdesk_app.state.session import SessionState
 from helpdesk_app.state.timeline import EventItem, Viewer, event_item
 from helpdesk_app.state.toolkit import handler, unit_of_work
 from helpdesk_app.state.uploads import read_uploads
-from helpdesk_app.state.views import Opt, options
+from helpdesk_app.state.views import Opt, options, outcome_label
 
 REPLY_UPLOAD_ID = "reply_files"
 
@@ -202,17 +203,25 @@ class TicketState(Form, SessionState):
         if report is None:
             return
         r = report.result
+        self.sla_lines = self._explain_lines(report)
+        finished = sla_outcome.outcome(
+            r.state, r.resolved_at, first_response_at=r.first_response_at,
+            reaction_due_at=r.reaction_due_at, resolution_due_at=r.resolution_due_at)
+        if finished is not None:  # the outcome, neutral, no countdown
+            self.sla_state, self.sla_label = finished.state, outcome_label(finished,
+                                                                           self.ui_lang)
+            return
         self.sla_state, self.sla_label = r.state, self._t(f"sla.{r.state}")
         pending = [d for d in (r.reaction_due_at if r.first_response_at is None else None,
                                r.resolution_due_at) if d is not None]
         self.sla_due = min(pending).isoformat() if pending else ""
-        self.sla_lines = self._explain_lines(report)
 
-    def _duration(self, value) -> str:
+    def _duration(self, value, day_minutes: int | None = None) -> str:
+        """Business time: "40 godz. (5 dni roboczych)" with the calendar's working day."""
         if value is None:
             return "—"
-        minutes = int(value.total_seconds() // 60)
-        return self._t("sla.duration", h=minutes // 60, m=minutes % 60)
+        return format_business_minutes(int(value.total_seconds() // 60), self.ui_lang,
+                                       day_minutes)
 
     def _explain_lines(self, report: tickets.SlaReport) -> list[Opt]:
         r, e = report.result, report.result.explain
@@ -233,7 +242,7 @@ class TicketState(Form, SessionState):
             if clock.target is None:
                 continue
             lines.append(Opt(label=self._t(f"sla.clock.{name}"), value=self._t(
-                "sla.clock_line", target=self._duration(clock.target),
+                "sla.clock_line", target=self._duration(clock.target, report.day_minutes),
                 used=self._duration(clock.used),
                 due=self._dt(clock.due_at) if clock.due_at else "—",
                 state=self._t(f"sla.{clock.state}"))))

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 
+from helpdesk_app.domain.sla_outcome import Outcome
 from helpdesk_app.domain.tickets import TicketRow
-from helpdesk_app.i18n import t
+from helpdesk_app.i18n import format_duration, t
 
 
 @dataclasses.dataclass
@@ -47,7 +48,10 @@ def row_view(row: TicketRow, lang: str, updated: str, *,
     """An agent list row (clients get `client_row_view`).
     `labels` are the status names for this viewer (domain.workflow.labels)."""
     sla = {"is_key": row.is_key}
-    if row.sla_state != "none":
+    if row.sla_outcome is not None:  # finished: the outcome, no countdown
+        sla |= {"sla_state": row.sla_outcome.state,
+                "sla_label": outcome_label(row.sla_outcome, lang)}
+    elif row.sla_state != "none":
         sla |= {"sla_state": row.sla_state, "sla_label": t(f"sla.{row.sla_state}", lang),
                 "sla_due": row.sla_due_at.isoformat() if row.sla_due_at else ""}
     return RowView(
@@ -60,6 +64,17 @@ def row_view(row: TicketRow, lang: str, updated: str, *,
         organisation=row.organisation, requester=row.requester, assignee=row.assignee,
         updated=updated,
     )
+
+
+def outcome_label(o: Outcome, lang: str) -> str:
+    """A finished ticket's SLA outcome: "met", "resolved 21 min late" (wall-clock time
+    after the deadline; domain/sla_outcome.py)."""
+    if o.state != "late":
+        return t("sla.outcome.met", lang)
+    if o.late_by is None or o.clock is None:
+        return t("sla.outcome.late", lang)
+    key = "sla.outcome.resolved_late" if o.clock == "resolution" else "sla.outcome.answered_late"
+    return t(key, lang, late=format_duration(o.late_by, lang))
 
 
 @dataclasses.dataclass

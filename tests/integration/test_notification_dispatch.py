@@ -17,9 +17,8 @@ from sqlmodel import Session, col, select
 from helpdesk_app.config import get_settings
 from helpdesk_app.domain import notification_dispatch as dispatch
 from helpdesk_app.domain import notification_settings as prefs
-from helpdesk_app.domain import sla, tickets
+from helpdesk_app.domain import sla, sla_alerts, tickets
 from helpdesk_app.domain.notification_settings import PrefInput
-from helpdesk_app.domain.sla_alerts import sweep
 from helpdesk_app.models import (
     BusinessCalendar,
     Contract,
@@ -466,6 +465,14 @@ def test_rejected_answers_the_unknown_senders_message(db, inbox):
 
 
 # --------------------------------------------------------------------------- SLA sweep
+
+
+def sweep(db, now, **kw):
+    """The sweep with a day of grace: these tests jump hours to cross several points in
+    one sweep, and every point they cross is meant as news (the grace has its own tests
+    in test_sla_sweep.py)."""
+    return sla_alerts.sweep(db, now, grace=timedelta(days=1), **kw)
+
 
 
 T0 = datetime(2026, 3, 16, 9, 0, tzinfo=UTC)

@@ -125,6 +125,28 @@ def test_counts_per_state_over_active_tickets(db: Session, world, active_tickets
     assert b.active_total == 8
 
 
+def test_cards_and_at_risk_list_share_one_definition(db: Session, world,
+                                                     active_tickets) -> None:
+    """The at-risk card counts exactly the list; every active ticket is in the bucket
+    `sla_board.bucket` gives it (the SQL and the Python rule agree)."""
+    from collections import Counter
+
+    from sqlmodel import select
+
+    from helpdesk_app.domain.tickets_views import _next_due
+
+    b = sla_board.board(db, world.actor("coordinator"), NOW)
+    assert b.buckets == {"on_time": 2, "at_risk": 3, "breached": 1, "paused": 1}
+    assert b.buckets[sla_board.AT_RISK] == b.at_risk_total == len(b.at_risk)
+    active = [t for t in db.exec(select(Ticket)).all()
+              if t.status not in (Status.RESOLVED, Status.CLOSED)]
+    by_rule = Counter(sla_board.bucket(t.sla_state, _next_due(t), NOW) for t in active)
+    by_rule.pop(None, None)
+    assert dict(by_rule) == b.buckets
+    assert {sla_board.bucket(t.sla_state, _next_due(t), NOW)
+            for t in active if t.id in {r.id for r in b.at_risk}} == {sla_board.AT_RISK}
+
+
 def test_at_risk_sorted_by_next_deadline(db: Session, world, active_tickets) -> None:
     b = sla_board.board(db, world.actor("coordinator"), NOW)
     assert [r.subject for r in b.at_risk] == ["react10", "warn30", "run90"]
