@@ -76,8 +76,9 @@ class PortalState(Form, SessionState):
         self.refreshed += 1
 
     @handler(roles=routes.CLIENTS)
-    def set_filter(self, db, actor: Actor, value: str):
-        if value in FILTERS:
+    def set_filter(self, db, actor: Actor, value: str | list[str]):
+        # (the segmented control's on_change is typed str | list[str]; it sends one str)
+        if isinstance(value, str) and value in FILTERS:
             self.status_filter, self.page = value, 1
         self._load(db, actor)
 
