@@ -41,6 +41,7 @@ from helpdesk_app.domain.tickets_queries import (
     _order as _order,  # (the same)
 )
 from helpdesk_app.domain.tickets_views import (
+    INACTIVE,
     SLA_FILTERS,
     SORTS,
     AttachmentView,
@@ -67,7 +68,7 @@ from helpdesk_app.domain.tickets_writes import (
 )
 
 __all__ = [
-    "BODY_MAX", "COUNT_CAP", "PAGE_SIZE_MAX", "SLA_FILTERS", "SORTS", "SUBJECT_MAX",
+    "BODY_MAX", "COUNT_CAP", "INACTIVE", "PAGE_SIZE_MAX", "SLA_FILTERS", "SORTS", "SUBJECT_MAX",
     "AttachmentView", "ContractChoice", "EventView", "ListQuery", "NewTicket", "SlaReport",
     "TicketDetail", "TicketPage", "TicketRow", "Via", "add_comment", "classification_choices",
     "client_classification", "create_ticket", "find_by_number", "get_ticket", "list_tickets",

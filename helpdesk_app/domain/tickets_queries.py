@@ -21,6 +21,7 @@ from helpdesk_app.domain.errors import Forbidden, Invalid, NotFound
 from helpdesk_app.domain.numbering import normalise_number
 from helpdesk_app.domain.tickets_views import (
     _LABELLED_KINDS,
+    INACTIVE,
     SLA_FILTERS,
     SORTS,
     AttachmentView,
@@ -62,6 +63,8 @@ def _filters(db: Session, actor: Actor, q: ListQuery) -> list[Any]:
     clauses: list[Any] = [access.ticket_scope(actor)]
     if q.status == "active":
         clauses.append(col(Ticket.status).in_(workflow.active_keys(db)))
+    elif q.status == INACTIVE:
+        clauses.append(col(Ticket.status).not_in(workflow.active_keys(db)))
     elif q.status:
         clauses.append(Ticket.status == q.status)
     if q.queue_id:

@@ -113,13 +113,20 @@ class TicketDetail:
     ticket_type_id: int | None = None
 
 
+# ListQuery.status for "resolved or closed": not a possible status key (keys are
+# [a-z][a-z0-9_]*), so no status can shadow it.
+INACTIVE = "!active"
+
+
 @dataclass
 class ListQuery:
     page: int = 1
     page_size: int = 25
     sort: str = "priority"
     descending: bool = True
-    status: str | None = None  # a status key, or "active" for new/open/pending
+    # a status key, "active" for the statuses that still need work (new/open/pending),
+    # or INACTIVE for the others (resolved/closed)
+    status: str | None = None
     queue_id: int | None = None
     assignee: str | None = None  # "mine", "unassigned" or a user id as text
     priority: int | None = None

@@ -170,7 +170,9 @@ def add_comment(db: Session, actor: Actor, ticket_id: int, body: str, *, public:
                 files: list[attachments.IncomingFile] | None = None,
                 via: Via | None = None) -> int:
     """A public reply or an internal note, optionally with attachments. Returns the event id.
-    `via`: a mail follow-up (its event data and before-commit hook)."""
+    `via`: a mail follow-up (its event data and before-commit hook). A client's reply on a
+    closed ticket reopens it when the workflow allows (`workflow.reopen_target`), else it
+    is refused: `closed_replies.open_follow_up` is the way on."""
     files = files or []
     ticket = db.get(Ticket, ticket_id)
     access.require(actor, Action.REPLY if public else Action.NOTE, ticket)
@@ -180,6 +182,14 @@ def add_comment(db: Session, actor: Actor, ticket_id: int, body: str, *, public:
     if not body and not files:
         raise Invalid("comment.empty")
     attachments.validate_files(files, max_files=via.max_files if via else None)
+    # A client's reply on a closed ticket reopens it where the workflow allows; elsewhere
+    # it would sit unseen on a closed ticket, so the client opens a follow-up ticket instead
+    # (domain/closed_replies.py). Staff replies and notes on closed tickets stay as they are.
+    reopen = None
+    if actor.is_client and public and workflow.is_closed_key(db, ticket.status):
+        reopen = workflow.reopen_target(db, ticket)
+        if reopen is None:
+            raise Invalid("comment.closed_use_follow_up", number=ticket.number)
     now = utcnow()
     event = TimelineEvent(
         ticket_id=ticket.id, kind=EventKind.REPLY if public else EventKind.NOTE,
@@ -200,8 +210,9 @@ def add_comment(db: Session, actor: Actor, ticket_id: int, body: str, *, public:
     client_back = actor.is_client and category in (StatusCategory.WAITING,
                                                      StatusCategory.RESOLVED)
     first_answer = actor.is_staff and public and category == StatusCategory.NEW
-    new_status = (workflow.first_of_category(db, ticket.contract_id, StatusCategory.OPEN)
-                  if client_back or first_answer else None)
+    new_status = reopen or (workflow.first_of_category(db, ticket.contract_id,
+                                                       StatusCategory.OPEN)
+                            if client_back or first_answer else None)
     if new_status:
         values.update(status=new_status, version=Ticket.version + 1)
         db.add(TimelineEvent(

@@ -143,6 +143,22 @@ def first_of_category(db: Session, contract_id: int | None, category: str) -> st
     return None
 
 
+def is_closed_key(db: Session, key: str) -> bool:
+    """A ticket in this status is closed (category "closed"): nobody works on it any more."""
+    status = all_statuses(db).get(key)
+    return status is not None and status.category == StatusCategory.CLOSED
+
+
+def reopen_target(db: Session, ticket: Ticket) -> str | None:
+    """Where a client's reply takes a closed ticket: the first "open" status of its set,
+    when the set's transition rules allow that move (a set without rules allows every
+    move); None: the workflow keeps it closed and the client opens a follow-up ticket.
+    "Client may set" does not apply: the client picks no status, the reply moves it (as a
+    reply moves a waiting ticket back to open)."""
+    target = first_of_category(db, ticket.contract_id, StatusCategory.OPEN)
+    return target if target and target in allowed_next(db, ticket) else None
+
+
 def active_keys(db: Session) -> list[str]:
     """Statuses in which a ticket still needs work (the lists' "active" filter)."""
     return [s.key for s in db.exec(select(TicketStatus)).all() if not is_resolving(s)]

@@ -18,14 +18,89 @@ def _card(r: ClientRowView) -> rx.Component:
             rx.vstack(
                 rx.hstack(rx.text(r.number, size="1", weight="bold", class_name="pm-number"),
                           rx.spacer(), rx.badge(r.status_label, variant="soft"), width="100%"),
-                rx.text(r.subject, size="3", weight="medium"),
+                rx.text(r.subject, size="3", weight="medium", class_name="pm-portal-subject"),
                 rx.hstack(rx.text(r.requester, size="1", color_scheme="gray"), rx.spacer(),
-                          rx.text(r.updated, size="1", color_scheme="gray"), width="100%"),
+                          rx.text(r.updated, size="1", color_scheme="gray"), width="100%",
+                          wrap="wrap"),
                 spacing="1", width="100%",
             ),
             width="100%", class_name="pm-row", custom_attrs={"data-number": r.number},
         ),
         href=routes.PORTAL_TICKETS + r.number, underline="none", width="100%",
+    )
+
+
+def _search() -> rx.Component:
+    return rx.form(
+        rx.hstack(
+            rx.input(placeholder=S.tr["portal.lookup"], value=P.lookup,
+                     on_change=P.set_value("lookup"), id="lookup", name="lookup",
+                     type="search", width="100%", min_width="0", **SYNCED_TEXT),
+            rx.button(S.tr["portal.find"], type="submit", id="lookup-go"),
+            width="100%",
+        ),
+        on_submit=P.find, reset_on_submit=False, width="100%",
+    )
+
+
+def _filters() -> rx.Component:
+    def item(value: str) -> rx.Component:
+        return rx.segmented_control.item(S.tr[f"portal.filter.{value}"], value=value,
+                                         id=f"filter-{value}")
+
+    return rx.hstack(
+        rx.segmented_control.root(item("active"), item("closed"), item("all"),
+                                  value=P.status_filter, on_change=P.set_filter,
+                                  id="portal-filter", size="1"),
+        rx.text(P.total_label, size="2", color_scheme="gray", id="portal-total"),
+        width="100%", align="center", justify="between", wrap="wrap",
+    )
+
+
+def _search_note() -> rx.Component:
+    return rx.cond(
+        P.search != "",
+        rx.callout(
+            rx.hstack(
+                rx.text(S.tr["portal.filtered_by"], " „", rx.el.b(P.search), "”", size="2"),
+                rx.link(S.tr["portal.clear_search"], on_click=P.clear_search, cursor="pointer",
+                        size="2", id="search-clear"),
+                wrap="wrap", align="center",
+            ),
+            icon="search", size="1", color_scheme="blue", id="search-note", width="100%",
+        ),
+    )
+
+
+def _pager() -> rx.Component:
+    return rx.cond(
+        P.pages > 1,
+        rx.hstack(
+            rx.button("←", S.tr["portal.prev"], on_click=P.go_page(P.page - 1),
+                      disabled=P.page <= 1, variant="soft", id="page-prev"),
+            rx.text(S.tr["portal.page"], " ", P.page, " / ", P.pages, size="2",
+                    id="page-info"),
+            rx.button(S.tr["portal.next"], "→", on_click=P.go_page(P.page + 1),
+                      disabled=P.page >= P.pages, variant="soft", id="page-next"),
+            width="100%", justify="between", align="center",
+        ),
+    )
+
+
+def _empty() -> rx.Component:
+    return rx.cond(
+        P.rows.length() == 0,
+        rx.vstack(
+            rx.text(P.empty_message, size="3", id="portal-empty"),
+            rx.cond(
+                P.search != "",
+                rx.button(S.tr["portal.clear_search"], on_click=P.clear_search,
+                          variant="soft", id="empty-clear"),
+                rx.link(rx.button(S.tr["nav.new_ticket"], variant="soft"),
+                        href=routes.PORTAL_NEW),
+            ),
+            align="center", spacing="3", padding="2em 0", width="100%",
+        ),
     )
 
 
@@ -39,27 +114,16 @@ def portal_page() -> rx.Component:
                                    S.tr["portal.my_tickets"]), size="5"),
                 rx.spacer(),
                 rx.link(rx.button(S.tr["nav.new_ticket"], id="portal-new"), href=routes.PORTAL_NEW),
-                width="100%", align="center",
+                width="100%", align="center", wrap="wrap",
             ),
-            rx.form(
-                rx.hstack(
-                    rx.input(placeholder=S.tr["portal.lookup"], value=P.lookup,
-                             on_change=P.set_value("lookup"), id="lookup", name="lookup",
-                             width="100%", **SYNCED_TEXT),
-                    rx.button(S.tr["portal.find"], type="submit", id="lookup-go"),
-                    width="100%",
-                ),
-                on_submit=P.find, reset_on_submit=False, width="100%",
-            ),
+            _search(),
             error_callout(P.lookup_error),
-            rx.hstack(
-                rx.switch(checked=P.show_closed, on_change=P.toggle_closed, id="show-closed"),
-                rx.text(S.tr["portal.show_closed"], size="2"),
-                align="center",
-            ),
+            _search_note(),
+            _filters(),
             rx.vstack(rx.foreach(P.rows, _card), width="100%", spacing="2", id="portal-list"),
-            rx.cond(P.rows.length() == 0, rx.text(S.tr["list.empty"])),
+            _empty(),
+            _pager(),
             rx.el.span(P.refreshed, id="live-refreshed", hidden=True),
-            spacing="3", width="100%",
+            spacing="3", width="100%", class_name="pm-portal",
         )
     )

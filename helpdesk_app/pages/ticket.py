@@ -127,6 +127,34 @@ def _client_status_buttons() -> rx.Component:
     )
 
 
+# Scroll the reply box into view and put the cursor in it (the page's only script).
+_JUMP_TO_REPLY = ("(() => { const box = document.getElementById('reply-text');"
+                  " if (box) { box.scrollIntoView({block: 'center'}); box.focus(); } })()")
+
+
+def _jump_to_reply() -> rx.Component:
+    return rx.button(rx.icon("reply", size=16), S.tr["ticket.jump_reply"], variant="soft",
+                     size="2", id="jump-reply", on_click=rx.call_script(_JUMP_TO_REPLY))
+
+
+def _closed_note() -> rx.Component:
+    """A client on a closed ticket reads what their reply will do before sending it."""
+    return rx.cond(
+        T.closed_note != "",
+        rx.callout(T.closed_note, icon="info", size="1", id="closed-note", width="100%",
+                   color_scheme=rx.cond(T.reply_outcome == "reopen", "blue", "amber"),
+                   custom_attrs={"data-outcome": T.reply_outcome}),
+    )
+
+
+def _send_label() -> rx.Var:
+    return rx.cond(
+        T.reply_outcome == "follow_up", S.tr["reply.send_follow_up"],
+        rx.cond(T.reply_outcome == "reopen", S.tr["reply.send_reopen"],
+                rx.cond(T.reply_public | ~S.is_staff, S.tr["reply.send"],
+                        S.tr["reply.send_note"])))
+
+
 def _reply_box(staff: bool) -> rx.Component:
     kind = []
     if staff:
@@ -144,6 +172,7 @@ def _reply_box(staff: bool) -> rx.Component:
     return rx.card(
         rx.vstack(
             *kind,
+            rx.fragment() if staff else _closed_note(),
             rx.text_area(value=T.reply_text, on_change=T.set_value("reply_text"), id="reply-text",
                          placeholder=S.tr["reply.placeholder"], rows="4", width="100%",
                          **{**SYNCED_TEXT, "force_notify_by_enter": False}),
@@ -158,14 +187,35 @@ def _reply_box(staff: bool) -> rx.Component:
             ),
             error_callout(T.reply_error),
             rx.button(
-                rx.cond(T.reply_public | ~S.is_staff, S.tr["reply.send"],
-                        S.tr["reply.send_note"]),
+                _send_label(),
                 id="reply-send",
                 on_click=T.send_reply(rx.upload_files(upload_id=REPLY_UPLOAD_ID)),
             ),
             spacing="2", width="100%",
         ),
-        width="100%",
+        width="100%", id="reply-box", class_name="pm-reply-anchor",
+    )
+
+
+def _timeline(staff: bool) -> rx.Component:
+    """The timeline in the reader's order, with the reply box at its newest end (so on a
+    long ticket read newest-first it is at the top) and a jump to it from the header."""
+    return rx.fragment(
+        rx.hstack(
+            rx.heading(S.tr["ticket.timeline"], size="3"),
+            rx.spacer(),
+            rx.hstack(
+                rx.switch(checked=T.timeline_order == "newest", on_change=T.set_newest_first,
+                          id="newest-first"),
+                rx.text(S.tr["ticket.newest_first"], size="2"),
+                align="center",
+            ),
+            width="100%", align="center", wrap="wrap",
+        ),
+        rx.cond(T.timeline_order == "newest", _reply_box(staff)),
+        rx.vstack(rx.foreach(T.events, timeline_item), width="100%", spacing="2",
+                  id="timeline", custom_attrs={"data-order": T.timeline_order}),
+        rx.cond(T.timeline_order != "newest", _reply_box(staff)),
     )
 
 
@@ -181,15 +231,13 @@ def _ticket(staff: bool) -> rx.Component:
         rx.cond(
             T.loaded,
             rx.vstack(
-                rx.link("← ", S.tr["ticket.back"], href=back, size="2"),
+                rx.hstack(rx.link("← ", S.tr["ticket.back"], href=back, size="2"), rx.spacer(),
+                          _jump_to_reply(), width="100%", align="center"),
                 _header(staff),
                 _edit_form() if staff else _client_status_buttons(),
                 ticket_fields_panel(),
                 checklist_panel() if staff else rx.fragment(),
-                rx.heading(S.tr["ticket.timeline"], size="3"),
-                rx.vstack(rx.foreach(T.events, timeline_item), width="100%", spacing="2",
-                          id="timeline"),
-                _reply_box(staff),
+                _timeline(staff),
                 rx.el.span(T.refreshed, id="live-refreshed", hidden=True),
                 width="100%", spacing="4",
             ),

@@ -12,7 +12,7 @@ from typing import ClassVar
 import reflex as rx
 
 from helpdesk_app import routes
-from helpdesk_app.domain import directory, sla_outcome, tickets, workflow
+from helpdesk_app.domain import closed_replies, directory, sla_outcome, tickets, workflow
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.errors import Conflict, DomainError, NotFound
 from helpdesk_app.i18n import format_business_minutes
@@ -80,6 +80,12 @@ class TicketState(Form, SessionState):
     reply_public: bool = True
     reply_error: str = ""
     sending: bool = False
+    # clients on a closed ticket: what their reply will do ("", "reopen", "follow_up"),
+    # said above the box before anything is sent
+    reply_outcome: str = ""
+    closed_note: str = ""
+    # the reader's timeline order, remembered in the browser ("oldest" | "newest")
+    timeline_order: str = rx.LocalStorage("oldest", name="pomocnik_timeline_order")
     # option lists
     status_opts: list[Opt] = []
     client_status_opts: list[Opt] = []  # "confirm fixed" and the like, for clients
@@ -124,6 +130,7 @@ class TicketState(Form, SessionState):
         self._show(detail, reset_form=True, staff=actor.is_staff)
         self._load_sla(db, actor)
         self._load_status_choices(db, actor)
+        self._load_reply_outcome(db, actor)
         self.loaded = True
         # Clients only hear about public changes; the topic is the ticket they were allowed
         # to open, decided here after the access check.
@@ -137,6 +144,11 @@ class TicketState(Form, SessionState):
             self.status_opts, self.client_status_opts = opts, []
         else:
             self.status_opts, self.client_status_opts = [], opts
+
+    def _load_reply_outcome(self, db, actor: Actor) -> None:
+        self.reply_outcome = closed_replies.client_reply_outcome(db, actor, self._ticket_id)
+        self.closed_note = (self._t(f"ticket.closed_{self.reply_outcome}_note",
+                                    number=self.ticket.number) if self.reply_outcome else "")
 
     def _load_choices(self, db, actor: Actor) -> None:
         choices = tickets.classification_choices(db, actor, ticket_id=self._ticket_id)
@@ -155,7 +167,8 @@ class TicketState(Form, SessionState):
         lang = self.ui_lang
         self.version = d.version
         viewer = Viewer(self._t, self._dt, lang, self._status_labels, d.names)
-        self.events = [event_item(viewer, e) for e in d.events]
+        items = [event_item(viewer, e) for e in d.events]
+        self.events = items[::-1] if self.timeline_order == "newest" else items
         if not staff:
             # What a client's page holds is what a client may see: no queue, assignee,
             # priority, channel or internal status key (the label is the public one).
@@ -192,6 +205,7 @@ class TicketState(Form, SessionState):
                        staff=actor.is_staff)
             self._load_sla(db, actor)
             self._load_status_choices(db, actor)
+            self._load_reply_outcome(db, actor)
         except NotFound as e:
             self.loaded, self.not_found = False, self._err(e)
 
@@ -256,6 +270,14 @@ class TicketState(Form, SessionState):
         return lines
 
     @rx.event
+    def set_newest_first(self, value: bool):
+        """The timeline's order; the box to reply sits at the newest end."""
+        order = "newest" if value else "oldest"
+        if order != self.timeline_order:
+            self.timeline_order = order
+            self.events = self.events[::-1]
+
+    @rx.event
     def toggle_explain(self):
         self.show_explain = not self.show_explain
 
@@ -275,6 +297,19 @@ class TicketState(Form, SessionState):
         # Clients can only write public replies, whatever the browser sends.
         public = self.reply_public or not actor.is_staff
         incoming = await read_uploads(files)
+        outcome = closed_replies.client_reply_outcome(db, actor, self._ticket_id)
+        if outcome != self.reply_outcome:
+            # The ticket changed since the page said what a reply would do: say it again
+            # (the typed text stays) rather than do something else than announced.
+            self._refresh(db, actor, reset_form=False)
+            self.reply_error = self._t("reply.outcome_changed")
+            return None
+        if outcome == closed_replies.FOLLOW_UP:
+            number = closed_replies.open_follow_up(db, actor, self._ticket_id,
+                                                   self.reply_text, incoming)
+            self.reply_error, self.reply_text = "", ""
+            return [rx.clear_selected_files(REPLY_UPLOAD_ID),
+                    rx.redirect(routes.ticket_page(number, staff=False))]
         tickets.add_comment(db, actor, self._ticket_id, self.reply_text, public=public,
                             files=incoming)
         self.reply_error, self.reply_text = "", ""
