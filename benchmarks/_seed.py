@@ -26,6 +26,7 @@ from sqlalchemy import Engine, event, insert, select, text
 from sqlalchemy.engine import Connection
 
 from helpdesk_app.domain.numbering import format_number
+from helpdesk_app.domain.user_search import search_text
 from helpdesk_app.models import (
     Channel,
     Organisation,
@@ -156,7 +157,8 @@ def _name(rng: random.Random) -> str:
 def _user(email: str, name: str, role: str, org_id: int, now: datetime) -> dict[str, Any]:
     return {"email": email, "full_name": name, "password_hash": NO_LOGIN, "role": role,
             "organisation_id": org_id, "is_client_manager": False, "language": "pl",
-            "timezone": "Europe/Warsaw", "is_active": True, "created_at": now}
+            "timezone": "Europe/Warsaw", "is_active": True, "created_at": now,
+            "search_text": search_text(name, email)}
 
 
 def _year_starts(now: datetime) -> list[tuple[datetime, int]]:

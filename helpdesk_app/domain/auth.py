@@ -24,6 +24,9 @@ _DUMMY_HASH = _hasher.hash("pomocnik-timing-equaliser")
 # Writing last_seen_at on every event would turn every click into a DB write.
 _TOUCH_EVERY = timedelta(seconds=60)
 MIN_PASSWORD_LENGTH = 8
+# The password hash of an account that cannot sign in with a password (created from mail
+# or as a contact; an invitation sets one). argon2 refuses it like a wrong password.
+NO_PASSWORD = "!"
 # The browser cookie that carries the session token (pages and HTTP routes read it).
 SESSION_COOKIE = "pomocnik_session"
 

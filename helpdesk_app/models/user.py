@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 from helpdesk_app.models.base import UTCDateTime, utcnow
@@ -19,6 +20,8 @@ class Role:
 
 class User(SQLModel, table=True):
     __tablename__ = "user_account"
+    # the pickers list clients by name: walk this index and stop after a page of matches
+    __table_args__ = (Index("ix_user_role_name", "role", "full_name"),)
 
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(max_length=320, unique=True, index=True)
@@ -32,6 +35,9 @@ class User(SQLModel, table=True):
     timezone: str = Field(default="Europe/Warsaw", max_length=64)
     is_active: bool = Field(default=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # Name and e-mail folded to lower case (domain/directory.search_text) for the pickers:
+    # a plain LIKE on it is fast on SQLite, whose Unicode-aware lower() is a Python call.
+    search_text: str = Field(default="", max_length=600)
 
 
 class UserSession(SQLModel, table=True):

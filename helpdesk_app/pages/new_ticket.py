@@ -16,15 +16,63 @@ def _labelled(label, control: rx.Component) -> rx.Component:
                      width="100%")
 
 
+def _field_error(key: str) -> rx.Component:
+    message = N.nc_errors.get(key, "")
+    return rx.cond(message != "", rx.text(message, size="1", color_scheme="red",
+                                          class_name="pm-field-error"))
+
+
+def _new_contact() -> rx.Component:
+    """Create the person and choose them, without leaving the form."""
+    return rx.card(
+        rx.vstack(
+            rx.text(S.tr["new.new_contact"], size="2", weight="bold"),
+            rx.input(value=N.nc_name, on_change=N.set_value("nc_name"), id="nc-name",
+                     placeholder=S.tr["new.contact_name"], width="100%", **SYNCED_TEXT),
+            _field_error("name"),
+            rx.input(value=N.nc_email, on_change=N.set_value("nc_email"), id="nc-email",
+                     type="email", placeholder=S.tr["new.contact_email"], width="100%",
+                     **SYNCED_TEXT),
+            _field_error("email"),
+            dropdown(N.org_opts, rx.cond(N.nc_org == "", "all", N.nc_org),
+                     N.set_value("nc_org"), id="nc-org", placeholder=S.tr["new.contact_org"]),
+            _field_error("organisation"),
+            rx.button(S.tr["new.contact_create"], on_click=N.create_contact, id="nc-create",
+                      size="2", type="button"),
+            spacing="2", width="100%",
+        ),
+        width="100%",
+    )
+
+
+def _requester_picker() -> rx.Component:
+    """Type to find (name, e-mail, organisation); the list holds the matches only, so it
+    stays fast with 100,000 clients."""
+    return rx.vstack(
+        rx.hstack(
+            rx.input(value=N.requester_search, on_change=N.search_requesters,
+                     id="n-requester-search", placeholder=S.tr["new.search_requester"],
+                     type="search", width="100%", debounce_timeout=250),
+            rx.button(S.tr["new.new_contact"], on_click=N.toggle_new_contact,
+                      id="n-new-contact", variant="soft", type="button",
+                      white_space="nowrap"),
+            width="100%",
+        ),
+        dropdown(N.requester_opts, rx.cond(N.requester == "", "all", N.requester),
+                 N.set_requester, id="n-requester", placeholder=S.tr["new.pick_requester"]),
+        rx.cond((N.requester_search != "") & (N.requester_opts.length() == 0),
+                rx.text(S.tr["new.no_match"], size="1", color_scheme="gray",
+                        id="n-requester-none")),
+        rx.cond(N.show_new_contact, _new_contact()),
+        spacing="2", width="100%",
+    )
+
+
 def _form(staff: bool) -> rx.Component:
     agent_fields = []
     if staff:
         agent_fields = [
-            _labelled(S.tr["ticket.requester"],
-                      dropdown(N.requester_opts, rx.cond(N.requester == "", "all",
-                                                               N.requester),
-                                    N.set_requester, id="n-requester",
-                                    placeholder=S.tr["new.pick_requester"])),
+            _labelled(S.tr["ticket.requester"], _requester_picker()),
             rx.flex(
                 _labelled(S.tr["col.channel"],
                           dropdown(N.channel_opts, N.channel, N.set_value("channel"),

@@ -20,7 +20,7 @@ from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.fields import FieldValuesInvalid
 from helpdesk_app.models import Channel, Priority
 from helpdesk_app.state import live
-from helpdesk_app.state.forms import Form
+from helpdesk_app.state.forms import CHOICE, Form
 from helpdesk_app.state.session import SessionState
 from helpdesk_app.state.ticket_fields import FieldForm, FieldRow, user_options
 from helpdesk_app.state.toolkit import handler
@@ -32,7 +32,8 @@ NEW_UPLOAD_ID = "new_ticket_files"
 
 class NewTicketState(Form, SessionState):
     form_fields: ClassVar[dict[str, object]] = {
-        "subject": str, "body": str, "queue": str, "priority": str, "channel": str}
+        "subject": str, "body": str, "queue": str, "priority": str, "channel": str,
+        "nc_name": str, "nc_email": str, "nc_org": CHOICE}
 
     subject: str = ""
     body: str = ""
@@ -46,7 +47,15 @@ class NewTicketState(Form, SessionState):
     type_opts: list[Opt] = []
     _types_by_contract: dict = {}
     error: str = ""
-    requester_opts: list[Opt] = []
+    requester_opts: list[Opt] = []  # the picker's current matches (never all clients)
+    requester_search: str = ""
+    # "new contact" inline: the person is created and chosen without leaving the form
+    show_new_contact: bool = False
+    nc_name: str = ""
+    nc_email: str = ""
+    nc_org: str = ""
+    nc_errors: dict[str, str] = {}
+    org_opts: list[Opt] = []
     queue_opts: list[Opt] = []
     priority_opts: list[Opt] = []
     channel_opts: list[Opt] = []
@@ -62,16 +71,55 @@ class NewTicketState(Form, SessionState):
         self.error = ""
         self._load_fields(db, actor)
         if actor.is_staff:
-            self.requester_opts = [Opt(str(o.id), o.label)
-                                   for o in directory.client_users(db, actor)]
+            self._find_requesters(db, actor)
             self.queue_opts = [Opt(str(o.id), o.label) for o in directory.queues(db)]
             self.priority_opts = options(list(Priority.ALL), self.ui_lang, "priority")
             self.channel_opts = options(list(Channel.ALL), self.ui_lang, "channel")
             if not self.queue and self.queue_opts:
                 self.queue = self.queue_opts[0].value
 
+    def _find_requesters(self, db, actor: Actor) -> None:
+        found = [Opt(str(o.id), o.label)
+                 for o in directory.find_clients(db, actor, self.requester_search)]
+        if self.requester.isdigit() and self.requester not in {o.value for o in found}:
+            label = directory.client_label(db, actor, int(self.requester))
+            found = ([Opt(self.requester, label)] if label else []) + found
+        self.requester_opts = found
+
+    @handler(roles=routes.STAFF)
+    def search_requesters(self, db, actor: Actor, text: str):
+        """Type to find: name, e-mail or organisation (the chosen person stays listed)."""
+        self.requester_search = text[:200]
+        self._find_requesters(db, actor)
+
+    @handler(roles=routes.STAFF)
+    def toggle_new_contact(self, db, actor: Actor):
+        self.show_new_contact = not self.show_new_contact
+        self.nc_errors = {}
+        if self.show_new_contact and not self.org_opts:
+            self.org_opts = [Opt(str(o.id), o.label)
+                             for o in directory.client_organisations(db, actor)]
+
+    @handler(roles=routes.STAFF)
+    def create_contact(self, db, actor: Actor):
+        try:
+            made = directory.create_contact(
+                db, actor, self.nc_name, self.nc_email,
+                int(self.nc_org) if self.nc_org.isdigit() else None)
+        except directory.ContactInvalid as e:  # every problem at once, next to its field
+            self.nc_errors = {k: self._t(key) for k, key in e.errors.items()}
+            return
+        self.nc_name = self.nc_email = self.nc_org = ""
+        self.nc_errors, self.show_new_contact = {}, False
+        self.requester_search = ""
+        self._choose_requester(db, actor, str(made.id))
+        self._find_requesters(db, actor)
+
     @handler(roles=routes.STAFF)
     def set_requester(self, db, actor: Actor, v: str):
+        self._choose_requester(db, actor, v)
+
+    def _choose_requester(self, db, actor: Actor, v: str) -> None:
         self.requester = "" if v == "all" else v
         choices = tickets.classification_choices(
             db, actor, requester_id=int(self.requester) if self.requester.isdigit() else None)

@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 from helpdesk_app.config import get_settings
 from helpdesk_app.domain import directory
 from helpdesk_app.domain import notification_dispatch as dispatch
+from helpdesk_app.domain.auth import NO_PASSWORD
 from helpdesk_app.mail.inbound.context import MailContext, Outcome, claim
 from helpdesk_app.models import InboundStatus, Organisation, OrgKind, Role, User
 from helpdesk_app.models.base import utcnow
@@ -24,7 +25,6 @@ from helpdesk_app.models.base import utcnow
 TRIAGE_ORGANISATION = "Nieznani nadawcy / Unknown senders"
 _ADDRESS = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}$")
 # "!" is no argon2 hash: such an account cannot log in until someone sets a password.
-NO_PASSWORD = "!"
 
 
 def _verified_org(db: Session, domain: str) -> Organisation | None:
