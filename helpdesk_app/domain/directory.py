@@ -12,7 +12,7 @@ from helpdesk_app.config import get_settings
 from helpdesk_app.domain import access, user_search
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.auth import NO_PASSWORD
-from helpdesk_app.domain.errors import Forbidden, Invalid
+from helpdesk_app.domain.errors import Forbidden, FormInvalid
 from helpdesk_app.models import Organisation, OrgKind, Queue, Role, User
 
 PICKER_LIMIT = 50  # a picker shows this many matches; typing narrows it
@@ -111,18 +111,18 @@ def create_contact(db: Session, actor: Actor, full_name: str, email: str,
     access.require_staff(actor)
     name = " ".join((full_name or "").split())[:200]
     address = (email or "").strip().lower()
-    errors = {}
+    errors: dict[str, tuple[str, dict]] = {}
     if not name:
-        errors["name"] = "contact.name_required"
+        errors["name"] = ("contact.name_required", {})
     if not _EMAIL.match(address) or len(address) > 320:
-        errors["email"] = "contact.email_invalid"
+        errors["email"] = ("contact.email_invalid", {})
     elif user_by_email(db, address) is not None:
-        errors["email"] = "contact.email_taken"
+        errors["email"] = ("contact.email_taken", {})
     org = db.get(Organisation, organisation_id) if organisation_id else None
     if org is None or org.kind != OrgKind.CLIENT:
-        errors["organisation"] = "contact.organisation_required"
+        errors["organisation"] = ("contact.organisation_required", {})
     if errors:
-        raise ContactInvalid(errors)
+        raise FormInvalid(errors)
     settings = get_settings()
     user = User(email=address, full_name=name, password_hash=NO_PASSWORD, role=Role.CLIENT,
                 organisation_id=org.id, language=settings.default_language,
@@ -130,11 +130,3 @@ def create_contact(db: Session, actor: Actor, full_name: str, email: str,
     db.add(user)
     db.commit()
     return Option(user.id, _client_label(user, org))
-
-
-class ContactInvalid(Invalid):
-    """Every problem of the new-contact form at once: field -> catalog key."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("contact.invalid")
-        self.errors = errors

@@ -26,6 +26,15 @@ class Invalid(DomainError):
     key = "error.invalid"
 
 
+class FormInvalid(Invalid):
+    """Every problem of a form at once: field name -> (catalog key, parameters), so each
+    message can stand next to its field."""
+
+    def __init__(self, errors: dict[str, tuple[str, dict]]) -> None:
+        super().__init__("form.invalid")
+        self.errors = errors
+
+
 class Conflict(DomainError):
     key = "error.conflict"
 

@@ -26,7 +26,7 @@ from helpdesk_app.domain import (
 from helpdesk_app.domain import notification_dispatch as dispatch
 from helpdesk_app.domain.access import Action
 from helpdesk_app.domain.actor import Actor
-from helpdesk_app.domain.errors import Conflict, Forbidden, Invalid
+from helpdesk_app.domain.errors import Conflict, Forbidden, FormInvalid, Invalid
 from helpdesk_app.domain.numbering import next_number
 from helpdesk_app.domain.tickets_queries import _contract_and_type, _today
 from helpdesk_app.domain.tickets_views import NewTicket, TicketRow, Via, _rows
@@ -53,12 +53,18 @@ BODY_MAX = 100_000
 # --------------------------------------------------------------------------- writes
 
 
+def _subject_error(subject: str) -> tuple[str, dict] | None:
+    if not subject:
+        return "ticket.subject_required", {}
+    if len(subject) > SUBJECT_MAX:
+        return "ticket.subject_too_long", {"max": SUBJECT_MAX}
+    return None
+
+
 def _clean_subject(subject: str) -> str:
     subject = " ".join((subject or "").split())
-    if not subject:
-        raise Invalid("ticket.subject_required")
-    if len(subject) > SUBJECT_MAX:
-        raise Invalid("ticket.subject_too_long", max=SUBJECT_MAX)
+    if (error := _subject_error(subject)) is not None:
+        raise Invalid(error[0], **error[1])
     return subject
 
 
@@ -67,6 +73,23 @@ def _clean_body(body: str) -> str:
     if len(body) > BODY_MAX:
         raise Invalid("ticket.body_too_long", max=BODY_MAX)
     return body
+
+
+def _check_new_ticket(db: Session, actor: Actor, data: NewTicket) -> None:
+    """The new-ticket form's own fields, all at once (FormInvalid), before anything else."""
+    errors: dict[str, tuple[str, dict]] = {}
+    if (error := _subject_error(" ".join((data.subject or "").split()))) is not None:
+        errors["subject"] = error
+    if len((data.body or "").strip()) > BODY_MAX:
+        errors["body"] = ("ticket.body_too_long", {"max": BODY_MAX})
+    if actor.is_staff:
+        requester = db.get(User, data.requester_id) if data.requester_id else None
+        if not data.requester_id:
+            errors["requester"] = ("ticket.requester_required", {})
+        elif requester is None or requester.role != Role.CLIENT or not requester.is_active:
+            errors["requester"] = ("ticket.requester_invalid", {})
+    if errors:
+        raise FormInvalid(errors)
 
 
 def _default_queue_id(db: Session) -> int:
@@ -80,6 +103,8 @@ def create_ticket(db: Session, actor: Actor, data: NewTicket, *,
                   via: Via | None = None) -> TicketRow | None:
     """Open a ticket: a client for themselves (web, or mail with `via`), staff on behalf
     of a client (any channel). Returns its list row (None with `via`)."""
+    if via is None:
+        _check_new_ticket(db, actor, data)
     subject = _clean_subject(data.subject)
     body = _clean_body(data.body)
     attachments.validate_files(data.files, max_files=via.max_files if via else None)

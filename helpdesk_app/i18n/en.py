@@ -122,7 +122,7 @@ CATALOG: dict[str, str] = {
     "new.contact_email": "E-mail",
     "new.contact_org": "— client company —",
     "new.contact_create": "Add and choose",
-    "contact.invalid": "Please correct the marked fields.",
+    "form.invalid": "Please correct the marked fields.",
     "contact.name_required": "Enter the full name.",
     "contact.email_invalid": "Enter a valid e-mail address.",
     "contact.email_taken": "This e-mail address already has an account.",

@@ -122,7 +122,7 @@ CATALOG: dict[str, str] = {
     "new.contact_email": "E-mail",
     "new.contact_org": "— firma klienta —",
     "new.contact_create": "Dodaj i wybierz",
-    "contact.invalid": "Popraw zaznaczone pola.",
+    "form.invalid": "Popraw zaznaczone pola.",
     "contact.name_required": "Podaj imię i nazwisko.",
     "contact.email_invalid": "Podaj poprawny adres e-mail.",
     "contact.email_taken": "Ten adres e-mail ma już konto.",

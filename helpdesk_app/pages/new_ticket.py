@@ -11,9 +11,19 @@ from helpdesk_app.state.new_ticket import NewTicketState as N
 from helpdesk_app.state.session import SessionState as S
 
 
-def _labelled(label, control: rx.Component) -> rx.Component:
-    return rx.vstack(rx.text(label, size="2", weight="medium"), control, spacing="1",
-                     width="100%")
+def _labelled(label, control: rx.Component, *, field: str = "",
+              required: bool = False) -> rx.Component:
+    """A label (with a mark when required), the control, and the field's own error."""
+    title = rx.text(label, rx.cond(required, rx.el.span(" *", class_name="pm-required",
+                                                        aria_hidden="true"), ""),
+                    size="2", weight="medium")
+    error = N.form_errors.get(field, "") if field else ""
+    return rx.vstack(
+        title, control,
+        *([rx.cond(error != "", rx.text(error, size="1", color_scheme="red",
+                                        class_name="pm-field-error",
+                                        id=f"n-{field}-error"))] if field else []),
+        spacing="1", width="100%")
 
 
 def _field_error(key: str) -> rx.Component:
@@ -72,7 +82,8 @@ def _form(staff: bool) -> rx.Component:
     agent_fields = []
     if staff:
         agent_fields = [
-            _labelled(S.tr["ticket.requester"], _requester_picker()),
+            _labelled(S.tr["ticket.requester"], _requester_picker(), field="requester",
+                      required=True),
             rx.flex(
                 _labelled(S.tr["col.channel"],
                           dropdown(N.channel_opts, N.channel, N.set_value("channel"),
@@ -103,10 +114,12 @@ def _form(staff: bool) -> rx.Component:
         *agent_fields,
         _labelled(S.tr["new.subject"],
                   rx.input(value=N.subject, on_change=N.set_value("subject"), id="n-subject",
-                           max_length=250, width="100%", **SYNCED_TEXT)),
+                           max_length=250, width="100%", required=True, **SYNCED_TEXT),
+                  field="subject", required=True),
         _labelled(S.tr["new.body"],
                   rx.text_area(value=N.body, on_change=N.set_value("body"), id="n-body", rows="6",
-                               width="100%", **{**SYNCED_TEXT, "force_notify_by_enter": False})),
+                               width="100%", **{**SYNCED_TEXT, "force_notify_by_enter": False}),
+                  field="body"),
         # the custom fields of the chosen contract and type, re-evaluated on every change
         rx.cond(N.field_rows.length() > 0,
                 field_inputs(N.field_rows, N.set_field, N.toggle_field_option, prefix="nf")),

@@ -17,6 +17,7 @@ import reflex as rx
 from helpdesk_app import routes
 from helpdesk_app.domain import directory, fields, tickets
 from helpdesk_app.domain.actor import Actor
+from helpdesk_app.domain.errors import FormInvalid
 from helpdesk_app.domain.fields import FieldValuesInvalid
 from helpdesk_app.models import Channel, Priority
 from helpdesk_app.state import live
@@ -55,6 +56,7 @@ class NewTicketState(Form, SessionState):
     nc_email: str = ""
     nc_org: str = ""
     nc_errors: dict[str, str] = {}
+    form_errors: dict[str, str] = {}  # the form's own fields: message next to each
     org_opts: list[Opt] = []
     queue_opts: list[Opt] = []
     priority_opts: list[Opt] = []
@@ -106,8 +108,8 @@ class NewTicketState(Form, SessionState):
             made = directory.create_contact(
                 db, actor, self.nc_name, self.nc_email,
                 int(self.nc_org) if self.nc_org.isdigit() else None)
-        except directory.ContactInvalid as e:  # every problem at once, next to its field
-            self.nc_errors = {k: self._t(key) for k, key in e.errors.items()}
+        except FormInvalid as e:  # every problem at once, next to its field
+            self.nc_errors = self._field_errors(e)
             return
         self.nc_name = self.nc_email = self.nc_org = ""
         self.nc_errors, self.show_new_contact = {}, False
@@ -221,6 +223,16 @@ class NewTicketState(Form, SessionState):
         )
         try:
             row = tickets.create_ticket(db, actor, data)
+        except FormInvalid as e:
+            # every problem at once: these next to their fields, and the custom fields'
+            # own rules shown too, so nothing waits for a second try
+            self.form_errors = self._field_errors(e)
+            form = self._form
+            form.show_all = True
+            self._form = form
+            self._show_fields()
+            self.error = self._t("form.invalid")
+            return None
         except FieldValuesInvalid as e:
             form = self._form
             form.refused(e)  # each field shows its own message; everything typed stays
@@ -228,7 +240,7 @@ class NewTicketState(Form, SessionState):
             self._show_fields()
             self.error = self._err(e)
             return None
-        self.error, self.subject, self.body = "", "", ""
+        self.error, self.subject, self.body, self.form_errors = "", "", "", {}
         self._form, self._fields_for, self.field_rows = FieldForm(), "", []
         return [rx.clear_selected_files(NEW_UPLOAD_ID),
                 rx.redirect(routes.ticket_page(row.number, staff=actor.is_staff))]

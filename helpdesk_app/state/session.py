@@ -15,7 +15,7 @@ from helpdesk_app.config import get_settings
 from helpdesk_app.domain import auth
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.auth import SESSION_COOKIE
-from helpdesk_app.domain.errors import DomainError
+from helpdesk_app.domain.errors import DomainError, FormInvalid
 from helpdesk_app.i18n import CATALOGS, LANGUAGES, format_datetime, t
 from helpdesk_app.state import live
 from helpdesk_app.state.toolkit import bare_session, unit_of_work
@@ -70,6 +70,10 @@ class SessionState(rx.State):
 
     def _err(self, error: DomainError) -> str:
         return t(error.key, self.ui_lang, **error.params)
+
+    def _field_errors(self, error: FormInvalid) -> dict[str, str]:
+        """A form's refusal as field -> message, for messages next to their fields."""
+        return {k: t(key, self.ui_lang, **params) for k, (key, params) in error.errors.items()}
 
     def _dt(self, value) -> str:
         return format_datetime(value, self.ui_lang, self.user_tz)

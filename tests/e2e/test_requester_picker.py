@@ -46,3 +46,16 @@ def test_agent_finds_a_client_by_any_word_and_adds_a_new_contact_inline(new_page
     page.click("#n-submit")
     page.wait_for_url(re.compile(r"/agent/tickets/\d{4}-\d{6}"))
     expect(page.locator("#h-requester")).to_contain_text(f"Nowa Osoba {tag}")
+
+
+def test_empty_new_ticket_form_shows_every_error_next_to_its_field_and_keeps_the_text(
+        new_page):
+    page = new_page()
+    login(page, AGENT)
+    page.goto("/agent/new")
+    page.fill("#n-body", "Opis, który nie może zginąć")
+    page.click("#n-submit")
+    expect(page.locator("#n-requester-error")).to_be_visible()
+    expect(page.locator("#n-subject-error")).to_be_visible()
+    expect(page.locator("#n-body")).to_have_value("Opis, który nie może zginąć")
+    expect(page.locator(".pm-required")).to_have_count(2)  # requester and subject
