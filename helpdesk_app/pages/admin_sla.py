@@ -158,7 +158,7 @@ def _types() -> rx.Component:
     ), width="100%")
 
 
-@page(routes.ADMIN_SLA, title="SLA configuration", roles=routes.ADMINS,
+@page(routes.ADMIN_SLA, title_key="page.admin_sla", roles=routes.ADMINS,
       on_load=A.on_load, max_width="1000px")
 def admin_sla_page() -> rx.Component:
     return rx.fragment(

@@ -125,7 +125,7 @@ def _matrix() -> rx.Component:
     )
 
 
-@page(routes.ADMIN_WORKFLOW, title="statuses", roles=routes.ADMINS,
+@page(routes.ADMIN_WORKFLOW, title_key="page.admin_workflow", roles=routes.ADMINS,
       on_load=A.on_load, max_width="1100px")
 def admin_workflow_page() -> rx.Component:
     return rx.fragment(

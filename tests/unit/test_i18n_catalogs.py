@@ -24,6 +24,7 @@ _USES = [
     re.compile(r'_t\("([a-z_.0-9]+)"'),
     re.compile(r'(?:Invalid|NotFound|Forbidden|Conflict|AuthFailed)\("([a-z_.0-9]+)"'),
     re.compile(r'^\s+key = "([a-z_.]+)"', re.M),
+    re.compile(r'title_key="([a-z_.0-9]+)"'),  # @page tab titles
 ]
 
 
