@@ -24,6 +24,10 @@ CATALOG: dict[str, str] = {
     "page.admin_workflow": "Statuses",
     "page.admin_fields": "Custom fields",
     "page.admin_mail": "E-mail",
+    # dates typed in forms (domain/dates.py)
+    "date.placeholder": "dd/mm/yyyy",
+    "datetime.placeholder": "dd/mm/yyyy hh:mm",
+    "date.invalid": "“{value}” is not a date: type it as dd/mm/yyyy, e.g. 31/12/2026.",
     # status colours (admin workflow)
     "colour.gray": "Grey",
     "colour.blue": "Blue",
@@ -326,8 +330,8 @@ CATALOG: dict[str, str] = {
     "field.decimal_invalid": "Enter a number, e.g. 12.5.",
     "field.decimal_places": "At most {places} decimal places.",
     "field.number_too_large": "The number is too large (max {max}).",
-    "field.date_invalid": "Enter a date, e.g. 2026-03-01.",
-    "field.datetime_invalid": "Enter a date and time.",
+    "field.date_invalid": "Enter a date as dd/mm/yyyy, e.g. 31/12/2026.",
+    "field.datetime_invalid": "Enter a date and time as dd/mm/yyyy hh:mm, e.g. 31/12/2026 14:30.",
     "field.datetime_nonexistent": "That time does not exist (clock change).",
     "field.option_invalid": "“{value}” is not available.",
     "field.checkbox_invalid": "Invalid checkbox value.",

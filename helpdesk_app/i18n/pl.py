@@ -24,6 +24,10 @@ CATALOG: dict[str, str] = {
     "page.admin_workflow": "Statusy",
     "page.admin_fields": "Pola własne",
     "page.admin_mail": "E-mail",
+    # dates typed in forms (domain/dates.py)
+    "date.placeholder": "dd.mm.rrrr",
+    "datetime.placeholder": "dd.mm.rrrr gg:mm",
+    "date.invalid": "„{value}” to nie jest data: wpisz ją jako dd.mm.rrrr, np. 31.12.2026.",
     # status colours (admin workflow)
     "colour.gray": "Szary",
     "colour.blue": "Niebieski",
@@ -327,8 +331,8 @@ CATALOG: dict[str, str] = {
     "field.decimal_invalid": "Wpisz liczbę, np. 12,5.",
     "field.decimal_places": "Najwyżej {places} miejsc po przecinku.",
     "field.number_too_large": "Liczba jest za duża (maks. {max}).",
-    "field.date_invalid": "Wpisz datę, np. 2026-03-01.",
-    "field.datetime_invalid": "Wpisz datę i godzinę.",
+    "field.date_invalid": "Wpisz datę jako dd.mm.rrrr, np. 31.12.2026.",
+    "field.datetime_invalid": "Wpisz datę i godzinę jako dd.mm.rrrr gg:mm, np. 31.12.2026 14:30.",
     "field.datetime_nonexistent": "Tej godziny nie ma (zmiana czasu).",
     "field.option_invalid": "Wartość „{value}” jest niedostępna.",
     "field.checkbox_invalid": "Nieprawidłowa wartość pola wyboru.",

@@ -76,9 +76,9 @@ def _contracts() -> rx.Component:
         ),
         rx.flex(
             text_field(S.tr["admin.valid_from"], A.con_from,
-                  A.set_value("con_from"), "con-from", type="date"),
+                  A.set_value("con_from"), "con-from", placeholder=S.tr["date.placeholder"]),
             text_field(S.tr["admin.valid_to"], A.con_to, A.set_value("con_to"),
-                  "con-to", type="date"),
+                  "con-to", placeholder=S.tr["date.placeholder"]),
             pick_field(S.tr["sla.calendar"], A.calendar_opts, A.con_calendar,
                   A.set_value("con_calendar"), "con-calendar",
                   S.tr["admin.choose"]),
