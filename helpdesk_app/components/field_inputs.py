@@ -2,8 +2,10 @@
 
 `field_input(field, on_change, on_toggle, prefix=...)` gives the label (with a required
 marker), the control, the help text and the field's own error under it. Controls are
-plain HTML ones (select, date, datetime-local, checkboxes) so phones show their native
-pickers; numbers are text inputs with a numeric keyboard so "12,5" can be typed.
+plain HTML ones (select, checkboxes) so phones show their native pickers; dates are text
+in the user's format (31.12.2026 / 31/12/2026, domain/dates.py), since a native date input
+follows the browser's locale; numbers are text inputs with a numeric keyboard so "12,5"
+can be typed.
 
 Element ids: `<prefix>-<key>` on the control (`<prefix>-<key>-<option>` on each box of a
 multi-select), `<prefix>-error-<key>` on the error; the wrapper has class `pm-cf` and
@@ -28,13 +30,13 @@ _TEXT_INPUTS: dict[str, tuple[dict, str]] = {  # kind -> (props, on-screen keybo
     FieldType.SHORT_TEXT: ({"type": "text", "max_length": 250}, "text"),
     FieldType.NUMBER: ({"type": "text"}, "numeric"),
     FieldType.DECIMAL: ({"type": "text"}, "decimal"),
-    FieldType.DATE: ({"type": "date"}, ""),
-    FieldType.DATETIME: ({"type": "datetime-local"}, ""),
+    # Text in the user's format: a native date input would follow the browser's locale
+    # (mm/dd/yyyy in an English browser) whatever the page's language.
+    FieldType.DATE: ({"type": "text", "placeholder": S.tr["date.placeholder"]}, "text"),
+    FieldType.DATETIME: ({"type": "text", "placeholder": S.tr["datetime.placeholder"]}, "text"),
     FieldType.EMAIL: ({"type": "email", "max_length": 320}, "email"),
     FieldType.URL: ({"type": "url", "placeholder": "https://"}, "url"),
 }
-# Pickers send a complete value at once: no debounce needed.
-_PICKERS = (FieldType.DATE, FieldType.DATETIME)
 
 
 def _control_id(prefix: str, field: FieldRow) -> rx.Var:
@@ -48,11 +50,11 @@ def _aria(field: FieldRow, **extra) -> dict:
 
 def _text_input(field: FieldRow, on_change: OnChange, prefix: str, kind: str) -> rx.Component:
     props, keyboard = _TEXT_INPUTS[kind]
-    sync = {} if kind in _PICKERS else SYNCED_TEXT
     extra = {"inputMode": keyboard} if keyboard else {}
     return rx.input(
         value=field.value, on_change=lambda v: on_change(field.key, v),
-        id=_control_id(prefix, field), width="100%", **props, **sync, **_aria(field, **extra),
+        id=_control_id(prefix, field), width="100%", **props, **SYNCED_TEXT,
+        **_aria(field, **extra),
     )
 
 

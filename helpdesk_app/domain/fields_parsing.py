@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from helpdesk_app.domain import dates
 from helpdesk_app.domain.errors import Invalid
 from helpdesk_app.domain.fields_base import (
     DECIMAL_INT_DIGITS,
@@ -32,8 +33,9 @@ from helpdesk_app.models import FieldType
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 _INT_RE = re.compile(r"^[+-]?\d+$")
 _DEC_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
-_DOTTED_DATE_RE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
-_DOTTED_DT_RE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})[ ,T]+(\d{1,2}):(\d{2})(?::(\d{2}))?$")
+# 31.12.2026 (pl) or 31/12/2026 (en), optionally with a time; ISO otherwise
+_DOTTED_DATE_RE = dates.DAY_RE
+_DOTTED_DT_RE = dates.WALL_TIME_RE
 _SPACES = dict.fromkeys(map(ord, " \u00a0\u202f\u2009'_"), None)  # thousands separators
 _TRUE = {"true", "1", "on", "yes", "tak", "t", "y"}
 _FALSE = {"false", "0", "off", "no", "nie", "f", "n"}

@@ -61,7 +61,7 @@ def _form() -> rx.Component:
     )
 
 
-@page(routes.ADMIN_CHECKLISTS, title="checklists", roles=routes.ADMINS,
+@page(routes.ADMIN_CHECKLISTS, title_key="page.admin_checklists", roles=routes.ADMINS,
       on_load=A.on_load, max_width="1000px")
 def admin_checklists_page() -> rx.Component:
     return rx.fragment(

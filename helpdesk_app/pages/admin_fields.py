@@ -191,7 +191,7 @@ def _dependencies() -> rx.Component:
     )
 
 
-@page(routes.ADMIN_FIELDS, title="custom fields", roles=routes.ADMINS,
+@page(routes.ADMIN_FIELDS, title_key="page.admin_fields", roles=routes.ADMINS,
       on_load=A.on_load, max_width="1100px")
 def admin_fields_page() -> rx.Component:
     return rx.fragment(

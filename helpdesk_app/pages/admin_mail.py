@@ -240,7 +240,7 @@ def _outbox() -> rx.Component:
     ), width="100%")
 
 
-@page(routes.ADMIN_MAIL, title="e-mail", roles=routes.ADMINS,
+@page(routes.ADMIN_MAIL, title_key="page.admin_mail", roles=routes.ADMINS,
       on_load=A.on_load, max_width="1300px")
 def admin_mail_page() -> rx.Component:
     return rx.fragment(

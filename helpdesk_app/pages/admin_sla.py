@@ -76,9 +76,9 @@ def _contracts() -> rx.Component:
         ),
         rx.flex(
             text_field(S.tr["admin.valid_from"], A.con_from,
-                  A.set_value("con_from"), "con-from", type="date"),
+                  A.set_value("con_from"), "con-from", placeholder=S.tr["date.placeholder"]),
             text_field(S.tr["admin.valid_to"], A.con_to, A.set_value("con_to"),
-                  "con-to", type="date"),
+                  "con-to", placeholder=S.tr["date.placeholder"]),
             pick_field(S.tr["sla.calendar"], A.calendar_opts, A.con_calendar,
                   A.set_value("con_calendar"), "con-calendar",
                   S.tr["admin.choose"]),
@@ -158,7 +158,7 @@ def _types() -> rx.Component:
     ), width="100%")
 
 
-@page(routes.ADMIN_SLA, title="SLA configuration", roles=routes.ADMINS,
+@page(routes.ADMIN_SLA, title_key="page.admin_sla", roles=routes.ADMINS,
       on_load=A.on_load, max_width="1000px")
 def admin_sla_page() -> rx.Component:
     return rx.fragment(

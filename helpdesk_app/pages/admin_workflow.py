@@ -40,8 +40,13 @@ def _status_form() -> rx.Component:
                   A.set_value("s_category"), "st-category"),
             pick_field(S.tr["workflow.sla_effect"], A.sla_opts, A.s_sla,
                   A.set_value("s_sla"), "st-sla"),
-            pick_field(S.tr["workflow.colour"], A.colour_opts, A.s_colour,
-                  A.set_value("s_colour"), "st-colour"),
+            rx.hstack(
+                pick_field(S.tr["workflow.colour"], A.colour_opts, A.s_colour,
+                      A.set_value("s_colour"), "st-colour"),
+                # the chosen colour itself, as the status badge will show it
+                rx.badge(" ", color_scheme=A.s_colour, variant="solid", radius="full",
+                         id="st-colour-swatch", aria_hidden="true", margin_bottom="0.6em"),
+                align="end", spacing="2", width="100%"),
             text_field(S.tr["workflow.order"], A.s_order,
                   A.set_value("s_order"), "st-order"),
             gap="0.75em", width="100%", direction=rx.breakpoints(initial="column", md="row"),
@@ -125,7 +130,7 @@ def _matrix() -> rx.Component:
     )
 
 
-@page(routes.ADMIN_WORKFLOW, title="statuses", roles=routes.ADMINS,
+@page(routes.ADMIN_WORKFLOW, title_key="page.admin_workflow", roles=routes.ADMINS,
       on_load=A.on_load, max_width="1100px")
 def admin_workflow_page() -> rx.Component:
     return rx.fragment(

@@ -205,7 +205,7 @@ def _bulk_bar() -> rx.Component:
     )
 
 
-@page(routes.AGENT, title="tickets", roles=routes.STAFF,
+@page(routes.AGENT, title_key="page.tickets", roles=routes.STAFF,
       on_load=A.on_load, max_width="1500px")
 def agent_list_page() -> rx.Component:
     return rx.fragment(

@@ -9,7 +9,7 @@ from helpdesk_app.state.session import LoginState as L
 from helpdesk_app.state.session import SessionState as S
 
 
-@page(routes.LOGIN, title="login", roles=routes.PUBLIC, on_load=L.on_load, layout=False)
+@page(routes.LOGIN, title_key="page.login", roles=routes.PUBLIC, on_load=L.on_load, layout=False)
 def login_page() -> rx.Component:
     return rx.center(
         rx.card(
@@ -39,6 +39,6 @@ def login_page() -> rx.Component:
     )
 
 
-@page(routes.HOME, title="", roles=routes.PUBLIC, on_load=S.check_home, layout=False)
+@page(routes.HOME, title_key="", roles=routes.PUBLIC, on_load=S.check_home, layout=False)
 def index_page() -> rx.Component:
     return rx.center(rx.spinner(), min_height="60vh")

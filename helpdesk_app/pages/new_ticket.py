@@ -139,13 +139,13 @@ def _form(staff: bool) -> rx.Component:
     )
 
 
-@page(routes.AGENT_NEW, title="new ticket", roles=routes.STAFF, on_load=N.on_load,
+@page(routes.AGENT_NEW, title_key="page.new_ticket", roles=routes.STAFF, on_load=N.on_load,
       max_width="800px")
 def agent_new_ticket_page() -> rx.Component:
     return _form(True)
 
 
-@page(routes.PORTAL_NEW, title="new ticket", roles=routes.CLIENTS, on_load=N.on_load,
+@page(routes.PORTAL_NEW, title_key="page.new_ticket", roles=routes.CLIENTS, on_load=N.on_load,
       max_width="640px")
 def client_new_ticket_page() -> rx.Component:
     return _form(False)

@@ -53,7 +53,7 @@ def _scope(title_key: str, scope: str, opts, chosen) -> rx.Component:
     )
 
 
-@page(routes.SETTINGS_NOTIFICATIONS, title="notification settings", roles=routes.ANYONE,
+@page(routes.SETTINGS_NOTIFICATIONS, title_key="page.notification_settings", roles=routes.ANYONE,
       on_load=P.on_load, max_width="900px")
 def notification_prefs_page() -> rx.Component:
     return rx.fragment(

@@ -40,9 +40,9 @@ def _item(n: NotificationItem) -> rx.Component:
 
 
 # Both routes admit anyone signed in: each on_load sends staff and clients to their own.
-@page(routes.AGENT_NOTIFICATIONS, title="notifications", roles=routes.ANYONE,
+@page(routes.AGENT_NOTIFICATIONS, title_key="page.notifications", roles=routes.ANYONE,
       on_load=N.on_load, max_width="900px")
-@page(routes.PORTAL_NOTIFICATIONS, title="notifications", roles=routes.ANYONE,
+@page(routes.PORTAL_NOTIFICATIONS, title_key="page.notifications", roles=routes.ANYONE,
       on_load=N.on_load_portal, max_width="900px")
 def notifications_page() -> rx.Component:
     return rx.fragment(

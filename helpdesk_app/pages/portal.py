@@ -104,7 +104,7 @@ def _empty() -> rx.Component:
     )
 
 
-@page(routes.PORTAL, title="", roles=routes.CLIENTS,
+@page(routes.PORTAL, title_key="page.portal", roles=routes.CLIENTS,
       on_load=P.on_load, max_width="720px")
 def portal_page() -> rx.Component:
     return rx.fragment(

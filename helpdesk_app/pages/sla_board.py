@@ -62,7 +62,7 @@ def _compliance_table(rows, title) -> rx.Component:
     ), width="100%")
 
 
-@page(routes.SLA_BOARD, title="SLA board", roles=routes.COORDINATION,
+@page(routes.SLA_BOARD, title_key="page.sla_board", roles=routes.COORDINATION,
       on_load=B.on_load, max_width="1400px")
 def sla_board_page() -> rx.Component:
     periods = [Opt("7", "7"), Opt("30", "30"), Opt("90", "90")]

@@ -248,13 +248,13 @@ def _ticket(staff: bool) -> rx.Component:
 
 # Anyone signed in: TicketState.on_load sends staff and clients to their own side of the
 # URL, and the access policy decides whether the ticket exists for them.
-@page(routes.AGENT_TICKET, title="ticket", roles=routes.ANYONE, on_load=T.on_load,
+@page(routes.AGENT_TICKET, title_key="page.ticket", roles=routes.ANYONE, on_load=T.on_load,
       max_width="1000px")
 def agent_ticket_page() -> rx.Component:
     return _ticket(True)
 
 
-@page(routes.PORTAL_TICKET, title="ticket", roles=routes.ANYONE, on_load=T.on_load,
+@page(routes.PORTAL_TICKET, title_key="page.ticket", roles=routes.ANYONE, on_load=T.on_load,
       max_width="720px")
 def client_ticket_page() -> rx.Component:
     return _ticket(False)

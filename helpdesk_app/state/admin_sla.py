@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from datetime import date
 from typing import ClassVar
 
 import reflex as rx
 
 from helpdesk_app import routes
-from helpdesk_app.domain import calendar_config, calendars, contracts, directory, sla, sla_recompute
+from helpdesk_app.domain import (
+    calendar_config,
+    calendars,
+    contracts,
+    dates,
+    directory,
+    sla,
+    sla_recompute,
+)
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.calendar_config import CalendarInput
 from helpdesk_app.domain.contracts import ContractInput, TicketTypeInput
@@ -41,16 +48,6 @@ def _minutes(text: str, field_name: str) -> int | None:
     if not text.isdigit():
         raise Invalid("admin.minutes_format", field=field_name, value=text[:20])
     return int(text)
-
-
-def _day(text: str) -> date | None:
-    text = (text or "").strip()
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise Invalid("calendar.date_format", value=text[:30]) from None
 
 
 class AdminSlaState(Form, SessionState):
@@ -135,7 +132,7 @@ class AdminSlaState(Form, SessionState):
         self.calendars = [ConfigRow(str(c.id), c.name, self._calendar_summary(c)) for c in cals]
         self.contract_rows = [ConfigRow(
             str(c.id), f"{c.organisation} — {c.name}" + (" ★" if c.is_key else ""),
-            f"{c.valid_from.isoformat()} … {c.valid_to.isoformat() if c.valid_to else '∞'}"
+            f"{dates.format_day(c.valid_from, lang)} … {dates.format_day(c.valid_to, lang) or '∞'}"
             f" · {c.calendar} · {self._t('escalation.' + c.escalation_action)}"
             + (f" · {c.contacts}" if c.contacts else ""))
             for c in cons]
@@ -288,8 +285,8 @@ class AdminSlaState(Form, SessionState):
         if c is None:
             return
         self.con_id, self.con_org, self.con_name = con_id, str(c.organisation_id), c.name
-        self.con_from = c.valid_from.isoformat()
-        self.con_to = c.valid_to.isoformat() if c.valid_to else ""
+        self.con_from = dates.format_day(c.valid_from, self.ui_lang)
+        self.con_to = dates.format_day(c.valid_to, self.ui_lang)
         self.con_calendar, self.con_key = str(c.calendar_id), c.is_key
         self.con_queue = str(c.default_queue_id) if c.default_queue_id else ""
         self.con_escalation = c.escalation_action
@@ -308,12 +305,12 @@ class AdminSlaState(Form, SessionState):
     @handler(roles=routes.ADMINS)
     def save_contract(self, db, actor: Actor):
         self.message = ""
-        valid_from = _day(self.con_from)
+        valid_from = dates.parse_day(self.con_from)
         if valid_from is None:
             raise Invalid("contract.valid_from_required")
         data = ContractInput(
             organisation_id=int(self.con_org) if self.con_org.isdigit() else 0,
-            name=self.con_name, valid_from=valid_from, valid_to=_day(self.con_to),
+            name=self.con_name, valid_from=valid_from, valid_to=dates.parse_day(self.con_to),
             calendar_id=int(self.con_calendar) if self.con_calendar.isdigit() else None,
             is_key=self.con_key,
             default_queue_id=int(self.con_queue) if self.con_queue.isdigit() else None,

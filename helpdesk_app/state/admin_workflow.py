@@ -51,7 +51,7 @@ class AdminWorkflowState(Form, SessionState):
     status_rows: list[StatusRow] = []
     category_opts: list[Opt] = []
     sla_opts: list[Opt] = []
-    colour_opts: list[Opt] = [Opt(c, c) for c in COLOURS]
+    colour_opts: list[Opt] = []  # every colour, named in the user's language
     contract_opts: list[Opt] = []
     # status form (s_editing: an existing status — its key is fixed)
     s_editing: bool = False
@@ -99,6 +99,7 @@ class AdminWorkflowState(Form, SessionState):
         self.set_opts = [Opt(k, self._name(s)) for k, s in statuses.items() if s.is_active]
         self.category_opts = options(list(StatusCategory.ALL), lang, "status_category")
         self.sla_opts = options(list(SlaEffect.ALL), lang, "workflow.sla")
+        self.colour_opts = options(list(COLOURS), lang, "colour")
         self.contract_opts = [Opt(DEFAULT_SET, self._t("workflow.default_set"))] + [
             Opt(str(c.id), f"{c.organisation} — {c.name}")
             for c in contracts.list_contracts(db, actor)]
@@ -107,7 +108,8 @@ class AdminWorkflowState(Form, SessionState):
     def _summary(self, s) -> str:
         lang = self.ui_lang
         parts = [self._t(f"status_category.{s.category}"), self._t(f"workflow.sla.{s.sla_effect}"),
-                 s.colour, self._t("workflow.order_short", order=s.sort_order)]
+                 self._t(f"colour.{s.colour}"),
+                 self._t("workflow.order_short", order=s.sort_order)]
         if s.is_default:
             parts.append(self._t("workflow.flag.default"))
         if s.client_visible:

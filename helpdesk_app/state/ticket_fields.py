@@ -24,7 +24,7 @@ from typing import Any
 
 import reflex as rx
 
-from helpdesk_app.domain import directory, fields, tickets
+from helpdesk_app.domain import dates, directory, fields, tickets
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.errors import Conflict, DomainError
 from helpdesk_app.domain.fields import FieldValuesInvalid, FieldView
@@ -203,6 +203,8 @@ class FieldForm:
             if not state.visible:
                 continue
             raw = self.values.get(v.key, form_value(v, None))
+            if v.field_type in (FieldType.DATE, FieldType.DATETIME) and isinstance(raw, str):
+                raw = dates.localise_input(raw, lang)  # held in ISO, shown as the user types
             error = ""
             shown = self.server_errors.get(v.key)
             if shown is None and state.error and (self.show_all or v.key in self.touched):

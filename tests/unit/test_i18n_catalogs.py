@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from helpdesk_app.domain.tickets import SLA_FILTERS
+from helpdesk_app.domain.workflow import COLOURS
 from helpdesk_app.i18n import CATALOGS, format_datetime, t
 from helpdesk_app.models import (
     Channel,
@@ -24,6 +25,7 @@ _USES = [
     re.compile(r'_t\("([a-z_.0-9]+)"'),
     re.compile(r'(?:Invalid|NotFound|Forbidden|Conflict|AuthFailed)\("([a-z_.0-9]+)"'),
     re.compile(r'^\s+key = "([a-z_.]+)"', re.M),
+    re.compile(r'title_key="([a-z_.0-9]+)"'),  # @page tab titles
 ]
 
 
@@ -43,6 +45,7 @@ def _used_keys() -> set[str]:
     keys |= {f"status_category.{c}" for c in StatusCategory.ALL}
     # admin pages build these from vocabularies at run time
     keys |= {f"workflow.sla.{e}" for e in SlaEffect.ALL} | {"workflow.flag.sub_hidden"}
+    keys |= {f"colour.{c}" for c in COLOURS}
     keys |= {f"field_type.{ft}" for ft in FieldType.ALL}
     keys |= {f"field_admin.required.{r}" for r in RequiredOn.ALL}
     keys |= {f"field_admin.effect.{e}" for e in ("show", "require", "options")}
