@@ -37,52 +37,68 @@ SYNCED_TEXT = {"debounce_timeout": 150, "force_notify_on_blur": True,
                "force_notify_by_enter": True}
 
 
-def top_bar() -> rx.Component:
-    home = rx.cond(S.is_staff, routes.AGENT, routes.PORTAL)
-    return rx.hstack(
-        rx.link(rx.heading("Pomocnik", size="5"), href=home, underline="none"),
-        rx.cond(
-            S.is_staff,
-            rx.hstack(
-                rx.link(S.tr["nav.tickets"], href=routes.AGENT, id="nav-tickets"),
-                rx.link(S.tr["nav.new_ticket"], href=routes.AGENT_NEW, id="nav-new"),
-                rx.cond((S.user_role == "admin") | (S.user_role == "coordinator"),
-                        rx.link(S.tr["nav.sla_board"], href=routes.SLA_BOARD, id="nav-sla-board")),
-                rx.cond(S.user_role == "admin",
-                        rx.link(S.tr["nav.admin_sla"], href=routes.ADMIN_SLA, id="nav-admin-sla")),
-                rx.cond(S.user_role == "admin",
-                        rx.link(S.tr["nav.admin_checklists"], href=routes.ADMIN_CHECKLISTS,
-                                id="nav-admin-checklists")),
-                rx.cond(S.user_role == "admin",
-                        rx.link(S.tr["nav.admin_workflow"], href=routes.ADMIN_WORKFLOW,
-                                id="nav-admin-workflow")),
-                rx.cond(S.user_role == "admin",
-                        rx.link(S.tr["nav.admin_fields"], href=routes.ADMIN_FIELDS,
-                                id="nav-admin-fields")),
-                rx.cond(S.user_role == "admin",
-                        rx.link(S.tr["nav.admin_mail"], href=routes.ADMIN_MAIL,
-                                id="nav-admin-mail")),
-                spacing="4",
-            ),
-            rx.hstack(
-                rx.link(S.tr["nav.my_tickets"], href=routes.PORTAL, id="nav-my"),
-                rx.link(S.tr["nav.new_ticket"], href=routes.PORTAL_NEW, id="nav-new"),
-                spacing="3",
-            ),
+def _nav_links() -> rx.Component:
+    return rx.cond(
+        S.is_staff,
+        rx.fragment(
+            rx.link(S.tr["nav.tickets"], href=routes.AGENT, id="nav-tickets"),
+            rx.link(S.tr["nav.new_ticket"], href=routes.AGENT_NEW, id="nav-new"),
+            rx.cond((S.user_role == "admin") | (S.user_role == "coordinator"),
+                    rx.link(S.tr["nav.sla_board"], href=routes.SLA_BOARD, id="nav-sla-board")),
+            rx.cond(S.user_role == "admin", rx.fragment(
+                rx.link(S.tr["nav.admin_sla"], href=routes.ADMIN_SLA, id="nav-admin-sla"),
+                rx.link(S.tr["nav.admin_checklists"], href=routes.ADMIN_CHECKLISTS,
+                        id="nav-admin-checklists"),
+                rx.link(S.tr["nav.admin_workflow"], href=routes.ADMIN_WORKFLOW,
+                        id="nav-admin-workflow"),
+                rx.link(S.tr["nav.admin_fields"], href=routes.ADMIN_FIELDS,
+                        id="nav-admin-fields"),
+                rx.link(S.tr["nav.admin_mail"], href=routes.ADMIN_MAIL, id="nav-admin-mail"),
+            )),
         ),
-        rx.spacer(),
+        rx.fragment(
+            rx.link(S.tr["nav.my_tickets"], href=routes.PORTAL, id="nav-my"),
+            rx.link(S.tr["nav.new_ticket"], href=routes.PORTAL_NEW, id="nav-new"),
+        ),
+    )
+
+
+MENU_TOGGLE = "pm-menu-toggle"
+
+
+def top_bar() -> rx.Component:
+    """One row. Wide screens: name, links, bell, settings, language, user, log out.
+    Phones (CSS, assets/pomocnik.css `layout` block): name, bell, settings and a menu
+    button; the links, language switch, settings and log out open below it. The menu is a
+    checkbox and CSS, so it opens without a round trip and every link keeps its one id."""
+    home = rx.cond(S.is_staff, routes.AGENT, routes.PORTAL)
+    settings = S.tr["nav.notification_settings"]
+    return rx.el.nav(
+        # must come before the parts it opens (CSS `:checked ~`)
+        rx.el.input(type="checkbox", id=MENU_TOGGLE, class_name="pm-menu-check",
+                    aria_label=S.tr["nav.menu"]),
+        rx.link(rx.heading("Pomocnik", size="5"), href=home, underline="none",
+                class_name="pm-brand"),
+        rx.box(_nav_links(), class_name="pm-nav pm-menu-part"),
+        rx.box(class_name="pm-topbar-gap"),
         notification_bell(),
         rx.link(rx.icon("settings", size=20, color="var(--gray-12)"),
-                href=routes.SETTINGS_NOTIFICATIONS, id="nav-settings",
-                title=S.tr["nav.notification_settings"],
-                aria_label=S.tr["nav.notification_settings"], display="inline-flex"),
-        lang_switch(),
-        rx.link(S.user_name, href=routes.SETTINGS_NOTIFICATIONS, size="2", id="current-user",
-                color="inherit", display=["none", "none", "block"]),
-        rx.button(S.tr["nav.logout"], id="logout", size="1", variant="outline",
-                  on_click=S.logout),
-        align="center", spacing="3", padding_x="1em", padding_y="0.6em", width="100%",
-        border_bottom="1px solid var(--gray-5)", wrap="wrap",
+                href=routes.SETTINGS_NOTIFICATIONS, id="nav-settings", title=settings,
+                aria_label=settings, display="inline-flex"),
+        rx.el.label(rx.icon("menu", size=22), html_for=MENU_TOGGLE, id="nav-menu",
+                    class_name="pm-menu-button", title=S.tr["nav.menu"],
+                    aria_label=S.tr["nav.menu"]),
+        rx.box(
+            rx.link(rx.icon("settings", size=16), settings, href=routes.SETTINGS_NOTIFICATIONS,
+                    id="menu-settings", class_name="pm-menu-settings"),
+            lang_switch(),
+            rx.link(S.user_name, href=routes.SETTINGS_NOTIFICATIONS, size="2",
+                    id="current-user", color="inherit", class_name="pm-current-user"),
+            rx.button(S.tr["nav.logout"], id="logout", size="1", variant="outline",
+                      on_click=S.logout),
+            class_name="pm-tools pm-menu-part",
+        ),
+        class_name="pm-topbar",
     )
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 import reflex as rx
 
 from helpdesk_app import routes
+from helpdesk_app.components.avatar import person
 from helpdesk_app.components.layout import SYNCED_TEXT, dropdown, error_callout
 from helpdesk_app.components.page import page
 from helpdesk_app.components.sla_badge import sla_badge
@@ -11,56 +12,93 @@ from helpdesk_app.state.session import SessionState as S
 from helpdesk_app.state.views import RowView
 
 
-def _sort_header(label, column: str) -> rx.Component:
+def _sort_header(label, column: str, cls: str = "") -> rx.Component:
     arrow = rx.cond(A.sort == column, rx.cond(A.descending, " ↓", " ↑"), "")
     return rx.table.column_header_cell(
         rx.link(label, arrow, on_click=A.sort_by(column), cursor="pointer",
                 id=f"sort-{column}"),
+        class_name=cls,
+    )
+
+
+CHANNEL_ICONS = {"email": "mail", "phone": "phone", "web": "globe", "chat": "message-circle"}
+
+
+def _channel(r: RowView) -> rx.Component:
+    """The channel as a small icon (its name on hover and for screen readers)."""
+    return rx.el.span(
+        rx.match(r.channel, *[(k, rx.icon(v, size=14)) for k, v in CHANNEL_ICONS.items()],
+                 rx.icon("inbox", size=14)),
+        class_name="pm-channel", title=r.channel_label, aria_label=r.channel_label,
+        role="img",
     )
 
 
 def _row(r: RowView) -> rx.Component:
+    """One ticket: a table row on wide screens, a card on phones (CSS, `layout` block)."""
     return rx.table.row(
         rx.table.cell(rx.checkbox(
             checked=A.page_selected.contains(r.id),
             on_change=lambda on: A.toggle_row(r.id, on),
             disabled=A.bulk_running, class_name="pm-select-row",
-            custom_attrs={"aria-label": S.tr["bulk.select_row"]})),
+            custom_attrs={"aria-label": S.tr["bulk.select_row"]}), class_name="pm-c-sel"),
         rx.table.cell(rx.hstack(
             rx.link(r.number, href=routes.AGENT_TICKETS + r.number, class_name="pm-number"),
             rx.cond(r.is_key, rx.tooltip(rx.text("★", class_name="pm-key"),
                                          content=S.tr["sla.key_contract"])),
-            spacing="1")),
-        rx.table.cell(rx.link(r.subject, href=routes.AGENT_TICKETS + r.number),
-                      class_name="pm-subject"),
-        rx.table.cell(rx.badge(r.status_label, variant="soft", class_name="pm-status")),
-        rx.table.cell(sla_badge(r.sla_state, r.sla_label, r.sla_due)),
-        rx.table.cell(rx.text(r.priority_label, class_name="pm-prio-" + r.priority)),
-        rx.table.cell(r.queue),
-        rx.table.cell(r.organisation),
-        rx.table.cell(r.assignee),
-        rx.table.cell(r.channel_label),
-        rx.table.cell(r.updated),
+            _channel(r),
+            spacing="1", align="center"), class_name="pm-c-num"),
+        rx.table.cell(
+            rx.link(r.subject, href=routes.AGENT_TICKETS + r.number),
+            rx.el.div(r.requester, rx.cond(
+                (r.organisation != "") & (r.organisation != r.requester),
+                rx.el.span(" · ", r.organisation)), class_name="pm-who"),
+            class_name="pm-subject"),
+        rx.table.cell(rx.badge(r.status_label, variant="soft", class_name="pm-status"),
+                      class_name="pm-c-status"),
+        rx.table.cell(sla_badge(r.sla_state, r.sla_label, r.sla_due), class_name="pm-c-sla"),
+        rx.table.cell(rx.text(r.priority_label, class_name="pm-prio-" + r.priority),
+                      class_name="pm-c-prio"),
+        rx.table.cell(r.queue, class_name="pm-c-queue"),
+        rx.table.cell(person(r.assignee, empty=S.tr["list.assignee_unassigned"]),
+                      class_name="pm-c-assignee"),
+        rx.table.cell(r.updated, class_name="pm-c-updated"),
         class_name=rx.cond(r.sla_state == "breached", "pm-row pm-breached", "pm-row"),
         custom_attrs={"data-number": r.number},
     )
 
 
-def _queues() -> rx.Component:
-    return rx.vstack(
-        rx.text(S.tr["list.queues"], weight="bold", size="2"),
-        rx.link(S.tr["list.all_queues"], on_click=A.pick_queue(""), cursor="pointer", size="2"),
-        rx.foreach(
-            A.queue_counts,
-            lambda q: rx.hstack(
-                rx.link(q.label, on_click=A.pick_queue(q.value), cursor="pointer", size="2",
-                        weight=rx.cond(A.f_queue == q.value, "bold", "regular")),
-                rx.spacer(),
-                rx.badge(q.count, variant="surface", class_name="pm-queue-count"),
-                width="100%",
-            ),
+def _chip(label, *, active, on_click, id: str, count=None) -> rx.Component:
+    return rx.button(
+        label, *([rx.badge(count, variant="surface", class_name="pm-queue-count")]
+                 if count is not None else []),
+        size="1", variant=rx.cond(active, "solid", "soft"), on_click=on_click, id=id,
+        class_name="pm-chip", custom_attrs={"aria-pressed": rx.cond(active, "true", "false")},
+    )
+
+
+def _quick_filters() -> rx.Component:
+    """One click to "mine" and "unassigned" (again to drop it), and the queues with their
+    active ticket counts."""
+    def toggle(value: str):
+        return A.set_filter("f_assignee", rx.cond(A.f_assignee == value, "all", value))
+
+    return rx.flex(
+        _chip(S.tr["list.assignee_mine"], active=A.f_assignee == "mine",
+              on_click=toggle("mine"), id="quick-mine"),
+        _chip(S.tr["list.assignee_unassigned"], active=A.f_assignee == "unassigned",
+              on_click=toggle("unassigned"), id="quick-unassigned"),
+        rx.el.span(class_name="pm-chip-sep"),
+        rx.flex(
+            rx.text(S.tr["list.queues"], size="1", color_scheme="gray"),
+            _chip(S.tr["list.all_queues"], active=A.f_queue == "", on_click=A.pick_queue(""),
+                  id="queue-all"),
+            rx.foreach(A.queue_counts, lambda q: _chip(
+                q.label, active=A.f_queue == q.value, on_click=A.pick_queue(q.value),
+                id="queue-" + q.value, count=q.count)),
+            gap="0.4em", wrap="wrap", align="center", id="queue-counts",
         ),
-        min_width="14em", spacing="2", id="queue-counts",
+        gap="0.4em", wrap="wrap", align="center", id="quick-filters", width="100%",
     )
 
 
@@ -73,7 +111,7 @@ def _filters() -> rx.Component:
         rx.form(
             rx.hstack(
                 rx.input(placeholder=S.tr["list.search"], value=A.search,
-                         on_change=A.set_value("search"), id="search", name="search", width="16em",
+                         on_change=A.set_value("search"), id="search", name="search", width="auto",
                          **SYNCED_TEXT),
                 rx.button(S.tr["list.search_go"], type="submit", id="search-go"),
             ),
@@ -81,35 +119,35 @@ def _filters() -> rx.Component:
         ),
         dropdown(A.status_opts, rx.cond(A.f_status == "", "all", A.f_status), _set("f_status"),
                  id="f-status",
-                      placeholder=S.tr["list.any_status"], width="10em"),
+                      placeholder=S.tr["list.any_status"], width="auto"),
         dropdown(A.queue_opts, rx.cond(A.f_queue == "", "all", A.f_queue), _set("f_queue"),
-                      id="f-queue", placeholder=S.tr["list.any_queue"], width="12em"),
+                      id="f-queue", placeholder=S.tr["list.any_queue"], width="auto"),
         dropdown(A.agent_opts, rx.cond(A.f_assignee == "", "all", A.f_assignee),
                       _set("f_assignee"), id="f-assignee", placeholder=S.tr["list.any_assignee"],
-                      width="12em"),
+                      width="auto"),
         dropdown(A.priority_opts, rx.cond(A.f_priority == "", "all", A.f_priority),
                       _set("f_priority"), id="f-priority", placeholder=S.tr["list.any_priority"],
-                      width="9em"),
+                      width="auto"),
         dropdown(A.org_opts, rx.cond(A.f_org == "", "all", A.f_org), _set("f_org"),
-                      id="f-org", placeholder=S.tr["list.any_org"], width="14em"),
+                      id="f-org", placeholder=S.tr["list.any_org"], width="auto"),
         dropdown(A.channel_opts, rx.cond(A.f_channel == "", "all", A.f_channel),
                       _set("f_channel"), id="f-channel", placeholder=S.tr["list.any_channel"],
-                      width="9em"),
+                      width="auto"),
         dropdown(A.sla_opts, rx.cond(A.f_sla == "", "all", A.f_sla), _set("f_sla"), id="f-sla",
-                 placeholder=S.tr["list.any_sla"], width="11em"),
+                 placeholder=S.tr["list.any_sla"], width="auto"),
         rx.cond(A.field_opts.length() > 0, rx.hstack(
             dropdown(A.field_opts, rx.cond(A.f_field == "", "all", A.f_field),
                      A.set_field_filter, id="f-field", placeholder=S.tr["list.any_field"],
-                     width="11em"),
+                     width="auto"),
             rx.cond(A.f_field != "", rx.cond(
                 A.field_value_opts.length() > 0,
                 dropdown(A.field_value_opts,
                          rx.cond(A.f_field_value == "", "all", A.f_field_value),
                          A.set_field_value, id="f-field-value", placeholder="—",
-                         width="10em"),
+                         width="auto"),
                 rx.input(value=A.f_field_value, on_change=A.set_field_value,
                          id="f-field-value", placeholder=S.tr["list.field_value_hint"],
-                         width="10em", **SYNCED_TEXT),
+                         width="auto", **SYNCED_TEXT),
             )),
             rx.cond(A.f_field != "", rx.link(
                 S.tr["list.sort_by_field"],
@@ -118,7 +156,22 @@ def _filters() -> rx.Component:
             spacing="1", align="center",
         )),
         rx.button(S.tr["list.clear"], variant="soft", on_click=A.clear_filters, id="clear"),
-        gap="0.5em", wrap="wrap", align="center",
+        gap="0.5em", wrap="wrap", align="center", class_name="pm-filters pm-filters-part",
+        id="filters",
+    )
+
+
+FILTERS_TOGGLE = "pm-filters-toggle"
+
+
+def _filters_toggle() -> rx.Component:
+    """Phones only (CSS): the filters stay folded behind this button. A checkbox and CSS, so
+    it opens without a round trip; it must come before the filters (`:checked ~`)."""
+    return rx.fragment(
+        rx.el.input(type="checkbox", id=FILTERS_TOGGLE, class_name="pm-filters-check"),
+        rx.el.label(rx.icon("sliders-horizontal", size=16), S.tr["list.filters"],
+                    html_for=FILTERS_TOGGLE, id="filters-toggle",
+                    class_name="pm-filters-button"),
     )
 
 
@@ -208,56 +261,47 @@ def _bulk_bar() -> rx.Component:
 @page(routes.AGENT, title_key="page.tickets", roles=routes.STAFF,
       on_load=A.on_load, max_width="1500px")
 def agent_list_page() -> rx.Component:
-    return rx.fragment(
+    return rx.vstack(
         rx.hstack(
-            _queues(),
-            rx.vstack(
-                rx.hstack(
-                    rx.heading(S.tr["list.title"], size="5"),
-                    rx.spacer(),
-                    rx.link(rx.button(S.tr["nav.new_ticket"]), href=routes.AGENT_NEW),
-                    width="100%",
-                ),
-                _filters(),
-                error_callout(A.error),
-                _bulk_bar(),
-                rx.box(
-                    rx.table.root(
-                        rx.table.header(rx.table.row(
-                            rx.table.column_header_cell(rx.checkbox(
-                                checked=A.page_all_selected, on_change=A.toggle_page,
-                                disabled=A.bulk_running, id="select-page",
-                                custom_attrs={"aria-label": S.tr["bulk.select_page"]})),
-                            _sort_header(S.tr["col.number"], "number"),
-                            rx.table.column_header_cell(S.tr["col.subject"]),
-                            _sort_header(S.tr["col.status"], "status"),
-                            _sort_header(S.tr["col.sla"], "due"),
-                            _sort_header(S.tr["col.priority"], "priority"),
-                            rx.table.column_header_cell(S.tr["col.queue"]),
-                            rx.table.column_header_cell(S.tr["col.organisation"]),
-                            rx.table.column_header_cell(S.tr["col.assignee"]),
-                            rx.table.column_header_cell(S.tr["col.channel"]),
-                            _sort_header(S.tr["col.updated"], "updated"),
-                        )),
-                        rx.table.body(rx.foreach(A.rows, _row)),
-                        size="1", class_name="pm-ticket-table", id="ticket-table",
-                    ),
-                    overflow_x="auto", width="100%",
-                ),
-                rx.cond(A.rows.length() == 0, rx.text(S.tr["list.empty"], id="list-empty")),
-                rx.hstack(
-                    rx.button("‹", on_click=A.prev_page, disabled=A.page <= 1, id="prev-page",
-                              variant="soft"),
-                    rx.text(A.page, " / ", A.page_count, id="page-info"),
-                    rx.button("›", on_click=A.next_page, disabled=A.page >= A.page_count,
-                              id="next-page", variant="soft"),
-                    rx.text(S.tr["list.total"], ": ", A.total,
-                            rx.cond(A.total_capped, "+", ""), id="total", size="2"),
-                    align="center",
-                ),
-                rx.el.span(A.refreshed, id="live-refreshed", hidden=True),
-                width="100%", spacing="3",
-            ),
-            align="start", spacing="5", width="100%",
-        )
+            rx.heading(S.tr["list.title"], size="5"),
+            rx.spacer(),
+            rx.link(rx.button(S.tr["nav.new_ticket"]), href=routes.AGENT_NEW),
+            width="100%", align="center",
+        ),
+        _quick_filters(),
+        rx.box(_filters_toggle(), _filters(), width="100%", class_name="pm-filter-box"),
+        error_callout(A.error),
+        _bulk_bar(),
+        rx.table.root(
+            rx.table.header(rx.table.row(
+                rx.table.column_header_cell(rx.checkbox(
+                    checked=A.page_all_selected, on_change=A.toggle_page,
+                    disabled=A.bulk_running, id="select-page",
+                    custom_attrs={"aria-label": S.tr["bulk.select_page"]}),
+                    class_name="pm-c-sel"),
+                _sort_header(S.tr["col.number"], "number"),
+                rx.table.column_header_cell(S.tr["col.subject"]),
+                _sort_header(S.tr["col.status"], "status"),
+                _sort_header(S.tr["col.sla"], "due"),
+                _sort_header(S.tr["col.priority"], "priority"),
+                rx.table.column_header_cell(S.tr["col.queue"]),
+                rx.table.column_header_cell(S.tr["col.assignee"]),
+                _sort_header(S.tr["col.updated"], "updated"),
+            )),
+            rx.table.body(rx.foreach(A.rows, _row)),
+            size="1", class_name="pm-ticket-table", id="ticket-table", width="100%",
+        ),
+        rx.cond(A.rows.length() == 0, rx.text(S.tr["list.empty"], id="list-empty")),
+        rx.hstack(
+            rx.button("‹", on_click=A.prev_page, disabled=A.page <= 1, id="prev-page",
+                      variant="soft"),
+            rx.text(A.page, " / ", A.page_count, id="page-info"),
+            rx.button("›", on_click=A.next_page, disabled=A.page >= A.page_count,
+                      id="next-page", variant="soft"),
+            rx.text(S.tr["list.total"], ": ", A.total,
+                    rx.cond(A.total_capped, "+", ""), id="total", size="2"),
+            align="center", wrap="wrap",
+        ),
+        rx.el.span(A.refreshed, id="live-refreshed", hidden=True),
+        width="100%", spacing="3",
     )

@@ -31,6 +31,7 @@ class RowView:
     status_label: str = ""
     priority: str = ""
     priority_label: str = ""
+    channel: str = ""  # the key (phone, email, web, chat): the list shows it as an icon
     channel_label: str = ""
     queue: str = ""
     organisation: str = ""
@@ -60,7 +61,7 @@ def row_view(row: TicketRow, lang: str, updated: str, *,
         status_label=(labels or {}).get(row.status) or t(f"status.{row.status}", lang),
         priority=str(row.priority),
         priority_label=t(f"priority.{row.priority}", lang),
-        channel_label=t(f"channel.{row.channel}", lang), queue=row.queue,
+        channel=row.channel, channel_label=t(f"channel.{row.channel}", lang), queue=row.queue,
         organisation=row.organisation, requester=row.requester, assignee=row.assignee,
         updated=updated,
     )
