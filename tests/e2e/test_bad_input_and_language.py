@@ -46,7 +46,9 @@ def test_empty_subject_keeps_the_form(new_page):
     page.goto("/portal/new")
     page.fill("#n-body", "Długi opis, którego nie chcę stracić")
     page.click("#n-submit")
-    expect(page.locator(".pm-error")).to_have_text("Temat jest wymagany.")
+    # the message stands next to the field; the summary above the button says so
+    expect(page.locator("#n-subject-error")).to_have_text("Temat jest wymagany.")
+    expect(page.locator(".pm-error")).to_have_text("Popraw zaznaczone pola.")
     expect(page.locator("#n-body")).to_have_value("Długi opis, którego nie chcę stracić")
     # Fixing the subject then works and the client lands on the new ticket.
     page.fill("#n-subject", "Nie mogę się zalogować do VPN")

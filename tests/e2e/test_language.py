@@ -35,6 +35,8 @@ def _check(page, lang: str, title_key: str | None) -> None:
 
 
 def _switch(page, lang: str) -> None:
+    if not page.locator(f"#lang-{lang}").is_visible():  # on a phone it is in the menu
+        page.click("#nav-menu")
     page.click(f"#lang-{lang}")
     page.wait_for_function("lang => document.documentElement.lang === lang", arg=lang)
 
