@@ -105,6 +105,7 @@ CATALOG: dict[str, str] = {
     "list.filters": "Filters",
     "list.empty": "No tickets match.",
     "list.total": "Total",
+    "list.unread": "new",  # the unread mark's label (a dot before the subject)
     "col.number": "Number",
     "col.subject": "Subject",
     "col.status": "Status",

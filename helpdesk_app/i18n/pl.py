@@ -105,6 +105,7 @@ CATALOG: dict[str, str] = {
     "list.filters": "Filtry",
     "list.empty": "Brak pasujących zgłoszeń.",
     "list.total": "Razem",
+    "list.unread": "nowe",  # the unread mark's label (a dot before the subject)
     "col.number": "Numer",
     "col.subject": "Temat",
     "col.status": "Status",

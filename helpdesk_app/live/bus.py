@@ -47,6 +47,15 @@ def user_topic(user_id: int) -> str:
 USER_CHANGE = "notifications"  # `Change.kind` of a per-user change (ticket/org ids are 0)
 
 
+def seen_topic(user_id: int) -> str:
+    """The topic of one user's unread marks (they opened a ticket): only that user's lists
+    watch it. Separate from `user_topic` so the bell does not re-query for it."""
+    return f"seen:{user_id}"
+
+
+SEEN_CHANGE = "seen"  # `Change.kind` of "this user opened a ticket" (ticket/org ids are 0)
+
+
 Listener = Callable[[Change], None]
 
 
@@ -113,6 +122,16 @@ def queue_user_change(session: Session, *user_ids: int) -> None:
             seen.add(topics)
             pending.append(Change(ticket_id=0, organisation_id=0, kind=USER_CHANGE,
                                   public=False, topics=topics))
+
+
+def queue_seen_change(session: Session, user_id: int) -> None:
+    """Remember that this user's unread marks changed; published once when `session`
+    commits. Carries no ticket id: the user's list re-queries its page."""
+    pending: list[Change] = session.info.setdefault(_PENDING_KEY, [])
+    topics = (seen_topic(int(user_id)),)
+    if not any(c.kind == SEEN_CHANGE and c.topics == topics for c in pending):
+        pending.append(Change(ticket_id=0, organisation_id=0, kind=SEEN_CHANGE, public=False,
+                              topics=topics))
 
 
 @event.listens_for(Session, "after_commit")

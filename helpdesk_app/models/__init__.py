@@ -52,6 +52,7 @@ from helpdesk_app.models.status import (
     TicketStatus,
 )
 from helpdesk_app.models.ticket import Channel, Priority, Status, Ticket, TicketCounter
+from helpdesk_app.models.ticket_seen import TicketSeen
 from helpdesk_app.models.timeline import EventKind, TimelineEvent
 from helpdesk_app.models.user import Role, User, UserSession
 
@@ -102,6 +103,7 @@ __all__ = [
     "TicketCounter",
     "TicketFieldChoice",
     "TicketFieldValue",
+    "TicketSeen",
     "TicketStatus",
     "TicketType",
     "TicketTypeTarget",

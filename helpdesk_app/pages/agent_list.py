@@ -49,6 +49,9 @@ def _row(r: RowView) -> rx.Component:
             _channel(r),
             spacing="1", align="center"), class_name="pm-c-num"),
         rx.table.cell(
+            rx.cond(r.unread, rx.el.span(
+                class_name="pm-unread-dot", role="img", title=S.tr["list.unread"],
+                aria_label=S.tr["list.unread"])),
             rx.link(r.subject, href=routes.AGENT_TICKETS + r.number),
             rx.el.div(r.requester, rx.cond(
                 (r.organisation != "") & (r.organisation != r.requester),
@@ -63,8 +66,10 @@ def _row(r: RowView) -> rx.Component:
         rx.table.cell(person(r.assignee, empty=S.tr["list.assignee_unassigned"]),
                       class_name="pm-c-assignee"),
         rx.table.cell(r.updated, class_name="pm-c-updated"),
-        class_name=rx.cond(r.sla_state == "breached", "pm-row pm-breached", "pm-row"),
-        custom_attrs={"data-number": r.number},
+        class_name=rx.cond(r.sla_state == "breached", "pm-row pm-breached", "pm-row")
+        + rx.cond(r.unread, " pm-unread", ""),
+        custom_attrs={"data-number": r.number,
+                      "data-unread": rx.cond(r.unread, "true", "false")},
     )
 
 

@@ -11,10 +11,10 @@ from typing import ClassVar
 import reflex as rx
 
 from helpdesk_app import routes
-from helpdesk_app.domain import bulk, directory, fields, tickets, workflow
+from helpdesk_app.domain import bulk, directory, fields, ticket_seen, tickets, workflow
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.errors import DomainError
-from helpdesk_app.live.bus import Change
+from helpdesk_app.live.bus import Change, seen_topic
 from helpdesk_app.models import Channel, Priority
 from helpdesk_app.state import live
 from helpdesk_app.state.forms import Form
@@ -137,7 +137,8 @@ class AgentListState(Form, SessionState):
         self._clear_selection()
         self.bulk_ran, self.bulk_error = False, ""
         self._load(db, actor)
-        live.watch(self, {"tickets"}, public_only=False)
+        # ticket changes, and this agent's own "opened a ticket" (unread marks) only
+        live.watch(self, {"tickets", seen_topic(actor.user_id)}, public_only=False)
 
     def _query(self) -> tickets.ListQuery:
         def num(v: str) -> int | None:
@@ -161,7 +162,9 @@ class AgentListState(Form, SessionState):
             return
         self.error = ""
         labels = workflow.labels(db, self.ui_lang, for_client=False)
-        self.rows = [row_view(r, self.ui_lang, self._dt(r.updated_at), labels=labels)
+        unread = ticket_seen.unread_ids(db, actor, [r.id for r in result.rows])
+        self.rows = [row_view(r, self.ui_lang, self._dt(r.updated_at), labels=labels,
+                              unread=r.id in unread)
                      for r in result.rows]
         self._page_versions = bulk.row_versions(db, actor, result.rows)
         self._sync_selection()

@@ -12,7 +12,14 @@ from typing import ClassVar
 import reflex as rx
 
 from helpdesk_app import routes
-from helpdesk_app.domain import closed_replies, directory, sla_outcome, tickets, workflow
+from helpdesk_app.domain import (
+    closed_replies,
+    directory,
+    sla_outcome,
+    ticket_seen,
+    tickets,
+    workflow,
+)
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.errors import Conflict, DomainError, NotFound
 from helpdesk_app.i18n import format_business_minutes
@@ -132,6 +139,7 @@ class TicketState(Form, SessionState):
         self._load_status_choices(db, actor)
         self._load_reply_outcome(db, actor)
         self.loaded = True
+        self._mark_seen(db, actor)
         # Clients only hear about public changes; the topic is the ticket they were allowed
         # to open, decided here after the access check.
         live.watch(self, {f"ticket:{self._ticket_id}"}, public_only=not actor.is_staff)
@@ -206,8 +214,15 @@ class TicketState(Form, SessionState):
             self._load_sla(db, actor)
             self._load_status_choices(db, actor)
             self._load_reply_outcome(db, actor)
+            self._mark_seen(db, actor)
         except NotFound as e:
             self.loaded, self.not_found = False, self._err(e)
+
+    def _mark_seen(self, db, actor: Actor) -> None:
+        """An agent with the page open has seen everything on it, their own reply included
+        (the agent list's unread marks, domain/ticket_seen.py)."""
+        if actor.is_staff:
+            ticket_seen.mark_seen(db, actor, self._ticket_id)
 
     def _load_sla(self, db, actor: Actor) -> None:
         self.sla_state, self.sla_label, self.sla_due, self.sla_lines = "none", "", "", []

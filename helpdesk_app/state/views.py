@@ -42,13 +42,15 @@ class RowView:
     sla_label: str = ""
     sla_due: str = ""  # ISO 8601 UTC, counted down in the browser
     is_key: bool = False
+    unread: bool = False  # something new by someone else since this agent last opened it
 
 
 def row_view(row: TicketRow, lang: str, updated: str, *,
-             labels: dict[str, str] | None = None) -> RowView:
+             labels: dict[str, str] | None = None, unread: bool = False) -> RowView:
     """An agent list row (clients get `client_row_view`).
-    `labels` are the status names for this viewer (domain.workflow.labels)."""
-    sla = {"is_key": row.is_key}
+    `labels` are the status names for this viewer (domain.workflow.labels); `unread` comes
+    from domain.ticket_seen.unread_ids."""
+    sla = {"is_key": row.is_key, "unread": unread}
     if row.sla_outcome is not None:  # finished: the outcome, no countdown
         sla |= {"sla_state": row.sla_outcome.state,
                 "sla_label": outcome_label(row.sla_outcome, lang)}

@@ -26,6 +26,8 @@ MODEL_TABLES = {
     "notification", "sla_alert", "scheduler_lock",
     # 0006: mail
     "mail_channel", "inbound_mail", "outbound_mail", "notification_preference",
+    # 0009: unread marks
+    "ticket_seen",
 }
 
 
