@@ -17,6 +17,7 @@
 
   var SELECTED = "pm-kb-selected";
   var selected = null; // the selected ticket's number (rows re-render; numbers stay)
+  var LAST = "pm-kb-opened"; // the ticket opened with Enter: selected again on return
 
   function dialog() { return document.getElementById("pm-shortcuts"); }
 
@@ -80,6 +81,7 @@
     if (!row) return false;
     var link = row.querySelector("a.pm-number") || row.querySelector("a[href]");
     if (!link) return false;
+    try { sessionStorage.setItem(LAST, selected); } catch (err) { /* private mode */ }
     link.click(); // the router's link: a page change without a reload
     return true;
   }
@@ -132,8 +134,16 @@
   // Rows are re-rendered by live refreshes and page changes: keep the mark on the same
   // ticket, and forget it when the list is gone.
   new MutationObserver(function () {
+    var anyRow = document.querySelector(".pm-row[data-number]");
+    if (selected === null && anyRow) {
+      var last = null;
+      try { last = sessionStorage.getItem(LAST); } catch (err) { /* private mode */ }
+      if (!last || !document.querySelector('.pm-row[data-number="' + last + '"]')) return;
+      try { sessionStorage.removeItem(LAST); } catch (err) { /* private mode */ }
+      selected = last;
+    }
     if (selected === null) return;
-    if (!document.querySelector(".pm-row[data-number]")) { selected = null; return; }
+    if (!anyRow) { selected = null; return; }
     paint();
   }).observe(document.documentElement, { childList: true, subtree: true });
 })();

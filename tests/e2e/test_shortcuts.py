@@ -64,7 +64,13 @@ def test_j_k_arrows_move_the_selection_and_enter_opens_it(new_page):
     page.keyboard.press("Enter")
     page.wait_for_url(TICKET_URL)
     assert TICKET_URL.search(page.url).group(1) == numbers[1]
-    expect(page.locator("#ticket-number, h1, h2").first).to_be_visible()
+    expect(page.locator("#ticket-number")).to_have_text(numbers[1])
+    # back on the list, the ticket just opened is still the selected one
+    page.click("#nav-tickets")
+    page.wait_for_url(re.compile(r"/agent$"))
+    assert _selected_number(page) == numbers[1]
+    page.keyboard.press("j")
+    assert _selected_number(page) == numbers[2]
 
 
 def test_phone_cards_take_the_selection_too(new_page):
