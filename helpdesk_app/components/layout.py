@@ -6,6 +6,7 @@ import reflex as rx
 
 from helpdesk_app import routes
 from helpdesk_app.components.notification_bell import notification_bell
+from helpdesk_app.components.shortcuts import shortcuts
 from helpdesk_app.state.session import SessionState as S
 
 
@@ -105,6 +106,7 @@ def top_bar() -> rx.Component:
 def shell(*children: rx.Component, max_width: str = "1200px") -> rx.Component:
     return rx.box(
         top_bar(),
+        rx.cond(S.is_staff, shortcuts()),  # keyboard shortcuts and their "?" dialog
         rx.box(*children, padding=["0.75em", "1em", "1.5em"], max_width=max_width,
                margin_x="auto", width="100%"),
         width="100%",

@@ -263,6 +263,17 @@ def _bulk_bar() -> rx.Component:
     )
 
 
+def _search_note() -> rx.Component:
+    """The list remembers its search when the agent comes back: say so, with a way out."""
+    return rx.cond(A.shown_search != "", rx.callout.root(
+        rx.callout.text(
+            S.tr["list.search_note"], rx.el.b(A.shown_search, id="search-note-text"),
+            S.tr["list.quote_close"], " — ",
+            rx.button(S.tr["list.search_clear"], size="1", variant="ghost",
+                      on_click=A.clear_search, id="search-clear")),
+        size="1", color="gray", id="search-note", width="100%"))
+
+
 @page(routes.AGENT, title_key="page.tickets", roles=routes.STAFF,
       on_load=A.on_load, max_width="1500px")
 def agent_list_page() -> rx.Component:
@@ -277,6 +288,7 @@ def agent_list_page() -> rx.Component:
         rx.box(_filters_toggle(), _filters(), width="100%", class_name="pm-filter-box"),
         error_callout(A.error),
         _bulk_bar(),
+        _search_note(),
         rx.table.root(
             rx.table.header(rx.table.row(
                 rx.table.column_header_cell(rx.checkbox(
@@ -296,7 +308,10 @@ def agent_list_page() -> rx.Component:
             rx.table.body(rx.foreach(A.rows, _row)),
             size="1", class_name="pm-ticket-table", id="ticket-table", width="100%",
         ),
-        rx.cond(A.rows.length() == 0, rx.text(S.tr["list.empty"], id="list-empty")),
+        rx.cond(A.rows.length() == 0, rx.text(
+            rx.cond(A.shown_search != "",
+                    S.tr["list.empty_search"] + A.shown_search + S.tr["list.quote_close"],
+                    S.tr["list.empty"]), id="list-empty")),
         rx.hstack(
             rx.button("‹", on_click=A.prev_page, disabled=A.page <= 1, id="prev-page",
                       variant="soft"),

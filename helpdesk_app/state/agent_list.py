@@ -61,6 +61,7 @@ class AgentListState(Form, SessionState):
     _field_types: dict = {}
     _field_choices: dict = {}
     search: str = ""
+    shown_search: str = ""  # the search the shown rows were found with (the list's note)
     queue_counts: list[QueueCount] = []
     status_opts: list[Opt] = []
     priority_opts: list[Opt] = []
@@ -161,6 +162,7 @@ class AgentListState(Form, SessionState):
             self.error = self._err(e)
             return
         self.error = ""
+        self.shown_search = self.search.strip()
         labels = workflow.labels(db, self.ui_lang, for_client=False)
         unread = ticket_seen.unread_ids(db, actor, [r.id for r in result.rows])
         self.rows = [row_view(r, self.ui_lang, self._dt(r.updated_at), labels=labels,
@@ -201,6 +203,12 @@ class AgentListState(Form, SessionState):
 
     @handler(roles=routes.STAFF)
     def apply_search(self, db, actor: Actor, _form: dict | None = None):
+        self._refilter(db, actor)
+
+    @handler(roles=routes.STAFF)
+    def clear_search(self, db, actor: Actor):
+        """Drop only the search text; the other filters stay."""
+        self.search = ""
         self._refilter(db, actor)
 
     @handler(roles=routes.STAFF)
