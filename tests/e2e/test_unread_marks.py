@@ -14,10 +14,11 @@ LIVE_TIMEOUT_MS = 5_000
 
 def _list_filtered(page, number: str):
     page.goto("/agent")
+    expect(page.locator("#ticket-table")).to_be_visible()  # the list has loaded
     page.fill("#search", number)
     page.click("#search-go")
     row = page.locator(f'.pm-row[data-number="{number}"]')
-    expect(row).to_have_count(1)
+    expect(row).to_have_count(1, timeout=15_000)  # a loaded CI machine: the whole suite runs
     return row
 
 
