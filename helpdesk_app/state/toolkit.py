@@ -26,7 +26,7 @@ from sqlmodel import Session
 from helpdesk_app import routes
 from helpdesk_app.db import session_scope
 from helpdesk_app.domain.actor import Actor
-from helpdesk_app.domain.errors import DomainError
+from helpdesk_app.domain.errors import DomainError, FormInvalid
 
 
 @contextmanager
@@ -66,6 +66,8 @@ def _public(fn: Callable, wrapper: Callable) -> Callable:
 
 def _refuse(state: Any, db: Session, e: DomainError, error: str, toast: bool) -> Any:
     db.rollback()
+    if isinstance(e, FormInvalid) and hasattr(state, "form_errors"):
+        state.form_errors = state._field_errors(e)  # each message next to its field
     setattr(state, error, state._err(e))
     return rx.toast.error(getattr(state, error)) if toast else None
 

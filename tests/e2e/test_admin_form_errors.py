@@ -1,0 +1,37 @@
+"""Admin forms show every problem at once, each under its own field, mark the required
+fields, and keep what was typed (issue 11)."""
+
+from __future__ import annotations
+
+from e2e_support import login
+from playwright.sync_api import expect
+
+from helpdesk_app.i18n.pl import CATALOG as PL
+
+ADMIN = "admin@pomocnik.example"
+
+
+def _errors_shown(page, expected: dict[str, str], clean: list[str]) -> None:
+    """Each input id in `expected` has its message right under it; `clean` ones none."""
+    expect(page.locator(".pm-error").first).to_contain_text(PL["form.invalid"])
+    for input_id, key in expected.items():
+        expect(page.locator(f"#{input_id}-error")).to_have_text(PL[key])
+    for input_id in clean:
+        expect(page.locator(f"#{input_id}-error")).to_have_count(0)
+
+
+def test_checklist_template_form_reports_every_field(new_page):
+    page = new_page()
+    login(page, ADMIN)
+    page.goto("/admin/checklists")
+    page.click("#cl-new")
+    expect(page.locator("label[for=cl-name-pl] .pm-required")).to_have_text(" *")
+    expect(page.locator("label[for=cl-items] .pm-required")).to_have_count(1)
+    page.fill("#cl-name-pl", "Przegląd bez punktów")
+    page.click("#cl-save")
+    _errors_shown(page, {"cl-type": "checklist.type_invalid",
+                         "cl-name-en": "checklist.name_required",
+                         "cl-items": "checklist.items_required"}, clean=["cl-name-pl"])
+    expect(page.locator("#cl-name-pl")).to_have_value("Przegląd bez punktów")  # kept
+    page.click("#cl-new")  # a fresh form starts without old messages
+    expect(page.locator(".pm-field-error")).to_have_count(0)
