@@ -35,3 +35,26 @@ def test_checklist_template_form_reports_every_field(new_page):
     expect(page.locator("#cl-name-pl")).to_have_value("Przegląd bez punktów")  # kept
     page.click("#cl-new")  # a fresh form starts without old messages
     expect(page.locator(".pm-field-error")).to_have_count(0)
+
+
+def test_mail_address_form_reports_every_field(new_page):
+    page = new_page()
+    login(page, ADMIN)
+    page.goto("/admin/mail")
+    page.click("#mc-new")
+    expect(page.locator("label[for=mc-address] .pm-required")).to_have_count(1)
+    page.fill("#mc-address", "bez małpy")
+    page.fill("#mc-imap-host", "imap.example")
+    page.fill("#mc-imap-port", "port")
+    page.fill("#mc-imap-processed", "INBOX")
+    page.click("#mc-save")
+    _errors_shown(page, {"mc-address": "mail.address_invalid",
+                         "mc-imap-port": "mail.imap_port_invalid",
+                         "mc-imap-username": "mail.imap_username_required",
+                         "mc-imap-processed": "mail.folders_must_differ"},
+                  clean=["mc-name", "mc-imap-folder", "mc-imap-quarantine"])
+    for input_id, typed in (("mc-address", "bez małpy"), ("mc-imap-host", "imap.example"),
+                            ("mc-imap-port", "port"), ("mc-imap-processed", "INBOX")):
+        expect(page.locator(f"#{input_id}")).to_have_value(typed)  # nothing typed is lost
+    page.click("#mc-new")
+    expect(page.locator(".pm-field-error")).to_have_count(0)
