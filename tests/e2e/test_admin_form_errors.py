@@ -58,3 +58,24 @@ def test_mail_address_form_reports_every_field(new_page):
         expect(page.locator(f"#{input_id}")).to_have_value(typed)  # nothing typed is lost
     page.click("#mc-new")
     expect(page.locator(".pm-field-error")).to_have_count(0)
+
+
+def test_status_form_reports_every_field(new_page):
+    page = new_page()
+    login(page, ADMIN)
+    page.goto("/admin/workflow")
+    page.click("#st-new")
+    for input_id in ("st-key", "st-name-pl", "st-name-en", "st-category"):
+        expect(page.locator(f"label[for={input_id}] .pm-required")).to_have_count(1)
+    page.fill("#st-key", "Zły klucz")
+    page.fill("#st-order", "pięć")
+    page.click("#st-save")
+    _errors_shown(page, {"st-key": "status.key_invalid",
+                         "st-name-pl": "status.name_required",
+                         "st-name-en": "status.name_required"},
+                  clean=["st-category", "st-sla", "st-colour"])
+    expect(page.locator("#st-order-error")).to_contain_text("pięć")
+    expect(page.locator("#st-key")).to_have_value("Zły klucz")  # nothing typed is lost
+    expect(page.locator("#st-order")).to_have_value("pięć")
+    page.click("#st-new")
+    expect(page.locator(".pm-field-error")).to_have_count(0)

@@ -131,19 +131,20 @@ def test_admin_creates_a_status_and_gives_a_contract_its_set(demo_db):
     call_handler(AdminWorkflowState, "set_value", s, "s_client_visible", False)
     call_handler(AdminWorkflowState, "set_value", s, "s_label_pl", "W toku")
     call_handler(AdminWorkflowState, "save_status", s)
-    assert s.error == t("status.key_invalid", "pl")
+    assert s.error == t("form.invalid", "pl")
+    assert s.form_errors == {"key": t("status.key_invalid", "pl")}
     assert s.s_name_pl == "Czeka na części"  # the form keeps its input
 
     call_handler(AdminWorkflowState, "set_status_key", s, "new")  # taken
     call_handler(AdminWorkflowState, "save_status", s)
-    assert s.error == t("workflow.key_taken", "pl", status="new")
+    assert s.form_errors == {"key": t("workflow.key_taken", "pl", status="new")}
     call_handler(AdminWorkflowState, "set_value", s, "s_order", "pięć")
     call_handler(AdminWorkflowState, "set_status_key", s, "czeka_czesci")
     call_handler(AdminWorkflowState, "save_status", s)
-    assert s.error == t("workflow.order_invalid", "pl", value="pięć")
+    assert s.form_errors == {"sort_order": t("workflow.order_invalid", "pl", value="pięć")}
     call_handler(AdminWorkflowState, "set_value", s, "s_order", "35")
     call_handler(AdminWorkflowState, "save_status", s)
-    assert s.error == "" and s.s_editing
+    assert s.error == "" and s.s_editing and s.form_errors == {}
     call_handler(AdminWorkflowState, "set_status_key", s, "other")  # key is fixed
     assert s.s_key == "czeka_czesci"
     row = next(r for r in s.status_rows if r.id == "czeka_czesci")
