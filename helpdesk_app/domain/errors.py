@@ -53,7 +53,7 @@ class FieldChecks:
     def __init__(self) -> None:
         self.errors: dict[str, tuple[str, dict]] = {}
 
-    def run(self, field: str, check: Any, *args: Any, **kwargs: Any) -> Any:
+    def run(self, field: str, check: Any, /, *args: Any, **kwargs: Any) -> Any:
         try:
             return check(*args, **kwargs)
         except FormInvalid:
@@ -62,7 +62,7 @@ class FieldChecks:
             self.fail(field, e.key, **e.params)
             return None
 
-    def fail(self, field: str, key: str, **params: Any) -> None:
+    def fail(self, field: str, key: str, /, **params: Any) -> None:
         self.errors.setdefault(field, (key, params))
 
     def done(self) -> None:

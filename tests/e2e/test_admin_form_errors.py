@@ -79,3 +79,39 @@ def test_status_form_reports_every_field(new_page):
     expect(page.locator("#st-order")).to_have_value("pięć")
     page.click("#st-new")
     expect(page.locator(".pm-field-error")).to_have_count(0)
+
+
+def test_contract_and_ticket_type_forms_report_every_field(new_page):
+    page = new_page()
+    login(page, ADMIN)
+    page.goto("/admin/sla")
+    page.click("#con-new")
+    for input_id in ("con-org", "con-name", "con-from", "con-calendar"):
+        expect(page.locator(f"label[for={input_id}] .pm-required")).to_have_count(1)
+    page.fill("#con-to", "2027-01-01")
+    page.select_option("#con-escalation", value="move_queue")
+    page.click("#con-save")
+    _errors_shown(page, {"con-org": "contract.organisation_invalid",
+                         "con-name": "contract.name_required",
+                         "con-from": "contract.valid_from_required",
+                         "con-calendar": "contract.calendar_required",
+                         "con-escalation-queue": "contract.escalation_queue_required"},
+                  clean=["con-to", "con-queue", "con-escalation"])
+    expect(page.locator("#con-to")).to_have_value("2027-01-01")  # nothing typed is lost
+
+    page.click("#tt-new")  # another form: the contract's messages leave
+    expect(page.locator(".pm-field-error")).to_have_count(0)
+    page.fill("#tt-name-pl", "Awaria")
+    page.fill("#tt-reaction", "osiem")
+    page.fill("#tt-warning", "150")
+    page.fill("#tt-p0-reaction", "90")
+    page.fill("#tt-p0-resolution", "30")
+    page.click("#tt-save")
+    _errors_shown(page, {"tt-contract": "ticket_type.contract_invalid",
+                         "tt-name-en": "ticket_type.name_required",
+                         "tt-warning": "ticket_type.warning_out_of_range",
+                         "tt-p0": "ticket_type.reaction_after_resolution"},
+                  clean=["tt-name-pl", "tt-resolution", "tt-p1", "con-name"])
+    expect(page.locator("#tt-reaction-error")).to_contain_text("osiem")
+    expect(page.locator("#tt-reaction")).to_have_value("osiem")
+    expect(page.locator("#tt-p0-resolution")).to_have_value("30")

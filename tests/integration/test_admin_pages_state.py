@@ -20,6 +20,7 @@ from helpdesk_app.models import (
     FieldPermission,
     FieldScope,
     Organisation,
+    Priority,
     StatusTransition,
     TicketStatus,
 )
@@ -28,6 +29,7 @@ from helpdesk_app.state.admin_fields import (
     parse_options,
     parse_options_map,
 )
+from helpdesk_app.state.admin_sla import AdminSlaState
 from helpdesk_app.state.admin_workflow import AdminWorkflowState
 
 ADMIN = "admin@pomocnik.example"
@@ -319,3 +321,29 @@ def _admin_actor(db):
     from helpdesk_app.models import User
 
     return Actor.from_user(db.exec(select(User).where(User.email == ADMIN)).one())
+
+
+# ---- SLA page
+
+
+def test_sla_ticket_type_form_reports_every_field_and_keeps_the_input(demo_db):
+    s = state_for(AdminSlaState, ADMIN)
+    call_handler(AdminSlaState, "on_load", s)
+    call_handler(AdminSlaState, "new_type", s)
+    for name, value in (("tt_name_pl", "Awaria"), ("tt_reaction", "osiem"),
+                        ("tt_warning", "150")):
+        call_handler(AdminSlaState, "set_value", s, name, value)
+    call_handler(AdminSlaState, "set_tt_prio", s, "reaction", 0, "90")
+    call_handler(AdminSlaState, "set_tt_prio", s, "resolution", 0, "30")
+    call_handler(AdminSlaState, "save_type", s)
+    assert s.error == t("form.invalid", "pl") and s.form_of == "tt"
+    assert s.form_errors == {
+        "contract": t("ticket_type.contract_invalid", "pl"),
+        "name_en": t("ticket_type.name_required", "pl"),
+        "reaction": t("admin.minutes_format", "pl", field=t("sla.clock.reaction", "pl"),
+                      value="osiem"),
+        "warning": t("ticket_type.warning_out_of_range", "pl"),
+        f"priority_{Priority.ALL[0]}": t("ticket_type.reaction_after_resolution", "pl")}
+    assert (s.tt_reaction, s.tt_prio_resolution[0]) == ("osiem", "30")  # nothing lost
+    call_handler(AdminSlaState, "new_contract", s)
+    assert s.form_errors == {} and s.form_of == ""
