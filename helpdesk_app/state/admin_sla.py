@@ -252,17 +252,22 @@ class AdminSlaState(Form, SessionState):
 
     @handler(roles=routes.ADMINS)
     def save_calendar(self, db, actor: Actor):
-        self.message = ""  # on a refusal the form keeps its text and shows the error
+        self.message, self.form_of = "", "cal"  # a refused form keeps its text
+        checks = FieldChecks()  # what does not parse is reported with the rest
         data = CalendarInput(
             name=self.cal_name, timezone=self.cal_tz.strip(),
-            windows=calendar_config.parse_windows(dict(enumerate(self.cal_windows))),
+            windows=checks.run("windows", calendar_config.parse_windows,
+                               dict(enumerate(self.cal_windows))) or [],
             always_open=self.cal_always,
             holiday_country=self.cal_country.strip().upper() or None,
-            closed_dates=calendar_config.parse_closed_dates(self.cal_closed),
-            cutoff=calendar_config.parse_time(self.cal_cutoff, field_name="cut-off"),
+            closed_dates=checks.run("closed_dates", calendar_config.parse_closed_dates,
+                                    self.cal_closed) or [],
+            cutoff=checks.run("cutoff", calendar_config.parse_time, self.cal_cutoff,
+                              field_name="cut-off"),
         )
         saved = calendar_config.save_calendar(db, actor, data,
-                                        int(self.cal_id) if self.cal_id else None)
+                                              int(self.cal_id) if self.cal_id else None,
+                                              checks=checks)
         self.cal_id = str(saved)
         return self._saved(db, actor, calendar_id=saved)
 

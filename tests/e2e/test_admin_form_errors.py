@@ -115,3 +115,26 @@ def test_contract_and_ticket_type_forms_report_every_field(new_page):
     expect(page.locator("#tt-reaction-error")).to_contain_text("osiem")
     expect(page.locator("#tt-reaction")).to_have_value("osiem")
     expect(page.locator("#tt-p0-resolution")).to_have_value("30")
+
+
+def test_calendar_form_reports_every_field(new_page):
+    page = new_page()
+    login(page, ADMIN)
+    page.goto("/admin/sla")
+    page.click("#cal-new")
+    expect(page.locator("label[for=cal-name] .pm-required")).to_have_count(1)
+    page.fill("#cal-tz", "Mars/Olympus")
+    page.fill("#cal-cutoff", "25:00")
+    page.fill("#cal-w1", "osiem")
+    page.fill("#cal-closed", "jutro")
+    page.click("#cal-save")
+    _errors_shown(page, {"cal-name": "calendar.name_required"}, clean=["cal-country"])
+    expect(page.locator("#cal-tz-error")).to_contain_text("Mars/Olympus")
+    expect(page.locator("#cal-cutoff-error")).to_contain_text("25:00")
+    expect(page.locator("#cal-windows-error")).to_contain_text("osiem")
+    expect(page.locator("#cal-closed-error")).to_contain_text("jutro")
+    for input_id, typed in (("cal-tz", "Mars/Olympus"), ("cal-w1", "osiem"),
+                            ("cal-closed", "jutro")):
+        expect(page.locator(f"#{input_id}")).to_have_value(typed)  # nothing typed is lost
+    page.click("#cal-new")
+    expect(page.locator(".pm-field-error")).to_have_count(0)

@@ -23,13 +23,14 @@ def test_admin_configures_calendar_contract_and_type(new_page):
     page.fill("#cal-w0", "22:00-6:00")  # Monday's night shift runs into Tuesday 6:00 ...
     page.fill("#cal-w1", "5:00-7:00")  # ... where Tuesday's window already starts
     page.click("#cal-save")
-    expect(page.locator(".pm-error")).to_contain_text("nakładają się")
+    expect(page.locator(".pm-error")).to_contain_text("Popraw zaznaczone pola")
+    expect(page.locator("#cal-windows-error")).to_contain_text("nakładają się")
     expect(page.locator("#cal-name")).to_have_value(name)  # nothing lost
 
     page.fill("#cal-w0", "8:00-16:00")
     page.fill("#cal-w1", "osiem")
     page.click("#cal-save")
-    expect(page.locator(".pm-error")).to_contain_text("„osiem”")
+    expect(page.locator("#cal-windows-error")).to_contain_text("„osiem”")
 
     page.fill("#cal-w1", "6:00-14:00")
     page.fill("#cal-cutoff", "15:00")

@@ -347,3 +347,22 @@ def test_sla_ticket_type_form_reports_every_field_and_keeps_the_input(demo_db):
     assert (s.tt_reaction, s.tt_prio_resolution[0]) == ("osiem", "30")  # nothing lost
     call_handler(AdminSlaState, "new_contract", s)
     assert s.form_errors == {} and s.form_of == ""
+
+
+def test_sla_calendar_form_reports_parsing_and_rule_problems_together(demo_db):
+    s = state_for(AdminSlaState, ADMIN)
+    call_handler(AdminSlaState, "on_load", s)
+    call_handler(AdminSlaState, "new_calendar", s)
+    for name, value in (("cal_name", "  "), ("cal_tz", "Mars/Olympus"),
+                        ("cal_cutoff", "25:00"), ("cal_closed", "jutro")):
+        call_handler(AdminSlaState, "set_value", s, name, value)
+    call_handler(AdminSlaState, "set_cal_window", s, 1, "osiem")
+    call_handler(AdminSlaState, "save_calendar", s)
+    assert s.error == t("form.invalid", "pl") and s.form_of == "cal"
+    assert s.form_errors == {
+        "windows": t("calendar.window_format", "pl", value="osiem"),
+        "closed_dates": t("calendar.date_format", "pl", value="jutro"),
+        "cutoff": t("calendar.time_format", "pl", field="cut-off", value="25:00"),
+        "name": t("calendar.name_required", "pl"),
+        "timezone": t("calendar.timezone_invalid", "pl", timezone="Mars/Olympus")}
+    assert (s.cal_tz, s.cal_windows[1]) == ("Mars/Olympus", "osiem")  # nothing lost

@@ -54,6 +54,19 @@ def test_calendar_validation(db: Session, world, windows, always_open, key) -> N
     assert db.exec(select(BusinessCalendar)).all() == []  # nothing half-saved
 
 
+def test_calendar_reports_every_bad_field_at_once(db: Session, world) -> None:
+    _calendar(db, world)
+    with pytest.raises(FormInvalid) as exc:
+        _calendar(db, world, name=" Biuro  8-16 ", timezone="Mars/Olympus",
+                  holiday_country="XX", windows=[])
+    assert _fields(exc) == {
+        "name": "calendar.name_taken", "timezone": "calendar.timezone_invalid",
+        "holiday_country": "calendar.holiday_country_invalid",
+        "windows": "calendar.no_working_time"}
+    assert exc.value.errors["timezone"][1] == {"timezone": "Mars/Olympus"}
+    assert len(db.exec(select(BusinessCalendar)).all()) == 1
+
+
 def test_calendar_saved_and_replaced_with_version_bump(db: Session, world) -> None:
     cal_id = _calendar(db, world, cutoff=time(15),
                        closed_dates=[(date(2026, 12, 31), "Inwentaryzacja")])
