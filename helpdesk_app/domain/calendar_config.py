@@ -6,14 +6,14 @@ is in `calendars.py`; contracts and ticket types are in `contracts.py`.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, time
 
 from sqlmodel import Session, col, delete, func, select
 
 from helpdesk_app.domain import access, calendars
 from helpdesk_app.domain.actor import Actor
-from helpdesk_app.domain.errors import Invalid, NotFound
+from helpdesk_app.domain.errors import FieldChecks, Invalid, NotFound
 from helpdesk_app.models import BusinessCalendar, CalendarClosedDate, CalendarWindow, Contract
 
 
@@ -46,12 +46,32 @@ def calendar_spec(data: CalendarInput) -> calendars.CalendarSpec:
     )
 
 
+def _check_spec(checks: FieldChecks, spec: calendars.CalendarSpec) -> None:
+    """The spec's time zone, holiday country and working time, each on its own field
+    (`calendars.validate` stops at the first problem, so each part is checked alone)."""
+    checks.run("timezone", calendars.validate,
+               replace(spec, holiday_country=None, always_open=True))
+    checks.run("holiday_country", calendars.validate,
+               replace(spec, timezone="UTC", always_open=True))
+    if "windows" not in checks.errors:  # not when the typed windows did not even parse
+        checks.run("windows", calendars.validate,
+                   replace(spec, timezone="UTC", holiday_country=None))
+
+
 def save_calendar(db: Session, actor: Actor, data: CalendarInput,
-                  calendar_id: int | None = None) -> int:
-    """Create or replace a calendar. Bumps its version so SLA due dates get recomputed."""
+                  calendar_id: int | None = None, *, checks: FieldChecks | None = None) -> int:
+    """Create or replace a calendar. Bumps its version so SLA due dates get recomputed.
+    Every bad field is reported at once (FormInvalid), with the form's own parsing
+    problems (`checks`) among them."""
     access.require_admin(actor)
-    name = _name(data.name, "calendar.name_required")
-    calendars.validate(calendar_spec(data))
+    checks = checks or FieldChecks()
+    name = checks.run("name", _name, data.name, "calendar.name_required")
+    if name is not None:
+        clash = db.exec(select(BusinessCalendar).where(BusinessCalendar.name == name)).first()
+        if clash is not None and clash.id != calendar_id:
+            checks.fail("name", "calendar.name_taken", name=name)
+    _check_spec(checks, calendar_spec(data))
+    checks.done()
     if calendar_id is None:
         row = BusinessCalendar(name=name)
     else:
@@ -62,9 +82,6 @@ def save_calendar(db: Session, actor: Actor, data: CalendarInput,
         db.exec(delete(CalendarWindow).where(col(CalendarWindow.calendar_id) == calendar_id))
         db.exec(delete(CalendarClosedDate).where(
             col(CalendarClosedDate.calendar_id) == calendar_id))
-    clash = db.exec(select(BusinessCalendar).where(BusinessCalendar.name == name)).first()
-    if clash is not None and clash.id != row.id:
-        raise Invalid("calendar.name_taken", name=name)
     row.name, row.timezone, row.always_open = name, data.timezone, data.always_open
     row.holiday_country, row.cutoff = data.holiday_country or None, data.cutoff
     db.add(row)

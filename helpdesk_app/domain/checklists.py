@@ -24,7 +24,7 @@ from sqlmodel import Session, col, delete, select
 from helpdesk_app.domain import access, tx_cache
 from helpdesk_app.domain.access import Action
 from helpdesk_app.domain.actor import Actor
-from helpdesk_app.domain.errors import Forbidden, Invalid, NotFound
+from helpdesk_app.domain.errors import FieldChecks, Forbidden, Invalid, NotFound
 from helpdesk_app.live.bus import queue_change
 from helpdesk_app.models import (
     ChecklistTemplate,
@@ -153,11 +153,14 @@ def save_template(db: Session, actor: Actor, data: TemplateInput,
     with one step added keeps the other steps (and their link to tickets) as they were;
     a removed step is detached from the tickets it was copied to, which keep it."""
     access.require_admin(actor)
-    name_pl, name_en = _name(data.name_pl), _name(data.name_en)
+    checks = FieldChecks()  # every field's problem at once, next to its field
     ttype = db.get(TicketType, data.ticket_type_id) if data.ticket_type_id else None
     if ttype is None or not ttype.is_active:
-        raise Invalid("checklist.type_invalid")
-    items = _items(data.items)
+        checks.fail("type", "checklist.type_invalid")
+    name_pl = checks.run("name_pl", _name, data.name_pl)
+    name_en = checks.run("name_en", _name, data.name_en)
+    items = checks.run("items", _items, data.items)
+    checks.done()
     if template_id is None:
         row = ChecklistTemplate(ticket_type_id=ttype.id, name_pl=name_pl, name_en=name_en)
     else:

@@ -26,7 +26,7 @@ from helpdesk_app.domain.calendar_config import (  # noqa: F401  (re-exported)
     parse_windows,
     save_calendar,
 )
-from helpdesk_app.domain.errors import Invalid, NotFound
+from helpdesk_app.domain.errors import FieldChecks, Invalid, NotFound
 from helpdesk_app.models import (
     BusinessCalendar,
     Contract,
@@ -49,7 +49,7 @@ MAX_TARGET_MINUTES = 60 * 24 * 365  # a year of business minutes is surely a typ
 class ContractInput:
     organisation_id: int
     name: str
-    valid_from: date
+    valid_from: date | None  # None: not given (refused)
     calendar_id: int | None
     valid_to: date | None = None
     is_key: bool = False
@@ -80,26 +80,33 @@ def _name(value: str, key: str) -> str:
 
 
 def save_contract(db: Session, actor: Actor, data: ContractInput,
-                  contract_id: int | None = None) -> int:
+                  contract_id: int | None = None, *, checks: FieldChecks | None = None) -> int:
+    """Create or change a contract. Every bad field is reported at once (FormInvalid),
+    with the form's own parsing problems (`checks`) among them."""
     access.require_admin(actor)
-    name = _name(data.name, "contract.name_required")
-    org = db.get(Organisation, data.organisation_id)
+    checks = checks or FieldChecks()
+    name = checks.run("name", _name, data.name, "contract.name_required")
+    org = db.get(Organisation, data.organisation_id) if data.organisation_id else None
     if org is None or org.kind != OrgKind.CLIENT:
-        raise Invalid("contract.organisation_invalid")
+        checks.fail("organisation", "contract.organisation_invalid")
+    if data.valid_from is None:
+        checks.fail("valid_from", "contract.valid_from_required")
+    elif data.valid_to is not None and data.valid_to < data.valid_from:
+        checks.fail("valid_to", "contract.validity_reversed")
     if not data.calendar_id or db.get(BusinessCalendar, data.calendar_id) is None:
-        raise Invalid("contract.calendar_required")
-    if data.valid_to is not None and data.valid_to < data.valid_from:
-        raise Invalid("contract.validity_reversed")
+        checks.fail("calendar", "contract.calendar_required")
     if data.default_queue_id is not None and db.get(Queue, data.default_queue_id) is None:
-        raise Invalid("ticket.queue_invalid")
+        checks.fail("queue", "ticket.queue_invalid")
     contacts = [db.get(User, uid) for uid in dict.fromkeys(data.contact_ids)]
-    if any(u is None or u.organisation_id != org.id or not u.is_active for u in contacts):
-        raise Invalid("contract.contact_invalid")
+    if org is not None and any(u is None or u.organisation_id != org.id or not u.is_active
+                               for u in contacts):
+        checks.fail("contacts", "contract.contact_invalid")
     if data.escalation_action not in EscalationAction.ALL:
-        raise Invalid("contract.escalation_invalid")
-    if data.escalation_action == EscalationAction.MOVE_QUEUE and (
+        checks.fail("escalation", "contract.escalation_invalid")
+    elif data.escalation_action == EscalationAction.MOVE_QUEUE and (
             not data.escalation_queue_id or db.get(Queue, data.escalation_queue_id) is None):
-        raise Invalid("contract.escalation_queue_required")
+        checks.fail("escalation_queue", "contract.escalation_queue_required")
+    checks.done()
     row = Contract(organisation_id=org.id, name=name, valid_from=data.valid_from,
                    calendar_id=data.calendar_id)
     if contract_id is not None:
@@ -130,19 +137,24 @@ def _check_targets(reaction: int | None, resolution: int | None) -> None:
 
 
 def save_ticket_type(db: Session, actor: Actor, data: TicketTypeInput,
-                     type_id: int | None = None) -> int:
+                     type_id: int | None = None, *, checks: FieldChecks | None = None) -> int:
+    """Create or change a ticket type and its targets. Every bad field is reported at once
+    (FormInvalid), with the form's own parsing problems (`checks`) among them; a
+    priority's targets are reported as `priority_<priority>`."""
     access.require_admin(actor)
-    name_pl = _name(data.name_pl, "ticket_type.name_required")
-    name_en = _name(data.name_en, "ticket_type.name_required")
-    if db.get(Contract, data.contract_id) is None:
-        raise Invalid("ticket_type.contract_invalid")
-    _check_targets(data.reaction_minutes, data.resolution_minutes)
+    checks = checks or FieldChecks()
+    if not data.contract_id or db.get(Contract, data.contract_id) is None:
+        checks.fail("contract", "ticket_type.contract_invalid")
+    name_pl = checks.run("name_pl", _name, data.name_pl, "ticket_type.name_required")
+    name_en = checks.run("name_en", _name, data.name_en, "ticket_type.name_required")
+    checks.run("resolution", _check_targets, data.reaction_minutes, data.resolution_minutes)
     if not 1 <= data.warning_percent <= 99:
-        raise Invalid("ticket_type.warning_out_of_range")
+        checks.fail("warning", "ticket_type.warning_out_of_range")
     for priority, (reaction, resolution) in data.per_priority.items():
         if priority not in Priority.ALL:
-            raise Invalid("ticket.priority_invalid")
-        _check_targets(reaction, resolution)
+            checks.fail(f"priority_{priority}", "ticket.priority_invalid")
+        checks.run(f"priority_{priority}", _check_targets, reaction, resolution)
+    checks.done()
     if type_id is None:
         row = TicketType(contract_id=data.contract_id, name_pl=name_pl, name_en=name_en)
     else:

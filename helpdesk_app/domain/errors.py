@@ -41,3 +41,30 @@ class Conflict(DomainError):
 
 class AuthFailed(DomainError):
     key = "auth.invalid_credentials"
+
+
+class FieldChecks:
+    """Gathers a form's problems field by field, so the form can report them all at once.
+
+    `value = checks.run("name", clean_name, raw)` calls a validator that raises `Invalid`
+    and keeps its key for the field (returning None); `checks.fail(field, key)` records
+    one directly; `checks.done()` raises everything as one `FormInvalid`."""
+
+    def __init__(self) -> None:
+        self.errors: dict[str, tuple[str, dict]] = {}
+
+    def run(self, field: str, check: Any, /, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return check(*args, **kwargs)
+        except FormInvalid:
+            raise
+        except Invalid as e:
+            self.fail(field, e.key, **e.params)
+            return None
+
+    def fail(self, field: str, key: str, /, **params: Any) -> None:
+        self.errors.setdefault(field, (key, params))
+
+    def done(self) -> None:
+        if self.errors:
+            raise FormInvalid(self.errors)

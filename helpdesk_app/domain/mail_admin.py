@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 from helpdesk_app.config import RELAY_SECURITY
 from helpdesk_app.domain import access
 from helpdesk_app.domain.actor import Actor
-from helpdesk_app.domain.errors import Invalid, NotFound
+from helpdesk_app.domain.errors import FieldChecks, Invalid, NotFound
 from helpdesk_app.models import (
     Contract,
     InboundMail,
@@ -102,30 +102,35 @@ def _folder(value: str, key: str) -> str:
 def save_channel(db: Session, actor: Actor, channel_id: int | None, data: ChannelData) -> int:
     """Create (`channel_id` None) or change an inbound address. Commits; returns its id."""
     access.require_admin(actor)
+    checks = FieldChecks()  # every field's problem at once, next to its field
     address = (data.address or "").strip().lower()
     if not _ADDRESS.match(address) or len(address) > 320:
-        raise Invalid("mail.address_invalid")
+        checks.fail("address", "mail.address_invalid")
+    else:
+        other = db.exec(select(MailChannel).where(MailChannel.address == address)).first()
+        if other is not None and other.id != channel_id:
+            checks.fail("address", "mail.address_taken")
     if data.queue_id is not None:
         queue = db.get(Queue, data.queue_id)
         if queue is None or not queue.is_active:
-            raise Invalid("ticket.queue_invalid")
+            checks.fail("queue", "ticket.queue_invalid")
     if data.contract_id is not None and db.get(Contract, data.contract_id) is None:
-        raise Invalid("ticket.contract_invalid")
+        checks.fail("contract", "ticket.contract_invalid")
+    if not 0 < int(data.imap_port) < 65536:
+        checks.fail("imap_port", "mail.imap_port_invalid")
     host = (data.imap_host or "").strip()
     if host:
         if data.imap_security not in RELAY_SECURITY:
-            raise Invalid("mail.imap_security_invalid")
-        if not 0 < int(data.imap_port) < 65536:
-            raise Invalid("mail.imap_port_invalid")
+            checks.fail("imap_security", "mail.imap_security_invalid")
         if not data.imap_username.strip():
-            raise Invalid("mail.imap_username_required")
-        folders = [_folder(getattr(data, f), f) for f in
-                   ("imap_folder", "imap_processed_folder", "imap_quarantine_folder")]
-        if len(set(folders)) != 3:
-            raise Invalid("mail.folders_must_differ")
-    other = db.exec(select(MailChannel).where(MailChannel.address == address)).first()
-    if other is not None and other.id != channel_id:
-        raise Invalid("mail.address_taken")
+            checks.fail("imap_username", "mail.imap_username_required")
+        seen: set[str] = set()
+        for f in ("imap_folder", "imap_processed_folder", "imap_quarantine_folder"):
+            folder = checks.run(f, _folder, getattr(data, f), f)
+            if folder is not None and folder in seen:
+                checks.fail(f, "mail.folders_must_differ")
+            seen.add(folder)
+    checks.done()
     if channel_id is None:
         channel = MailChannel(address=address)
     else:

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TypeVar
 
 from sqlmodel import Session, col, delete, select
 
 from helpdesk_app.domain import access, tx_cache
 from helpdesk_app.domain.actor import Actor
-from helpdesk_app.domain.errors import Forbidden, Invalid
+from helpdesk_app.domain.errors import FieldChecks, Forbidden, Invalid
 from helpdesk_app.i18n import t
 from helpdesk_app.models import (
     ContractStatus,
@@ -212,7 +212,7 @@ class StatusInput:
     category: str
     sla_effect: str = SlaEffect.COUNTS
     colour: str = "gray"
-    sort_order: int = 0
+    sort_order: int | str = 0  # the form's text is parsed (and checked) on save
     is_default: bool = False
     client_visible: bool = True
     client_label_pl: str = ""
@@ -224,19 +224,38 @@ class StatusInput:
 
 
 
-def save_status(db: Session, actor: Actor, data: StatusInput) -> str:
-    """Create or update a status definition. Keys never change (history refers to them)."""
+def _sort_order(value: int | str) -> int:
+    """The form's position, typed as text ("" is 0) or given as a number."""
+    if isinstance(value, int):
+        return value
+    text = (value or "").strip()
+    try:
+        return int(text or "0")
+    except ValueError:
+        raise Invalid("workflow.order_invalid", value=text[:20]) from None
+
+
+def save_status(db: Session, actor: Actor, data: StatusInput, *, new: bool = False) -> str:
+    """Create or update a status definition. Keys never change (history refers to them);
+    `new`: the key must not exist yet. Every bad field is reported at once (FormInvalid)."""
     access.require_admin(actor)
+    checks = FieldChecks()
     if not _KEY_RE.match(data.key or ""):
-        raise Invalid("status.key_invalid")
-    if not data.name_pl.strip() or not data.name_en.strip():
-        raise Invalid("status.name_required")
+        checks.fail("key", "status.key_invalid")
+    elif new and db.get(TicketStatus, data.key) is not None:
+        checks.fail("key", "workflow.key_taken", status=data.key)
+    for name in ("name_pl", "name_en"):
+        if not getattr(data, name).strip():
+            checks.fail(name, "status.name_required")
     if data.category not in StatusCategory.ALL:
-        raise Invalid("status.category_invalid")
+        checks.fail("category", "status.category_invalid")
     if data.sla_effect not in SlaEffect.ALL:
-        raise Invalid("status.sla_effect_invalid")
+        checks.fail("sla_effect", "status.sla_effect_invalid")
     if data.colour not in COLOURS:
-        raise Invalid("status.colour_invalid")
+        checks.fail("colour", "status.colour_invalid")
+    order = checks.run("sort_order", _sort_order, data.sort_order)
+    checks.done()
+    data = replace(data, sort_order=order)
     row = db.get(TicketStatus, data.key) or TicketStatus(
         key=data.key, name_pl="", name_en="", category=data.category)
     for name in ("name_pl", "name_en", "client_label_pl", "client_label_en"):

@@ -5,38 +5,41 @@ from __future__ import annotations
 import reflex as rx
 
 from helpdesk_app import routes
-from helpdesk_app.components.admin_form import config_row, text_field
-from helpdesk_app.components.layout import SYNCED_TEXT, dropdown, error_callout
+from helpdesk_app.components.admin_form import (
+    config_row,
+    field_error,
+    field_label,
+    pick_field,
+    text_field,
+)
+from helpdesk_app.components.layout import SYNCED_TEXT, error_callout
 from helpdesk_app.components.page import page
 from helpdesk_app.state.admin_checklists import AdminChecklistsState as A
 from helpdesk_app.state.session import SessionState as S
 
 
 def _form() -> rx.Component:
+    err = A.form_errors
     return rx.vstack(
-        rx.vstack(
-            rx.text(S.tr["ticket.type"], size="1", weight="medium"),
-            dropdown(A.type_opts, rx.cond(A.f_type == "", "all", A.f_type),
-                     A.set_value("f_type"), id="cl-type",
-                     placeholder=S.tr["admin.choose"]),
-            spacing="1", width="100%",
-        ),
+        pick_field(S.tr["ticket.type"], A.type_opts, A.f_type, A.set_value("f_type"),
+                   "cl-type", placeholder=S.tr["admin.choose"],
+                   error=err.get("type", ""), required=True),
         rx.flex(
             text_field(S.tr["admin.name_pl"], A.f_name_pl, A.set_value("f_name_pl"),
-                  "cl-name-pl"),
+                       "cl-name-pl", error=err.get("name_pl", ""), required=True),
             text_field(S.tr["admin.name_en"], A.f_name_en, A.set_value("f_name_en"),
-                  "cl-name-en"),
+                       "cl-name-en", error=err.get("name_en", ""), required=True),
             gap="0.75em", width="100%", direction=rx.breakpoints(initial="column", md="row"),
         ),
         rx.vstack(
-            rx.text(S.tr["checklist.items"], size="1", weight="medium", as_="label",
-                    html_for="cl-items"),
+            field_label(S.tr["checklist.items"], "cl-items", required=True),
             rx.text(S.tr["checklist.items_help"], size="1", color_scheme="gray"),
             rx.text_area(value=A.f_items, on_change=A.set_value("f_items"),
                          id="cl-items", rows="10", width="100%",
                          placeholder="* Sprawdzić zasilanie | Check the power supply\n"
                                      "Zdjęcia urządzenia | Photos of the device",
                          **{**SYNCED_TEXT, "force_notify_by_enter": False}),
+            field_error(err.get("items", ""), "cl-items"),
             spacing="1", width="100%",
         ),
         rx.hstack(rx.checkbox(checked=A.f_required_before_resolve,

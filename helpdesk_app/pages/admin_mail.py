@@ -35,8 +35,11 @@ def _scroll(table: rx.Component, max_height: str = "none") -> rx.Component:
     return rx.box(table, overflow="auto", width="100%", max_height=max_height)
 
 
-def _field(name: str, label_key: str, value, id: str, **kw) -> rx.Component:
-    return text_field(S.tr[label_key], value, A.set_value(name), id, **kw)
+def _field(name: str, label_key: str, value, id: str, error: str = "",
+           **kw) -> rx.Component:
+    """A text input; `error`: the domain's field name whose message shows under it."""
+    return text_field(S.tr[label_key], value, A.set_value(name), id,
+                      error=A.form_errors.get(error, "") if error else None, **kw)
 
 
 # --------------------------------------------------------------------------- addresses
@@ -68,16 +71,17 @@ def _channel_form() -> rx.Component:
                            S.tr["mail_admin.edit_address"]), size="3"),
         rx.flex(
             _field("c_address", "mail_admin.address", A.c_address, "mc-address",
-                   placeholder="pomoc@firma.pl"),
+                   "address", placeholder="pomoc@firma.pl", required=True),
             _field("c_name", "admin.name", A.c_name, "mc-name"),
             **_ROW),
         rx.flex(
             pick_field(S.tr["mail_admin.queue"], A.queue_opts, A.c_queue,
                        A.set_value("c_queue"), "mc-queue",
-                       S.tr["mail_admin.default_queue"]),
+                       S.tr["mail_admin.default_queue"], error=A.form_errors.get("queue", "")),
             pick_field(S.tr["mail_admin.contract"], A.contract_opts, A.c_contract,
                        A.set_value("c_contract"), "mc-contract",
-                       S.tr["mail_admin.no_contract"]),
+                       S.tr["mail_admin.no_contract"],
+                       error=A.form_errors.get("contract", "")),
             **_ROW),
         rx.hstack(
             rx.checkbox(checked=A.c_active, on_change=A.set_value("c_active"), id="mc-active"),
@@ -89,14 +93,14 @@ def _channel_form() -> rx.Component:
             _field("c_imap_host", "mail_admin.imap_host", A.c_imap_host, "mc-imap-host",
                    placeholder="imap.firma.pl"),
             _field("c_imap_port", "mail_admin.imap_port", A.c_imap_port, "mc-imap-port",
-                   input_mode="numeric"),
+                   "imap_port", input_mode="numeric"),
             pick_field(S.tr["mail_admin.imap_security"], A.security_opts, A.c_imap_security,
                        A.set_value("c_imap_security"),
-                       "mc-imap-security"),
+                       "mc-imap-security", error=A.form_errors.get("imap_security", "")),
             **_ROW),
         rx.flex(
             _field("c_imap_username", "mail_admin.imap_username", A.c_imap_username,
-                   "mc-imap-username", auto_complete="off"),
+                   "mc-imap-username", "imap_username", auto_complete="off"),
             rx.vstack(
                 rx.text(S.tr["mail_admin.imap_password"], size="1", weight="medium",
                         as_="label", html_for=PASSWORD_INPUT),
@@ -109,11 +113,11 @@ def _channel_form() -> rx.Component:
             **_ROW),
         rx.flex(
             _field("c_imap_folder", "mail_admin.imap_folder", A.c_imap_folder,
-                   "mc-imap-folder"),
+                   "mc-imap-folder", "imap_folder"),
             _field("c_imap_processed", "mail_admin.imap_processed", A.c_imap_processed,
-                   "mc-imap-processed"),
+                   "mc-imap-processed", "imap_processed_folder"),
             _field("c_imap_quarantine", "mail_admin.imap_quarantine", A.c_imap_quarantine,
-                   "mc-imap-quarantine"),
+                   "mc-imap-quarantine", "imap_quarantine_folder"),
             **_ROW),
         rx.button(S.tr["ticket.save"], on_click=A.save_channel, id="mc-save"),
         spacing="3", width="100%", id="mc-form",

@@ -5,13 +5,18 @@ from __future__ import annotations
 import reflex as rx
 
 from helpdesk_app import routes
-from helpdesk_app.components.admin_form import config_row, pick_field, text_field
+from helpdesk_app.components.admin_form import config_row, field_error, pick_field, text_field
 from helpdesk_app.components.layout import SYNCED_TEXT, error_callout
 from helpdesk_app.components.page import page
+from helpdesk_app.models import Priority
 from helpdesk_app.state.admin_sla import WEEKDAYS
 from helpdesk_app.state.admin_sla import AdminSlaState as A
 from helpdesk_app.state.session import SessionState as S
 
+
+def _err(form: str, field: str):
+    """The message for `field` of `form` ("cal", "con", "tt"), when that form was refused."""
+    return rx.cond(A.form_of == form, A.form_errors.get(field, ""), "")
 
 def _calendars() -> rx.Component:
     day_inputs = [
@@ -32,14 +37,15 @@ def _calendars() -> rx.Component:
             spacing="0"),
         rx.flex(
             text_field(S.tr["admin.name"], A.cal_name, A.set_value("cal_name"),
-                  "cal-name"),
+                       "cal-name", error=_err("cal", "name"), required=True),
             text_field(S.tr["admin.timezone"], A.cal_tz, A.set_value("cal_tz"),
-                  "cal-tz"),
+                       "cal-tz", error=_err("cal", "timezone"), required=True),
             text_field(S.tr["admin.holiday_country"], A.cal_country,
-                  A.set_value("cal_country"), "cal-country"),
+                       A.set_value("cal_country"), "cal-country",
+                       error=_err("cal", "holiday_country")),
             text_field(S.tr["admin.cutoff"], A.cal_cutoff,
-                  A.set_value("cal_cutoff"), "cal-cutoff",
-                  placeholder="15:00"),
+                       A.set_value("cal_cutoff"), "cal-cutoff",
+                       placeholder="15:00", error=_err("cal", "cutoff")),
             gap="0.75em", width="100%", direction=rx.breakpoints(initial="column", md="row"),
         ),
         rx.hstack(rx.checkbox(checked=A.cal_always, on_change=A.set_value("cal_always"),
@@ -48,11 +54,13 @@ def _calendars() -> rx.Component:
         rx.cond(~A.cal_always, rx.vstack(
             rx.text(S.tr["admin.windows_help"], size="1", color_scheme="gray"),
             *day_inputs, width="100%", spacing="1")),
+        field_error(_err("cal", "windows"), "cal-windows"),
         rx.vstack(
             rx.text(S.tr["admin.closed_dates"], size="1", weight="medium"),
             rx.text_area(value=A.cal_closed, on_change=A.set_value("cal_closed"),
                          id="cal-closed", placeholder="2026-12-31 Inwentaryzacja", rows="3",
                          width="100%", **{**SYNCED_TEXT, "force_notify_by_enter": False}),
+            field_error(_err("cal", "closed_dates"), "cal-closed"),
             width="100%", spacing="1"),
         rx.button(S.tr["ticket.save"], on_click=A.save_calendar, id="cal-save"),
         spacing="3", width="100%",
@@ -69,29 +77,35 @@ def _contracts() -> rx.Component:
             spacing="0"),
         rx.flex(
             pick_field(S.tr["col.organisation"], A.org_opts, A.con_org,
-                  A.set_con_org, "con-org", S.tr["admin.choose"]),
+                       A.set_con_org, "con-org", S.tr["admin.choose"],
+                       error=_err("con", "organisation"), required=True),
             text_field(S.tr["admin.name"], A.con_name, A.set_value("con_name"),
-                  "con-name"),
+                       "con-name", error=_err("con", "name"), required=True),
             gap="0.75em", width="100%", direction=rx.breakpoints(initial="column", md="row"),
         ),
         rx.flex(
             text_field(S.tr["admin.valid_from"], A.con_from,
-                  A.set_value("con_from"), "con-from", placeholder=S.tr["date.placeholder"]),
+                       A.set_value("con_from"), "con-from",
+                       placeholder=S.tr["date.placeholder"],
+                       error=_err("con", "valid_from"), required=True),
             text_field(S.tr["admin.valid_to"], A.con_to, A.set_value("con_to"),
-                  "con-to", placeholder=S.tr["date.placeholder"]),
+                       "con-to", placeholder=S.tr["date.placeholder"],
+                       error=_err("con", "valid_to")),
             pick_field(S.tr["sla.calendar"], A.calendar_opts, A.con_calendar,
-                  A.set_value("con_calendar"), "con-calendar",
-                  S.tr["admin.choose"]),
+                       A.set_value("con_calendar"), "con-calendar",
+                       S.tr["admin.choose"], error=_err("con", "calendar"), required=True),
             pick_field(S.tr["admin.default_queue"], A.queue_opts, A.con_queue,
-                  A.set_value("con_queue"), "con-queue", "—"),
+                       A.set_value("con_queue"), "con-queue", "—",
+                       error=_err("con", "queue")),
             gap="0.75em", width="100%", direction=rx.breakpoints(initial="column", md="row"),
         ),
         rx.flex(
             pick_field(S.tr["admin.escalation"], A.escalation_opts, A.con_escalation,
-                  A.set_value("con_escalation"), "con-escalation"),
+                       A.set_value("con_escalation"), "con-escalation",
+                       error=_err("con", "escalation")),
             pick_field(S.tr["admin.escalation_queue"], A.queue_opts, A.con_escalation_queue,
-                  A.set_value("con_escalation_queue"), "con-escalation-queue",
-                  "—"),
+                       A.set_value("con_escalation_queue"), "con-escalation-queue",
+                       "—", error=_err("con", "escalation_queue")),
             rx.hstack(rx.checkbox(checked=A.con_key, on_change=A.set_value("con_key"),
                                   id="con-key"),
                       rx.text(S.tr["sla.key_contract"], size="2"), align="center"),
@@ -107,6 +121,7 @@ def _contracts() -> rx.Component:
                 rx.text(o.label, size="2"), align="center")),
                 gap="1em", wrap="wrap"),
             spacing="1", width="100%", id="con-contacts")),
+        field_error(_err("con", "contacts"), "con-contacts"),
         rx.button(S.tr["ticket.save"], on_click=A.save_contract, id="con-save"),
         spacing="3", width="100%",
     ), width="100%")
@@ -126,6 +141,8 @@ def _types() -> rx.Component:
         )
         for i in range(4)
     ]
+    prio_errors = [field_error(_err("tt", f"priority_{p}"), f"tt-p{i}")
+                   for i, p in enumerate(Priority.ALL)]
     return rx.card(rx.vstack(
         rx.hstack(rx.heading(S.tr["admin.ticket_types"], size="4"), rx.spacer(),
                   rx.button(S.tr["admin.new"], size="1", on_click=A.new_type, id="tt-new"),
@@ -134,25 +151,32 @@ def _types() -> rx.Component:
             r.title, r.detail, A.edit_type(r.id), "tt-edit-" + r.id)), width="100%",
             spacing="0"),
         pick_field(S.tr["sla.contract"], A.contract_opts, A.tt_contract,
-              A.set_value("tt_contract"), "tt-contract", S.tr["admin.choose"]),
+                   A.set_value("tt_contract"), "tt-contract", S.tr["admin.choose"],
+                   error=_err("tt", "contract"), required=True),
         rx.flex(
             text_field(S.tr["admin.name_pl"], A.tt_name_pl,
-                  A.set_value("tt_name_pl"), "tt-name-pl"),
+                       A.set_value("tt_name_pl"), "tt-name-pl",
+                       error=_err("tt", "name_pl"), required=True),
             text_field(S.tr["admin.name_en"], A.tt_name_en,
-                  A.set_value("tt_name_en"), "tt-name-en"),
+                       A.set_value("tt_name_en"), "tt-name-en",
+                       error=_err("tt", "name_en"), required=True),
             gap="0.75em", width="100%", direction=rx.breakpoints(initial="column", md="row"),
         ),
         rx.flex(
             text_field(S.tr["admin.reaction_minutes"], A.tt_reaction,
-                  A.set_value("tt_reaction"), "tt-reaction"),
+                       A.set_value("tt_reaction"), "tt-reaction",
+                       error=_err("tt", "reaction")),
             text_field(S.tr["admin.resolution_minutes"], A.tt_resolution,
-                  A.set_value("tt_resolution"), "tt-resolution"),
+                       A.set_value("tt_resolution"), "tt-resolution",
+                       error=_err("tt", "resolution")),
             text_field(S.tr["admin.warning_percent"], A.tt_warning,
-                  A.set_value("tt_warning"), "tt-warning"),
+                       A.set_value("tt_warning"), "tt-warning", error=_err("tt", "warning")),
             gap="0.75em", width="100%", direction=rx.breakpoints(initial="column", md="row"),
         ),
         rx.text(S.tr["admin.per_priority"], size="1", color_scheme="gray"),
-        rx.cond(A.priority_opts.length() == 4, rx.vstack(*prio_rows, spacing="1")),
+        rx.cond(A.priority_opts.length() == 4,
+                rx.vstack(*[c for pair in zip(prio_rows, prio_errors, strict=True)
+                            for c in pair], spacing="1")),
         rx.button(S.tr["ticket.save"], on_click=A.save_type, id="tt-save"),
         spacing="3", width="100%",
     ), width="100%")

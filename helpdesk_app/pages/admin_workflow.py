@@ -24,31 +24,37 @@ def _flag(label, checked, name: str, id: str) -> rx.Component:
 
 
 def _status_form() -> rx.Component:
+    err = A.form_errors
     return rx.vstack(
         rx.flex(
             text_field(S.tr["workflow.key"], A.s_key, A.set_status_key,
-                  "st-key", disabled=A.s_editing, placeholder="czeka_na_czesci"),
+                       "st-key", disabled=A.s_editing, placeholder="czeka_na_czesci",
+                       error=err.get("key", ""), required=True),
             text_field(S.tr["admin.name_pl"], A.s_name_pl,
-                  A.set_value("s_name_pl"), "st-name-pl"),
+                       A.set_value("s_name_pl"), "st-name-pl",
+                       error=err.get("name_pl", ""), required=True),
             text_field(S.tr["admin.name_en"], A.s_name_en,
-                  A.set_value("s_name_en"), "st-name-en"),
+                       A.set_value("s_name_en"), "st-name-en",
+                       error=err.get("name_en", ""), required=True),
             gap="0.75em", width="100%", direction=rx.breakpoints(initial="column", md="row"),
         ),
         rx.text(S.tr["workflow.key_help"], size="1", color_scheme="gray"),
         rx.flex(
             pick_field(S.tr["workflow.category"], A.category_opts, A.s_category,
-                  A.set_value("s_category"), "st-category"),
+                       A.set_value("s_category"), "st-category",
+                       error=err.get("category", ""), required=True),
             pick_field(S.tr["workflow.sla_effect"], A.sla_opts, A.s_sla,
-                  A.set_value("s_sla"), "st-sla"),
+                       A.set_value("s_sla"), "st-sla", error=err.get("sla_effect", "")),
             rx.hstack(
                 pick_field(S.tr["workflow.colour"], A.colour_opts, A.s_colour,
-                      A.set_value("s_colour"), "st-colour"),
+                           A.set_value("s_colour"), "st-colour",
+                           error=err.get("colour", "")),
                 # the chosen colour itself, as the status badge will show it
                 rx.badge(" ", color_scheme=A.s_colour, variant="solid", radius="full",
                          id="st-colour-swatch", aria_hidden="true", margin_bottom="0.6em"),
                 align="end", spacing="2", width="100%"),
             text_field(S.tr["workflow.order"], A.s_order,
-                  A.set_value("s_order"), "st-order"),
+                       A.set_value("s_order"), "st-order", error=err.get("sort_order", "")),
             gap="0.75em", width="100%", direction=rx.breakpoints(initial="column", md="row"),
         ),
         rx.flex(

@@ -32,6 +32,7 @@ class AdminChecklistsState(Form, SessionState):
         "f_required_before_resolve": bool, "f_active": bool}
     message: str = ""
     error: str = ""
+    form_errors: dict[str, str] = {}  # field -> its message, shown under the field
     rows: list[TemplateRow] = []
     type_opts: list[Opt] = []
     # form
@@ -76,6 +77,7 @@ class AdminChecklistsState(Form, SessionState):
         self.f_id = self.f_type = self.f_name_pl = self.f_name_en = self.f_items = ""
         self.f_required_before_resolve, self.f_active = False, True
         self.message = self.error = ""
+        self.form_errors = {}
 
     @rx.event
     def edit_template(self, template_id: str):
@@ -87,6 +89,7 @@ class AdminChecklistsState(Form, SessionState):
         self.f_items = checklists.format_items(v.items)
         self.f_required_before_resolve, self.f_active = v.required_before_resolve, v.is_active
         self.message = self.error = ""
+        self.form_errors = {}
 
     @handler(roles=routes.ADMINS)
     def save(self, db, actor: Actor):
@@ -101,7 +104,7 @@ class AdminChecklistsState(Form, SessionState):
         saved = checklists.save_template(
             db, actor, data, int(self.f_id) if self.f_id.isdigit() else None)
         self.f_id = str(saved)
-        self.error, self.message = "", self._t("ticket.saved")
+        self.error, self.message, self.form_errors = "", self._t("ticket.saved"), {}
         self._load(db, actor)
         v = self._views.get(self.f_id)
         if v is not None:  # show what was stored (trimmed labels, EN defaults)
@@ -116,4 +119,4 @@ class AdminChecklistsState(Form, SessionState):
         self._load(db, actor)
         self.f_id = self.f_type = self.f_name_pl = self.f_name_en = self.f_items = ""
         self.f_required_before_resolve, self.f_active = False, True
-        self.error, self.message = "", self._t("checklist.deleted")
+        self.error, self.message, self.form_errors = "", self._t("checklist.deleted"), {}

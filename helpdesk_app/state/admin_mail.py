@@ -21,7 +21,7 @@ from helpdesk_app.config import RELAY_SECURITY
 from helpdesk_app.db import get_engine
 from helpdesk_app.domain import contracts, directory, mail_admin
 from helpdesk_app.domain.actor import Actor
-from helpdesk_app.domain.errors import DomainError, Invalid, NotFound
+from helpdesk_app.domain.errors import DomainError, NotFound
 from helpdesk_app.domain.mail_admin import ChannelData
 from helpdesk_app.i18n import CATALOGS, format_size
 from helpdesk_app.mail.inbound import admin_actions
@@ -94,9 +94,7 @@ def _port(text: str) -> int:
     text = (text or "").strip()
     if not text:
         return 993
-    if not text.isdigit():
-        raise Invalid("mail.imap_port_invalid")
-    return int(text)
+    return int(text) if text.isdigit() else 0  # 0: refused next to the port field
 
 
 class AdminMailState(Form, SessionState):
@@ -109,6 +107,7 @@ class AdminMailState(Form, SessionState):
         "c_queue": CHOICE, "c_contract": CHOICE, "c_active": bool}
     message: str = ""
     error: str = ""
+    form_errors: dict[str, str] = {}  # the address form: field -> message under it
     channel_rows: list[ChannelRow] = []
     queue_opts: list[Opt] = []
     contract_opts: list[Opt] = []
@@ -247,6 +246,7 @@ class AdminMailState(Form, SessionState):
     def new_channel(self):
         self._fill(None)
         self.message = self.error = ""
+        self.form_errors = {}
         return rx.set_value(PASSWORD_INPUT, "")
 
     @handler(roles=routes.ADMINS)
@@ -256,6 +256,7 @@ class AdminMailState(Form, SessionState):
             return None
         self._fill(view)
         self.message = self.error = ""
+        self.form_errors = {}
         return rx.set_value(PASSWORD_INPUT, "")
 
     @handler(roles=routes.ADMINS, toast=True)  # on a refusal the form keeps what was typed
@@ -276,7 +277,7 @@ class AdminMailState(Form, SessionState):
         saved = mail_admin.save_channel(db, actor, channel_id, data)
         self._load(db, actor)
         self._fill(self._channels.get(str(saved)))
-        self.error, self.message = "", self._t("mail_admin.channel_saved")
+        self.error, self.message, self.form_errors = "", self._t("mail_admin.channel_saved"), {}
         return [rx.set_value(PASSWORD_INPUT, ""), rx.toast.success(self.message)]
 
     # ---- mail log and outbox

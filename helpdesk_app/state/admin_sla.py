@@ -21,7 +21,7 @@ from helpdesk_app.domain import (
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.calendar_config import CalendarInput
 from helpdesk_app.domain.contracts import ContractInput, TicketTypeInput
-from helpdesk_app.domain.errors import Invalid
+from helpdesk_app.domain.errors import FieldChecks, Invalid
 from helpdesk_app.i18n import format_business_minutes
 from helpdesk_app.models import EscalationAction, Priority
 from helpdesk_app.models.base import utcnow
@@ -61,6 +61,9 @@ class AdminSlaState(Form, SessionState):
         "tt_resolution": str, "tt_warning": str}
     message: str = ""
     error: str = ""
+    # the last refused form ("cal", "con", "tt") and its fields' messages
+    form_of: str = ""
+    form_errors: dict[str, str] = {}
     calendars: list[ConfigRow] = []
     contract_rows: list[ConfigRow] = []
     type_rows: list[ConfigRow] = []
@@ -176,6 +179,7 @@ class AdminSlaState(Form, SessionState):
         """After a save: reload the lists and recompute the open tickets that depend on
         the changed calendar / contract / type in the background, with progress."""
         self.error, self.message = "", self._t("ticket.saved")
+        self.form_of, self.form_errors = "", {}
         self._load(db, actor)
         self._pending_recompute = changed
         return AdminSlaState.recompute_affected
@@ -237,26 +241,33 @@ class AdminSlaState(Form, SessionState):
         self.cal_windows = [c.windows.get(d, "") for d in range(WEEKDAYS)]
         self.cal_closed = c.closed_dates
         self.message = self.error = ""
+        self.form_of, self.form_errors = "", {}
 
     @rx.event
     def new_calendar(self):
         self.cal_id, self.cal_name, self.cal_tz, self.cal_always = "", "", "Europe/Warsaw", False
         self.cal_country, self.cal_cutoff, self.cal_closed = "PL", "", ""
         self.cal_windows = ["8:00-16:00"] * 5 + ["", ""]
+        self.form_of, self.form_errors = "", {}
 
     @handler(roles=routes.ADMINS)
     def save_calendar(self, db, actor: Actor):
-        self.message = ""  # on a refusal the form keeps its text and shows the error
+        self.message, self.form_of = "", "cal"  # a refused form keeps its text
+        checks = FieldChecks()  # what does not parse is reported with the rest
         data = CalendarInput(
             name=self.cal_name, timezone=self.cal_tz.strip(),
-            windows=calendar_config.parse_windows(dict(enumerate(self.cal_windows))),
+            windows=checks.run("windows", calendar_config.parse_windows,
+                               dict(enumerate(self.cal_windows))) or [],
             always_open=self.cal_always,
             holiday_country=self.cal_country.strip().upper() or None,
-            closed_dates=calendar_config.parse_closed_dates(self.cal_closed),
-            cutoff=calendar_config.parse_time(self.cal_cutoff, field_name="cut-off"),
+            closed_dates=checks.run("closed_dates", calendar_config.parse_closed_dates,
+                                    self.cal_closed) or [],
+            cutoff=checks.run("cutoff", calendar_config.parse_time, self.cal_cutoff,
+                              field_name="cut-off"),
         )
         saved = calendar_config.save_calendar(db, actor, data,
-                                        int(self.cal_id) if self.cal_id else None)
+                                              int(self.cal_id) if self.cal_id else None,
+                                              checks=checks)
         self.cal_id = str(saved)
         return self._saved(db, actor, calendar_id=saved)
 
@@ -293,6 +304,7 @@ class AdminSlaState(Form, SessionState):
         self.con_escalation_queue = str(c.escalation_queue_id) if c.escalation_queue_id else ""
         self.con_contacts = [str(uid) for uid in c.contact_ids]
         self.message = self.error = ""
+        self.form_of, self.form_errors = "", {}
         self._load_people(db, actor)
 
     @rx.event
@@ -301,16 +313,15 @@ class AdminSlaState(Form, SessionState):
         self.con_calendar = self.con_queue = self.con_escalation_queue = ""
         self.con_key, self.con_escalation = False, EscalationAction.NONE
         self.con_contacts, self.contact_opts = [], []
+        self.form_of, self.form_errors = "", {}
 
     @handler(roles=routes.ADMINS)
     def save_contract(self, db, actor: Actor):
-        self.message = ""
-        valid_from = dates.parse_day(self.con_from)
-        if valid_from is None:
-            raise Invalid("contract.valid_from_required")
+        self.message, self.form_of = "", "con"
         data = ContractInput(
             organisation_id=int(self.con_org) if self.con_org.isdigit() else 0,
-            name=self.con_name, valid_from=valid_from, valid_to=dates.parse_day(self.con_to),
+            name=self.con_name, valid_from=dates.parse_day(self.con_from),
+            valid_to=dates.parse_day(self.con_to),
             calendar_id=int(self.con_calendar) if self.con_calendar.isdigit() else None,
             is_key=self.con_key,
             default_queue_id=int(self.con_queue) if self.con_queue.isdigit() else None,
@@ -347,6 +358,7 @@ class AdminSlaState(Form, SessionState):
         self.tt_prio_resolution = [str((t.per_priority.get(p) or (None, None))[1] or "")
                                    for p in Priority.ALL]
         self.message = self.error = ""
+        self.form_of, self.form_errors = "", {}
 
     @rx.event
     def new_type(self):
@@ -354,27 +366,33 @@ class AdminSlaState(Form, SessionState):
         self.tt_reaction = self.tt_resolution = ""
         self.tt_warning = "75"
         self.tt_prio_reaction, self.tt_prio_resolution = [""] * 4, [""] * 4
+        self.form_of, self.form_errors = "", {}
 
     @handler(roles=routes.ADMINS)
     def save_type(self, db, actor: Actor):
-        self.message = ""
+        self.message, self.form_of = "", "tt"
+        checks = FieldChecks()  # what does not parse is reported with the rest
         per_priority = {}
         for i, p in enumerate(Priority.ALL):
-            r = contracts.parse_minutes(self.tt_prio_reaction[i], self._t(f"priority.{p}"))
-            s = contracts.parse_minutes(self.tt_prio_resolution[i], self._t(f"priority.{p}"))
+            label = self._t(f"priority.{p}")
+            r = checks.run(f"priority_{p}", contracts.parse_minutes,
+                           self.tt_prio_reaction[i], label)
+            s = checks.run(f"priority_{p}", contracts.parse_minutes,
+                           self.tt_prio_resolution[i], label)
             if r is not None or s is not None:
                 per_priority[p] = (r, s)
-        warning = _minutes(self.tt_warning, "%") or 75
+        warning = checks.run("warning", _minutes, self.tt_warning, "%") or 75
         data = TicketTypeInput(
             contract_id=int(self.tt_contract) if self.tt_contract.isdigit() else 0,
             name_pl=self.tt_name_pl, name_en=self.tt_name_en,
-            reaction_minutes=contracts.parse_minutes(self.tt_reaction,
-                                                     self._t("sla.clock.reaction")),
-            resolution_minutes=contracts.parse_minutes(self.tt_resolution,
-                                                       self._t("sla.clock.resolution")),
+            reaction_minutes=checks.run("reaction", contracts.parse_minutes, self.tt_reaction,
+                                        self._t("sla.clock.reaction")),
+            resolution_minutes=checks.run("resolution", contracts.parse_minutes,
+                                          self.tt_resolution, self._t("sla.clock.resolution")),
             warning_percent=warning, per_priority=per_priority,
         )
         saved = contracts.save_ticket_type(db, actor, data,
-                                           int(self.tt_id) if self.tt_id else None)
+                                           int(self.tt_id) if self.tt_id else None,
+                                           checks=checks)
         self.tt_id = str(saved)
         return self._saved(db, actor, ticket_type_id=saved)

@@ -10,7 +10,6 @@ import reflex as rx
 from helpdesk_app import routes
 from helpdesk_app.domain import contracts, workflow
 from helpdesk_app.domain.actor import Actor
-from helpdesk_app.domain.errors import Invalid
 from helpdesk_app.domain.workflow import COLOURS, StatusInput
 from helpdesk_app.models import SlaEffect, StatusCategory
 from helpdesk_app.state.admin_common import start_admin_page
@@ -31,14 +30,6 @@ class StatusRow:
     active: bool = True
 
 
-def _order(text: str) -> int:
-    text = (text or "").strip()
-    try:
-        return int(text or "0")
-    except ValueError:
-        raise Invalid("workflow.order_invalid", value=text[:20]) from None
-
-
 class AdminWorkflowState(Form, SessionState):
     # s_key has its own setter: the key of an existing status is fixed
     form_fields: ClassVar[dict[str, object]] = {
@@ -48,6 +39,7 @@ class AdminWorkflowState(Form, SessionState):
                          "s_closes", "s_active"), bool)}
     message: str = ""
     error: str = ""
+    form_errors: dict[str, str] = {}  # the status form: field -> message under it
     status_rows: list[StatusRow] = []
     category_opts: list[Opt] = []
     sla_opts: list[Opt] = []
@@ -157,6 +149,7 @@ class AdminWorkflowState(Form, SessionState):
         self._fill(StatusInput(key="", name_pl="", name_en="", category=StatusCategory.OPEN))
         self.s_editing = False
         self.message = self.error = ""
+        self.form_errors = {}
 
     @rx.event
     def edit_status(self, key: str):
@@ -166,6 +159,7 @@ class AdminWorkflowState(Form, SessionState):
         self._fill(StatusInput(**data))
         self.s_editing = True
         self.message = self.error = ""
+        self.form_errors = {}
 
     def _fill(self, d: StatusInput) -> None:
         self.s_key, self.s_name_pl, self.s_name_en = d.key, d.name_pl, d.name_en
@@ -180,20 +174,18 @@ class AdminWorkflowState(Form, SessionState):
     def save_status(self, db, actor: Actor):
         self.message = ""  # on a refusal the form keeps its text and shows the error
         key = self.s_key.strip()
-        if not self.s_editing and key in workflow.all_statuses(db):
-            raise Invalid("workflow.key_taken", status=key)
         data = StatusInput(
             key=key, name_pl=self.s_name_pl, name_en=self.s_name_en,
             category=self.s_category, sla_effect=self.s_sla, colour=self.s_colour,
-            sort_order=_order(self.s_order), is_default=self.s_default,
+            sort_order=self.s_order, is_default=self.s_default,
             client_visible=self.s_client_visible, client_label_pl=self.s_label_pl,
             client_label_en=self.s_label_en, subcontractor_visible=self.s_sub_visible,
             client_may_set=self.s_client_may_set, closes=self.s_closes,
             is_active=self.s_active,
         )
-        workflow.save_status(db, actor, data)
+        workflow.save_status(db, actor, data, new=not self.s_editing)
         self.s_key, self.s_editing = key, True
-        self.error, self.message = "", self._t("ticket.saved")
+        self.error, self.message, self.form_errors = "", self._t("ticket.saved"), {}
         self._load(db, actor)
 
     # ---- a contract's set and transitions

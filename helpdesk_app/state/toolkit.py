@@ -7,7 +7,8 @@
 `handler` opens one unit of work, re-resolves the actor from the session cookie (no
 session: to the login page), enforces the roles (anyone else: to their start page) and
 turns a `DomainError` into the page's message (`error="error"` names the state var; the
-form keeps what was typed; `toast=True` also shows it as an error toast). The browser
+form keeps what was typed; `toast=True` also shows it as an error toast); a `FormInvalid`
+also fills the state's `form_errors` (field -> message), when it has one. The browser
 sees the handler without `db` and `actor`, so it cannot pass them. Code that is not an
 event (live refreshes, background tasks) opens the same unit of work with
 `unit_of_work(state)`; a worker thread handed its checked actor uses `bare_session()`.
@@ -26,7 +27,7 @@ from sqlmodel import Session
 from helpdesk_app import routes
 from helpdesk_app.db import session_scope
 from helpdesk_app.domain.actor import Actor
-from helpdesk_app.domain.errors import DomainError
+from helpdesk_app.domain.errors import DomainError, FormInvalid
 
 
 @contextmanager
@@ -66,6 +67,8 @@ def _public(fn: Callable, wrapper: Callable) -> Callable:
 
 def _refuse(state: Any, db: Session, e: DomainError, error: str, toast: bool) -> Any:
     db.rollback()
+    if isinstance(e, FormInvalid) and hasattr(state, "form_errors"):
+        state.form_errors = state._field_errors(e)  # each message next to its field
     setattr(state, error, state._err(e))
     return rx.toast.error(getattr(state, error)) if toast else None
 

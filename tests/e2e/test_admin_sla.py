@@ -23,13 +23,14 @@ def test_admin_configures_calendar_contract_and_type(new_page):
     page.fill("#cal-w0", "22:00-6:00")  # Monday's night shift runs into Tuesday 6:00 ...
     page.fill("#cal-w1", "5:00-7:00")  # ... where Tuesday's window already starts
     page.click("#cal-save")
-    expect(page.locator(".pm-error")).to_contain_text("nakładają się")
+    expect(page.locator(".pm-error")).to_contain_text("Popraw zaznaczone pola")
+    expect(page.locator("#cal-windows-error")).to_contain_text("nakładają się")
     expect(page.locator("#cal-name")).to_have_value(name)  # nothing lost
 
     page.fill("#cal-w0", "8:00-16:00")
     page.fill("#cal-w1", "osiem")
     page.click("#cal-save")
-    expect(page.locator(".pm-error")).to_contain_text("„osiem”")
+    expect(page.locator("#cal-windows-error")).to_contain_text("„osiem”")
 
     page.fill("#cal-w1", "6:00-14:00")
     page.fill("#cal-cutoff", "15:00")
@@ -43,11 +44,16 @@ def test_admin_configures_calendar_contract_and_type(new_page):
     page.fill("#con-name", "Umowa nocna " + name)
     page.fill("#con-from", "2027-01-01")
     page.click("#con-save")
-    expect(page.locator(".pm-error")).to_have_text("Wybierz kalendarz pracy dla umowy.")
+    expect(page.locator(".pm-error")).to_have_text("Popraw zaznaczone pola.")
+    expect(page.locator("#con-calendar-error")).to_have_text(
+        "Wybierz kalendarz pracy dla umowy.")
+    expect(page.locator(".pm-field-error")).to_have_count(1)  # only the missing calendar
     page.select_option("#con-calendar", label=name)
     page.select_option("#con-escalation", value="move_queue")
     page.click("#con-save")
-    expect(page.locator(".pm-error")).to_have_text("Wybierz kolejkę eskalacyjną.")
+    expect(page.locator("#con-escalation-queue-error")).to_have_text(
+        "Wybierz kolejkę eskalacyjną.")
+    expect(page.locator("#con-calendar-error")).to_have_count(0)
     page.select_option("#con-escalation-queue", label="Sieć i infrastruktura")
     page.locator('[data-contact="Olivia Smith"]').click()
     page.click("#con-save")
@@ -62,7 +68,8 @@ def test_admin_configures_calendar_contract_and_type(new_page):
     page.fill("#tt-reaction", "600")
     page.fill("#tt-resolution", "480")
     page.click("#tt-save")
-    expect(page.locator(".pm-error")).to_contain_text("Czas reakcji nie może być dłuższy")
+    expect(page.locator("#tt-resolution-error")).to_contain_text(
+        "Czas reakcji nie może być dłuższy")
     page.fill("#tt-reaction", "30")
     page.fill("#tt-p3-resolution", "120")
     page.click("#tt-save")

@@ -41,11 +41,12 @@ def test_new_status_in_one_contracts_set_is_offered_on_its_ticket(new_page):
     page.select_option("#st-colour", value="orange")
     page.fill("#st-order", "25")
     page.click("#st-save")
-    expect(page.locator(".pm-error")).to_contain_text("Klucz to 2–40 małych liter")
+    expect(page.locator(".pm-error")).to_contain_text("Popraw zaznaczone pola")
+    expect(page.locator("#st-key-error")).to_contain_text("Klucz to 2–40 małych liter")
     expect(page.locator("#st-name-pl")).to_have_value("Czeka na części")  # nothing lost
     page.fill("#st-key", "new")  # taken: a new status never overwrites another
     page.click("#st-save")
-    expect(page.locator(".pm-error")).to_contain_text("new")
+    expect(page.locator("#st-key-error")).to_contain_text("new")
     page.fill("#st-key", key)
     page.click("#st-save")
     expect(page.locator("#admin-message")).to_be_visible()

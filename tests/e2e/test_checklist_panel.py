@@ -41,6 +41,7 @@ def test_admin_template_agent_ticks_items_with_who_and_when(new_page):
     admin.fill("#cl-name-en", "Boiler inspection")
     admin.click("#cl-save")
     expect(admin.locator(".pm-error")).to_be_visible()  # no items yet
+    expect(admin.locator("#cl-items-error")).to_be_visible()  # said under the items
     expect(admin.locator("#cl-name-pl")).to_have_value(name)  # nothing lost
     admin.fill("#cl-items", "* Zasilanie | Power supply\n* Filtry | Filters\n"
                             "Zdjęcia | Photos")

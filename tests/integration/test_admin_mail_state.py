@@ -167,7 +167,7 @@ def test_admin_adds_an_address_with_an_imap_mailbox_and_the_password_stays_serve
     _call("set_value", s, "imap_password", "sneaky")  # not a form field: ignored
     result = _call("save_channel", s)
     assert ("success", "Address saved.") in _toasts(result)
-    assert s.error == ""
+    assert s.error == "" and s.form_errors == {}
 
     stored = _channels()[address]
     assert (stored.name, stored.queue_id, stored.contract_id) == (
@@ -199,19 +199,19 @@ def test_admin_adds_an_address_with_an_imap_mailbox_and_the_password_stays_serve
     assert _channels()[address].imap_password == "nowe-haslo-2"
 
 
-@pytest.mark.parametrize(("field", "value", "key"), [
-    ("c_address", "not an address", "mail.address_invalid"),
-    ("c_address", CHANNEL, "mail.address_taken"),
-    ("c_imap_port", "99999", "mail.imap_port_invalid"),
-    ("c_imap_port", "imap", "mail.imap_port_invalid"),
-    ("c_imap_username", "", "mail.imap_username_required"),
-    ("c_imap_security", "tls-please", "mail.imap_security_invalid"),
-    ("c_imap_processed", "INBOX", "mail.folders_must_differ"),
-    ("c_imap_quarantine", "   ", "mail.folder_invalid"),
-    ("c_queue", "999999", "ticket.queue_invalid"),
+@pytest.mark.parametrize(("field", "value", "error_field", "key"), [
+    ("c_address", "not an address", "address", "mail.address_invalid"),
+    ("c_address", CHANNEL, "address", "mail.address_taken"),
+    ("c_imap_port", "99999", "imap_port", "mail.imap_port_invalid"),
+    ("c_imap_port", "imap", "imap_port", "mail.imap_port_invalid"),
+    ("c_imap_username", "", "imap_username", "mail.imap_username_required"),
+    ("c_imap_security", "tls-please", "imap_security", "mail.imap_security_invalid"),
+    ("c_imap_processed", "INBOX", "imap_processed_folder", "mail.folders_must_differ"),
+    ("c_imap_quarantine", "   ", "imap_quarantine_folder", "mail.folder_invalid"),
+    ("c_queue", "999999", "queue", "ticket.queue_invalid"),
 ])
 def test_invalid_address_form_is_refused_with_a_translated_toast_and_keeps_the_form(
-        demo_db, field, value, key):
+        demo_db, field, value, error_field, key):
     s = _admin()
     _call("new_channel", s)
     fresh = f"nowy-{uuid.uuid4().hex[:6]}@pomocnik.example"
@@ -221,8 +221,9 @@ def test_invalid_address_form_is_refused_with_a_translated_toast_and_keeps_the_f
     before = _channels()
     result = _call("save_channel", s)
     expected = t(key, "pl", folder="imap_quarantine_folder")
-    assert _toasts(result) == [("error", expected)]
-    assert not expected.startswith("mail.") and s.error == expected
+    assert _toasts(result) == [("error", t("form.invalid", "pl"))]
+    assert s.error == t("form.invalid", "pl")
+    assert not expected.startswith("mail.") and s.form_errors == {error_field: expected}
     assert getattr(s, field) == value  # nothing typed is lost
     assert _channels().keys() == before.keys()
 

@@ -20,6 +20,7 @@ from helpdesk_app.models import (
     FieldPermission,
     FieldScope,
     Organisation,
+    Priority,
     StatusTransition,
     TicketStatus,
 )
@@ -28,6 +29,7 @@ from helpdesk_app.state.admin_fields import (
     parse_options,
     parse_options_map,
 )
+from helpdesk_app.state.admin_sla import AdminSlaState
 from helpdesk_app.state.admin_workflow import AdminWorkflowState
 
 ADMIN = "admin@pomocnik.example"
@@ -131,19 +133,20 @@ def test_admin_creates_a_status_and_gives_a_contract_its_set(demo_db):
     call_handler(AdminWorkflowState, "set_value", s, "s_client_visible", False)
     call_handler(AdminWorkflowState, "set_value", s, "s_label_pl", "W toku")
     call_handler(AdminWorkflowState, "save_status", s)
-    assert s.error == t("status.key_invalid", "pl")
+    assert s.error == t("form.invalid", "pl")
+    assert s.form_errors == {"key": t("status.key_invalid", "pl")}
     assert s.s_name_pl == "Czeka na części"  # the form keeps its input
 
     call_handler(AdminWorkflowState, "set_status_key", s, "new")  # taken
     call_handler(AdminWorkflowState, "save_status", s)
-    assert s.error == t("workflow.key_taken", "pl", status="new")
+    assert s.form_errors == {"key": t("workflow.key_taken", "pl", status="new")}
     call_handler(AdminWorkflowState, "set_value", s, "s_order", "pięć")
     call_handler(AdminWorkflowState, "set_status_key", s, "czeka_czesci")
     call_handler(AdminWorkflowState, "save_status", s)
-    assert s.error == t("workflow.order_invalid", "pl", value="pięć")
+    assert s.form_errors == {"sort_order": t("workflow.order_invalid", "pl", value="pięć")}
     call_handler(AdminWorkflowState, "set_value", s, "s_order", "35")
     call_handler(AdminWorkflowState, "save_status", s)
-    assert s.error == "" and s.s_editing
+    assert s.error == "" and s.s_editing and s.form_errors == {}
     call_handler(AdminWorkflowState, "set_status_key", s, "other")  # key is fixed
     assert s.s_key == "czeka_czesci"
     row = next(r for r in s.status_rows if r.id == "czeka_czesci")
@@ -318,3 +321,48 @@ def _admin_actor(db):
     from helpdesk_app.models import User
 
     return Actor.from_user(db.exec(select(User).where(User.email == ADMIN)).one())
+
+
+# ---- SLA page
+
+
+def test_sla_ticket_type_form_reports_every_field_and_keeps_the_input(demo_db):
+    s = state_for(AdminSlaState, ADMIN)
+    call_handler(AdminSlaState, "on_load", s)
+    call_handler(AdminSlaState, "new_type", s)
+    for name, value in (("tt_name_pl", "Awaria"), ("tt_reaction", "osiem"),
+                        ("tt_warning", "150")):
+        call_handler(AdminSlaState, "set_value", s, name, value)
+    call_handler(AdminSlaState, "set_tt_prio", s, "reaction", 0, "90")
+    call_handler(AdminSlaState, "set_tt_prio", s, "resolution", 0, "30")
+    call_handler(AdminSlaState, "save_type", s)
+    assert s.error == t("form.invalid", "pl") and s.form_of == "tt"
+    assert s.form_errors == {
+        "contract": t("ticket_type.contract_invalid", "pl"),
+        "name_en": t("ticket_type.name_required", "pl"),
+        "reaction": t("admin.minutes_format", "pl", field=t("sla.clock.reaction", "pl"),
+                      value="osiem"),
+        "warning": t("ticket_type.warning_out_of_range", "pl"),
+        f"priority_{Priority.ALL[0]}": t("ticket_type.reaction_after_resolution", "pl")}
+    assert (s.tt_reaction, s.tt_prio_resolution[0]) == ("osiem", "30")  # nothing lost
+    call_handler(AdminSlaState, "new_contract", s)
+    assert s.form_errors == {} and s.form_of == ""
+
+
+def test_sla_calendar_form_reports_parsing_and_rule_problems_together(demo_db):
+    s = state_for(AdminSlaState, ADMIN)
+    call_handler(AdminSlaState, "on_load", s)
+    call_handler(AdminSlaState, "new_calendar", s)
+    for name, value in (("cal_name", "  "), ("cal_tz", "Mars/Olympus"),
+                        ("cal_cutoff", "25:00"), ("cal_closed", "jutro")):
+        call_handler(AdminSlaState, "set_value", s, name, value)
+    call_handler(AdminSlaState, "set_cal_window", s, 1, "osiem")
+    call_handler(AdminSlaState, "save_calendar", s)
+    assert s.error == t("form.invalid", "pl") and s.form_of == "cal"
+    assert s.form_errors == {
+        "windows": t("calendar.window_format", "pl", value="osiem"),
+        "closed_dates": t("calendar.date_format", "pl", value="jutro"),
+        "cutoff": t("calendar.time_format", "pl", field="cut-off", value="25:00"),
+        "name": t("calendar.name_required", "pl"),
+        "timezone": t("calendar.timezone_invalid", "pl", timezone="Mars/Olympus")}
+    assert (s.cal_tz, s.cal_windows[1]) == ("Mars/Olympus", "osiem")  # nothing lost

@@ -16,7 +16,7 @@ from helpdesk_app.db import session_scope
 from helpdesk_app.domain import checklists, contracts, tickets
 from helpdesk_app.domain.checklists import ItemInput, TemplateInput
 from helpdesk_app.domain.contracts import CalendarInput, ContractInput, TicketTypeInput
-from helpdesk_app.domain.errors import Forbidden, Invalid, NotFound
+from helpdesk_app.domain.errors import Forbidden, FormInvalid, Invalid, NotFound
 from helpdesk_app.models import (
     ChecklistTemplateItem,
     EventKind,
@@ -73,17 +73,20 @@ def test_template_validation_and_admin_only(db: Session, cl) -> None:
     admin = world.actor("admin")
     ok = dict(ticket_type_id=inspection, name_pl="X", name_en="X",
               items=[ItemInput("krok")])
-    for change, key in (
-        ({"name_pl": "  "}, "checklist.name_required"),
-        ({"ticket_type_id": None}, "checklist.type_invalid"),
-        ({"ticket_type_id": 999_999}, "checklist.type_invalid"),
-        ({"items": [ItemInput("   ")]}, "checklist.items_required"),
-        ({"items": [ItemInput("x" * 201)]}, "checklist.item_too_long"),
-        ({"items": [ItemInput(f"k{n}") for n in range(101)]}, "checklist.too_many_items"),
+    for change, field, key in (
+        ({"name_pl": "  "}, "name_pl", "checklist.name_required"),
+        ({"ticket_type_id": None}, "type", "checklist.type_invalid"),
+        ({"ticket_type_id": 999_999}, "type", "checklist.type_invalid"),
+        ({"items": [ItemInput("   ")]}, "items", "checklist.items_required"),
+        ({"items": [ItemInput("x" * 201)]}, "items", "checklist.item_too_long"),
+        ({"items": [ItemInput(f"k{n}") for n in range(101)]}, "items",
+         "checklist.too_many_items"),
     ):
-        with pytest.raises(Invalid) as err:
+        with pytest.raises(FormInvalid) as err:
             checklists.save_template(db, admin, TemplateInput(**{**ok, **change}))
-        assert err.value.key == key
+        assert err.value.key == "form.invalid"
+        assert err.value.errors[field][0] == key
+        assert list(err.value.errors) == [field]
     for role in ("coordinator", "technician", "client"):
         with pytest.raises(Forbidden):
             checklists.save_template(db, world.actor(role), TemplateInput(**ok))
@@ -94,6 +97,18 @@ def test_template_validation_and_admin_only(db: Session, cl) -> None:
         ("Przegląd okresowy", "Przegląd", 4)]
     assert [i.required for i in views[0].items] == [True, True, False, True]
     assert views[0].items[3].label_en == "Protokół"  # no English given: the Polish label
+
+
+def test_template_reports_every_bad_field_at_once(db: Session, cl) -> None:
+    admin = cl[0].actor("admin")
+    with pytest.raises(FormInvalid) as err:
+        checklists.save_template(db, admin, TemplateInput(
+            ticket_type_id=None, name_pl=" ", name_en="", items=[ItemInput("  ")],
+            required_before_resolve=False, is_active=True))
+    assert err.value.errors == {
+        "type": ("checklist.type_invalid", {}), "name_pl": ("checklist.name_required", {}),
+        "name_en": ("checklist.name_required", {}), "items": ("checklist.items_required", {})}
+    assert checklists.list_templates(db, admin)[0].name_pl == "Przegląd okresowy"  # untouched
 
 
 def test_instantiate_copies_items_once(db: Session, make, cl) -> None:

@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 
 from helpdesk_app.domain import contracts
 from helpdesk_app.domain.contracts import CalendarInput, ContractInput, TicketTypeInput
-from helpdesk_app.domain.errors import DomainError, Forbidden, Invalid
+from helpdesk_app.domain.errors import DomainError, Forbidden, FormInvalid, Invalid
 from helpdesk_app.models import BusinessCalendar, CalendarWindow, TicketTypeTarget
 
 OFFICE = [(d, time(8), time(16)) for d in range(5)]
@@ -22,7 +22,16 @@ def _calendar(db, world, **kw) -> int:
 
 
 def _key(exc: pytest.ExceptionInfo[DomainError]) -> str:
+    """The refusal's key; for a form, the key of its one refused field."""
+    if isinstance(exc.value, FormInvalid):
+        assert exc.value.key == "form.invalid"
+        ((key, _params),) = exc.value.errors.values()
+        return key
     return exc.value.key
+
+
+def _fields(exc: pytest.ExceptionInfo[DomainError]) -> dict[str, str]:
+    return {f: key for f, (key, _params) in exc.value.errors.items()}
 
 
 def test_only_admins_configure(db: Session, world) -> None:
@@ -43,6 +52,19 @@ def test_calendar_validation(db: Session, world, windows, always_open, key) -> N
         _calendar(db, world, windows=windows, always_open=always_open)
     assert _key(exc) == key
     assert db.exec(select(BusinessCalendar)).all() == []  # nothing half-saved
+
+
+def test_calendar_reports_every_bad_field_at_once(db: Session, world) -> None:
+    _calendar(db, world)
+    with pytest.raises(FormInvalid) as exc:
+        _calendar(db, world, name=" Biuro  8-16 ", timezone="Mars/Olympus",
+                  holiday_country="XX", windows=[])
+    assert _fields(exc) == {
+        "name": "calendar.name_taken", "timezone": "calendar.timezone_invalid",
+        "holiday_country": "calendar.holiday_country_invalid",
+        "windows": "calendar.no_working_time"}
+    assert exc.value.errors["timezone"][1] == {"timezone": "Mars/Olympus"}
+    assert len(db.exec(select(BusinessCalendar)).all()) == 1
 
 
 def test_calendar_saved_and_replaced_with_version_bump(db: Session, world) -> None:
@@ -118,6 +140,37 @@ def test_ticket_type_rules(db: Session, world) -> None:
         TicketTypeTarget.ticket_type_id == type_id)).all()
     assert [(t.priority, t.reaction_minutes, t.resolution_minutes) for t in targets] == [
         (4, 15, 120)]
+
+
+def test_contract_and_ticket_type_report_every_bad_field_at_once(db: Session, world) -> None:
+    admin = world.actor("admin")
+    cal_id = _calendar(db, world)
+    with pytest.raises(FormInvalid) as exc:
+        contracts.save_contract(db, admin, ContractInput(
+            world.provider.id, " ", None, None, default_queue_id=999_999,
+            escalation_action="move_queue"))
+    assert _fields(exc) == {
+        "name": "contract.name_required", "organisation": "contract.organisation_invalid",
+        "valid_from": "contract.valid_from_required", "calendar": "contract.calendar_required",
+        "queue": "ticket.queue_invalid",
+        "escalation_queue": "contract.escalation_queue_required"}
+    with pytest.raises(FormInvalid) as exc:
+        contracts.save_contract(db, admin, ContractInput(
+            world.org_a.id, "Umowa", date(2026, 6, 1), cal_id, valid_to=date(2026, 1, 1),
+            contact_ids=[world.users["other-client"].id]))
+    assert _fields(exc) == {"valid_to": "contract.validity_reversed",
+                            "contacts": "contract.contact_invalid"}
+    with pytest.raises(FormInvalid) as exc:
+        contracts.save_ticket_type(db, admin, TicketTypeInput(
+            0, "", " ", reaction_minutes=600, resolution_minutes=480, warning_percent=0,
+            per_priority={4: (0, 60), 9: (None, None)}))
+    assert _fields(exc) == {
+        "contract": "ticket_type.contract_invalid", "name_pl": "ticket_type.name_required",
+        "name_en": "ticket_type.name_required",
+        "resolution": "ticket_type.reaction_after_resolution",
+        "warning": "ticket_type.warning_out_of_range",
+        "priority_4": "ticket_type.target_out_of_range",
+        "priority_9": "ticket.priority_invalid"}
 
 
 def test_contract_contact_persons(db: Session, world) -> None:

@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from helpdesk_app.config import get_settings
 from helpdesk_app.domain import mail_admin
-from helpdesk_app.domain.errors import Forbidden, Invalid, NotFound
+from helpdesk_app.domain.errors import Forbidden, FormInvalid, Invalid, NotFound
 from helpdesk_app.mail.inbound import admin_actions
 from helpdesk_app.models import InboundMail, InboundStatus, MailChannel
 from tests.mail_support import Room, message
@@ -33,28 +33,46 @@ def test_admin_adds_and_edits_an_address_and_the_password_never_comes_back(room:
     assert (stored.name, stored.imap_password) == ("Serwis IT", "s3cret")
 
 
-@pytest.mark.parametrize("change, key", [
-    ({"address": "not-an-address"}, "mail.address_invalid"),
-    ({"address": "helpdesk@pomocnik.test"}, "mail.address_taken"),
-    ({"queue_id": 999_999}, "ticket.queue_invalid"),
-    ({"imap_host": "imap.example", "imap_username": ""}, "mail.imap_username_required"),
+@pytest.mark.parametrize("change, field, key", [
+    ({"address": "not-an-address"}, "address", "mail.address_invalid"),
+    ({"address": "helpdesk@pomocnik.test"}, "address", "mail.address_taken"),
+    ({"queue_id": 999_999}, "queue", "ticket.queue_invalid"),
+    ({"imap_host": "imap.example", "imap_username": ""}, "imap_username",
+     "mail.imap_username_required"),
     ({"imap_host": "imap.example", "imap_username": "u", "imap_security": "tls"},
-     "mail.imap_security_invalid"),
+     "imap_security", "mail.imap_security_invalid"),
     ({"imap_host": "imap.example", "imap_username": "u", "imap_port": 70000},
-     "mail.imap_port_invalid"),
+     "imap_port", "mail.imap_port_invalid"),
     ({"imap_host": "imap.example", "imap_username": "u", "imap_processed_folder": "INBOX"},
-     "mail.folders_must_differ"),
+     "imap_processed_folder", "mail.folders_must_differ"),
 ])
-def test_bad_address_settings_are_refused_with_a_clear_message(room: Room, change,
+def test_bad_address_settings_are_refused_with_a_clear_message(room: Room, change, field,
                                                                key: str) -> None:
     data = mail_admin.ChannelData(address="nowy@pomocnik.test")
     for name, value in change.items():
         setattr(data, name, value)
-    with pytest.raises(Invalid) as err:
+    with pytest.raises(FormInvalid) as err:
         mail_admin.save_channel(room.db, room.world.actor("admin"), None, data)
-    assert err.value.key == key
+    assert err.value.key == "form.invalid"
+    assert {f: k for f, (k, _params) in err.value.errors.items()} == {field: key}
     assert room.db.exec(select(MailChannel).where(
         MailChannel.address == "nowy@pomocnik.test")).first() is None
+
+
+def test_every_bad_address_setting_is_reported_at_once(room: Room) -> None:
+    data = mail_admin.ChannelData(address="helpdesk@pomocnik.test", queue_id=999_999,
+                                  imap_host="imap.example", imap_username=" ",
+                                  imap_port=0, imap_security="tls", imap_folder="INBOX",
+                                  imap_processed_folder=" ",
+                                  imap_quarantine_folder="inbox  ")
+    with pytest.raises(FormInvalid) as err:
+        mail_admin.save_channel(room.db, room.world.actor("admin"), None, data)
+    assert {f: k for f, (k, _params) in err.value.errors.items()} == {
+        "address": "mail.address_taken", "queue": "ticket.queue_invalid",
+        "imap_port": "mail.imap_port_invalid", "imap_security": "mail.imap_security_invalid",
+        "imap_username": "mail.imap_username_required",
+        "imap_processed_folder": "mail.folder_invalid"}
+    assert err.value.errors["imap_processed_folder"][1] == {"folder": "imap_processed_folder"}
 
 
 @pytest.mark.parametrize("role", NON_ADMINS)

@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from helpdesk_app.domain import contracts, tickets, workflow
 from helpdesk_app.domain.contracts import CalendarInput, ContractInput, TicketTypeInput
-from helpdesk_app.domain.errors import DomainError, Forbidden, Invalid
+from helpdesk_app.domain.errors import DomainError, Forbidden, FormInvalid, Invalid
 from helpdesk_app.domain.workflow import StatusInput
 from helpdesk_app.models import Ticket
 
@@ -136,18 +136,33 @@ def test_admin_validation(db: Session, world, flow) -> None:
     admin = world.actor("admin")
     bad = [
         (StatusInput(key="Zły klucz", name_pl="x", name_en="x", category="open"),
-         "status.key_invalid"),
+         "key", "status.key_invalid"),
         (StatusInput(key="ok_key", name_pl="", name_en="x", category="open"),
-         "status.name_required"),
+         "name_pl", "status.name_required"),
         (StatusInput(key="ok_key", name_pl="x", name_en="x", category="done"),
-         "status.category_invalid"),
+         "category", "status.category_invalid"),
         (StatusInput(key="ok_key", name_pl="x", name_en="x", category="open",
-                     sla_effect="freezes"), "status.sla_effect_invalid"),
+                     sla_effect="freezes"), "sla_effect", "status.sla_effect_invalid"),
+        (StatusInput(key="ok_key", name_pl="x", name_en="x", category="open",
+                     sort_order="pięć"), "sort_order", "workflow.order_invalid"),
     ]
-    for data, key in bad:
-        with pytest.raises(Invalid) as exc:
+    for data, field, key in bad:
+        with pytest.raises(FormInvalid) as exc:
             workflow.save_status(db, admin, data)
-        assert exc.value.key == key
+        assert exc.value.key == "form.invalid"
+        assert {f: k for f, (k, _p) in exc.value.errors.items()} == {field: key}
+    with pytest.raises(FormInvalid) as exc:  # every bad field at once
+        workflow.save_status(db, admin, StatusInput(
+            key="open", name_pl=" ", name_en="", category="done", sla_effect="x",
+            colour="plaid", sort_order="1a"), new=True)
+    assert exc.value.errors == {
+        "key": ("workflow.key_taken", {"status": "open"}),
+        "name_pl": ("status.name_required", {}), "name_en": ("status.name_required", {}),
+        "category": ("status.category_invalid", {}),
+        "sla_effect": ("status.sla_effect_invalid", {}),
+        "colour": ("status.colour_invalid", {}),
+        "sort_order": ("workflow.order_invalid", {"value": "1a"})}
+    assert "ok_key" not in workflow.all_statuses(db)
     with pytest.raises(Invalid) as exc:
         workflow.save_contract_set(db, admin, own, ["open", "resolved"])  # no start
     assert exc.value.key == "status.set_incomplete"
