@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -26,7 +27,17 @@ from helpdesk_app.db import make_engine
 from helpdesk_app.domain import tickets
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.live.bus import USER_CHANGE, Change, bus
-from helpdesk_app.models import Organisation, OrgKind, Queue, Role, Ticket, User
+from helpdesk_app.models import (
+    BusinessCalendar,
+    Contract,
+    Organisation,
+    OrgKind,
+    Queue,
+    Role,
+    Ticket,
+    TicketType,
+    User,
+)
 
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 PASSWORD = "correct-horse-battery"
@@ -267,6 +278,26 @@ class Factory:
         self.db.add(queue)
         self.db.commit()
         return queue
+
+    def contract_24x7(self, org_id: int, name: str | None = None, *,
+                      reaction: int | None = 60, resolution: int | None = 240,
+                      **contract_kw) -> Contract:
+        """A contract on an always-open calendar; with targets, one ticket type "Awaria"
+        (warning at 75 %)."""
+        name = name or f"Contract {next(_seq)}"
+        cal = BusinessCalendar(name=f"24/7 {name}", always_open=True, holiday_country=None)
+        self.db.add(cal)
+        self.db.commit()
+        contract = Contract(organisation_id=org_id, name=name, valid_from=date(2020, 1, 1),
+                            calendar_id=cal.id, **contract_kw)
+        self.db.add(contract)
+        self.db.commit()
+        if reaction is not None or resolution is not None:
+            self.db.add(TicketType(contract_id=contract.id, name_pl="Awaria",
+                                   name_en="Failure", reaction_minutes=reaction,
+                                   resolution_minutes=resolution, warning_percent=75))
+            self.db.commit()
+        return contract
 
     @staticmethod
     def actor(user: User) -> Actor:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import email
 from collections import Counter
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from email import policy
 
 import pytest
@@ -20,8 +20,6 @@ from helpdesk_app.domain import notification_settings as prefs
 from helpdesk_app.domain import sla, sla_alerts, tickets
 from helpdesk_app.domain.notification_settings import PrefInput
 from helpdesk_app.models import (
-    BusinessCalendar,
-    Contract,
     Notification,
     NotificationKind,
     NotificationPreference,
@@ -30,7 +28,6 @@ from helpdesk_app.models import (
     Status,
     Ticket,
     TicketStatus,
-    TicketType,
     User,
 )
 
@@ -294,22 +291,8 @@ def test_saved_preferences_turn_channels_off(db, world, inbox, ticket):
     assert inbox.mail() == Counter()
 
 
-def _contract(db: Session, org_id: int, name: str) -> Contract:
-    cal = BusinessCalendar(name=f"24/7 {name}", always_open=True, holiday_country=None)
-    db.add(cal)
-    db.commit()
-    contract = Contract(organisation_id=org_id, name=name, valid_from=date(2020, 1, 1),
-                        calendar_id=cal.id)
-    db.add(contract)
-    db.commit()
-    db.add(TicketType(contract_id=contract.id, name_pl="Awaria", name_en="Failure",
-                      reaction_minutes=60, resolution_minutes=240, warning_percent=75))
-    db.commit()
-    return contract
-
-
 def test_scopes_narrow_what_a_user_hears(db, world, make, inbox):
-    gold = _contract(db, world.org_b.id, "Gold B")
+    gold = make.contract_24x7(world.org_b.id, "Gold B")
     tech2 = world.users["technician2"]
     actor = world.actor("technician2")
     prefs.save(db, actor, tech2.id, [PrefInput(K.NEW_TICKET, True, False,
@@ -479,7 +462,7 @@ T0 = datetime(2026, 3, 16, 9, 0, tzinfo=UTC)
 
 
 def test_sla_sweep_notifies_per_preferences(db, world, make, inbox):
-    _contract(db, world.org_a.id, "Gold A")
+    make.contract_24x7(world.org_a.id, "Gold A")
     _set_language(db, world.users["technician"], "en")
     t = make.ticket(world.actor("client"), "Server down")
     t.created_at, t.assignee_id = T0, world.users["technician"].id
@@ -525,7 +508,7 @@ def test_points_crossed_in_one_sweep_make_one_mail_per_recipient(db, world, make
     resolution warning (+180') are all found by one sweep. Everyone still gets an in-app
     notification per point, but one mail per ticket and recipient, listing what they
     asked to hear by mail."""
-    _contract(db, world.org_a.id, "Gold A")
+    make.contract_24x7(world.org_a.id, "Gold A")
     _set_language(db, world.users["technician"], "en")
     coordinator = world.users["coordinator"]
     prefs.save(db, world.actor("coordinator"), coordinator.id,
@@ -580,7 +563,7 @@ def test_points_crossed_in_one_sweep_make_one_mail_per_recipient(db, world, make
 
 def test_a_refused_sla_mail_leaves_the_in_app_notice(db, world, make, inbox):
     """An address the outbox refuses: no mail, no failure, the in-app notice stays."""
-    _contract(db, world.org_a.id, "Gold A")
+    make.contract_24x7(world.org_a.id, "Gold A")
     tech = world.users["technician"]
     tech.email = "not an address"
     db.add(tech)

@@ -4,7 +4,7 @@ notification list, called as a crafted websocket message would call them."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 import pytest
 import reflex as rx
@@ -18,8 +18,6 @@ from helpdesk_app.domain import notification_settings as prefs
 from helpdesk_app.domain.errors import Forbidden, Invalid, NotFound
 from helpdesk_app.domain.notification_settings import Channels, PrefInput
 from helpdesk_app.models import (
-    BusinessCalendar,
-    Contract,
     Notification,
     NotificationKind,
     NotificationPreference,
@@ -159,20 +157,9 @@ def test_scope_options_are_for_staff(db: Session, world) -> None:
 # --------------------------------------------------------------------------- wants
 
 
-def _contract(db: Session, org_id: int) -> Contract:
-    cal = BusinessCalendar(name=f"24/7 {org_id}", always_open=True, holiday_country=None)
-    db.add(cal)
-    db.commit()
-    contract = Contract(organisation_id=org_id, name=f"Contract {org_id}",
-                        valid_from=date(2020, 1, 1), calendar_id=cal.id)
-    db.add(contract)
-    db.commit()
-    return contract
-
-
-def test_wants_applies_rows_scopes_and_role_limits(db: Session, world) -> None:
+def test_wants_applies_rows_scopes_and_role_limits(db: Session, world, make) -> None:
     tech, client = world.users["technician"], world.users["client"]
-    contract = _contract(db, world.org_a.id)
+    contract = make.contract_24x7(world.org_a.id, reaction=None, resolution=None)
     db.add_all([
         NotificationPreference(user_id=tech.id, event=K.NEW_TICKET, in_app=True, email=True,
                                organisation_ids=[world.org_a.id], queue_ids=[world.queue.id],

@@ -4,7 +4,7 @@ instant they happened, exactly once, and announced to nobody."""
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import Session, col, select
@@ -14,7 +14,6 @@ from helpdesk_app.domain import inapp_notifications, sla
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.sla_alerts import is_news, sweep
 from helpdesk_app.models import (
-    BusinessCalendar,
     Contract,
     EscalationAction,
     EventKind,
@@ -24,7 +23,6 @@ from helpdesk_app.models import (
     SlaAlert,
     Status,
     Ticket,
-    TicketType,
     TimelineEvent,
     User,
 )
@@ -39,20 +37,11 @@ def at(minutes: float) -> datetime:
 
 
 @pytest.fixture
-def contract(db: Session, world) -> Contract:
+def contract(db: Session, world, make) -> Contract:
     """24/7, reaction 60 min, resolution 240 min, warning at 75 %: points at 45, 60, 180
     and 240 minutes after the ticket is received."""
-    cal = BusinessCalendar(name="24/7", always_open=True, holiday_country=None)
-    db.add(cal)
-    db.commit()
-    c = Contract(organisation_id=world.org_a.id, name="Gold", valid_from=date(2020, 1, 1),
-                 calendar_id=cal.id, escalation_action=EscalationAction.RAISE_PRIORITY)
-    db.add(c)
-    db.commit()
-    db.add(TicketType(contract_id=c.id, name_pl="Awaria", name_en="Failure",
-                      reaction_minutes=60, resolution_minutes=240, warning_percent=75))
-    db.commit()
-    return c
+    return make.contract_24x7(world.org_a.id, "Gold",
+                              escalation_action=EscalationAction.RAISE_PRIORITY)
 
 
 def _ticket(db: Session, world, make) -> Ticket:
