@@ -1,0 +1,7 @@
+"""Polish catalog, one module per area. Keys are shared with the other language's
+package (a test keeps them in step); a key defined in two areas is an error at import."""
+
+from helpdesk_app.i18n.merge import merge
+from helpdesk_app.i18n.pl import core, mail, notifications, sla
+
+CATALOG: dict[str, str] = merge(core, sla, notifications, mail)
