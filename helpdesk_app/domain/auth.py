@@ -100,6 +100,21 @@ def logout(db: Session, token: str | None) -> None:
         db.commit()
 
 
+def end_sessions(db: Session, user_id: int, *, keep_token: str | None = None) -> int:
+    """Revoke the user's open sessions (deactivation, a new password, "sign out all others"),
+    except the one behind `keep_token`. Returns how many ended; the caller commits."""
+    keep = _token_hash(keep_token) if keep_token else None
+    rows = db.exec(select(UserSession).where(UserSession.user_id == user_id,
+                                             UserSession.revoked == False)).all()  # noqa: E712
+    ended = 0
+    for row in rows:
+        if row.token_hash != keep:
+            row.revoked = True
+            db.add(row)
+            ended += 1
+    return ended
+
+
 def set_preferences(db: Session, actor: Actor, *, language: str | None = None,
                     timezone: str | None = None) -> Actor:
     """Store the user's language / time zone on the account so it follows them."""

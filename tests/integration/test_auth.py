@@ -210,3 +210,15 @@ def test_weak_hash_is_upgraded_on_login(db, make, password, cheap_argon2) -> Non
     new = db.get(User, user.id).password_hash
     assert new != old and not production.check_needs_rehash(new)
     assert production.verify(new, password)
+
+
+def test_end_sessions_revokes_all_but_the_kept_one(db: Session, client: User) -> None:
+    kept, _ = auth.login(db, client.email, PASSWORD)
+    other, _ = auth.login(db, client.email, PASSWORD)
+    assert auth.end_sessions(db, client.id, keep_token=kept) == 1
+    db.commit()
+    assert auth.resolve_session(db, kept) is not None
+    assert auth.resolve_session(db, other) is None
+    assert auth.end_sessions(db, client.id) == 1
+    db.commit()
+    assert auth.resolve_session(db, kept) is None
