@@ -3,8 +3,9 @@
 Where the ticket's workflow allows the move back to work (`workflow.reopen_target`), the
 reply reopens the ticket (`tickets_writes.add_comment`; the timeline shows the status
 change). Otherwise the reply would sit unseen on a closed ticket, so the client opens a
-follow-up ticket that refers to the closed one - the same reference the mail channel
-records (mail/inbound/filters/deliver.py): "↪ #number" above the text and
+follow-up ticket that refers to the closed one. Mail follows the same rule
+(mail/inbound/filters/find_ticket.py) and records the same reference
+(mail/inbound/filters/deliver.py): "↪ #number" above the text and
 `{"follows": number}` in the created event's data. The page says which will happen
 before anything is sent (`client_reply_outcome`).
 """
@@ -28,7 +29,13 @@ FOLLOW_UP = "follow_up"
 def client_reply_outcome(db: Session, actor: Actor, ticket_id: int) -> str:
     """What a reply of `actor` on this ticket does beyond being a reply: REOPEN or
     FOLLOW_UP on a closed ticket for a client, else "" (staff: always "")."""
-    ticket = access.require(actor, Action.VIEW, db.get(Ticket, ticket_id))
+    return outcome_on(db, actor, access.require(actor, Action.VIEW, db.get(Ticket, ticket_id)))
+
+
+def outcome_on(db: Session, actor: Actor, ticket: Ticket) -> str:
+    """`client_reply_outcome` for a ticket the caller has already checked access to: the
+    one rule the web reply form and the mail channel (mail/inbound/filters/find_ticket.py)
+    both follow."""
     if not actor.is_client or not workflow.is_closed_key(db, ticket.status):
         return ""
     return REOPEN if workflow.reopen_target(db, ticket) else FOLLOW_UP

@@ -11,7 +11,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from helpdesk_app.config import get_settings
-from helpdesk_app.domain import tickets
+from helpdesk_app.domain import tickets, workflow
 from helpdesk_app.mail.inbound import pipeline, store
 from helpdesk_app.mail.inbound.filters import deliver
 from helpdesk_app.mail.inbound.filters.sender import TRIAGE_ORGANISATION
@@ -157,16 +157,52 @@ def test_someone_elses_ticket_number_does_not_let_a_stranger_write_into_it(room:
     assert all(e.author_id != other.id for e in room.events(ticket.id))
 
 
-def test_a_reply_to_a_closed_ticket_opens_a_new_one_that_refers_to_it(room: Room) -> None:
+def _closed(room: Room) -> Ticket:
     ticket, _ = _new_ticket(room)
-    admin = room.world.actor("admin")
-    tickets.update_ticket(room.db, admin, ticket.id, ticket.version, {"status": "closed"})
+    tickets.update_ticket(room.db, room.world.actor("admin"), ticket.id, ticket.version,
+                          {"status": "closed"})
+    return ticket
+
+
+def test_a_reply_to_a_closed_ticket_reopens_it_where_the_workflow_allows(room: Room) -> None:
+    # the same rule as a reply on the web (domain/closed_replies.py)
+    ticket = _closed(room)
+    mail = room.deliver(message(sender="carl@org-a.test", subject=f"Re: [#{ticket.number}]",
+                                body="It broke again"))
+    assert _ticket_of(room, mail).id == ticket.id
+    room.db.expire_all()
+    assert room.db.get(Ticket, ticket.id).status == "open"
+    reply, change = room.events(ticket.id)[-2:]
+    assert (reply.kind, reply.is_public, "It broke again" in reply.body) == (
+        EventKind.REPLY, True, True)
+    assert change.data == {"old": "closed", "new": "open"}
+
+
+def test_a_reply_to_a_closed_ticket_the_workflow_keeps_closed_opens_a_follow_up(
+        room: Room) -> None:
+    ticket = _closed(room)
+    workflow.save_transitions(room.db, room.world.actor("admin"), None, [
+        ("new", "open"), ("open", "resolved"), ("resolved", "closed")])
     mail = room.deliver(message(sender="carl@org-a.test", subject=f"Re: [#{ticket.number}]",
                                 body="It broke again"))
     new = _ticket_of(room, mail)
     assert new.id != ticket.id
     created = room.events(new.id)[0]
     assert created.data["follows"] == ticket.number and ticket.number in created.body
+    room.db.expire_all()
+    assert room.db.get(Ticket, ticket.id).status == "closed"
+
+
+def test_staff_mail_on_a_closed_ticket_is_a_note_on_it_as_on_the_web(room: Room) -> None:
+    ticket = _closed(room)
+    tech = room.world.users["technician"]
+    mail = room.deliver(message(sender=tech.email, subject=f"Re: [#{ticket.number}]",
+                                body="For the record: replaced the fuser"))
+    assert _ticket_of(room, mail).id == ticket.id
+    note = room.events(ticket.id)[-1]
+    assert (note.kind, note.is_public, note.author_id) == (EventKind.NOTE, False, tech.id)
+    room.db.expire_all()
+    assert room.db.get(Ticket, ticket.id).status == "closed"
 
 
 def test_staff_reply_by_mail_is_an_internal_note_never_a_public_reply(room: Room) -> None:

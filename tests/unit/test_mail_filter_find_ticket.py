@@ -1,13 +1,13 @@
 """filters/find_ticket.py: which ticket a message follows up - the number in the subject
 first, then In-Reply-To / References - but only a ticket the sender may see; a closed one
-is referred to, never reopened."""
+is reopened or referred to, as the workflow says (the web's rule)."""
 
 from __future__ import annotations
 
 import pytest
 from mail_filter_support import make_room, stored_context
 
-from helpdesk_app.domain import tickets
+from helpdesk_app.domain import tickets, workflow
 from helpdesk_app.mail.inbound.filters import find_ticket, sender
 from helpdesk_app.models import Ticket
 from tests.mail_support import Room, message
@@ -88,9 +88,22 @@ def test_someone_elses_ticket_is_not_found_and_the_attempt_is_noted(room: Room) 
     assert ctx.notes == [f"reference to {ticket.number} ignored: not the sender's ticket"]
 
 
-def test_a_closed_ticket_is_referred_to_not_reopened(room: Room) -> None:
+def _closed(room: Room) -> Ticket:
     ticket = new_ticket(room)
     tickets.update_ticket(room.db, room.world.actor("admin"), ticket.id, ticket.version,
                           {"status": "closed"})
+    return ticket
+
+
+def test_a_closed_ticket_the_workflow_reopens_is_the_ticket_found(room: Room) -> None:
+    ticket = _closed(room)
+    ctx = found(room, message(sender="carl@org-a.test", subject=f"Re: [#{ticket.number}]"))
+    assert (ctx.ticket.id, ctx.closed_ticket) == (ticket.id, None)
+
+
+def test_a_closed_ticket_the_workflow_keeps_closed_is_only_referred_to(room: Room) -> None:
+    ticket = _closed(room)
+    workflow.save_transitions(room.db, room.world.actor("admin"), None,
+                              [("new", "open"), ("open", "closed")])
     ctx = found(room, message(sender="carl@org-a.test", subject=f"Re: [#{ticket.number}]"))
     assert (ctx.ticket, ctx.closed_ticket.id) == (None, ticket.id)

@@ -3,8 +3,10 @@ Re:/RE:/Odp:/ODP:/Fwd:/PD:/AW:/WG:/Re[2]: prefixes), then In-Reply-To / Referenc
 our own Message-IDs (and those of mail already on a ticket).
 
 A reference only counts when the sender may see that ticket: guessing a number must not
-let a stranger write into someone else's ticket. A closed ticket is not reopened: the
-message becomes a new ticket that refers to it."""
+let a stranger write into someone else's ticket. A closed ticket follows the same rule as
+a reply on the web (domain/closed_replies.py): a client's mail reopens it where the
+workflow allows, else it becomes a new ticket that refers to the closed one; staff mail is
+a note on it, as on the web."""
 
 from __future__ import annotations
 
@@ -12,16 +14,14 @@ import re
 
 from sqlmodel import Session, col, select
 
-from helpdesk_app.domain import access
+from helpdesk_app.domain import access, closed_replies
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.mail.inbound.context import MailContext, Outcome
 from helpdesk_app.models import (
     InboundMail,
     InboundStatus,
     OutboundMail,
-    StatusCategory,
     Ticket,
-    TicketStatus,
 )
 
 # Reply/forward prefixes in the languages our clients' mail programs speak.
@@ -80,8 +80,7 @@ def run(db: Session, ctx: MailContext) -> Outcome | None:
         if not access.can_see_ticket(actor, ticket):
             ctx.notes.append(f"reference to {ticket.number} ignored: not the sender's ticket")
             continue
-        status = db.get(TicketStatus, ticket.status)
-        if status is not None and status.category == StatusCategory.CLOSED:
+        if closed_replies.outcome_on(db, actor, ticket) == closed_replies.FOLLOW_UP:
             ctx.closed_ticket = ticket
             return None
         ctx.ticket = ticket
