@@ -6,7 +6,7 @@ import reflex as rx
 
 from helpdesk_app import routes
 from helpdesk_app.components.notification_bell import notification_bell
-from helpdesk_app.components.shortcuts import shortcuts
+from helpdesk_app.components.shortcuts import hint_button, shortcuts
 from helpdesk_app.state.session import SessionState as S
 
 
@@ -82,6 +82,7 @@ def top_bar() -> rx.Component:
                 class_name="pm-brand"),
         rx.box(_nav_links(), class_name="pm-nav pm-menu-part"),
         rx.box(class_name="pm-topbar-gap"),
+        rx.cond(S.is_staff, hint_button()),
         notification_bell(),
         rx.link(rx.icon("settings", size=20, color="var(--gray-12)"),
                 href=routes.SETTINGS_NOTIFICATIONS, id="nav-settings", title=settings,

@@ -25,6 +25,7 @@ SHORTCUTS: tuple[tuple[tuple[str, ...], str], ...] = (
 )
 
 _CLOSE = f"document.getElementById('{DIALOG_ID}').close()"
+_OPEN = f"document.getElementById('{DIALOG_ID}').showModal()"
 
 
 def _line(keys: tuple[str, ...], what: str) -> rx.Component:
@@ -50,3 +51,12 @@ def shortcuts() -> rx.Component:
             custom_attrs={"aria-labelledby": "pm-shortcuts-title"},
         ),
     )
+
+
+def hint_button() -> rx.Component:
+    """The top bar's keyboard icon: mouse users learn that "?" lists the shortcuts. Wide
+    screens only (a phone has no keyboard to press them on: CSS hides it there)."""
+    label = S.tr["shortcuts.hint"]
+    return rx.el.button(rx.icon("keyboard", size=20), id="nav-shortcuts", type="button",
+                        class_name="pm-icon-button pm-wide-only", title=label,
+                        aria_label=label, on_click=rx.call_script(_OPEN))

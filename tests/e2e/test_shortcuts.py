@@ -162,3 +162,18 @@ def test_clear_search_keeps_the_other_filters(new_page):
     page.click("#search-clear")
     expect(page.locator("#search-note")).to_have_count(0)
     expect(page.locator("#f-assignee")).to_have_value("mine")
+
+
+def test_the_keyboard_button_tells_a_mouse_user_about_the_shortcuts(new_page):
+    page = _agent_list(new_page)
+    button = page.locator("#nav-shortcuts")
+    expect(button).to_have_attribute("title", "Skróty klawiszowe (naciśnij ?)")
+    button.click()
+    dialog = page.locator("#pm-shortcuts")
+    expect(dialog).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    # a phone has no keyboard for them: no button there
+    phone = _agent_list(new_page, phone=True)
+    expect(phone.locator("#nav-menu")).to_be_visible()
+    expect(phone.locator("#nav-shortcuts")).to_be_hidden()

@@ -204,6 +204,7 @@ CATALOG: dict[str, str] = {
     "shortcuts.help": "This list of shortcuts",
     "shortcuts.close_help": "Close this list",
     "shortcuts.typing_note": "Shortcuts do not work while you type in a field.",
+    "shortcuts.hint": "Keyboard shortcuts (press ?)",
     "shortcuts.close": "Close",
     "ticket.newest_first": "Newest first",
 }

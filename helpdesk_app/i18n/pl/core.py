@@ -204,6 +204,7 @@ CATALOG: dict[str, str] = {
     "shortcuts.help": "Ta lista skrótów",
     "shortcuts.close_help": "Zamknij tę listę",
     "shortcuts.typing_note": "Skróty nie działają podczas pisania w polu tekstowym.",
+    "shortcuts.hint": "Skróty klawiszowe (naciśnij ?)",
     "shortcuts.close": "Zamknij",
     "ticket.newest_first": "Najnowsze na górze",
 }
