@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from helpdesk_app.components.avatar import avatar
 from helpdesk_app.models import EventKind
 from helpdesk_app.state.session import SessionState as S
 from helpdesk_app.state.timeline import EventItem, FileView
@@ -20,12 +21,13 @@ def _frame(e: EventItem, *body: rx.Component, badge: rx.Component | None = None,
            class_name: str = "pm-event") -> rx.Component:
     return rx.box(
         rx.hstack(
+            rx.cond(e.by_person, avatar(e.author, size="1.4rem")),
             rx.text(e.author, weight="bold", size="2"),
             rx.text(e.title, size="2", color_scheme="gray"),
             *([badge] if badge is not None else []),
             rx.spacer(),
             rx.text(e.when, size="1", color_scheme="gray"),
-            wrap="wrap", width="100%",
+            wrap="wrap", width="100%", align="center",
         ),
         *body,
         class_name=class_name, custom_attrs={"data-kind": e.kind},

@@ -3,6 +3,7 @@ from __future__ import annotations
 import reflex as rx
 
 from helpdesk_app import routes
+from helpdesk_app.components.avatar import avatar
 from helpdesk_app.components.checklist_panel import checklist_panel
 from helpdesk_app.components.layout import SYNCED_TEXT, dropdown, error_callout
 from helpdesk_app.components.page import page
@@ -22,10 +23,22 @@ def _field(label, value, id: str) -> rx.Component:
     )
 
 
+def _person_field(label, value, id: str, *, nobody=None) -> rx.Component:
+    """A person in the header: their avatar (as in the lists) and name; no avatar for
+    `nobody` (e.g. "unassigned")."""
+    face = avatar(value, size="1.3rem")
+    return rx.vstack(
+        rx.text(label, size="1", color_scheme="gray"),
+        rx.hstack(rx.cond(value != nobody, face) if nobody is not None else face,
+                  rx.text(value, size="2", id=id), spacing="1", align="center"),
+        spacing="0", min_width="9em",
+    )
+
+
 def _header(staff: bool) -> rx.Component:
     fields = [
         _field(S.tr["col.status"], T.ticket.status_label, "h-status"),
-        _field(S.tr["ticket.requester"], T.ticket.requester, "h-requester"),
+        _person_field(S.tr["ticket.requester"], T.ticket.requester, "h-requester"),
         _field(S.tr["col.organisation"], T.ticket.organisation, "h-organisation"),
         _field(S.tr["ticket.created"], T.ticket.created, "h-created"),
         _field(S.tr["col.updated"], T.ticket.updated, "h-updated"),
@@ -33,7 +46,8 @@ def _header(staff: bool) -> rx.Component:
     if staff:
         fields += [
             _field(S.tr["col.queue"], T.ticket.queue, "h-queue"),
-            _field(S.tr["col.assignee"], T.ticket.assignee, "h-assignee"),
+            _person_field(S.tr["col.assignee"], T.ticket.assignee, "h-assignee",
+                          nobody=S.tr["ticket.unassigned"]),
             _field(S.tr["col.priority"], T.ticket.priority_label, "h-priority"),
             _field(S.tr["col.channel"], T.ticket.channel_label, "h-channel"),
             _field(S.tr["ticket.email"], T.ticket.requester_email, "h-email"),

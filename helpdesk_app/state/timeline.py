@@ -28,6 +28,7 @@ class EventItem:
     id: str = ""
     kind: str = ""
     author: str = ""
+    by_person: bool = False  # False: the system wrote it (no avatar)
     is_public: bool = True
     is_note: bool = False
     title: str = ""
@@ -115,6 +116,7 @@ def event_item(v: Viewer, e: tickets.EventView) -> EventItem:
     title = TITLES.get(e.kind, lambda v, _d: v.t(f"event.{e.kind}"))(v, e.data)
     return EventItem(
         id=str(e.id), kind=e.kind, author=e.author or v.t("event.system"),
+        by_person=bool(e.author),
         is_public=e.is_public, is_note=e.kind == EventKind.NOTE, title=title, body=e.body,
         when=v.dt(e.created_at),
         files=[FileView(str(a.id), a.filename, format_size(a.size, v.lang),

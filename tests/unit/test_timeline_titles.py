@@ -64,3 +64,12 @@ def test_titles_name_what_changed():
 def test_kinds_that_change_something_have_their_own_title_function():
     plain = {EventKind.REPLY, EventKind.NOTE, EventKind.ATTACHMENT}
     assert set(TITLES) == set(EventKind.ALL) - plain
+
+
+def test_a_person_gets_an_avatar_and_the_system_does_not():
+    v = _viewer("pl")
+    system = event_item(v, _event(EventKind.SLA_BREACH))
+    assert (system.author, system.by_person) == (t("event.system", "pl"), False)
+    by_anna = event_item(v, EventView(2, EventKind.REPLY, "Anna Nowak", True, False, "Hej", {},
+                                      WHEN, []))
+    assert (by_anna.author, by_anna.by_person) == ("Anna Nowak", True)
