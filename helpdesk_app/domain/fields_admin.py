@@ -15,7 +15,7 @@ from sqlmodel import Session, col, delete, select
 
 from helpdesk_app.domain import access
 from helpdesk_app.domain.actor import Actor
-from helpdesk_app.domain.errors import DomainError, Invalid, NotFound
+from helpdesk_app.domain.errors import DomainError, FieldChecks, FormInvalid, Invalid, NotFound
 from helpdesk_app.domain.fields_base import (
     KEY_RE,
     OPTION_TYPES,
@@ -59,6 +59,60 @@ def _name(value: str, key: str, limit: int = 120) -> str:
     return value
 
 
+def _help(value: str, limit: int = 500) -> str:
+    value = (value or "").strip()
+    if len(value) > limit:
+        raise Invalid("field.text_too_long", max=limit)
+    return value
+
+
+def _sort_order(value: int | str) -> int:
+    """The form's position, typed as text ("" is 0) or given as a number."""
+    if isinstance(value, int):
+        return value
+    text = (value or "").strip()
+    try:
+        return int(text or "0")
+    except ValueError:
+        raise Invalid("workflow.order_invalid", value=text[:20]) from None
+
+
+# ---- the admin form's text -> input (parsed here, so the same rules run whatever sends it)
+
+
+def parse_options(text: str) -> list[OptionInput]:
+    """One option per line: "value | Polski | English" (labels default to the value)."""
+    out = []
+    for n, line in enumerate((text or "").splitlines(), start=1):
+        if not line.strip():
+            continue
+        parts = [p.strip() for p in line.split("|")]
+        if len(parts) > 3 or not parts[0]:
+            raise Invalid("field_admin.option_line", line=n)
+        value = parts[0]
+        label_pl = parts[1] if len(parts) > 1 and parts[1] else value
+        label_en = parts[2] if len(parts) > 2 and parts[2] else label_pl
+        out.append(OptionInput(value, label_pl, label_en))
+    return out
+
+
+def split_values(text: str) -> list[str]:
+    return [v.strip() for v in (text or "").split(",") if v.strip()]
+
+
+def parse_options_map(text: str) -> dict[str, list[str]]:
+    """Lines "A value: b1, b2" -> {"A value": ["b1", "b2"]}."""
+    out: dict[str, list[str]] = {}
+    for n, line in enumerate((text or "").splitlines(), start=1):
+        if not line.strip():
+            continue
+        source, sep, allowed = line.partition(":")
+        if not sep or not source.strip():
+            raise Invalid("field_admin.map_line", line=n)
+        out.setdefault(source.strip(), []).extend(split_values(allowed))
+    return out
+
+
 def _get_field(db: Session, ref: int | str | CustomField) -> CustomField:
     if isinstance(ref, CustomField):
         return ref
@@ -82,15 +136,16 @@ def _options(db: Session, field_id: int) -> list[FieldOption]:
                         .order_by(col(FieldOption.sort_order), col(FieldOption.id))))
 
 
-def _check_default(db: Session, row: CustomField, raw: Any, tz: str) -> Any:
+def _check_default(db: Session, field_type: str, field_id: int | None, raw: Any,
+                   tz: str) -> Any:
     try:
-        value = parse_value(row.field_type, raw, tz=tz)
+        value = parse_value(field_type, raw, tz=tz)
     except DomainError as exc:
         raise Invalid("field.default_invalid") from exc
     if value is None:
         return None
-    if row.field_type in OPTION_TYPES:
-        active = {o.value for o in _options(db, row.id) if o.is_active} if row.id else set()
+    if field_type in OPTION_TYPES:
+        active = {o.value for o in _options(db, field_id) if o.is_active} if field_id else set()
         chosen = value if isinstance(value, tuple) else (value,)
         if any(v not in active for v in chosen):
             raise Invalid("field.default_invalid")
@@ -99,76 +154,99 @@ def _check_default(db: Session, row: CustomField, raw: Any, tz: str) -> Any:
 
 def save_field(db: Session, actor: Actor, data: FieldInput, field_id: int | None = None) -> int:
     """Create or update a field definition. The key is a stable slug; the type cannot
-    change once tickets hold values (they live in the old type's column)."""
+    change once tickets hold values (they live in the old type's column). Every bad
+    field is reported at once (FormInvalid: key, field_type, name_pl, name_en, help_pl,
+    help_en, default, sort_order)."""
     access.require_admin(actor)
-    key = (data.key or "").strip()
-    if not KEY_RE.match(key):
-        raise Invalid("field.key_invalid")
-    if data.field_type not in FieldType.ALL:
-        raise Invalid("field.type_invalid")
-    name_pl = _name(data.name_pl, "field.name_required")
-    name_en = _name(data.name_en, "field.name_required")
-    help_pl, help_en = (data.help_pl or "").strip(), (data.help_en or "").strip()
-    if len(help_pl) > 500 or len(help_en) > 500:
-        raise Invalid("field.text_too_long", max=500)
-    clash = db.exec(select(CustomField).where(CustomField.key == key)).first()
-    if field_id is None:
-        if clash is not None:
-            raise Invalid("field.key_taken", field=key)
-        row = CustomField(key=key, name_pl=name_pl, name_en=name_en,
-                          field_type=data.field_type)
-    else:
+    row = None
+    if field_id is not None:
         row = db.get(CustomField, field_id)
         if row is None:
             raise NotFound("field.not_found")
-        if clash is not None and clash.id != row.id:
-            raise Invalid("field.key_taken", field=key)
-        if row.field_type != data.field_type and _has_values(db, row.id):
-            raise Invalid("field.type_locked")
-        if row.field_type != data.field_type and (
-                data.field_type not in OPTION_TYPES and _options(db, row.id)):
-            raise Invalid("field.type_locked")
+    checks = FieldChecks()
+    key = (data.key or "").strip()
+    if not KEY_RE.match(key):
+        checks.fail("key", "field.key_invalid")
+    else:
+        clash = db.exec(select(CustomField).where(CustomField.key == key)).first()
+        if clash is not None and (row is None or clash.id != row.id):
+            checks.fail("key", "field.key_taken", field=key)
+    type_ok = data.field_type in FieldType.ALL
+    if not type_ok:
+        checks.fail("field_type", "field.type_invalid")
+    elif row is not None and row.field_type != data.field_type and (
+            _has_values(db, row.id)
+            or (data.field_type not in OPTION_TYPES and _options(db, row.id))):
+        checks.fail("field_type", "field.type_locked")
+    name_pl = checks.run("name_pl", _name, data.name_pl, "field.name_required")
+    name_en = checks.run("name_en", _name, data.name_en, "field.name_required")
+    help_pl = checks.run("help_pl", _help, data.help_pl)
+    help_en = checks.run("help_en", _help, data.help_en)
+    order = checks.run("sort_order", _sort_order, data.sort_order)
+    default = (checks.run("default", _check_default, db, data.field_type,
+                          row.id if row is not None else None, data.default, actor.timezone)
+               if type_ok else None)
+    checks.done()
+    if row is None:
+        row = CustomField(key=key, name_pl=name_pl, name_en=name_en, field_type=data.field_type)
     row.key, row.name_pl, row.name_en, row.field_type = key, name_pl, name_en, data.field_type
     row.help_pl, row.help_en = help_pl, help_en
-    row.default_value = _check_default(db, row, data.default, actor.timezone)
-    row.sort_order, row.is_active = int(data.sort_order), bool(data.is_active)
+    row.default_value = default
+    row.sort_order, row.is_active = order, bool(data.is_active)
     db.add(row)
     try:
         db.commit()
     except IntegrityError as exc:  # the same key saved concurrently
         db.rollback()
-        raise Invalid("field.key_taken", field=key) from exc
+        raise FormInvalid({"key": ("field.key_taken", {"field": key})}) from exc
     return row.id
 
 
-def save_options(db: Session, actor: Actor, field_id: int, options: Sequence[OptionInput]) -> None:
-    """The ordered option list of a dropdown / multi-select. Options missing from the list
-    are deactivated, never deleted: tickets keep their value and its label."""
+def _option_value(value: str) -> str:
+    value = (value or "").strip()
+    if (not value or len(value) > OPTION_VALUE_MAX or "," in value
+            or any(not c.isprintable() for c in value)):
+        raise Invalid("field.option_value_invalid", value=value[:80])
+    return value
+
+
+def save_options(db: Session, actor: Actor, field_id: int,
+                 options: Sequence[OptionInput] | str) -> None:
+    """The ordered option list of a dropdown / multi-select (or the form's text, one
+    "value | Polski | English" a line). Options missing from the list are deactivated,
+    never deleted: tickets keep their value and its label. A bad list is reported under
+    the form's one field, `options`; a field without options at the top."""
     access.require_admin(actor)
     row = _get_field(db, field_id)
     if row.field_type not in OPTION_TYPES:
         raise Invalid("field.options_not_supported")
+    checks = FieldChecks()
+    if isinstance(options, str):
+        options = checks.run("options", parse_options, options) or []
     seen: set[str] = set()
     cleaned: list[OptionInput] = []
-    for o in options:
-        value = (o.value or "").strip()
-        if (not value or len(value) > OPTION_VALUE_MAX or "," in value
-                or any(not c.isprintable() for c in value)):
-            raise Invalid("field.option_value_invalid", value=value[:80])
-        if value.casefold() in seen:
-            raise Invalid("field.option_duplicate", value=value)
-        seen.add(value.casefold())
-        label_pl = _name(o.label_pl, "field.option_label_required")
-        label_en = _name(o.label_en or o.label_pl, "field.option_label_required")
-        cleaned.append(OptionInput(value, label_pl, label_en, bool(o.is_active)))
     existing = {o.value: o for o in _options(db, row.id)}
     folded = {v.casefold(): v for v in existing}
+    for o in options:
+        value = checks.run("options", _option_value, o.value)
+        if value is None:
+            continue
+        if value.casefold() in seen or (value not in existing and value.casefold() in folded):
+            checks.fail("options", "field.option_duplicate", value=value)
+        seen.add(value.casefold())
+        label_pl = checks.run("options", _name, o.label_pl, "field.option_label_required")
+        label_en = checks.run("options", _name, o.label_en or o.label_pl,
+                              "field.option_label_required")
+        cleaned.append(OptionInput(value, label_pl or "", label_en or "", bool(o.is_active)))
+    active = {o.value for o in cleaned if o.is_active}
+    default = row.default_value
+    chosen = default if isinstance(default, list) else [default] if default else []
+    if any(v not in active for v in chosen):
+        checks.fail("options", "field.default_option_inactive")
+    checks.done()
     for order, o in enumerate(cleaned):
-        current = existing.get(o.value)
-        if current is None and o.value.casefold() in folded:
-            raise Invalid("field.option_duplicate", value=o.value)
-        current = current or FieldOption(field_id=row.id, value=o.value, label_pl="",
-                                         label_en="")
+        current = existing.get(o.value) or FieldOption(field_id=row.id, value=o.value,
+                                                       label_pl="", label_en="")
         current.label_pl, current.label_en = o.label_pl, o.label_en
         current.sort_order, current.is_active = order, o.is_active
         db.add(current)
@@ -177,34 +255,32 @@ def save_options(db: Session, actor: Actor, field_id: int, options: Sequence[Opt
         if value not in listed and old.is_active:
             old.is_active = False
             db.add(old)
-    active = {o.value for o in cleaned if o.is_active}
-    default = row.default_value
-    chosen = default if isinstance(default, list) else [default] if default else []
-    if any(v not in active for v in chosen):
-        db.rollback()
-        raise Invalid("field.default_option_inactive")
     db.commit()
 
 
 def save_scopes(db: Session, actor: Actor, field_id: int, scopes: Sequence[ScopeInput]) -> None:
     """Replace where the field is used; each row: contract and/or type (None = any) and
-    when it is required."""
+    when it is required. Problems per row i: `scopes.i.contract`, `scopes.i.ticket_type`,
+    `scopes.i.required_on`, and `scopes.i` for a row listed twice."""
     access.require_admin(actor)
     row = _get_field(db, field_id)
+    checks = FieldChecks()
     seen: set[tuple[int | None, int | None]] = set()
-    for s in scopes:
+    for i, s in enumerate(scopes):
+        at = f"scopes.{i}"
         if s.required_on not in RequiredOn.ALL:
-            raise Invalid("field.required_on_invalid")
+            checks.fail(f"{at}.required_on", "field.required_on_invalid")
         if s.contract_id is not None and db.get(Contract, s.contract_id) is None:
-            raise Invalid("field.scope_invalid")
+            checks.fail(f"{at}.contract", "field.scope_invalid")
         if s.ticket_type_id is not None:
             ttype = db.get(TicketType, s.ticket_type_id)
             if ttype is None or (s.contract_id is not None and ttype.contract_id != s.contract_id):
-                raise Invalid("field.scope_invalid")
+                checks.fail(f"{at}.ticket_type", "field.scope_invalid")
         pair = (s.contract_id, s.ticket_type_id)
         if pair in seen:
-            raise Invalid("field.scope_duplicate")
+            checks.fail(at, "field.scope_duplicate")
         seen.add(pair)
+    checks.done()
     db.exec(delete(FieldScope).where(col(FieldScope.field_id) == row.id))
     db.add_all(FieldScope(field_id=row.id, contract_id=s.contract_id,
                           ticket_type_id=s.ticket_type_id, required_on=s.required_on)
@@ -215,14 +291,16 @@ def save_scopes(db: Session, actor: Actor, field_id: int, scopes: Sequence[Scope
 def save_permissions(db: Session, actor: Actor, field_id: int,
                      permissions: Sequence[PermissionInput]) -> None:
     """Replace the per-role rows. A role left out falls back to the default (staff see and
-    edit, others see nothing); editing implies seeing."""
+    edit, others see nothing); editing implies seeing. Problems: `permissions`."""
     access.require_admin(actor)
     row = _get_field(db, field_id)
+    checks = FieldChecks()
     roles = [p.role for p in permissions]
     if any(r not in PERMISSION_ROLES for r in roles):
-        raise Invalid("field.role_invalid")
+        checks.fail("permissions", "field.role_invalid")
     if len(set(roles)) != len(roles):
-        raise Invalid("field.role_duplicate")
+        checks.fail("permissions", "field.role_duplicate")
+    checks.done()
     db.exec(delete(FieldPermission).where(col(FieldPermission.field_id) == row.id))
     db.flush()
     db.add_all(FieldPermission(field_id=row.id, role=p.role, can_edit=bool(p.can_edit),
@@ -235,43 +313,21 @@ def save_dependencies(db: Session, actor: Actor, field_id: int,
                       dependencies: Sequence[DependencyInput]) -> None:
     """Replace what field B (`field_id`) depends on. A must be another field, the graph
     stays acyclic, `options` only for dropdown/multi-select B with B's option values and
-    keys that are A's values."""
+    keys that are A's values. `when_values` / `options_map` may be the form's text
+    ("a, b" / lines "a: b1, b2"). Problems per row i: `deps.i.source`, `deps.i.effect`,
+    `deps.i.values`; a loop is about the whole list (a plain Invalid)."""
     access.require_admin(actor)
     b = _get_field(db, field_id)
     b_values = {o.value for o in _options(db, b.id)}
+    checks = FieldChecks()
     rows: list[FieldDependency] = []
-    for d in dependencies:
+    for i, d in enumerate(dependencies):
         try:
-            a = _get_field(db, d.depends_on)
-        except NotFound as exc:
-            raise Invalid("field.dependency_source_invalid") from exc
-        if a.id == b.id:
-            raise Invalid("field.dependency_self")
-        if d.effect not in Effect.ALL:
-            raise Invalid("field.dependency_effect_invalid")
-        a_values = ({o.value for o in _options(db, a.id)} if a.field_type in OPTION_TYPES
-                    else None)
-        when: list[str] = []
-        options_map: dict[str, list[str]] = {}
-        if d.effect in (Effect.SHOW, Effect.REQUIRE):
-            for raw in d.when_values:
-                when.append(_source_token(a, a_values, raw))
-            when = list(dict.fromkeys(when))
-            if not when:
-                raise Invalid("field.dependency_values_required")
-        else:
-            if b.field_type not in OPTION_TYPES:
-                raise Invalid("field.dependency_options_target")
-            if not d.options_map:
-                raise Invalid("field.dependency_values_required")
-            for raw, allowed in d.options_map.items():
-                token = _source_token(a, a_values, raw)
-                for v in allowed:
-                    if v not in b_values:
-                        raise Invalid("field.dependency_option_invalid", value=str(v)[:80])
-                options_map[token] = list(dict.fromkeys(allowed))
-        rows.append(FieldDependency(field_id=b.id, depends_on_id=a.id, effect=d.effect,
-                                    when_values=when, options_map=options_map))
+            rows.append(_dependency(db, b, b_values, d, f"deps.{i}"))
+        except FormInvalid as e:  # gather every row's problems
+            for name, (key, params) in e.errors.items():
+                checks.fail(name, key, **params)
+    checks.done()
     # No cycles: the new edges of B plus every other field's edges.
     edges: dict[int, set[int]] = {}
     for dep in db.exec(select(FieldDependency).where(col(FieldDependency.field_id) != b.id)):
@@ -282,6 +338,68 @@ def save_dependencies(db: Session, actor: Actor, field_id: int,
     db.exec(delete(FieldDependency).where(col(FieldDependency.field_id) == b.id))
     db.add_all(rows)
     db.commit()
+
+
+def _dependency(db: Session, b: CustomField, b_values: set[str], d: DependencyInput,
+                at: str) -> FieldDependency:
+    """One row checked field by field (FormInvalid with `<at>.source` / `.effect` /
+    `.values`)."""
+    checks = FieldChecks()
+    a = None
+    if d.depends_on in (None, ""):
+        checks.fail(f"{at}.source", "field.dependency_source_required")
+    else:
+        try:
+            a = _get_field(db, d.depends_on)
+        except NotFound:
+            checks.fail(f"{at}.source", "field.dependency_source_invalid")
+        else:
+            if a.id == b.id:
+                checks.fail(f"{at}.source", "field.dependency_self")
+                a = None
+    if d.effect not in Effect.ALL:
+        checks.fail(f"{at}.effect", "field.dependency_effect_invalid")
+    elif d.effect == Effect.OPTIONS and b.field_type not in OPTION_TYPES:
+        checks.fail(f"{at}.effect", "field.dependency_options_target")
+    when: list[str] = []
+    options_map: dict[str, list[str]] = {}
+    values = f"{at}.values"
+    if d.effect in (Effect.SHOW, Effect.REQUIRE):
+        raw_when = d.when_values
+        if isinstance(raw_when, str):
+            raw_when = split_values(raw_when)
+        if a is not None:
+            a_values = _values_of(db, a)
+            for raw in raw_when:
+                token = checks.run(values, _source_token, a, a_values, raw)
+                if token is not None:
+                    when.append(token)
+            when = list(dict.fromkeys(when))
+        if not raw_when:
+            checks.fail(values, "field.dependency_values_required")
+    elif d.effect == Effect.OPTIONS:
+        raw_map = d.options_map
+        if isinstance(raw_map, str):
+            raw_map = checks.run(values, parse_options_map, raw_map) or {}
+        if not raw_map:
+            checks.fail(values, "field.dependency_values_required")
+        a_values = _values_of(db, a) if a is not None else None
+        for raw, allowed in raw_map.items():
+            token = checks.run(values, _source_token, a, a_values, raw) if a else None
+            for v in allowed:
+                if b.field_type in OPTION_TYPES and v not in b_values:
+                    checks.fail(values, "field.dependency_option_invalid", value=str(v)[:80])
+            if token is not None:
+                options_map[token] = list(dict.fromkeys(allowed))
+    checks.done()
+    assert a is not None  # every way to a missing source failed above
+    return FieldDependency(field_id=b.id, depends_on_id=a.id, effect=d.effect,
+                           when_values=when, options_map=options_map)
+
+
+def _values_of(db: Session, a: CustomField) -> set[str] | None:
+    """Field A's option values (None: not an option field, any value of its type)."""
+    return {o.value for o in _options(db, a.id)} if a.field_type in OPTION_TYPES else None
 
 
 def _source_token(a: CustomField, a_values: set[str] | None, raw: Any) -> str:

@@ -182,7 +182,7 @@ class FieldInput:
     help_pl: str = ""
     help_en: str = ""
     default: Any = None  # form text or a typed value; validated against the type
-    sort_order: int = 0
+    sort_order: int | str = 0  # the form's text is parsed (and checked) on save
     is_active: bool = True
 
 
@@ -210,10 +210,11 @@ class PermissionInput:
 
 @dataclass
 class DependencyInput:
-    depends_on: str | int  # key or id of field A
+    depends_on: str | int | None  # key or id of field A
     effect: str
-    when_values: list[str] = field(default_factory=list)
-    options_map: dict[str, list[str]] = field(default_factory=dict)
+    # a list / mapping, or the admin form's text ("a, b" / lines "a: b1, b2")
+    when_values: list[str] | str = field(default_factory=list)
+    options_map: dict[str, list[str]] | str = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------- admin reads

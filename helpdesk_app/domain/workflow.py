@@ -18,6 +18,7 @@ from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.errors import FieldChecks, Forbidden, Invalid
 from helpdesk_app.i18n import t
 from helpdesk_app.models import (
+    Contract,
     ContractStatus,
     Role,
     SlaEffect,
@@ -269,18 +270,27 @@ def save_status(db: Session, actor: Actor, data: StatusInput, *, new: bool = Fal
     return row.key
 
 
+def _check_contract(db: Session, checks: FieldChecks, contract_id: int | None) -> None:
+    if contract_id is not None and db.get(Contract, contract_id) is None:
+        checks.fail("contract", "ticket_type.contract_invalid")  # "Unknown contract."
+
+
 def save_contract_set(db: Session, actor: Actor, contract_id: int, keys: list[str]) -> None:
     """Give a contract its own status set (an empty list: back to the default set). A set
-    needs a status to start in and one that resolves."""
+    needs a status to start in and one that resolves. Problems: `contract`, `statuses`."""
     access.require_admin(actor)
+    checks = FieldChecks()
+    _check_contract(db, checks, contract_id)
     keys = list(dict.fromkeys(keys))
     statuses = all_statuses(db)
-    if any(k not in statuses or not statuses[k].is_active for k in keys):
-        raise Invalid("status.not_in_set")
-    chosen = [statuses[k] for k in keys]
+    unknown = [k for k in keys if k not in statuses or not statuses[k].is_active]
+    if unknown:
+        checks.fail("statuses", "workflow.set_status_invalid", status=str(unknown[0])[:40])
+    chosen = [statuses[k] for k in keys if k not in unknown]
     if keys and (not any(s.category == StatusCategory.NEW for s in chosen)
                  or not any(is_resolving(s) for s in chosen)):
-        raise Invalid("status.set_incomplete")
+        checks.fail("statuses", "status.set_incomplete")
+    checks.done()
     db.exec(delete(ContractStatus).where(col(ContractStatus.contract_id) == contract_id))
     db.add_all(ContractStatus(contract_id=contract_id, status_key=k, sort_order=i)
                for i, k in enumerate(keys))
@@ -290,8 +300,12 @@ def save_contract_set(db: Session, actor: Actor, contract_id: int, keys: list[st
 def save_transitions(db: Session, actor: Actor, contract_id: int | None,
                      pairs: list[tuple[str, str]]) -> None:
     """Allowed moves for a contract's set (None: the default set); an empty list allows
-    every move."""
+    every move. An unknown contract is the `contract` field's problem; a pair outside the
+    set is about the whole matrix (a plain Invalid: it has no checkbox to stand under)."""
     access.require_admin(actor)
+    checks = FieldChecks()
+    _check_contract(db, checks, contract_id)
+    checks.done()
     members = {s.key for s in status_set(db, contract_id)}
     if any(a not in members or b not in members or a == b for a, b in pairs):
         raise Invalid("status.transition_invalid")

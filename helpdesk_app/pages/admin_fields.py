@@ -6,7 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from helpdesk_app import routes
-from helpdesk_app.components.admin_form import config_row, text_field
+from helpdesk_app.components.admin_form import config_row, pick_field, text_field
 from helpdesk_app.components.layout import SYNCED_TEXT, dropdown, error_callout
 from helpdesk_app.components.page import page
 from helpdesk_app.state.admin_fields import AdminFieldsState as A
@@ -14,43 +14,51 @@ from helpdesk_app.state.admin_fields import DepRow, PermRow, ScopeRow
 from helpdesk_app.state.session import SessionState as S
 
 _AREA = {**SYNCED_TEXT, "force_notify_by_enter": False}
+_ROW = rx.breakpoints(initial="column", md="row")
 
 
+def _err(name) -> rx.Var:
+    """The message of one field (a row's field: a name built from its index)."""
+    return A.form_errors.get(name, "")
 
 
+def _under(child: rx.Component, error, id) -> rx.Component:
+    """An unlabelled input (a row's cell, a text area) with its message under it."""
+    return rx.vstack(
+        child,
+        rx.cond(error != "", rx.text(error, size="1", color_scheme="red",
+                                     class_name="pm-field-error", id=id + "-error")),
+        spacing="1", width="100%")
 
 
 def _definition() -> rx.Component:
     return rx.vstack(
         rx.flex(
             text_field(S.tr["field_admin.key"], A.f_key, A.set_value("f_key"),
-                  "fd-key", placeholder="kod_rozliczeniowy"),
-            rx.vstack(
-                rx.text(S.tr["field_admin.type"], size="1", weight="medium", as_="label",
-                        html_for="fd-type"),
-                dropdown(A.type_opts, A.f_type, A.set_value("f_type"),
-                         id="fd-type"),
-                spacing="1", width="100%"),
+                       "fd-key", placeholder="kod_rozliczeniowy", error=_err("key"),
+                       required=True),
+            pick_field(S.tr["field_admin.type"], A.type_opts, A.f_type, A.set_value("f_type"),
+                       "fd-type", error=_err("field_type"), required=True),
             text_field(S.tr["workflow.order"], A.f_order, A.set_value("f_order"),
-                  "fd-order"),
-            gap="0.75em", width="100%", direction=rx.breakpoints(initial="column", md="row"),
+                       "fd-order", error=_err("sort_order")),
+            gap="0.75em", width="100%", direction=_ROW,
         ),
         rx.flex(
             text_field(S.tr["admin.name_pl"], A.f_name_pl, A.set_value("f_name_pl"),
-                  "fd-name-pl"),
+                       "fd-name-pl", error=_err("name_pl"), required=True),
             text_field(S.tr["admin.name_en"], A.f_name_en, A.set_value("f_name_en"),
-                  "fd-name-en"),
-            gap="0.75em", width="100%", direction=rx.breakpoints(initial="column", md="row"),
+                       "fd-name-en", error=_err("name_en"), required=True),
+            gap="0.75em", width="100%", direction=_ROW,
         ),
         rx.flex(
             text_field(S.tr["field_admin.help_pl"], A.f_help_pl,
-                  A.set_value("f_help_pl"), "fd-help-pl"),
+                       A.set_value("f_help_pl"), "fd-help-pl", error=_err("help_pl")),
             text_field(S.tr["field_admin.help_en"], A.f_help_en,
-                  A.set_value("f_help_en"), "fd-help-en"),
-            gap="0.75em", width="100%", direction=rx.breakpoints(initial="column", md="row"),
+                       A.set_value("f_help_en"), "fd-help-en", error=_err("help_en")),
+            gap="0.75em", width="100%", direction=_ROW,
         ),
         text_field(S.tr["field_admin.default"], A.f_default, A.set_value("f_default"),
-              "fd-default"),
+                   "fd-default", error=_err("default")),
         rx.text(S.tr["field_admin.default_help"], size="1", color_scheme="gray"),
         rx.hstack(rx.checkbox(checked=A.f_active, on_change=A.set_value("f_active"),
                               id="fd-active"),
@@ -75,10 +83,11 @@ def _section(title, help_text, *children, id: str) -> rx.Component:
 def _options() -> rx.Component:
     return rx.cond(A.has_options, _section(
         S.tr["field_admin.options"], S.tr["field_admin.options_help"],
-        rx.text_area(value=A.f_options, on_change=A.set_value("f_options"),
-                     id="fd-options", rows="6", width="100%",
-                     placeholder="drukarka | Drukarka | Printer\nlaptop | Laptop | Laptop",
-                     **_AREA),
+        _under(rx.text_area(value=A.f_options, on_change=A.set_value("f_options"),
+                            id="fd-options", rows="6", width="100%",
+                            placeholder="drukarka | Drukarka | Printer\nlaptop | Laptop | Laptop",
+                            **_AREA),
+               _err("options"), "fd-options"),
         rx.cond(A.inactive_options != "",
                 rx.text(S.tr["field_admin.inactive_options"], " ", A.inactive_options,
                         size="1", color_scheme="gray", id="fd-inactive-options")),
@@ -90,19 +99,31 @@ def _options() -> rx.Component:
 
 def _scopes() -> rx.Component:
     def row(r: ScopeRow, i) -> rx.Component:
-        return rx.flex(
-            dropdown(A.contract_opts, rx.cond(r.contract == "", "all", r.contract),
-                     lambda v: A.set_scope(i, "contract", v), id="fd-scope-contract-" + i.to(str),
-                     placeholder=S.tr["field_admin.any_contract"]),
-            dropdown(A.ticket_type_opts, rx.cond(r.ticket_type == "", "all", r.ticket_type),
-                     lambda v: A.set_scope(i, "ticket_type", v),
-                     id="fd-scope-type-" + i.to(str), placeholder=S.tr["field_admin.any_type"]),
-            dropdown(A.required_opts, r.required_on, lambda v: A.set_scope(i, "required_on", v),
-                     id="fd-scope-required-" + i.to(str)),
-            rx.button("×", size="1", variant="soft", color_scheme="red",
-                      on_click=A.remove_scope(i), aria_label=S.tr["field_admin.remove"]),
-            gap="0.5em", width="100%", align="center",
-            direction=rx.breakpoints(initial="column", md="row"), class_name="pm-scope-row",
+        n = i.to(str)
+        at = "scopes." + n
+        return rx.vstack(
+            rx.flex(
+                _under(dropdown(A.contract_opts, rx.cond(r.contract == "", "all", r.contract),
+                                lambda v: A.set_scope(i, "contract", v),
+                                id="fd-scope-contract-" + n,
+                                placeholder=S.tr["field_admin.any_contract"]),
+                       _err(at + ".contract"), "fd-scope-contract-" + n),
+                _under(dropdown(A.ticket_type_opts,
+                                rx.cond(r.ticket_type == "", "all", r.ticket_type),
+                                lambda v: A.set_scope(i, "ticket_type", v),
+                                id="fd-scope-type-" + n,
+                                placeholder=S.tr["field_admin.any_type"]),
+                       _err(at + ".ticket_type"), "fd-scope-type-" + n),
+                _under(dropdown(A.required_opts, r.required_on,
+                                lambda v: A.set_scope(i, "required_on", v),
+                                id="fd-scope-required-" + n),
+                       _err(at + ".required_on"), "fd-scope-required-" + n),
+                rx.button("×", size="1", variant="soft", color_scheme="red",
+                          on_click=A.remove_scope(i), aria_label=S.tr["field_admin.remove"]),
+                gap="0.5em", width="100%", align="start", direction=_ROW,
+            ),
+            _under(rx.fragment(), _err(at), "fd-scope-" + n),  # the row as a whole
+            spacing="1", width="100%", class_name="pm-scope-row",
         )
 
     return _section(
@@ -140,7 +161,8 @@ def _permissions() -> rx.Component:
                 rx.table.column_header_cell(S.tr["field_admin.can_view"]),
                 rx.table.column_header_cell(S.tr["field_admin.can_edit"]))),
             rx.table.body(rx.foreach(A.perm_rows, row)),
-            size="1"),
+            size="1", id="fd-perms"),
+        _under(rx.fragment(), _err("permissions"), "fd-perms"),
         rx.button(S.tr["field_admin.save_permissions"], on_click=A.save_permissions,
                   id="fd-perms-save"),
         id="fd-perms-section",
@@ -150,20 +172,24 @@ def _permissions() -> rx.Component:
 def _dependencies() -> rx.Component:
     def row(r: DepRow, i) -> rx.Component:
         n = i.to(str)
+        at = "deps." + n
         return rx.vstack(
             rx.flex(
-                dropdown(A.source_opts, rx.cond(r.source == "", "all", r.source),
-                         lambda v: A.set_dependency(i, "source", v), id="fd-dep-source-" + n,
-                         placeholder=S.tr["field_admin.source"]),
-                dropdown(A.effect_opts, r.effect, lambda v: A.set_dependency(i, "effect", v),
-                         id="fd-dep-effect-" + n),
+                _under(dropdown(A.source_opts, rx.cond(r.source == "", "all", r.source),
+                                lambda v: A.set_dependency(i, "source", v),
+                                id="fd-dep-source-" + n,
+                                placeholder=S.tr["field_admin.source"]),
+                       _err(at + ".source"), "fd-dep-source-" + n),
+                _under(dropdown(A.effect_opts, r.effect,
+                                lambda v: A.set_dependency(i, "effect", v),
+                                id="fd-dep-effect-" + n),
+                       _err(at + ".effect"), "fd-dep-effect-" + n),
                 rx.button("×", size="1", variant="soft", color_scheme="red",
                           on_click=A.remove_dependency(i),
                           aria_label=S.tr["field_admin.remove"]),
-                gap="0.5em", width="100%", align="center",
-                direction=rx.breakpoints(initial="column", md="row"),
+                gap="0.5em", width="100%", align="start", direction=_ROW,
             ),
-            rx.cond(
+            _under(rx.cond(
                 r.effect == "options",
                 rx.text_area(value=r.options_map, id="fd-dep-map-" + n, rows="3",
                              on_change=lambda v: A.set_dependency(i, "options_map", v),
@@ -173,7 +199,7 @@ def _dependencies() -> rx.Component:
                          on_change=lambda v: A.set_dependency(i, "when", v),
                          placeholder=S.tr["field_admin.when_placeholder"], width="100%",
                          **SYNCED_TEXT),
-            ),
+            ), _err(at + ".values"), "fd-dep-values-" + n),
             spacing="1", width="100%", padding_y="0.4em",
             border_bottom="1px solid var(--gray-4)", class_name="pm-dep-row",
         )

@@ -5,7 +5,12 @@ from __future__ import annotations
 import reflex as rx
 
 from helpdesk_app import routes
-from helpdesk_app.components.admin_form import config_row, pick_field, text_field
+from helpdesk_app.components.admin_form import (
+    config_row,
+    field_error,
+    pick_field,
+    text_field,
+)
 from helpdesk_app.components.layout import error_callout
 from helpdesk_app.components.page import page
 from helpdesk_app.state.admin_workflow import AdminWorkflowState as A
@@ -95,6 +100,7 @@ def _set_editor() -> rx.Component:
                         custom_attrs={"data-status": o.value}, class_name="pm-set-status"),
             rx.text(o.label, size="2"), align="center")),
             gap="1em", wrap="wrap", id="wf-set"),
+        field_error(A.form_errors.get("statuses", ""), "wf-set"),
         rx.button(S.tr["workflow.save_set"], on_click=A.save_set, id="wf-set-save"),
         spacing="2", width="100%",
     )
@@ -160,8 +166,9 @@ def admin_workflow_page() -> rx.Component:
             rx.card(rx.vstack(
                 rx.heading(S.tr["workflow.per_contract"], size="4"),
                 pick_field(S.tr["sla.contract"], A.contract_opts,
-                      rx.cond(A.w_contract == "", "all", A.w_contract), A.choose_contract,
-                      "wf-contract", S.tr["admin.choose"]),
+                           rx.cond(A.w_contract == "", "all", A.w_contract),
+                           A.choose_contract, "wf-contract", S.tr["admin.choose"],
+                           error=A.form_errors.get("contract", ""), required=True),
                 rx.cond(A.w_contract != "",
                         rx.vstack(
                             rx.cond(A.w_contract != "default", _set_editor()),

@@ -11,15 +11,21 @@ import reflex as rx
 from helpdesk_app import routes
 from helpdesk_app.domain import contracts, fields
 from helpdesk_app.domain.actor import Actor
-from helpdesk_app.domain.errors import Invalid
 from helpdesk_app.domain.fields import (
     DependencyInput,
     Effect,
     FieldDefinition,
     FieldInput,
-    OptionInput,
     PermissionInput,
     ScopeInput,
+)
+
+# The form's text formats are parsed by the domain (one place of validation); re-exported
+# for the page's tests.
+from helpdesk_app.domain.fields_admin import (  # noqa: F401
+    parse_options,
+    parse_options_map,
+    split_values,
 )
 from helpdesk_app.models import FieldType, RequiredOn, Role
 from helpdesk_app.state.admin_common import start_admin_page
@@ -63,44 +69,8 @@ class DepRow:
     options_map: str = ""  # lines "A value: b1, b2" (options)
 
 
-# ---- form text -> domain input (pure; errors carry the line number)
-
-
-def parse_options(text: str) -> list[OptionInput]:
-    """One option per line: "value | Polski | English" (labels default to the value)."""
-    out = []
-    for n, line in enumerate((text or "").splitlines(), start=1):
-        if not line.strip():
-            continue
-        parts = [p.strip() for p in line.split("|")]
-        if len(parts) > 3 or not parts[0]:
-            raise Invalid("field_admin.option_line", line=n)
-        value = parts[0]
-        label_pl = parts[1] if len(parts) > 1 and parts[1] else value
-        label_en = parts[2] if len(parts) > 2 and parts[2] else label_pl
-        out.append(OptionInput(value, label_pl, label_en))
-    return out
-
-
 def format_options(options) -> str:
     return "\n".join(f"{o.value} | {o.label_pl} | {o.label_en}" for o in options if o.is_active)
-
-
-def split_values(text: str) -> list[str]:
-    return [v.strip() for v in (text or "").split(",") if v.strip()]
-
-
-def parse_options_map(text: str) -> dict[str, list[str]]:
-    """Lines "A value: b1, b2" -> {"A value": ["b1", "b2"]}."""
-    out: dict[str, list[str]] = {}
-    for n, line in enumerate((text or "").splitlines(), start=1):
-        if not line.strip():
-            continue
-        source, sep, allowed = line.partition(":")
-        if not sep or not source.strip():
-            raise Invalid("field_admin.map_line", line=n)
-        out.setdefault(source.strip(), []).extend(split_values(allowed))
-    return out
 
 
 def format_options_map(options_map: dict[str, list[str]]) -> str:
@@ -124,6 +94,9 @@ class AdminFieldsState(Form, SessionState):
         "f_active": bool}
     message: str = ""
     error: str = ""
+    # field -> its message, shown under the field; row sections use "scopes.0.contract",
+    # "deps.1.values" (see domain/fields_admin.py)
+    form_errors: dict[str, str] = {}
     rows: list[FieldRow] = []
     type_opts: list[Opt] = []
     contract_opts: list[Opt] = []
@@ -205,6 +178,7 @@ class AdminFieldsState(Form, SessionState):
         self.f_default, self.f_order, self.f_active = "", "0", True
         self.f_options = self.inactive_options = ""
         self.scope_rows, self.dep_rows = [], []
+        self.form_errors = {}
         self.perm_rows = [PermRow(r, self._t(f"field_admin.role.{r}"), r in Role.STAFF,
                                   r in Role.STAFF) for r in GRID_ROLES]
 
@@ -214,6 +188,7 @@ class AdminFieldsState(Form, SessionState):
         self.f_type, self.f_help_pl, self.f_help_en = d.field_type, d.help_pl, d.help_en
         self.f_default, self.f_order = default_text(d.default), str(d.sort_order)
         self.f_active = d.is_active
+        self.form_errors = {}
         self._show_sections(d)
 
     def _show_sections(self, d: FieldDefinition) -> None:
@@ -227,7 +202,7 @@ class AdminFieldsState(Form, SessionState):
                                 format_options_map(x.options_map)) for x in d.dependencies]
 
     def _reload(self, db, actor: Actor, section_only: bool = False) -> None:
-        self.error, self.message = "", self._t("ticket.saved")
+        self.error, self.message, self.form_errors = "", self._t("ticket.saved"), {}
         self._load(db, actor)
         d = self._defs.get(self.f_id)
         if d is not None:  # show what was stored (trimmed, canonical)
@@ -261,14 +236,11 @@ class AdminFieldsState(Form, SessionState):
     @handler(roles=routes.ADMINS)
     def save_definition(self, db, actor: Actor):
         self.message = ""  # on a refusal the form keeps its text and shows the error
-        order = self.f_order.strip() or "0"
-        if not order.lstrip("-").isdigit():
-            raise Invalid("workflow.order_invalid", value=order[:20])
         data = FieldInput(
             key=self.f_key, name_pl=self.f_name_pl, name_en=self.f_name_en,
             field_type=self.f_type, help_pl=self.f_help_pl, help_en=self.f_help_en,
             default=self.f_default if self.f_default.strip() else None,
-            sort_order=int(order), is_active=self.f_active)
+            sort_order=self.f_order, is_active=self.f_active)
         saved = fields.save_field(db, actor, data, self._field_id())
         self.f_id = str(saved)
         self._reload(db, actor)
@@ -278,7 +250,7 @@ class AdminFieldsState(Form, SessionState):
     @handler(roles=routes.ADMINS)
     def save_options(self, db, actor: Actor):
         self._save_section(db, actor, lambda fid: fields.save_options(
-            db, actor, fid, parse_options(self.f_options)))
+            db, actor, fid, self.f_options))
 
     # ---- scopes
 
@@ -290,6 +262,7 @@ class AdminFieldsState(Form, SessionState):
     def remove_scope(self, index: int):
         i = int(index)
         self.scope_rows = [r for n, r in enumerate(self.scope_rows) if n != i]
+        self._forget_errors("scopes.")  # they name rows by position
 
     @rx.event
     def set_scope(self, index: int, name: str, value: str):
@@ -349,6 +322,7 @@ class AdminFieldsState(Form, SessionState):
     def remove_dependency(self, index: int):
         i = int(index)
         self.dep_rows = [r for n, r in enumerate(self.dep_rows) if n != i]
+        self._forget_errors("deps.")  # they name rows by position
 
     @rx.event
     def set_dependency(self, index: int, name: str, value: str):
@@ -363,18 +337,18 @@ class AdminFieldsState(Form, SessionState):
     @handler(roles=routes.ADMINS)
     def save_dependencies(self, db, actor: Actor):
         def save(fid) -> None:
-            deps = []
-            for r in self.dep_rows:
-                if not r.source:
-                    raise Invalid("field.dependency_source_invalid")
-                deps.append(DependencyInput(
-                    depends_on=r.source, effect=r.effect,
-                    when_values=split_values(r.when) if r.effect != Effect.OPTIONS else [],
-                    options_map=(parse_options_map(r.options_map)
-                                 if r.effect == Effect.OPTIONS else {})))
+            deps = [DependencyInput(  # the domain parses and checks the texts
+                depends_on=r.source or None, effect=r.effect,
+                when_values=r.when if r.effect != Effect.OPTIONS else [],
+                options_map=r.options_map if r.effect == Effect.OPTIONS else {})
+                for r in self.dep_rows]
             fields.save_dependencies(db, actor, fid, deps)
 
         self._save_section(db, actor, save)
+
+    def _forget_errors(self, prefix: str) -> None:
+        self.form_errors = {k: v for k, v in self.form_errors.items()
+                            if not k.startswith(prefix)}
 
     def _save_section(self, db, actor: Actor, save) -> None:
         """Save one section of the field being edited (`save(field_id)`), then reload the

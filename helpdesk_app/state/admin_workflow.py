@@ -39,7 +39,9 @@ class AdminWorkflowState(Form, SessionState):
                          "s_closes", "s_active"), bool)}
     message: str = ""
     error: str = ""
-    form_errors: dict[str, str] = {}  # the status form: field -> message under it
+    # field -> message under it: the status form's fields, and the per-contract part's
+    # "contract" and "statuses" (its set)
+    form_errors: dict[str, str] = {}
     status_rows: list[StatusRow] = []
     category_opts: list[Opt] = []
     sla_opts: list[Opt] = []
@@ -194,7 +196,12 @@ class AdminWorkflowState(Form, SessionState):
     def choose_contract(self, db, actor: Actor, value: str):
         self.w_contract = "" if value == "all" else str(value)
         self.message = self.error = ""
+        self._forget_set_errors()
         self._load_set(db)
+
+    def _forget_set_errors(self) -> None:
+        self.form_errors = {k: v for k, v in self.form_errors.items()
+                            if k not in ("contract", "statuses")}
 
     @rx.event
     def toggle_set(self, key: str, on: bool):
@@ -213,6 +220,7 @@ class AdminWorkflowState(Form, SessionState):
         if not keys:  # back to the default set: its own rules no longer apply
             workflow.save_transitions(db, actor, cid, [])
         self.error, self.message = "", self._t("ticket.saved")
+        self._forget_set_errors()
         self._load_set(db)
 
     @rx.event
@@ -230,6 +238,7 @@ class AdminWorkflowState(Form, SessionState):
         pairs = [tuple(p.split(">", 1)) for p in self.trans_keys if ">" in p]
         workflow.save_transitions(db, actor, self._contract_id(), pairs)
         self.error, self.message = "", self._t("ticket.saved")
+        self._forget_set_errors()
         self._load_set(db)
 
 

@@ -39,7 +39,7 @@ def test_dropdown_with_dependent_options_and_a_refused_loop(new_page):
     page.fill("#fd-key", "Urządzenie")
     page.fill("#fd-name-pl", "Urządzenie")
     page.click("#fd-save")
-    expect(page.locator(".pm-error")).to_contain_text("Klucz")
+    expect(page.locator("#fd-key-error")).to_contain_text("Klucz")
     expect(page.locator("#fd-name-pl")).to_have_value("Urządzenie")
 
     _new_dropdown(page, device, "Urządzenie", "Device",
@@ -51,7 +51,7 @@ def test_dropdown_with_dependent_options_and_a_refused_loop(new_page):
     expect(page.locator("#fd-inactive-options")).to_contain_text("skaner")
     page.fill("#fd-options", "drukarka | Drukarka | Printer | ?")
     page.click("#fd-options-save")
-    expect(page.locator(".pm-error")).to_contain_text("wiersz 1")
+    expect(page.locator("#fd-options-error")).to_contain_text("wiersz 1")
     expect(page.locator("#fd-options")).to_have_value("drukarka | Drukarka | Printer | ?")
 
     _new_dropdown(page, model, "Model", "Model", "hp | HP | HP\ndell | Dell | Dell")
@@ -60,7 +60,7 @@ def test_dropdown_with_dependent_options_and_a_refused_loop(new_page):
     page.select_option("#fd-dep-effect-0", value="options")
     page.fill("#fd-dep-map-0", "drukarka: hp\nlaptop: dell, apple")
     page.click("#fd-deps-save")
-    expect(page.locator(".pm-error")).to_contain_text("„apple”")
+    expect(page.locator("#fd-dep-values-0-error")).to_contain_text("„apple”")
     page.fill("#fd-dep-map-0", "drukarka: hp\nlaptop: dell")
     page.click("#fd-deps-save")
     expect(page.locator("#admin-message")).to_be_visible()

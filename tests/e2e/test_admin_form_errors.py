@@ -3,6 +3,8 @@ fields, and keep what was typed (issue 11)."""
 
 from __future__ import annotations
 
+import uuid
+
 from e2e_support import login
 from playwright.sync_api import expect
 
@@ -137,4 +139,73 @@ def test_calendar_form_reports_every_field(new_page):
                             ("cal-closed", "jutro")):
         expect(page.locator(f"#{input_id}")).to_have_value(typed)  # nothing typed is lost
     page.click("#cal-new")
+    expect(page.locator(".pm-field-error")).to_have_count(0)
+
+
+def test_custom_field_form_and_its_rows_report_every_field(new_page):
+    page = new_page()
+    login(page, ADMIN)
+    page.goto("/admin/fields")
+    page.click("#fd-new")
+    for input_id in ("fd-key", "fd-type", "fd-name-pl", "fd-name-en"):
+        expect(page.locator(f"label[for={input_id}] .pm-required")).to_have_count(1)
+    page.fill("#fd-key", "Zły klucz")
+    page.select_option("#fd-type", value="number")
+    page.fill("#fd-name-pl", "Liczba urządzeń")
+    page.fill("#fd-default", "dużo")
+    page.fill("#fd-order", "pierwszy")
+    page.click("#fd-save")
+    _errors_shown(page, {"fd-key": "field.key_invalid",
+                         "fd-name-en": "field.name_required",
+                         "fd-default": "field.default_invalid"},
+                  clean=["fd-type", "fd-name-pl", "fd-help-pl", "fd-help-en"])
+    expect(page.locator("#fd-order-error")).to_contain_text("pierwszy")
+    for input_id, typed in (("fd-key", "Zły klucz"), ("fd-name-pl", "Liczba urządzeń"),
+                            ("fd-default", "dużo"), ("fd-order", "pierwszy")):
+        expect(page.locator(f"#{input_id}")).to_have_value(typed)  # nothing typed is lost
+
+    # corrected and saved: the messages go, the field's sections open
+    page.fill("#fd-key", f"liczba_{uuid.uuid4().hex[:6]}")
+    page.fill("#fd-name-en", "Devices")
+    page.fill("#fd-default", "2")
+    page.fill("#fd-order", "1")
+    page.click("#fd-save")
+    expect(page.locator("#admin-message")).to_be_visible()
+    expect(page.locator(".pm-field-error")).to_have_count(0)
+
+    # rows: each message stands under its row's own cell
+    page.click("#fd-scope-add")
+    page.click("#fd-scope-add")
+    page.click("#fd-scopes-save")
+    expect(page.locator("#fd-scope-1-error")).to_have_text(PL["field.scope_duplicate"])
+    expect(page.locator("#fd-scope-0-error")).to_have_count(0)
+    page.click("#fd-dep-add")
+    page.click("#fd-deps-save")
+    _errors_shown(page, {"fd-dep-source-0": "field.dependency_source_required",
+                         "fd-dep-values-0": "field.dependency_values_required"},
+                  clean=["fd-dep-effect-0"])
+    page.click("#fd-new")  # a fresh form starts without old messages
+    expect(page.locator(".pm-field-error")).to_have_count(0)
+
+
+def test_status_set_form_reports_under_the_set(new_page):
+    page = new_page()
+    login(page, ADMIN)
+    page.goto("/admin/workflow")
+    expect(page.locator("label[for=wf-contract] .pm-required")).to_have_count(1)
+    contract = page.locator("#wf-contract option").evaluate_all(
+        "os => os.map(o => o.value).filter(v => /^[0-9]+$/.test(v)).pop()")
+    page.select_option("#wf-contract", value=contract)
+    expect(page.locator("#wf-set")).to_be_visible()
+    for box in page.locator("#wf-set [data-status]").all():  # exactly "open" ticked
+        if (box.get_attribute("data-state") == "checked") != (
+                box.get_attribute("data-status") == "open"):
+            box.click()
+    page.click("#wf-set-save")
+    expect(page.locator(".pm-error").first).to_contain_text(PL["form.invalid"])
+    expect(page.locator("#wf-set-error")).to_have_text(PL["status.set_incomplete"])
+    expect(page.locator("#wf-contract-error")).to_have_count(0)
+    expect(page.locator('#wf-set [data-status="open"]')).to_have_attribute(
+        "data-state", "checked")  # the ticks are kept
+    page.select_option("#wf-contract", value="default")  # another set: the message goes
     expect(page.locator(".pm-field-error")).to_have_count(0)

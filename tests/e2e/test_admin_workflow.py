@@ -60,7 +60,7 @@ def test_new_status_in_one_contracts_set_is_offered_on_its_ticket(new_page):
     expect(page.locator("#wf-uses-default")).to_be_visible()
     page.locator(f'#wf-set [data-status="{key}"]').click()
     page.click("#wf-set-save")
-    expect(page.locator(".pm-error")).to_contain_text("statusu początkowego")
+    expect(page.locator("#wf-set-error")).to_contain_text("statusu początkowego")
     try:
         _set_contract_set(page, {"new", "open", key, "resolved", "closed"})
         expect(page.locator("#wf-matrix")).to_be_visible()

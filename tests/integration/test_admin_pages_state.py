@@ -165,11 +165,13 @@ def test_admin_creates_a_status_and_gives_a_contract_its_set(demo_db):
     for key in ("czeka_czesci", "open"):
         call_handler(AdminWorkflowState, "toggle_set", s, key, True)
     call_handler(AdminWorkflowState, "save_set", s)
-    assert s.error == t("status.set_incomplete", "pl")
+    assert s.error == t("form.invalid", "pl")
+    assert s.form_errors == {"statuses": t("status.set_incomplete", "pl")}
+    assert set(s.set_keys) == {"czeka_czesci", "open"}  # the ticks are kept
     for key in ("new", "resolved", "closed"):
         call_handler(AdminWorkflowState, "toggle_set", s, key, True)
     call_handler(AdminWorkflowState, "save_set", s)
-    assert s.error == "" and not s.uses_default
+    assert s.error == "" and not s.uses_default and s.form_errors == {}
     assert [o.value for o in s.member_opts] == ["new", "open", "czeka_czesci", "resolved",
                                                 "closed"]
     for pair in ("new>open", "new>czeka_czesci", "czeka_czesci>open", "open>resolved",
@@ -244,7 +246,8 @@ def test_admin_configures_a_dropdown_with_scope_permissions_and_dependencies(dem
     # a bad line: clear message, text kept
     call_handler(AdminFieldsState, "set_value", s, "f_options", "x | y | z | w")
     call_handler(AdminFieldsState, "save_options", s)
-    assert s.error == t("field_admin.option_line", "pl", line=1)
+    assert s.error == t("form.invalid", "pl")
+    assert s.form_errors == {"options": t("field_admin.option_line", "pl", line=1)}
     assert s.f_options == "x | y | z | w"
     call_handler(AdminFieldsState, "set_value", s, "f_options", "hp | HP\ndell | Dell")
 
@@ -270,11 +273,12 @@ def test_admin_configures_a_dropdown_with_scope_permissions_and_dependencies(dem
     call_handler(AdminFieldsState, "set_dependency", s, 0, "options_map",
                  "drukarka: hp\nlaptop: dell, apple")
     call_handler(AdminFieldsState, "save_dependencies", s)
-    assert s.error == t("field.dependency_option_invalid", "pl", value="apple")
+    assert s.form_errors == {
+        "deps.0.values": t("field.dependency_option_invalid", "pl", value="apple")}
     call_handler(AdminFieldsState, "set_dependency", s, 0, "options_map",
                  "drukarka: hp\nlaptop: dell")
     call_handler(AdminFieldsState, "save_dependencies", s)
-    assert s.error == ""
+    assert s.error == "" and s.form_errors == {}
     row = next(r for r in s.rows if r.id == str(model))
     assert "(model)" in row.title
 
@@ -304,16 +308,16 @@ def test_field_definition_errors_keep_the_form(demo_db):
     call_handler(AdminFieldsState, "set_value", s, "f_name_pl", "Drugi")
     call_handler(AdminFieldsState, "set_value", s, "f_name_en", "Second")
     call_handler(AdminFieldsState, "save_definition", s)
-    assert s.error == t("field.key_taken", "pl", field="numer_seryjny")
+    assert s.form_errors == {"key": t("field.key_taken", "pl", field="numer_seryjny")}
     assert s.f_name_pl == "Drugi" and s.f_id == ""
     call_handler(AdminFieldsState, "set_value", s, "f_key", "liczba")
     call_handler(AdminFieldsState, "set_value", s, "f_type", "number")
     call_handler(AdminFieldsState, "set_value", s, "f_default", "dużo")
     call_handler(AdminFieldsState, "save_definition", s)
-    assert s.error == t("field.default_invalid", "pl")
+    assert s.form_errors == {"default": t("field.default_invalid", "pl")}
     call_handler(AdminFieldsState, "set_value", s, "f_default", "12")
     call_handler(AdminFieldsState, "save_definition", s)
-    assert s.error == "" and s.f_default == "12"
+    assert s.error == "" and s.f_default == "12" and s.form_errors == {}
 
 
 def _admin_actor(db):

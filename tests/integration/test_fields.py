@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 
 from helpdesk_app.domain import contracts, fields
 from helpdesk_app.domain.contracts import CalendarInput, ContractInput, TicketTypeInput
-from helpdesk_app.domain.errors import Conflict, Forbidden, Invalid, NotFound
+from helpdesk_app.domain.errors import Conflict, Forbidden, FormInvalid, Invalid, NotFound
 from helpdesk_app.domain.fields import (
     DependencyInput,
     FieldInput,
@@ -113,41 +113,50 @@ def test_admin_only(db: Session, fw: FW) -> None:
             fields.save_options(db, _actor(fw, who), fw.ids["category"], [])
 
 
-@pytest.mark.parametrize("data, key", [
-    (FieldInput("Bad Key", "A", "A", T.NUMBER), "field.key_invalid"),
-    (FieldInput("x", "A", "A", T.NUMBER), "field.key_invalid"),
-    (FieldInput("ok_key", " ", "A", T.NUMBER), "field.name_required"),
-    (FieldInput("ok_key", "A", "A", "colour"), "field.type_invalid"),
-    (FieldInput("ok_key", "A", "A", T.NUMBER, default="1,5"), "field.default_invalid"),
-    (FieldInput("ok_key", "A", "A", T.URL, default="ftp://x"), "field.default_invalid"),
-    (FieldInput("category", "A", "A", T.NUMBER), "field.key_taken"),
+def _fields_of(exc) -> dict[str, str]:
+    """A FormInvalid's problems as field -> message key."""
+    return {name: key for name, (key, _params) in exc.value.errors.items()}
+
+
+@pytest.mark.parametrize("data, field, key", [
+    (FieldInput("Bad Key", "A", "A", T.NUMBER), "key", "field.key_invalid"),
+    (FieldInput("x", "A", "A", T.NUMBER), "key", "field.key_invalid"),
+    (FieldInput("ok_key", " ", "A", T.NUMBER), "name_pl", "field.name_required"),
+    (FieldInput("ok_key", "A", "A", "colour"), "field_type", "field.type_invalid"),
+    (FieldInput("ok_key", "A", "A", T.NUMBER, default="1,5"), "default",
+     "field.default_invalid"),
+    (FieldInput("ok_key", "A", "A", T.URL, default="ftp://x"), "default",
+     "field.default_invalid"),
+    (FieldInput("category", "A", "A", T.NUMBER), "key", "field.key_taken"),
 ])
-def test_save_field_validation(db: Session, fw: FW, data, key) -> None:
-    with pytest.raises(Invalid) as exc:
+def test_save_field_validation(db: Session, fw: FW, data, field, key) -> None:
+    with pytest.raises(FormInvalid) as exc:
         fields.save_field(db, fw.admin, data)
-    assert exc.value.key == key
+    assert _fields_of(exc) == {field: key}
 
 
 def test_defaults_are_typed_and_type_is_locked_once_used(db: Session, fw: FW) -> None:
     fid = fields.save_field(db, fw.admin, FieldInput("hours", "Godziny", "Hours", T.DECIMAL,
                                                      default="1,5"))
     assert fields.get_field(db, "hours").default_value == "1.5"
-    with pytest.raises(Invalid) as exc:  # dropdown default must be an active option
+    with pytest.raises(FormInvalid) as exc:  # dropdown default must be an active option
         fields.save_field(db, fw.admin, FieldInput("category", "K", "C", T.DROPDOWN,
                                                    default="nope"), fw.ids["category"])
-    assert exc.value.key == "field.default_invalid"
+    assert _fields_of(exc) == {"default": "field.default_invalid"}
     fields.save_field(db, fw.admin, FieldInput("hours", "Godziny", "Hours", T.NUMBER), fid)
     t = fw.ticket()
     fields.save_values(db, _actor(fw, "technician"), t.id, {"affected": "3"})
-    with pytest.raises(Invalid) as exc:
+    with pytest.raises(FormInvalid) as exc:
         fields.save_field(db, fw.admin, FieldInput("affected", "A", "A", T.SHORT_TEXT),
                           fw.ids["affected"])
-    assert exc.value.key == "field.type_locked"
+    assert _fields_of(exc) == {"field_type": "field.type_locked"}
 
 
 def test_options_validation(db: Session, fw: FW) -> None:
+    with pytest.raises(Invalid) as exc:  # about the whole form: no field to stand under
+        fields.save_options(db, fw.admin, fw.ids["serial"], [OptionInput("a", "A")])
+    assert exc.value.key == "field.options_not_supported"
     cases = [
-        (fw.ids["serial"], [OptionInput("a", "A")], "field.options_not_supported"),
         (fw.ids["category"], [OptionInput("a", "A"), OptionInput("A", "B")],
          "field.option_duplicate"),
         (fw.ids["category"], [OptionInput("a,b", "A")], "field.option_value_invalid"),
@@ -155,9 +164,9 @@ def test_options_validation(db: Session, fw: FW) -> None:
         (fw.ids["category"], [OptionInput("a", " ")], "field.option_label_required"),
     ]
     for fid, options, key in cases:
-        with pytest.raises(Invalid) as exc:
+        with pytest.raises(FormInvalid) as exc:
             fields.save_options(db, fw.admin, fid, options)
-        assert exc.value.key == key
+        assert _fields_of(exc) == {"options": key}
 
 
 def test_scope_permission_and_dependency_validation(db: Session, fw: FW) -> None:
@@ -165,42 +174,47 @@ def test_scope_permission_and_dependency_validation(db: Session, fw: FW) -> None
         db, fw.admin, TicketTypeInput(fw.contract_b, "Inny", "Other"))
     bad = [
         (fields.save_scopes, fw.ids["serial"], [ScopeInput(fw.contract, other_type)],
+         "scopes.0.ticket_type", "field.scope_invalid"),
+        (fields.save_scopes, fw.ids["serial"], [ScopeInput(999)], "scopes.0.contract",
          "field.scope_invalid"),
-        (fields.save_scopes, fw.ids["serial"], [ScopeInput(999)], "field.scope_invalid"),
         (fields.save_scopes, fw.ids["serial"], [ScopeInput(required_on="sometimes")],
-         "field.required_on_invalid"),
-        (fields.save_scopes, fw.ids["serial"], [ScopeInput(), ScopeInput()],
+         "scopes.0.required_on", "field.required_on_invalid"),
+        (fields.save_scopes, fw.ids["serial"], [ScopeInput(), ScopeInput()], "scopes.1",
          "field.scope_duplicate"),
         (fields.save_permissions, fw.ids["serial"], [PermissionInput("guest")],
-         "field.role_invalid"),
+         "permissions", "field.role_invalid"),
         (fields.save_dependencies, fw.ids["serial"], [DependencyInput("serial", "show", ["x"])],
-         "field.dependency_self"),
+         "deps.0.source", "field.dependency_self"),
         (fields.save_dependencies, fw.ids["serial"], [DependencyInput("nope", "show", ["x"])],
-         "field.dependency_source_invalid"),
+         "deps.0.source", "field.dependency_source_invalid"),
         (fields.save_dependencies, fw.ids["serial"],
-         [DependencyInput("category", "hide", ["hardware"])], "field.dependency_effect_invalid"),
+         [DependencyInput("category", "hide", ["hardware"])], "deps.0.effect",
+         "field.dependency_effect_invalid"),
         (fields.save_dependencies, fw.ids["serial"], [DependencyInput("category", "show", [])],
-         "field.dependency_values_required"),
+         "deps.0.values", "field.dependency_values_required"),
         (fields.save_dependencies, fw.ids["serial"],
-         [DependencyInput("category", "show", ["plumbing"])], "field.dependency_value_invalid"),
+         [DependencyInput("category", "show", ["plumbing"])], "deps.0.values",
+         "field.dependency_value_invalid"),
         (fields.save_dependencies, fw.ids["serial"],
-         [DependencyInput("affected", "show", ["many"])], "field.dependency_value_invalid"),
+         [DependencyInput("affected", "show", ["many"])], "deps.0.values",
+         "field.dependency_value_invalid"),
         (fields.save_dependencies, fw.ids["serial"],
          [DependencyInput("category", "options", options_map={"hardware": ["x"]})],
-         "field.dependency_options_target"),
-        # A -> B -> A
-        (fields.save_dependencies, fw.ids["category"],
-         [DependencyInput("serial", "show", ["x"])], "field.dependency_cycle"),
+         "deps.0.effect", "field.dependency_options_target"),
     ]
-    for fn, fid, data, key in bad:
-        with pytest.raises(Invalid) as exc:
+    for fn, fid, data, field, key in bad:
+        with pytest.raises(FormInvalid) as exc:
             fn(db, fw.admin, fid, data)
-        assert exc.value.key == key, (fn.__name__, data)
+        assert _fields_of(exc) == {field: key}, (fn.__name__, data)
+    with pytest.raises(Invalid) as exc:  # A -> B -> A: about the whole list, at the top
+        fields.save_dependencies(db, fw.admin, fw.ids["category"],
+                                 [DependencyInput("serial", "show", ["x"])])
+    assert exc.value.key == "field.dependency_cycle"
     model = fw.field("model", T.DROPDOWN, options=["laptop", "erp"], perms=CLIENT_EDITS)
-    with pytest.raises(Invalid) as exc:
+    with pytest.raises(FormInvalid) as exc:
         fields.save_dependencies(db, fw.admin, model, [DependencyInput(
             "category", "options", options_map={"hardware": ["printer"]})])
-    assert exc.value.key == "field.dependency_option_invalid"
+    assert _fields_of(exc) == {"deps.0.values": "field.dependency_option_invalid"}
     # longer cycle: category -> model -> serial -> category
     fields.save_dependencies(db, fw.admin, model, [DependencyInput(
         "category", "options", options_map={"hardware": ["laptop"], "software": ["erp"]})])

@@ -163,12 +163,21 @@ def test_admin_validation(db: Session, world, flow) -> None:
         "colour": ("status.colour_invalid", {}),
         "sort_order": ("workflow.order_invalid", {"value": "1a"})}
     assert "ok_key" not in workflow.all_statuses(db)
-    with pytest.raises(Invalid) as exc:
+    with pytest.raises(FormInvalid) as exc:
         workflow.save_contract_set(db, admin, own, ["open", "resolved"])  # no start
-    assert exc.value.key == "status.set_incomplete"
-    with pytest.raises(Invalid) as exc:
+    assert exc.value.errors == {"statuses": ("status.set_incomplete", {})}
+    with pytest.raises(FormInvalid) as exc:  # the contract and the set, at once
+        workflow.save_contract_set(db, admin, 999_999, ["new", "nope", "resolved"])
+    assert exc.value.errors == {"contract": ("ticket_type.contract_invalid", {}),
+                                "statuses": ("workflow.set_status_invalid",
+                                             {"status": "nope"})}
+    with pytest.raises(Invalid) as exc:  # about the whole matrix: at the top
         workflow.save_transitions(db, admin, own, [("open", "open")])
     assert exc.value.key == "status.transition_invalid"
+    assert not isinstance(exc.value, FormInvalid)
+    with pytest.raises(FormInvalid) as exc:
+        workflow.save_transitions(db, admin, 999_999, [])
+    assert exc.value.errors == {"contract": ("ticket_type.contract_invalid", {})}
     with pytest.raises(Forbidden):
         workflow.save_status(db, world.actor("coordinator"), StatusInput(
             key="x_y", name_pl="x", name_en="x", category="open"))
