@@ -8,7 +8,7 @@ import pytest
 from mail_filter_support import make_room, stored_context
 
 from helpdesk_app.domain import notification_dispatch as dispatch
-from helpdesk_app.domain import tickets
+from helpdesk_app.domain import tickets, workflow
 from helpdesk_app.mail.inbound.filters import deliver, find_ticket, noise, sender
 from helpdesk_app.models import EventKind, InboundMail, InboundStatus, Ticket
 from tests.mail_support import Room, message, message_id_of
@@ -114,11 +114,14 @@ def test_new_mail_from_staff_is_quarantined_for_an_admin(room: Room) -> None:
     assert (outcome.status, outcome.reason) == (InboundStatus.QUARANTINED, "staff_new_mail")
 
 
-def test_mail_to_a_closed_ticket_opens_a_new_one_that_names_it(room: Room) -> None:
+def test_mail_to_a_ticket_the_workflow_keeps_closed_opens_a_new_one_that_names_it(
+        room: Room) -> None:
     _ctx, first = deliver_it(room, message(sender="carl@org-a.test"))
     old = room.db.get(Ticket, first.ticket_id)
     tickets.update_ticket(room.db, room.world.actor("admin"), old.id, old.version,
                           {"status": "closed"})
+    workflow.save_transitions(room.db, room.world.actor("admin"), None,
+                              [("new", "open"), ("open", "closed")])
     _ctx, outcome = deliver_it(room, message(sender="carl@org-a.test",
                                              subject=f"Re: [#{old.number}]", body="Again"))
     assert outcome.reason == "new_ticket" and outcome.ticket_id != old.id
