@@ -325,9 +325,10 @@ def search(db: Session, actor: Actor, q: AuditQuery) -> AuditPage:
 
 
 def iter_entries(db: Session, actor: Actor, q: AuditQuery,
-                 batch: int = EXPORT_BATCH) -> Iterator[list[AuditEntry]]:
+                 batch: int | None = None) -> Iterator[list[AuditEntry]]:
     """Every matching entry, newest first, in batches (keyset on id: no OFFSET scans)."""
     access.require_admin(actor)
+    batch = batch or EXPORT_BATCH
     where = _where(q)
     last: int | None = None
     while True:
