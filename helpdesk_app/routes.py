@@ -36,6 +36,10 @@ ADMIN_FIELDS = "/admin/fields"
 ADMIN_CHECKLISTS = "/admin/checklists"
 ADMIN_MAIL = "/admin/mail"
 
+# Audit log (issue 12): the admin page and its CSV export (admins; filters as query).
+ADMIN_AUDIT = "/admin/audit"
+AUDIT_EXPORT_API = "/api/audit.csv"
+
 # Who may open a page (the page decorator and the handler toolkit both check this).
 ANYONE: frozenset[str] = frozenset(Role.ALL)
 STAFF: frozenset[str] = frozenset(Role.STAFF)

@@ -128,6 +128,8 @@ def pg_session_url(pg_admin_engine: Engine) -> Iterator[str]:
 # Tables whose rows the migrations seed (built-in statuses): restored after each wipe so a
 # PostgreSQL test starts exactly like a freshly migrated SQLite one.
 _SEED_TABLES = ("ticket_status",)
+# Tables whose triggers refuse DELETE (the audit log): emptied with TRUNCATE instead.
+_APPEND_ONLY_TABLES = ("audit_event",)
 _SEED_ROWS: dict[str, dict[str, list[dict]]] = {}
 
 
@@ -148,7 +150,10 @@ def _empty_postgres(url: str) -> None:
     try:
         with eng.begin() as conn:
             for table in reversed(SQLModel.metadata.sorted_tables):
-                conn.execute(table.delete())
+                if table.name in _APPEND_ONLY_TABLES:  # DELETE is refused by a trigger
+                    conn.execute(text(f'TRUNCATE "{table.name}"'))
+                else:
+                    conn.execute(table.delete())
             for name, rows in _SEED_ROWS.get(url, {}).items():
                 if rows:
                     conn.execute(SQLModel.metadata.tables[name].insert(), rows)

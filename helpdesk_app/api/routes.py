@@ -8,6 +8,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from helpdesk_app.api.attachments import download_attachment
+from helpdesk_app.api.audit_export import export_audit
 from helpdesk_app.db import session_scope
 from helpdesk_app.domain import auth, mail_admin
 from helpdesk_app.domain.errors import Forbidden, NotFound
@@ -45,4 +46,5 @@ def build_api() -> Starlette:
     return Starlette(routes=[
         Route("/api/attachments/{attachment_id}", download_attachment, methods=["GET"]),
         Route("/api/mail/{mail_id:int}.eml", download_mail, methods=["GET"]),
+        Route("/api/audit.csv", export_audit, methods=["GET"]),  # routes.AUDIT_EXPORT_API
     ])

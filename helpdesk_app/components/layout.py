@@ -55,6 +55,7 @@ def _nav_links() -> rx.Component:
                 rx.link(S.tr["nav.admin_fields"], href=routes.ADMIN_FIELDS,
                         id="nav-admin-fields"),
                 rx.link(S.tr["nav.admin_mail"], href=routes.ADMIN_MAIL, id="nav-admin-mail"),
+                rx.link(S.tr["nav.admin_audit"], href=routes.ADMIN_AUDIT, id="nav-admin-audit"),
             )),
         ),
         rx.fragment(

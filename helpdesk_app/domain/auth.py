@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
+from typing import NoReturn
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from argon2 import PasswordHasher
@@ -12,6 +13,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, func, select
 
 from helpdesk_app.config import get_settings
+from helpdesk_app.domain import audit
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.errors import AuthFailed, Invalid
 from helpdesk_app.i18n import LANGUAGES
@@ -41,19 +43,21 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def login(db: Session, email: str, password: str) -> tuple[str, Actor]:
+def login(db: Session, email: str, password: str, *,
+          address: str | None = None) -> tuple[str, Actor]:
     """Check credentials and open a session. Returns (token for the browser, actor).
 
     Every failure raises the same AuthFailed so nobody can learn which e-mails exist.
+    `address` is the client's IP address, for the audit log.
     """
     email = (email or "").strip().lower()
     user = db.exec(select(User).where(func.lower(User.email) == email)).first() if email else None
     try:
         _hasher.verify(user.password_hash if user else _DUMMY_HASH, password or "")
     except (VerificationError, InvalidHashError):
-        raise AuthFailed() from None
+        _refuse(db, email, user, "bad_credentials", address)
     if user is None or not user.is_active:
-        raise AuthFailed()
+        _refuse(db, email, user, "inactive", address)
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
         db.add(user)
@@ -62,8 +66,23 @@ def login(db: Session, email: str, password: str) -> tuple[str, Actor]:
     absolute = timedelta(hours=get_settings().session_absolute_hours)
     db.add(UserSession(token_hash=_token_hash(token), user_id=user.id, created_at=now,
                        last_seen_at=now, expires_at=now + absolute))
+    actor = Actor.from_user(user)
+    # Audit: a successful sign-in (commits with the new session).
+    audit.record(db, actor, "auth.sign_in.succeeded",
+                 target=audit.Target("user", user.id, user.email), address=address)
     db.commit()
-    return token, Actor.from_user(user)
+    return token, actor
+
+
+def _refuse(db: Session, email: str, user: User | None, reason: str,
+            address: str | None) -> NoReturn:
+    """A failed sign-in: logged (as the e-mail typed, never the password), then refused."""
+    # Audit: a failed sign-in; the actor is anonymous, the account (if any) the target.
+    audit.record(db, None, "auth.sign_in.failed", label=email[:200],
+                 target=audit.Target("user", user.id, user.email) if user else None,
+                 details={"reason": reason}, address=address)
+    db.commit()
+    raise AuthFailed()
 
 
 def resolve_session(db: Session, token: str | None) -> Actor | None:
@@ -90,13 +109,18 @@ def resolve_session(db: Session, token: str | None) -> Actor | None:
     return Actor.from_user(user)
 
 
-def logout(db: Session, token: str | None) -> None:
+def logout(db: Session, token: str | None, *, address: str | None = None) -> None:
     if not token:
         return
     row = db.exec(select(UserSession).where(UserSession.token_hash == _token_hash(token))).first()
     if row is not None and not row.revoked:
         row.revoked = True
         db.add(row)
+        user = db.get(User, row.user_id)
+        if user is not None:
+            # Audit: a sign-out (commits with the revoked session).
+            audit.record(db, Actor.from_user(user), "auth.sign_out",
+                         target=audit.Target("user", user.id, user.email), address=address)
         db.commit()
 
 

@@ -11,7 +11,7 @@ from datetime import date, time
 
 from sqlmodel import Session, col, delete, func, select
 
-from helpdesk_app.domain import access, calendars
+from helpdesk_app.domain import access, audit, calendars
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.errors import FieldChecks, Invalid, NotFound
 from helpdesk_app.models import BusinessCalendar, CalendarClosedDate, CalendarWindow, Contract
@@ -72,12 +72,14 @@ def save_calendar(db: Session, actor: Actor, data: CalendarInput,
             checks.fail("name", "calendar.name_taken", name=name)
     _check_spec(checks, calendar_spec(data))
     checks.done()
+    before: dict | None = None
     if calendar_id is None:
         row = BusinessCalendar(name=name)
     else:
         row = db.get(BusinessCalendar, calendar_id)
         if row is None:
             raise NotFound()
+        before = _audited(db, row)
         row.version += 1
         db.exec(delete(CalendarWindow).where(col(CalendarWindow.calendar_id) == calendar_id))
         db.exec(delete(CalendarClosedDate).where(
@@ -90,8 +92,28 @@ def save_calendar(db: Session, actor: Actor, data: CalendarInput,
                for w, s, e in data.windows)
     db.add_all(CalendarClosedDate(calendar_id=row.id, day=d, name=n[:120])
                for d, n in dict(data.closed_dates).items())
+    db.flush()
+    audit.record_change(db, actor, "config.sla.calendar.updated" if before else
+                        "config.sla.calendar.created",
+                        target=audit.Target("calendar", row.id, name),
+                        details=audit.changes(before, _audited(db, row), _AUDITED))
     db.commit()
     return row.id
+
+
+_AUDITED = ("name", "timezone", "always_open", "holiday_country", "cutoff", "windows",
+            "closed_dates")
+
+
+def _audited(db: Session, row: BusinessCalendar) -> dict:
+    """The calendar as the audit log compares it (windows "1 08:00-16:00", closed days)."""
+    windows = db.exec(select(CalendarWindow).where(CalendarWindow.calendar_id == row.id)
+                      .order_by(CalendarWindow.weekday, CalendarWindow.start)).all()
+    closed = db.exec(select(CalendarClosedDate).where(
+        CalendarClosedDate.calendar_id == row.id).order_by(CalendarClosedDate.day)).all()
+    return {**audit.snapshot(row, _AUDITED[:5]),
+            "windows": [f"{w.weekday} {_hhmm(w.start)}-{_hhmm(w.end)}" for w in windows],
+            "closed_dates": [d.day.isoformat() for d in closed]}
 
 
 # --------------------------------------------------------------------------- form parsing

@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, col, delete, select
 
-from helpdesk_app.domain import access, tx_cache
+from helpdesk_app.domain import access, audit, tx_cache
 from helpdesk_app.domain.access import Action
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.errors import FieldChecks, Forbidden, Invalid, NotFound
@@ -161,12 +161,14 @@ def save_template(db: Session, actor: Actor, data: TemplateInput,
     name_en = checks.run("name_en", _name, data.name_en)
     items = checks.run("items", _items, data.items)
     checks.done()
+    before: dict | None = None
     if template_id is None:
         row = ChecklistTemplate(ticket_type_id=ttype.id, name_pl=name_pl, name_en=name_en)
     else:
         row = db.get(ChecklistTemplate, template_id)
         if row is None:
             raise NotFound()
+        before = _audited(db, row)
     row.ticket_type_id, row.name_pl, row.name_en = ttype.id, name_pl, name_en
     row.required_before_resolve = bool(data.required_before_resolve)
     row.is_active = bool(data.is_active)
@@ -190,8 +192,27 @@ def save_template(db: Session, actor: Actor, data: TemplateInput,
     if gone:
         _detach(db, gone)
         db.exec(delete(ChecklistTemplateItem).where(col(ChecklistTemplateItem.id).in_(gone)))
+    db.flush()
+    audit.record_change(
+        db, actor, "config.checklists.template.updated" if before
+        else "config.checklists.template.created",
+        target=audit.Target("checklist_template", row.id, name_pl),
+        details=audit.changes(before, _audited(db, row), _AUDITED))
     db.commit()
     return row.id
+
+
+_AUDITED = ("ticket_type_id", "name_pl", "name_en", "required_before_resolve", "is_active",
+            "items")
+
+
+def _audited(db: Session, row: ChecklistTemplate) -> dict:
+    """The template as the audit log compares it; a required step is marked "*"."""
+    items = db.exec(select(ChecklistTemplateItem)
+                    .where(ChecklistTemplateItem.template_id == row.id)
+                    .order_by(col(ChecklistTemplateItem.sort_order))).all()
+    return {**audit.snapshot(row, _AUDITED[:-1]),
+            "items": [("*" if i.required else "") + i.label_pl for i in items]}
 
 
 def delete_template(db: Session, actor: Actor, template_id: int) -> None:
@@ -203,8 +224,12 @@ def delete_template(db: Session, actor: Actor, template_id: int) -> None:
         raise NotFound()
     ids = list(db.exec(select(ChecklistTemplateItem.id)
                        .where(ChecklistTemplateItem.template_id == row.id)).all())
+    before = _audited(db, row)
     _detach(db, ids)
     db.exec(delete(ChecklistTemplateItem).where(ChecklistTemplateItem.template_id == row.id))
+    audit.record(db, actor, "config.checklists.template.deleted",
+                 target=audit.Target("checklist_template", row.id, row.name_pl),
+                 details=audit.changes(before, None, _AUDITED))
     db.delete(row)
     db.commit()
 

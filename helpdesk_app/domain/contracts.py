@@ -14,7 +14,7 @@ from datetime import date
 
 from sqlmodel import Session, col, delete, select
 
-from helpdesk_app.domain import access, tx_cache
+from helpdesk_app.domain import access, audit, tx_cache
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.calendar_config import (  # noqa: F401  (re-exported)
     CalendarInput,
@@ -109,10 +109,12 @@ def save_contract(db: Session, actor: Actor, data: ContractInput,
     checks.done()
     row = Contract(organisation_id=org.id, name=name, valid_from=data.valid_from,
                    calendar_id=data.calendar_id)
+    before: dict | None = None
     if contract_id is not None:
         row = db.get(Contract, contract_id)
         if row is None:
             raise NotFound()
+        before = _contract_audited(db, row)
     row.organisation_id, row.name, row.calendar_id = org.id, name, data.calendar_id
     row.valid_from, row.valid_to, row.is_key = data.valid_from, data.valid_to, data.is_key
     row.default_queue_id = data.default_queue_id
@@ -124,8 +126,24 @@ def save_contract(db: Session, actor: Actor, data: ContractInput,
     db.flush()
     db.exec(delete(ContractContact).where(col(ContractContact.contract_id) == row.id))
     db.add_all(ContractContact(contract_id=row.id, user_id=u.id) for u in contacts)
+    db.flush()
+    audit.record_change(
+        db, actor, "config.sla.contract.updated" if before else "config.sla.contract.created",
+        target=audit.Target("contract", row.id, name),
+        details=audit.changes(before, _contract_audited(db, row), _CONTRACT_AUDITED))
     db.commit()
     return row.id
+
+
+_CONTRACT_AUDITED = ("organisation_id", "name", "calendar_id", "valid_from", "valid_to",
+                     "is_key", "default_queue_id", "escalation_action",
+                     "escalation_queue_id", "contact_ids")
+
+
+def _contract_audited(db: Session, row: Contract) -> dict:
+    contacts = db.exec(select(ContractContact.user_id).where(
+        ContractContact.contract_id == row.id)).all()
+    return {**audit.snapshot(row, _CONTRACT_AUDITED[:-1]), "contact_ids": sorted(contacts)}
 
 
 def _check_targets(reaction: int | None, resolution: int | None) -> None:
@@ -155,12 +173,14 @@ def save_ticket_type(db: Session, actor: Actor, data: TicketTypeInput,
             checks.fail(f"priority_{priority}", "ticket.priority_invalid")
         checks.run(f"priority_{priority}", _check_targets, reaction, resolution)
     checks.done()
+    before: dict | None = None
     if type_id is None:
         row = TicketType(contract_id=data.contract_id, name_pl=name_pl, name_en=name_en)
     else:
         row = db.get(TicketType, type_id)
         if row is None:
             raise NotFound()
+        before = _type_audited(db, row)
         db.exec(delete(TicketTypeTarget).where(col(TicketTypeTarget.ticket_type_id) == type_id))
     row.contract_id, row.name_pl, row.name_en = data.contract_id, name_pl, name_en
     row.reaction_minutes, row.resolution_minutes = data.reaction_minutes, data.resolution_minutes
@@ -169,8 +189,27 @@ def save_ticket_type(db: Session, actor: Actor, data: TicketTypeInput,
     db.flush()
     db.add_all(TicketTypeTarget(ticket_type_id=row.id, priority=p, reaction_minutes=r,
                                 resolution_minutes=s) for p, (r, s) in data.per_priority.items())
+    db.flush()
+    audit.record_change(
+        db, actor, "config.sla.ticket_type.updated" if before
+        else "config.sla.ticket_type.created",
+        target=audit.Target("ticket_type", row.id, name_pl),
+        details=audit.changes(before, _type_audited(db, row), _TYPE_AUDITED))
     db.commit()
     return row.id
+
+
+_TYPE_AUDITED = ("contract_id", "name_pl", "name_en", "reaction_minutes",
+                 "resolution_minutes", "warning_percent", "per_priority")
+
+
+def _type_audited(db: Session, row: TicketType) -> dict:
+    """The type with its per-priority targets ("1": "30/120" = reaction/resolution)."""
+    targets = db.exec(select(TicketTypeTarget).where(
+        TicketTypeTarget.ticket_type_id == row.id).order_by(TicketTypeTarget.priority)).all()
+    return {**audit.snapshot(row, _TYPE_AUDITED[:-1]),
+            "per_priority": {str(x.priority): f"{x.reaction_minutes or '—'}/"
+                             f"{x.resolution_minutes or '—'}" for x in targets}}
 
 
 # --------------------------------------------------------------------------- reads

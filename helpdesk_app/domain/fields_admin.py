@@ -13,7 +13,7 @@ from sqlalchemy import exists
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete, select
 
-from helpdesk_app.domain import access
+from helpdesk_app.domain import access, audit
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.errors import DomainError, FieldChecks, FormInvalid, Invalid, NotFound
 from helpdesk_app.domain.fields_base import (
@@ -187,6 +187,7 @@ def save_field(db: Session, actor: Actor, data: FieldInput, field_id: int | None
                           row.id if row is not None else None, data.default, actor.timezone)
                if type_ok else None)
     checks.done()
+    before = audit.snapshot(row, _FIELD_AUDITED) if row is not None else None
     if row is None:
         row = CustomField(key=key, name_pl=name_pl, name_en=name_en, field_type=data.field_type)
     row.key, row.name_pl, row.name_en, row.field_type = key, name_pl, name_en, data.field_type
@@ -195,6 +196,10 @@ def save_field(db: Session, actor: Actor, data: FieldInput, field_id: int | None
     row.sort_order, row.is_active = order, bool(data.is_active)
     db.add(row)
     try:
+        db.flush()
+        audit.record_change(
+            db, actor, "config.fields.field.updated" if before else "config.fields.field.created",
+            target=_target(row), details=audit.changes(before, row, _FIELD_AUDITED))
         db.commit()
     except IntegrityError as exc:  # the same key saved concurrently
         db.rollback()
@@ -226,6 +231,7 @@ def save_options(db: Session, actor: Actor, field_id: int,
     seen: set[str] = set()
     cleaned: list[OptionInput] = []
     existing = {o.value: o for o in _options(db, row.id)}
+    before = _parts(db, row.id, "options")
     folded = {v.casefold(): v for v in existing}
     for o in options:
         value = checks.run("options", _option_value, o.value)
@@ -255,6 +261,7 @@ def save_options(db: Session, actor: Actor, field_id: int,
         if value not in listed and old.is_active:
             old.is_active = False
             db.add(old)
+    _record_part(db, actor, row, "options", before)
     db.commit()
 
 
@@ -281,10 +288,12 @@ def save_scopes(db: Session, actor: Actor, field_id: int, scopes: Sequence[Scope
             checks.fail(at, "field.scope_duplicate")
         seen.add(pair)
     checks.done()
+    before = _parts(db, row.id, "scopes")
     db.exec(delete(FieldScope).where(col(FieldScope.field_id) == row.id))
     db.add_all(FieldScope(field_id=row.id, contract_id=s.contract_id,
                           ticket_type_id=s.ticket_type_id, required_on=s.required_on)
                for s in scopes)
+    _record_part(db, actor, row, "scopes", before)
     db.commit()
 
 
@@ -301,11 +310,13 @@ def save_permissions(db: Session, actor: Actor, field_id: int,
     if len(set(roles)) != len(roles):
         checks.fail("permissions", "field.role_duplicate")
     checks.done()
+    before = _parts(db, row.id, "permissions")
     db.exec(delete(FieldPermission).where(col(FieldPermission.field_id) == row.id))
     db.flush()
     db.add_all(FieldPermission(field_id=row.id, role=p.role, can_edit=bool(p.can_edit),
                                can_view=bool(p.can_view or p.can_edit))
                for p in permissions)
+    _record_part(db, actor, row, "permissions", before)
     db.commit()
 
 
@@ -335,8 +346,10 @@ def save_dependencies(db: Session, actor: Actor, field_id: int,
     edges[b.id] = {r.depends_on_id for r in rows}
     if _reaches(edges, start=b.id, target=b.id):
         raise Invalid("field.dependency_cycle")
+    before = _parts(db, b.id, "dependencies")
     db.exec(delete(FieldDependency).where(col(FieldDependency.field_id) == b.id))
     db.add_all(rows)
+    _record_part(db, actor, b, "dependencies", before)
     db.commit()
 
 
@@ -475,3 +488,38 @@ def list_definitions(db: Session, actor: Actor) -> list[FieldDefinition]:
             options_map={k: list(v) for k, v in (d.options_map or {}).items()})
             for d in deps.get(r.id, [])),
     ) for r in rows]
+
+
+# --------------------------------------------------------------------------- audit log
+
+_FIELD_AUDITED = ("key", "name_pl", "name_en", "field_type", "help_pl", "help_en",
+                  "default_value", "sort_order", "is_active")
+
+
+def _target(row: CustomField) -> audit.Target:
+    return audit.Target("custom_field", row.id, row.key)
+
+
+def _parts(db: Session, field_id: int, part: str) -> dict[str, str]:
+    """One part of a field's configuration as {item: description}, for the audit diff."""
+    db.flush()
+    if part == "options":
+        return {o.value: f"{o.label_pl} / {o.label_en}" + ("" if o.is_active else " (off)")
+                for o in _options(db, field_id)}
+    if part == "scopes":
+        rows = db.exec(select(FieldScope).where(FieldScope.field_id == field_id)).all()
+        return {f"contract {r.contract_id or '*'} type {r.ticket_type_id or '*'}": r.required_on
+                for r in rows}
+    if part == "permissions":
+        rows = db.exec(select(FieldPermission).where(FieldPermission.field_id == field_id)).all()
+        return {r.role: "edit" if r.can_edit else "view" if r.can_view else "none" for r in rows}
+    rows = db.exec(select(FieldDependency).where(FieldDependency.field_id == field_id)).all()
+    return {f"field {r.depends_on_id} {r.effect}": str(r.when_values or r.options_map)
+            for r in rows}
+
+
+def _record_part(db: Session, actor: Actor, row: CustomField, part: str,
+                 before: dict[str, str]) -> None:
+    after = _parts(db, row.id, part)
+    audit.record_change(db, actor, f"config.fields.{part}.updated", target=_target(row),
+                        details=audit.changes(before, after, sorted(set(before) | set(after))))

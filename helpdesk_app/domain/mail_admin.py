@@ -16,7 +16,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from helpdesk_app.config import RELAY_SECURITY
-from helpdesk_app.domain import access
+from helpdesk_app.domain import access, audit
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.errors import FieldChecks, Invalid, NotFound
 from helpdesk_app.models import (
@@ -131,12 +131,15 @@ def save_channel(db: Session, actor: Actor, channel_id: int | None, data: Channe
                 checks.fail(f, "mail.folders_must_differ")
             seen.add(folder)
     checks.done()
+    before: dict | None = None
     if channel_id is None:
         channel = MailChannel(address=address)
     else:
         channel = db.get(MailChannel, channel_id)
         if channel is None:
             raise NotFound("mail.channel_not_found")
+        before = audit.snapshot(channel, _CHANNEL_AUDITED)
+    old_password = channel.imap_password
     channel.address = address
     channel.name = " ".join((data.name or "").split())[:120]
     channel.queue_id, channel.contract_id = data.queue_id, data.contract_id
@@ -151,8 +154,21 @@ def save_channel(db: Session, actor: Actor, channel_id: int | None, data: Channe
     channel.imap_processed_folder = data.imap_processed_folder.strip() or "Processed"
     channel.imap_quarantine_folder = data.imap_quarantine_folder.strip() or "Quarantine"
     db.add(channel)
+    db.flush()
+    details = audit.changes(before, channel, _CHANNEL_AUDITED)
+    if channel.imap_password != old_password:  # that it changed, never the value
+        details["credentials_changed"] = ["imap_password"]
+    audit.record_change(
+        db, actor, "config.mail.channel.updated" if before else "config.mail.channel.created",
+        target=audit.Target("mail_channel", channel.id, address), details=details)
     db.commit()
     return channel.id
+
+
+# What the audit log compares (the IMAP password is only noted as changed).
+_CHANNEL_AUDITED = ("address", "name", "queue_id", "contract_id", "is_active", "imap_host",
+                    "imap_port", "imap_security", "imap_username", "imap_folder",
+                    "imap_processed_folder", "imap_quarantine_folder")
 
 
 # --------------------------------------------------------------------------- mail log
@@ -202,11 +218,12 @@ def raw_message(db: Session, actor: Actor, mail_id: int) -> bytes:
     return mail.raw
 
 
-def reopen_quarantined(db: Session, actor: Actor, mail_id: int) -> None:
+def reopen_quarantined(db: Session, actor: Actor, mail_id: int, *,
+                       force: bool = False) -> None:
     """A quarantined message back to `received`, with a fresh attempt budget (commits):
-    the domain's half of "retry" / "create ticket anyway". The mail side runs the
-    pipeline on it next (mail/inbound/admin_actions.py): domain/ never calls into
-    mail/inbound."""
+    the domain's half of "retry" / "create ticket anyway" (`force`, for the audit log).
+    The mail side runs the pipeline on it next (mail/inbound/admin_actions.py): domain/
+    never calls into mail/inbound."""
     access.require_admin(actor)
     result = db.execute(update(InboundMail)
                         .where(InboundMail.id == mail_id,
@@ -218,6 +235,11 @@ def reopen_quarantined(db: Session, actor: Actor, mail_id: int) -> None:
         if db.get(InboundMail, mail_id) is None:
             raise NotFound("mail.not_found")
         raise Invalid("mail.not_quarantined")
+    mail = db.get(InboundMail, mail_id)
+    audit.record(db, actor, "mail.quarantine.created_anyway" if force
+                 else "mail.quarantine.retried",
+                 target=audit.Target("inbound_mail", mail_id,
+                                     f"{mail.mail_from}: {mail.subject}" if mail else ""))
     db.commit()
 
 
@@ -266,6 +288,10 @@ def retry_outbox(db: Session, actor: Actor, mail_id: int) -> None:
         raise NotFound()
     if row.status == OutboundStatus.SENT:
         raise Invalid()
+    audit.record(db, actor, "mail.outbox.retried",
+                 target=audit.Target("outbound_mail", row.id, f"{row.to_addr}: {row.subject}"),
+                 details={"status": [row.status, OutboundStatus.PENDING],
+                          "attempts": [row.attempts, 0]})
     row.status = OutboundStatus.PENDING
     row.attempts = 0
     row.next_attempt_at = utcnow()

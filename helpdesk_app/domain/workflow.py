@@ -13,7 +13,7 @@ from typing import TypeVar
 
 from sqlmodel import Session, col, delete, select
 
-from helpdesk_app.domain import access, tx_cache
+from helpdesk_app.domain import access, audit, tx_cache
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.errors import FieldChecks, Forbidden, Invalid
 from helpdesk_app.i18n import t
@@ -257,8 +257,9 @@ def save_status(db: Session, actor: Actor, data: StatusInput, *, new: bool = Fal
     order = checks.run("sort_order", _sort_order, data.sort_order)
     checks.done()
     data = replace(data, sort_order=order)
-    row = db.get(TicketStatus, data.key) or TicketStatus(
-        key=data.key, name_pl="", name_en="", category=data.category)
+    existing = db.get(TicketStatus, data.key)
+    before = audit.snapshot(existing, _STATUS_AUDITED) if existing else None
+    row = existing or TicketStatus(key=data.key, name_pl="", name_en="", category=data.category)
     for name in ("name_pl", "name_en", "client_label_pl", "client_label_en"):
         setattr(row, name, getattr(data, name).strip()[:80])
     for name in ("category", "sla_effect", "colour", "sort_order", "is_default",
@@ -266,6 +267,11 @@ def save_status(db: Session, actor: Actor, data: StatusInput, *, new: bool = Fal
                  "is_active"):
         setattr(row, name, getattr(data, name))
     db.add(row)
+    audit.record_change(
+        db, actor, "config.workflow.status.updated" if before
+        else "config.workflow.status.created",
+        target=audit.Target("status", row.key, row.name_pl),
+        details=audit.changes(before, row, _STATUS_AUDITED))
     db.commit()
     return row.key
 
@@ -273,6 +279,19 @@ def save_status(db: Session, actor: Actor, data: StatusInput, *, new: bool = Fal
 def _check_contract(db: Session, checks: FieldChecks, contract_id: int | None) -> None:
     if contract_id is not None and db.get(Contract, contract_id) is None:
         checks.fail("contract", "ticket_type.contract_invalid")  # "Unknown contract."
+
+
+_STATUS_AUDITED = ("name_pl", "name_en", "client_label_pl", "client_label_en", "category",
+                   "sla_effect", "colour", "sort_order", "is_default", "client_visible",
+                   "subcontractor_visible", "client_may_set", "closes", "is_active")
+
+
+def _set_target(db: Session, contract_id: int | None) -> audit.Target:
+    """The status set changed: a contract's own, or the default set (no contract)."""
+    if contract_id is None:
+        return audit.Target("status_set", "default", "default")
+    contract = db.get(Contract, contract_id)
+    return audit.Target("contract", contract_id, contract.name if contract else "")
 
 
 def save_contract_set(db: Session, actor: Actor, contract_id: int, keys: list[str]) -> None:
@@ -291,9 +310,14 @@ def save_contract_set(db: Session, actor: Actor, contract_id: int, keys: list[st
                  or not any(is_resolving(s) for s in chosen)):
         checks.fail("statuses", "status.set_incomplete")
     checks.done()
+    before = own_set_keys(db, contract_id)
     db.exec(delete(ContractStatus).where(col(ContractStatus.contract_id) == contract_id))
     db.add_all(ContractStatus(contract_id=contract_id, status_key=k, sort_order=i)
                for i, k in enumerate(keys))
+    audit.record_change(db, actor, "config.workflow.status_set.updated",
+                        target=_set_target(db, contract_id),
+                        details=audit.changes({"statuses": before}, {"statuses": keys},
+                                              ["statuses"]))
     db.commit()
 
 
@@ -311,9 +335,15 @@ def save_transitions(db: Session, actor: Actor, contract_id: int | None,
         raise Invalid("status.transition_invalid")
     scope = (StatusTransition.contract_id == contract_id if contract_id is not None
              else col(StatusTransition.contract_id).is_(None))
+    before = {f"{a}→{b}" for a, b in transition_pairs(db, contract_id)}
     db.exec(delete(StatusTransition).where(scope))
     db.add_all(StatusTransition(contract_id=contract_id, from_key=a, to_key=b)
                for a, b in dict.fromkeys(pairs))
+    after = {f"{a}→{b}" for a, b in pairs}
+    diff = {k: sorted(v) for k, v in (("added", after - before),
+                                      ("removed", before - after)) if v}
+    audit.record_change(db, actor, "config.workflow.transitions.updated",
+                        target=_set_target(db, contract_id), details=diff)
     db.commit()
 
 

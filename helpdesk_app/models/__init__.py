@@ -1,6 +1,7 @@
 """SQLModel tables only, one module per aggregate. Importing this registers them all."""
 
 from helpdesk_app.models.attachment import Attachment
+from helpdesk_app.models.audit import AuditEvent
 from helpdesk_app.models.calendar import BusinessCalendar, CalendarClosedDate, CalendarWindow
 from helpdesk_app.models.checklist import (
     ChecklistTemplate,
@@ -60,6 +61,7 @@ __all__ = [
     "AlertClock",
     "AlertLevel",
     "Attachment",
+    "AuditEvent",
     "BusinessCalendar",
     "CalendarClosedDate",
     "CalendarWindow",

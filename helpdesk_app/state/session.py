@@ -131,7 +131,7 @@ class SessionState(rx.State):
     @rx.event
     async def logout(self):
         with bare_session() as db:
-            auth.logout(db, self.token)
+            auth.logout(db, self.token, address=self.router.session.client_ip or None)
         self.token = ""
         await self._forget_user()
         return rx.redirect(routes.LOGIN)
@@ -169,7 +169,8 @@ class LoginState(SessionState):
         self.email = email
         try:
             with bare_session() as db:
-                token, actor = auth.login(db, email, str(form.get("password", "")))
+                token, actor = auth.login(db, email, str(form.get("password", "")),
+                                          address=self.router.session.client_ip or None)
         except DomainError as e:
             # One neutral message whatever was wrong; the typed e-mail stays in the form.
             self.error = self._err(e)

@@ -21,7 +21,7 @@ def retry(db: Session, engine: Engine, actor: Actor, mail_id: int, *,
     adding the sender); `force`: "create ticket anyway" - limits and the unknown-sender
     policy give way (a sender nobody knows goes to the triage organisation). Admins only.
     Returns the message's new status (InboundStatus)."""
-    mail_admin.reopen_quarantined(db, actor, mail_id)
+    mail_admin.reopen_quarantined(db, actor, mail_id, force=force)
     return pipeline.process(engine, mail_id, force=force)
 
 
