@@ -36,6 +36,10 @@ ADMIN_FIELDS = "/admin/fields"
 ADMIN_CHECKLISTS = "/admin/checklists"
 ADMIN_MAIL = "/admin/mail"
 
+# directory administration (issue 12: organisations and users)
+ADMIN_ORGANISATIONS = "/admin/organisations"
+ADMIN_USERS = "/admin/users"
+
 # Who may open a page (the page decorator and the handler toolkit both check this).
 ANYONE: frozenset[str] = frozenset(Role.ALL)
 STAFF: frozenset[str] = frozenset(Role.STAFF)

@@ -55,6 +55,9 @@ def _nav_links() -> rx.Component:
                 rx.link(S.tr["nav.admin_fields"], href=routes.ADMIN_FIELDS,
                         id="nav-admin-fields"),
                 rx.link(S.tr["nav.admin_mail"], href=routes.ADMIN_MAIL, id="nav-admin-mail"),
+                rx.link(S.tr["nav.admin_organisations"], href=routes.ADMIN_ORGANISATIONS,
+                        id="nav-admin-organisations"),
+                rx.link(S.tr["nav.admin_users"], href=routes.ADMIN_USERS, id="nav-admin-users"),
             )),
         ),
         rx.fragment(

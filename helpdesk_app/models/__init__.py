@@ -42,7 +42,7 @@ from helpdesk_app.models.notification import (
     SchedulerLock,
     SlaAlert,
 )
-from helpdesk_app.models.organisation import Organisation, OrgKind
+from helpdesk_app.models.organisation import Organisation, OrganisationDomain, OrgKind
 from helpdesk_app.models.queue import Queue
 from helpdesk_app.models.status import (
     ContractStatus,
@@ -86,6 +86,7 @@ __all__ = [
     "NotificationPreference",
     "OrgKind",
     "Organisation",
+    "OrganisationDomain",
     "OutboundMail",
     "OutboundStatus",
     "Priority",
