@@ -47,23 +47,22 @@ def upgrade() -> None:
     if moved:
         conn.execute(sa.text("INSERT INTO organisation_domain (organisation_id, domain, "
                              "created_at) VALUES (:org, :domain, :at)"), moved)
-    with op.batch_alter_table('organisation', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('is_active', sa.Boolean(), server_default='1',
-                                      nullable=False))
-        batch_op.drop_column('email_domain')
-    with op.batch_alter_table('user_account', schema=None) as batch_op:
-        batch_op.create_index('ix_user_name', ['full_name'], unique=False)
-        batch_op.create_index('ix_user_org_name', ['organisation_id', 'full_name'], unique=False)
+    # Plain ALTER TABLE, no batch copy: on SQLite a copy of `organisation` (DROP + rename)
+    # fails its foreign keys once users point at it. SQLite >= 3.35 drops columns itself.
+    op.add_column('organisation', sa.Column('is_active', sa.Boolean(), server_default='1',
+                                            nullable=False))
+    op.execute('ALTER TABLE organisation DROP COLUMN email_domain')
+    op.create_index('ix_user_name', 'user_account', ['full_name'], unique=False)
+    op.create_index('ix_user_org_name', 'user_account', ['organisation_id', 'full_name'],
+                    unique=False)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('user_account', schema=None) as batch_op:
-        batch_op.drop_index('ix_user_org_name')
-        batch_op.drop_index('ix_user_name')
-    with op.batch_alter_table('organisation', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('email_domain', sqlmodel.sql.sqltypes.AutoString(length=200),
-                                      nullable=True))
-        batch_op.drop_column('is_active')
+    op.drop_index('ix_user_org_name', table_name='user_account')
+    op.drop_index('ix_user_name', table_name='user_account')
+    op.add_column('organisation', sa.Column(
+        'email_domain', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True))
+    op.execute('ALTER TABLE organisation DROP COLUMN is_active')
     conn = op.get_bind()
     rows = conn.execute(sa.text(
         "SELECT organisation_id, min(domain) AS domain FROM organisation_domain "
