@@ -55,9 +55,12 @@ def upgrade() -> None:
     op.create_index('ix_user_name', 'user_account', ['full_name'], unique=False)
     op.create_index('ix_user_org_name', 'user_account', ['organisation_id', 'full_name'],
                     unique=False)
+    op.create_index('ix_user_active_name', 'user_account', ['is_active', 'full_name'],
+                    unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index('ix_user_active_name', table_name='user_account')
     op.drop_index('ix_user_org_name', table_name='user_account')
     op.drop_index('ix_user_name', table_name='user_account')
     op.add_column('organisation', sa.Column(

@@ -107,20 +107,40 @@ def list_users(db: Session, actor: Actor, flt: UserFilter = UserFilter()) -> Use
             func.lower(Organisation.name).like(like, escape="\\"))).all()
         match = col(User.search_text).like(like, escape="\\")
         where.append(or_(match, col(User.organisation_id).in_(org_ids)) if org_ids else match)
-    total = db.exec(select(func.count()).select_from(User).where(*where)).one()
     per_page = max(1, min(flt.per_page, 200))
-    pages = max(1, min(MAX_PAGE, -(-total // per_page)))
-    page = min(max(1, flt.page), pages)
-    # Nothing typed: walk a name index and stop after a page. Words typed: sort only the
-    # matches (`|| ''` keeps SQLite from walking the whole index to find them).
-    order = col(User.full_name) if not likes else col(User.full_name).op("||")("")
-    ids = db.exec(select(User.id).where(*where).order_by(order, col(User.id))
-                  .offset((page - 1) * per_page).limit(per_page)).all()
+    if likes:
+        ids, total, page = _matching_page(db, where, flt.page, per_page)
+    else:
+        # Nothing typed: count on an index, then walk a name index and stop after a page.
+        total = db.exec(select(func.count()).select_from(User).where(*where)).one()
+        page = min(max(1, flt.page), _pages(total, per_page))
+        ids = list(db.exec(select(User.id).where(*where).order_by(col(User.full_name),
+                                                                  col(User.id))
+                           .offset((page - 1) * per_page).limit(per_page)).all())
+    pages = _pages(total, per_page)
     rows = db.exec(select(User, Organisation)
                    .join(Organisation, Organisation.id == User.organisation_id)
                    .where(col(User.id).in_(ids))).all() if ids else []
     by_id = {u.id: _row(u, o) for u, o in rows}
     return UserPage([by_id[i] for i in ids if i in by_id], total, page, pages)
+
+
+def _pages(total: int, per_page: int) -> int:
+    return max(1, min(MAX_PAGE, -(-total // per_page)))
+
+
+def _matching_page(db: Session, where: list, page: int,
+                   per_page: int) -> tuple[list[int], int, int]:
+    """Words typed: every row must be read for its text anyway, so one pass gives both
+    the page and the total (`count(*) OVER ()`), sorting only the matches (`|| ''` keeps
+    SQLite from walking the whole name index instead). A page past the end: the last."""
+    order = (col(User.full_name).op("||")(""), col(User.id))
+    query = select(User.id, func.count().over()).where(*where).order_by(*order)
+    rows = db.exec(query.offset((max(1, page) - 1) * per_page).limit(per_page)).all()
+    if rows or page <= 1:
+        return [r[0] for r in rows], rows[0][1] if rows else 0, max(1, page)
+    total = db.exec(select(func.count()).select_from(User).where(*where)).one()
+    return _matching_page(db, where, _pages(total, per_page), per_page) if total else ([], 0, 1)
 
 
 def get_user(db: Session, actor: Actor, user_id: int) -> UserRow:

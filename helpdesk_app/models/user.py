@@ -24,7 +24,8 @@ class User(SQLModel, table=True):
     # the admin user list pages through everybody, or one organisation, by name
     __table_args__ = (Index("ix_user_role_name", "role", "full_name"),
                       Index("ix_user_name", "full_name"),
-                      Index("ix_user_org_name", "organisation_id", "full_name"))
+                      Index("ix_user_org_name", "organisation_id", "full_name"),
+                      Index("ix_user_active_name", "is_active", "full_name"))
 
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(max_length=320, unique=True, index=True)

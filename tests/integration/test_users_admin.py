@@ -204,6 +204,9 @@ def test_list_searches_filters_and_pages_by_name(db, world, make):
     assert (page.total, page.pages, page.page, len(page.rows)) == (10, 3, 3, 2)
     beyond = users_admin.list_users(db, admin, UserFilter(per_page=4, page=99))
     assert beyond.page == 3  # a page past the end shows the last one
+    typed = users_admin.list_users(db, admin, UserFilter(text="t", per_page=2, page=99))
+    assert (typed.total, typed.page, len(typed.rows)) == (10, 5, 2)  # also when searching
+    assert users_admin.list_users(db, admin, UserFilter(text="nobody-here", page=5)).page == 1
     row = users_admin.list_users(db, admin, UserFilter(text="mia")).rows[0]
     assert (row.organisation, row.is_client_manager, row.has_password) == ("Org A", True, True)
 
