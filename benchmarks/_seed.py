@@ -30,6 +30,7 @@ from helpdesk_app.domain.user_search import search_text
 from helpdesk_app.models import (
     Channel,
     Organisation,
+    OrganisationDomain,
     OrgKind,
     Priority,
     Queue,
@@ -107,7 +108,7 @@ def seed_reference(engine: Engine, *, orgs: int = 30, users_per_org: int = 10,
     now = datetime.now(UTC)
     with engine.begin() as conn:
         provider_id = conn.execute(insert(Organisation.__table__).values(
-            name="Benchmark Serwis IT", kind=OrgKind.PROVIDER, email_domain="bench.example",
+            name="Benchmark Serwis IT", kind=OrgKind.PROVIDER,
             created_at=now)).inserted_primary_key[0]
         staff = [("admin@bench.example", "Admin Benchmarku", Role.ADMIN),
                  ("koordynator@bench.example", "Koordynator Benchmarku", Role.COORDINATOR)]
@@ -116,11 +117,13 @@ def seed_reference(engine: Engine, *, orgs: int = 30, users_per_org: int = 10,
         conn.execute(insert(User.__table__), [
             _user(email, name, role, provider_id, now) for email, name, role in staff])
         org_rows = [{"name": f"Klient {i:02d} sp. z o.o.", "kind": OrgKind.CLIENT,
-                     "email_domain": f"klient{i:02d}.example", "created_at": now}
-                    for i in range(1, orgs + 1)]
+                     "created_at": now} for i in range(1, orgs + 1)]
         conn.execute(insert(Organisation.__table__), org_rows)
         org_ids = conn.execute(select(Organisation.id).where(
-            Organisation.kind == OrgKind.CLIENT)).scalars().all()
+            Organisation.kind == OrgKind.CLIENT).order_by(Organisation.id)).scalars().all()
+        conn.execute(insert(OrganisationDomain.__table__), [
+            {"organisation_id": oid, "domain": f"klient{i:02d}.example", "created_at": now}
+            for i, oid in enumerate(org_ids, start=1)])
         conn.execute(insert(User.__table__), [
             {**_user(f"user{u:02d}@klient{i:02d}.example", _name(rng), Role.CLIENT, oid, now),
              "is_client_manager": u == 1}

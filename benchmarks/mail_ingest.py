@@ -70,12 +70,13 @@ def _plan(n: int, rng: random.Random) -> list[dict]:
     from sqlmodel import Session, select
 
     from helpdesk_app.db import get_engine
-    from helpdesk_app.models import Organisation, OrgKind, Role, Ticket, User
+    from helpdesk_app.models import Organisation, OrganisationDomain, OrgKind, Role, Ticket, User
 
     with Session(get_engine()) as db:
         clients = db.exec(select(User).where(User.role == Role.CLIENT)).all()
-        domains = [o.email_domain for o in db.exec(select(Organisation).where(
-            Organisation.kind == OrgKind.CLIENT)).all() if o.email_domain]
+        domains = list(db.exec(select(OrganisationDomain.domain).join(
+            Organisation, Organisation.id == OrganisationDomain.organisation_id).where(
+            Organisation.kind == OrgKind.CLIENT)).all())
         by_requester: dict[int, list[str]] = {}
         for t in db.exec(select(Ticket)).all():
             by_requester.setdefault(t.requester_id, []).append(t.number)

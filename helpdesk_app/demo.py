@@ -21,6 +21,7 @@ from helpdesk_app.models import (
     EventKind,
     MailChannel,
     Organisation,
+    OrganisationDomain,
     OrgKind,
     Priority,
     Queue,
@@ -114,9 +115,10 @@ def seed_demo(db: Session, tickets: int = 200, seed: int = 42) -> bool:
         return False
     rng = random.Random(seed)
     pw = hash_password(DEMO_PASSWORD)
-    provider = Organisation(name=PROVIDER, kind=OrgKind.PROVIDER, email_domain="pomocnik.example")
+    provider = Organisation(name=PROVIDER, kind=OrgKind.PROVIDER)
     db.add(provider)
     db.flush()
+    db.add(OrganisationDomain(organisation_id=provider.id, domain="pomocnik.example"))
     staff = []
     for email, name, role, lang in STAFF:
         u = User(email=email, full_name=name, password_hash=pw, role=role,
@@ -125,9 +127,10 @@ def seed_demo(db: Session, tickets: int = 200, seed: int = 42) -> bool:
         staff.append(u)
     clients: list[User] = []
     for org_name, (domain, people) in CLIENTS.items():
-        org = Organisation(name=org_name, kind=OrgKind.CLIENT, email_domain=domain)
+        org = Organisation(name=org_name, kind=OrgKind.CLIENT)
         db.add(org)
         db.flush()
+        db.add(OrganisationDomain(organisation_id=org.id, domain=domain))
         for email, name, manager, lang in people:
             u = User(email=email, full_name=name, password_hash=pw, role=Role.CLIENT,
                      organisation_id=org.id, is_client_manager=manager, language=lang)

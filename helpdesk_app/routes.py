@@ -39,6 +39,9 @@ ADMIN_MAIL = "/admin/mail"
 # Audit log (issue 12): the admin page and its CSV export (admins; filters as query).
 ADMIN_AUDIT = "/admin/audit"
 AUDIT_EXPORT_API = "/api/audit.csv"
+# directory administration (issue 12: organisations and users)
+ADMIN_ORGANISATIONS = "/admin/organisations"
+ADMIN_USERS = "/admin/users"
 
 # Who may open a page (the page decorator and the handler toolkit both check this).
 ANYONE: frozenset[str] = frozenset(Role.ALL)

@@ -31,6 +31,7 @@ from helpdesk_app.models import (
     BusinessCalendar,
     Contract,
     Organisation,
+    OrganisationDomain,
     OrgKind,
     Queue,
     Role,
@@ -315,6 +316,13 @@ class Factory:
                                  requester_id=requester.id if requester else None, **kw)
         row = tickets.create_ticket(self.db, by, data)
         return self.db.get(Ticket, row.id)
+
+    def domain(self, org: Organisation, domain: str) -> OrganisationDomain:
+        """A verified mail domain of `org` (stored lower-cased, as the admin page does)."""
+        row = OrganisationDomain(organisation_id=org.id, domain=domain.lower())
+        self.db.add(row)
+        self.db.commit()
+        return row
 
 
 @pytest.fixture

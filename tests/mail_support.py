@@ -18,6 +18,7 @@ from helpdesk_app.models import (
     InboundMail,
     MailChannel,
     MailSource,
+    OrganisationDomain,
     OutboundMail,
     TimelineEvent,
 )
@@ -112,8 +113,8 @@ def make_room(db: Session, world, monkeypatch: pytest.MonkeyPatch) -> Room:
     monkeypatch.setenv("POMOCNIK_MAIL_FROM", f"Pomocnik <{ADDRESS}>")
     get_settings.cache_clear()
     world.users["client"].email = "carl@org-a.test"
-    world.org_a.email_domain = "org-a.test"
-    db.add_all([world.users["client"], world.org_a])
+    db.add_all([world.users["client"],
+                OrganisationDomain(organisation_id=world.org_a.id, domain="org-a.test")])
     channel = MailChannel(address=ADDRESS, name="Helpdesk", queue_id=world.queue2.id)
     db.add(channel)
     db.commit()

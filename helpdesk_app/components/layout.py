@@ -56,6 +56,9 @@ def _nav_links() -> rx.Component:
                         id="nav-admin-fields"),
                 rx.link(S.tr["nav.admin_mail"], href=routes.ADMIN_MAIL, id="nav-admin-mail"),
                 rx.link(S.tr["nav.admin_audit"], href=routes.ADMIN_AUDIT, id="nav-admin-audit"),
+                rx.link(S.tr["nav.admin_organisations"], href=routes.ADMIN_ORGANISATIONS,
+                        id="nav-admin-organisations"),
+                rx.link(S.tr["nav.admin_users"], href=routes.ADMIN_USERS, id="nav-admin-users"),
             )),
         ),
         rx.fragment(

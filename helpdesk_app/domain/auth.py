@@ -13,7 +13,10 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, func, select
 
 from helpdesk_app.config import get_settings
-from helpdesk_app.domain import audit
+from helpdesk_app.domain import (
+    audit,
+    directory,  # (circular: directory uses auth.NO_PASSWORD)
+)
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.errors import AuthFailed, Invalid
 from helpdesk_app.i18n import LANGUAGES
@@ -56,7 +59,7 @@ def login(db: Session, email: str, password: str, *,
         _hasher.verify(user.password_hash if user else _DUMMY_HASH, password or "")
     except (VerificationError, InvalidHashError):
         _refuse(db, email, user, "bad_credentials", address)
-    if user is None or not user.is_active:
+    if user is None or not directory.account_enabled(db, user):
         _refuse(db, email, user, "inactive", address)
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
@@ -100,7 +103,7 @@ def resolve_session(db: Session, token: str | None) -> Actor | None:
         db.commit()
         return None
     user = db.get(User, row.user_id)
-    if user is None or not user.is_active:
+    if user is None or not directory.account_enabled(db, user):
         return None
     if now - row.last_seen_at >= _TOUCH_EVERY:
         row.last_seen_at = now

@@ -9,9 +9,8 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from helpdesk_app.config import get_settings
-from helpdesk_app.domain import access, user_search
+from helpdesk_app.domain import access, auth, user_search
 from helpdesk_app.domain.actor import Actor
-from helpdesk_app.domain.auth import NO_PASSWORD
 from helpdesk_app.domain.errors import Forbidden, FormInvalid
 from helpdesk_app.models import Organisation, OrgKind, Queue, Role, User
 
@@ -23,6 +22,20 @@ _EMAIL = re.compile(r"^[^@\s<>]{1,64}@[^@\s<>]+\.[^@\s<>.]+$")
 class Option:
     id: int
     label: str
+
+
+def is_email(address: str) -> bool:
+    """A plausible e-mail address (lower-cased by the caller), at most 320 characters."""
+    return len(address) <= 320 and _EMAIL.match(address) is not None
+
+
+def account_enabled(db: Session, user: User) -> bool:
+    """May this account sign in / keep its session: the user and their organisation are
+    both active (deactivating either locks the account out at once)."""
+    if not user.is_active:
+        return False
+    org = db.get(Organisation, user.organisation_id)
+    return org is not None and org.is_active
 
 
 def user_by_email(db: Session, address: str) -> User | None:
@@ -124,7 +137,7 @@ def create_contact(db: Session, actor: Actor, full_name: str, email: str,
     if errors:
         raise FormInvalid(errors)
     settings = get_settings()
-    user = User(email=address, full_name=name, password_hash=NO_PASSWORD, role=Role.CLIENT,
+    user = User(email=address, full_name=name, password_hash=auth.NO_PASSWORD, role=Role.CLIENT,
                 organisation_id=org.id, language=settings.default_language,
                 timezone=settings.default_timezone)
     db.add(user)

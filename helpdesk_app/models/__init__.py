@@ -43,7 +43,7 @@ from helpdesk_app.models.notification import (
     SchedulerLock,
     SlaAlert,
 )
-from helpdesk_app.models.organisation import Organisation, OrgKind
+from helpdesk_app.models.organisation import Organisation, OrganisationDomain, OrgKind
 from helpdesk_app.models.queue import Queue
 from helpdesk_app.models.status import (
     ContractStatus,
@@ -88,6 +88,7 @@ __all__ = [
     "NotificationPreference",
     "OrgKind",
     "Organisation",
+    "OrganisationDomain",
     "OutboundMail",
     "OutboundStatus",
     "Priority",

@@ -12,6 +12,8 @@ class OrgKind:
     CLIENT = "client"
     SUBCONTRACTOR = "subcontractor"
 
+    ALL = (PROVIDER, CLIENT, SUBCONTRACTOR)
+
 
 class Organisation(SQLModel, table=True):
     __tablename__ = "organisation"
@@ -19,5 +21,18 @@ class Organisation(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200, unique=True)
     kind: str = Field(default=OrgKind.CLIENT, max_length=20, index=True)
-    email_domain: str | None = Field(default=None, max_length=200)
+    # A deactivated organisation's users cannot sign in (domain/directory.account_enabled).
+    is_active: bool = Field(default=True, sa_column_kwargs={"server_default": "1"})
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class OrganisationDomain(SQLModel, table=True):
+    """A verified mail domain: mail from an unknown address in it becomes a client user of
+    the organisation. Stored lower-cased; a domain belongs to one organisation only."""
+
+    __tablename__ = "organisation_domain"
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    domain: str = Field(max_length=253, unique=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

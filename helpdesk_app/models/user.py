@@ -21,7 +21,11 @@ class Role:
 class User(SQLModel, table=True):
     __tablename__ = "user_account"
     # the pickers list clients by name: walk this index and stop after a page of matches
-    __table_args__ = (Index("ix_user_role_name", "role", "full_name"),)
+    # the admin user list pages through everybody, or one organisation, by name
+    __table_args__ = (Index("ix_user_role_name", "role", "full_name"),
+                      Index("ix_user_name", "full_name"),
+                      Index("ix_user_org_name", "organisation_id", "full_name"),
+                      Index("ix_user_active_name", "is_active", "full_name"))
 
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(max_length=320, unique=True, index=True)

@@ -30,6 +30,8 @@ MODEL_TABLES = {
     "ticket_seen",
     # 0014: audit log
     "audit_event",
+    # 0011: directory administration (verified mail domains)
+    "organisation_domain",
 }
 
 

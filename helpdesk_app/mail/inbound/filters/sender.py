@@ -9,15 +9,21 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from helpdesk_app.config import get_settings
 from helpdesk_app.domain import directory
 from helpdesk_app.domain import notification_dispatch as dispatch
 from helpdesk_app.domain.auth import NO_PASSWORD
 from helpdesk_app.mail.inbound.context import MailContext, Outcome, claim
-from helpdesk_app.models import InboundStatus, Organisation, OrgKind, Role, User
+from helpdesk_app.models import (
+    InboundStatus,
+    Organisation,
+    OrganisationDomain,
+    OrgKind,
+    Role,
+    User,
+)
 from helpdesk_app.models.base import utcnow
 
 # The organisation unknown senders are filed under (policy "triage"); agents move the
@@ -28,9 +34,11 @@ _ADDRESS = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}$")
 
 
 def _verified_org(db: Session, domain: str) -> Organisation | None:
-    return db.exec(select(Organisation).where(
-        Organisation.kind == OrgKind.CLIENT,
-        func.lower(Organisation.email_domain) == domain)).first()
+    """The active client organisation that verified `domain` (stored lower-cased)."""
+    return db.exec(select(Organisation).join(
+        OrganisationDomain, OrganisationDomain.organisation_id == Organisation.id).where(
+        OrganisationDomain.domain == domain.lower(), Organisation.kind == OrgKind.CLIENT,
+        col(Organisation.is_active).is_(True))).first()
 
 
 def _triage_org(db: Session) -> Organisation:
