@@ -12,6 +12,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, func, select
 
 from helpdesk_app.config import get_settings
+from helpdesk_app.domain import actor_loading
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.errors import AuthFailed, Invalid
 from helpdesk_app.i18n import LANGUAGES
@@ -63,7 +64,7 @@ def login(db: Session, email: str, password: str) -> tuple[str, Actor]:
     db.add(UserSession(token_hash=_token_hash(token), user_id=user.id, created_at=now,
                        last_seen_at=now, expires_at=now + absolute))
     db.commit()
-    return token, Actor.from_user(user)
+    return token, actor_loading.load(db, user)
 
 
 def resolve_session(db: Session, token: str | None) -> Actor | None:
@@ -87,7 +88,7 @@ def resolve_session(db: Session, token: str | None) -> Actor | None:
         row.last_seen_at = now
         db.add(row)
         db.commit()
-    return Actor.from_user(user)
+    return actor_loading.load(db, user)
 
 
 def logout(db: Session, token: str | None) -> None:
@@ -133,4 +134,4 @@ def set_preferences(db: Session, actor: Actor, *, language: str | None = None,
         user.timezone = timezone
     db.add(user)
     db.commit()
-    return Actor.from_user(user)
+    return actor_loading.load(db, user)

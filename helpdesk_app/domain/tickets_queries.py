@@ -167,7 +167,9 @@ def queue_counts(db: Session, actor: Actor) -> list[tuple[int, str, int]]:
             .group_by(Ticket.queue_id)
         ).all()
     )
-    queues = db.exec(select(Queue).where(Queue.is_active.is_(True)).order_by(Queue.name)).all()
+    # only the queues the actor may list (queue limit), in the admin's order
+    queues = db.exec(select(Queue).where(Queue.is_active.is_(True), access.queue_scope(actor))
+                     .order_by(col(Queue.position), col(Queue.name))).all()
     return [(q.id, q.name, counts.get(q.id, 0)) for q in queues]
 
 

@@ -13,7 +13,7 @@ from typing import TypeVar
 
 from sqlmodel import Session, col, delete, select
 
-from helpdesk_app.domain import access, tx_cache
+from helpdesk_app.domain import access, permissions, tx_cache
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.errors import FieldChecks, Forbidden, Invalid
 from helpdesk_app.i18n import t
@@ -238,7 +238,7 @@ def _sort_order(value: int | str) -> int:
 def save_status(db: Session, actor: Actor, data: StatusInput, *, new: bool = False) -> str:
     """Create or update a status definition. Keys never change (history refers to them);
     `new`: the key must not exist yet. Every bad field is reported at once (FormInvalid)."""
-    access.require_admin(actor)
+    access.require_permission(actor, permissions.CONFIG_WORKFLOW)
     checks = FieldChecks()
     if not _KEY_RE.match(data.key or ""):
         checks.fail("key", "status.key_invalid")
@@ -272,7 +272,7 @@ def save_status(db: Session, actor: Actor, data: StatusInput, *, new: bool = Fal
 def save_contract_set(db: Session, actor: Actor, contract_id: int, keys: list[str]) -> None:
     """Give a contract its own status set (an empty list: back to the default set). A set
     needs a status to start in and one that resolves."""
-    access.require_admin(actor)
+    access.require_permission(actor, permissions.CONFIG_WORKFLOW)
     keys = list(dict.fromkeys(keys))
     statuses = all_statuses(db)
     if any(k not in statuses or not statuses[k].is_active for k in keys):
@@ -291,7 +291,7 @@ def save_transitions(db: Session, actor: Actor, contract_id: int | None,
                      pairs: list[tuple[str, str]]) -> None:
     """Allowed moves for a contract's set (None: the default set); an empty list allows
     every move."""
-    access.require_admin(actor)
+    access.require_permission(actor, permissions.CONFIG_WORKFLOW)
     members = {s.key for s in status_set(db, contract_id)}
     if any(a not in members or b not in members or a == b for a, b in pairs):
         raise Invalid("status.transition_invalid")

@@ -43,7 +43,7 @@ from helpdesk_app.models.notification import (
     SlaAlert,
 )
 from helpdesk_app.models.organisation import Organisation, OrgKind
-from helpdesk_app.models.queue import Queue
+from helpdesk_app.models.queue import CustomRole, Queue, QueueMember
 from helpdesk_app.models.status import (
     ContractStatus,
     SlaEffect,
@@ -70,6 +70,7 @@ __all__ = [
     "ContractContact",
     "ContractStatus",
     "CustomField",
+    "CustomRole",
     "EscalationAction",
     "EventKind",
     "FieldDependency",
@@ -90,6 +91,7 @@ __all__ = [
     "OutboundStatus",
     "Priority",
     "Queue",
+    "QueueMember",
     "RequiredOn",
     "Role",
     "SchedulerLock",

@@ -28,6 +28,8 @@ MODEL_TABLES = {
     "mail_channel", "inbound_mail", "outbound_mail", "notification_preference",
     # 0009: unread marks
     "ticket_seen",
+    # 0012: queues and roles
+    "queue_member", "custom_role",
 }
 
 
