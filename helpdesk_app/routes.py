@@ -36,6 +36,10 @@ ADMIN_FIELDS = "/admin/fields"
 ADMIN_CHECKLISTS = "/admin/checklists"
 ADMIN_MAIL = "/admin/mail"
 
+# queues and roles (i12-roles)
+ADMIN_QUEUES = "/admin/queues"
+ADMIN_ROLES = "/admin/roles"
+
 # Who may open a page (the page decorator and the handler toolkit both check this).
 ANYONE: frozenset[str] = frozenset(Role.ALL)
 STAFF: frozenset[str] = frozenset(Role.STAFF)

@@ -10,6 +10,8 @@ from helpdesk_app.pages import (  # noqa: F401  (imported for their @page regist
     admin_checklists,
     admin_fields,
     admin_mail,
+    admin_queues,
+    admin_roles,
     admin_sla,
     admin_workflow,
     agent_list,
