@@ -48,19 +48,24 @@ class Action(StrEnum):
 _LIMITABLE = (Role.COORDINATOR, Role.TECHNICIAN)  # the base roles a custom role may have
 
 
-def _queue_limit(actor: Actor) -> ColumnElement[bool]:
+def _queue_limit(actor: Actor, indexed: bool) -> ColumnElement[bool]:
     visible = actor.visible_queue_ids or frozenset()
-    mine = Ticket.assignee_id == actor.user_id
+    # `+ 0` selects the same rows but keeps the planner off the queue/assignee indexes
+    # (tickets_queries.list_tickets: a page in sort-index order when matches are many).
+    queue = col(Ticket.queue_id) if indexed else col(Ticket.queue_id) + 0
+    assignee = col(Ticket.assignee_id) if indexed else col(Ticket.assignee_id) + 0
+    mine = assignee == actor.user_id
     if not visible:
         return mine
-    return or_(col(Ticket.queue_id).in_(sorted(visible)), mine)
+    return or_(queue.in_(sorted(visible)), mine)
 
 
-def ticket_scope(actor: Actor) -> ColumnElement[bool]:
-    """A WHERE clause selecting exactly the tickets `actor` may see."""
+def ticket_scope(actor: Actor, *, indexed: bool = True) -> ColumnElement[bool]:
+    """A WHERE clause selecting exactly the tickets `actor` may see. `indexed=False`: the
+    same rows, written so the database does not pick the scope's own indexes."""
     if actor.role in Role.STAFF:
         if actor.visible_queue_ids is not None and actor.role in _LIMITABLE:
-            return _queue_limit(actor)
+            return _queue_limit(actor, indexed)
         return true()
     if actor.role == Role.CLIENT:
         if actor.is_client_manager:
@@ -102,6 +107,21 @@ def can(actor: Actor, action: Action, ticket: Ticket | None = None) -> bool:
         return True
     # Clients on a visible ticket: read, reply publicly, attach. Nothing agent-only.
     return action in (Action.VIEW, Action.REPLY, Action.ATTACH)
+
+
+def queue_limited(actor: Actor) -> bool:
+    """Whether a queue limit applies to the actor (custom role; never admins or clients)."""
+    return actor.visible_queue_ids is not None and actor.role in _LIMITABLE
+
+
+def queue_figures_scope(actor: Actor) -> ColumnElement[bool]:
+    """The tickets behind per-queue figures (the list's queue chips): `ticket_scope`, but for
+    a queue-limited actor only the queue part. The chips show only visible queues, and
+    within those the two agree; leaving out "or assigned to me" lets the database count
+    from the (queue, status) index alone (250 ms -> a few ms at 1M tickets)."""
+    if queue_limited(actor):
+        return col(Ticket.queue_id).in_(sorted(actor.visible_queue_ids or ()))
+    return ticket_scope(actor)
 
 
 def queue_scope(actor: Actor) -> ColumnElement[bool]:

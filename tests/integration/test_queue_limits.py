@@ -183,3 +183,19 @@ def test_clients_and_admins_ignore_custom_roles(db, world, make):
     loaded = actor_loading.load(db, admin)
     assert loaded.visible_queue_ids is None and loaded.role == Role.ADMIN
     assert actor_loading.load_many(db, [admin])[admin.id].visible_queue_ids is None
+
+
+@pytest.mark.parametrize("sort", ["priority", "updated"])
+def test_page_in_sort_index_order_lists_the_same_tickets(db, world, limited, monkeypatch,
+                                                         sort):
+    """Many matches: the page query hides the scope from the index choice (a plan, not a
+    rule); it must list exactly what the other plan lists."""
+    from helpdesk_app.domain import tickets_queries
+
+    query = tickets.ListQuery(page_size=100, sort=sort, status=None)
+    monkeypatch.setattr(tickets_queries, "_SCAN_ROWS_MAX", 0)  # never: index + sort
+    by_sort = [r.id for r in tickets.list_tickets(db, limited["tom"], query).rows]
+    monkeypatch.setattr(tickets_queries, "_SCAN_ROWS_MAX", 10**9)  # always: scan in order
+    assert tickets_queries._scan_in_sort_order(db, limited["tom"], query, 2, 100)
+    by_scan = [r.id for r in tickets.list_tickets(db, limited["tom"], query).rows]
+    assert by_scan == by_sort and set(by_scan) == {limited["network"].id, limited["mine"].id}
