@@ -61,9 +61,12 @@ def limited_tech(demo_db) -> dict:
                             files=[IncomingFile("router.cfg", b"secret-config", "text/plain")])
         att = db.exec(select(Attachment).where(Attachment.ticket_id == hidden.id)
                       .order_by(col(Attachment.id).desc())).first()
-        visible = db.exec(select(Ticket).where(Ticket.queue_id == first.id)).first()
+        visible = db.exec(select(Ticket).where(
+            Ticket.queue_id == first.id, Ticket.status.in_(("new", "open", "pending")),
+            (col(Ticket.assignee_id).is_(None)) | (col(Ticket.assignee_id) != piotr.id))
+        ).first()
         return {"hidden": hidden.number, "hidden_subject": hidden.subject,
-                "visible": visible.number, "attachment": att.id}
+                "visible": visible.number, "attachment": att.id, "second": second.id}
 
 
 def _open_ticket(email: str, number: str) -> TicketState:
@@ -84,6 +87,18 @@ def test_ticket_page_of_another_queue_is_not_found_and_leaks_nothing(limited_tec
     assert limited_tech["hidden_subject"] not in repr(page.dict())
     shown = _open_ticket(TECH, limited_tech["visible"])
     assert shown.loaded and shown.ticket.number == limited_tech["visible"]
+
+
+def test_moving_a_ticket_out_of_ones_queues_hands_it_off(limited_tech):
+    page = _open_ticket(TECH, limited_tech["visible"])
+    assert page.loaded
+    page.f_queue = str(limited_tech["second"])
+    result = call_handler(TicketState, "save_header", page)
+    assert result is not None, (page.edit_message, page.conflict)  # sent to the list
+    with session_scope() as db:
+        moved = db.exec(select(Ticket).where(Ticket.number == limited_tech["visible"])).one()
+        assert moved.queue_id == limited_tech["second"]
+    assert _open_ticket(TECH, limited_tech["visible"]).not_found
 
 
 def test_attachment_route_answers_404_for_another_queue(limited_tech):
