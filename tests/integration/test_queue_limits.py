@@ -199,3 +199,17 @@ def test_page_in_sort_index_order_lists_the_same_tickets(db, world, limited, mon
     assert tickets_queries._scan_in_sort_order(db, limited["tom"], query, 2, 100)
     by_scan = [r.id for r in tickets.list_tickets(db, limited["tom"], query).rows]
     assert by_scan == by_sort and set(by_scan) == {limited["network"].id, limited["mine"].id}
+
+
+def test_mail_to_a_limited_coordinator_only_for_visible_queues(db, world, make):
+    from helpdesk_app.models import OutboundMail
+
+    role = make.custom_role("Network coordination", base=Role.COORDINATOR,
+                            queues=(world.queue2,))
+    cora = make.give_role(world.users["coordinator"], role)
+    admin, client = world.actor("admin"), world.users["client"]
+    make.ticket(admin, "Desk mail", requester=client, queue_id=world.queue.id)
+    make.ticket(admin, "Network mail", requester=client, queue_id=world.queue2.id)
+    mails = db.exec(select(OutboundMail).where(OutboundMail.user_id == cora.user_id)).all()
+    subjects = {db.get(Ticket, m.ticket_id).subject for m in mails}
+    assert subjects == {"Network mail"}  # new-ticket mail: coordinators, but not Desk's
