@@ -136,7 +136,7 @@ def seed_demo(db: Session, tickets: int = 200, seed: int = 42) -> bool:
                      organisation_id=org.id, is_client_manager=manager, language=lang)
             db.add(u)
             clients.append(u)
-    queues = [Queue(name=n, description=d) for n, d in QUEUES]
+    queues = [Queue(name=n, description=d, position=i) for i, (n, d) in enumerate(QUEUES)]
     db.add_all(queues)
     db.flush()
     # Mail to this address (built-in SMTP listener) becomes tickets in the first queue.

@@ -42,6 +42,9 @@ AUDIT_EXPORT_API = "/api/audit.csv"
 # directory administration (issue 12: organisations and users)
 ADMIN_ORGANISATIONS = "/admin/organisations"
 ADMIN_USERS = "/admin/users"
+# queues and roles (i12-roles)
+ADMIN_QUEUES = "/admin/queues"
+ADMIN_ROLES = "/admin/roles"
 
 # Who may open a page (the page decorator and the handler toolkit both check this).
 ANYONE: frozenset[str] = frozenset(Role.ALL)
@@ -58,14 +61,17 @@ PUBLIC = None  # a page anyone may open, signed in or not (login)
 class PageRule:
     roles: frozenset[str] | None  # None: PUBLIC
     on_load: object  # the page's own on_load event, run only once the roles are checked
+    # A permission (domain/permissions.py) the actor must also hold; None: roles alone.
+    permission: str | None = None
 
 
 _PAGES: dict[str, PageRule] = {}
 
 
-def declare_page(route: str, roles: frozenset[str] | None, on_load: object) -> None:
+def declare_page(route: str, roles: frozenset[str] | None, on_load: object,
+                 permission: str | None = None) -> None:
     """Called by the @page decorator (components/page.py) for every page."""
-    _PAGES[route] = PageRule(roles, on_load)
+    _PAGES[route] = PageRule(roles, on_load, permission)
 
 
 def _matches(route: str, path: str) -> bool:

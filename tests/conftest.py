@@ -30,10 +30,12 @@ from helpdesk_app.live.bus import USER_CHANGE, Change, bus
 from helpdesk_app.models import (
     BusinessCalendar,
     Contract,
+    CustomRole,
     Organisation,
     OrganisationDomain,
     OrgKind,
     Queue,
+    QueueMember,
     Role,
     Ticket,
     TicketType,
@@ -323,6 +325,35 @@ class Factory:
         self.db.add(row)
         self.db.commit()
         return row
+
+    # ---- queues and roles (i12-roles)
+
+    def custom_role(self, name: str | None = None, *, base: str = Role.TECHNICIAN,
+                    perms: tuple[str, ...] | None = None, queues: tuple[Queue, ...] = (),
+                    limited: bool = True) -> CustomRole:
+        """A custom role; `perms` None: the base role's built-in permissions."""
+        from helpdesk_app.domain import permissions
+
+        role = CustomRole(name=name or f"Role {next(_seq)}", base_role=base,
+                          permissions=sorted(permissions.BUILTIN[base] if perms is None
+                                             else perms),
+                          limit_to_queues=limited, queue_ids=[q.id for q in queues])
+        self.db.add(role)
+        self.db.commit()
+        return role
+
+    def member(self, queue: Queue, user: User) -> None:
+        self.db.add(QueueMember(queue_id=queue.id, user_id=user.id))
+        self.db.commit()
+
+    def give_role(self, user: User, role: CustomRole) -> Actor:
+        """Assign `role` to `user`; returns the actor as the app loads it."""
+        from helpdesk_app.domain import actor_loading
+
+        user.custom_role_id, user.role = role.id, role.base_role
+        self.db.add(user)
+        self.db.commit()
+        return actor_loading.load(self.db, user)
 
 
 @pytest.fixture

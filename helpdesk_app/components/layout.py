@@ -44,8 +44,14 @@ def _nav_links() -> rx.Component:
         rx.fragment(
             rx.link(S.tr["nav.tickets"], href=routes.AGENT, id="nav-tickets"),
             rx.link(S.tr["nav.new_ticket"], href=routes.AGENT_NEW, id="nav-new"),
-            rx.cond((S.user_role == "admin") | (S.user_role == "coordinator"),
+            # by permission (domain/permissions.py): custom roles may gain or lose these
+            rx.cond(S.user_perms.contains("reports.view"),
                     rx.link(S.tr["nav.sla_board"], href=routes.SLA_BOARD, id="nav-sla-board")),
+            rx.cond(S.user_perms.contains("config.sla") & (S.user_role != "admin"),
+                    rx.link(S.tr["nav.admin_sla"], href=routes.ADMIN_SLA, id="nav-admin-sla")),
+            rx.cond(S.user_perms.contains("config.workflow") & (S.user_role != "admin"),
+                    rx.link(S.tr["nav.admin_workflow"], href=routes.ADMIN_WORKFLOW,
+                            id="nav-admin-workflow")),
             rx.cond(S.user_role == "admin", rx.fragment(
                 rx.link(S.tr["nav.admin_sla"], href=routes.ADMIN_SLA, id="nav-admin-sla"),
                 rx.link(S.tr["nav.admin_checklists"], href=routes.ADMIN_CHECKLISTS,
@@ -59,6 +65,9 @@ def _nav_links() -> rx.Component:
                 rx.link(S.tr["nav.admin_organisations"], href=routes.ADMIN_ORGANISATIONS,
                         id="nav-admin-organisations"),
                 rx.link(S.tr["nav.admin_users"], href=routes.ADMIN_USERS, id="nav-admin-users"),
+                rx.link(S.tr["nav.admin_queues"], href=routes.ADMIN_QUEUES,
+                        id="nav-admin-queues"),
+                rx.link(S.tr["nav.admin_roles"], href=routes.ADMIN_ROLES, id="nav-admin-roles"),
             )),
         ),
         rx.fragment(

@@ -36,14 +36,15 @@ PAGES: list[PageSpec] = []
 
 
 def page(route: str, *, title_key: str, roles: frozenset[str] | None, on_load: object = None,
-         layout: bool = True, max_width: str = "1200px") -> Callable:
+         layout: bool = True, max_width: str = "1200px",
+         permission: str | None = None) -> Callable:
     def register(fn: Callable[[], rx.Component]) -> Callable[[], rx.Component]:
         def component() -> rx.Component:
             body = shell(fn(), max_width=max_width) if layout else fn()
             return rx.fragment(document_meta(), body)
 
         component.__name__ = fn.__name__
-        routes.declare_page(route, roles, on_load)
+        routes.declare_page(route, roles, on_load, permission)
         PAGES.append(PageSpec(route, title_key, component))
         return fn
 

@@ -1,4 +1,9 @@
-"""Who is acting. Built from the session token on every request/event, never trusted from input."""
+"""Who is acting. Built from the session token on every request/event, never trusted from input.
+
+`Actor.from_user` gives the built-in role only (right for clients, admins and staff
+without a custom role). Staff who may carry a custom role are loaded with
+`domain.actor_loading.load`, which fills `permissions` and `visible_queue_ids`.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +22,11 @@ class Actor:
     email: str
     language: str
     timezone: str
+    # The custom role's permission set (domain/permissions.py); None: the built-in role's.
+    permissions: frozenset[str] | None = None
+    # Queues whose tickets the actor may see; None: every queue (no queue limit).
+    visible_queue_ids: frozenset[int] | None = None
+    custom_role_id: int | None = None
 
     @property
     def is_staff(self) -> bool:
@@ -25,6 +35,10 @@ class Actor:
     @property
     def is_client(self) -> bool:
         return self.role == Role.CLIENT
+
+    @property
+    def is_queue_limited(self) -> bool:
+        return self.visible_queue_ids is not None
 
     @classmethod
     def from_user(cls, user: User) -> Actor:

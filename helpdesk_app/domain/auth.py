@@ -14,6 +14,7 @@ from sqlmodel import Session, func, select
 
 from helpdesk_app.config import get_settings
 from helpdesk_app.domain import (
+    actor_loading,
     audit,
     directory,  # (circular: directory uses auth.NO_PASSWORD)
 )
@@ -74,7 +75,7 @@ def login(db: Session, email: str, password: str, *,
     audit.record(db, actor, "auth.sign_in.succeeded",
                  target=audit.Target("user", user.id, user.email), address=address)
     db.commit()
-    return token, actor
+    return token, actor_loading.load(db, user)
 
 
 def _refuse(db: Session, email: str, user: User | None, reason: str,
@@ -109,7 +110,7 @@ def resolve_session(db: Session, token: str | None) -> Actor | None:
         row.last_seen_at = now
         db.add(row)
         db.commit()
-    return Actor.from_user(user)
+    return actor_loading.load(db, user)
 
 
 def logout(db: Session, token: str | None, *, address: str | None = None) -> None:
@@ -160,4 +161,4 @@ def set_preferences(db: Session, actor: Actor, *, language: str | None = None,
         user.timezone = timezone
     db.add(user)
     db.commit()
-    return Actor.from_user(user)
+    return actor_loading.load(db, user)

@@ -11,7 +11,7 @@ from datetime import date, time
 
 from sqlmodel import Session, col, delete, func, select
 
-from helpdesk_app.domain import access, audit, calendars
+from helpdesk_app.domain import access, audit, calendars, permissions
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.errors import FieldChecks, Invalid, NotFound
 from helpdesk_app.models import BusinessCalendar, CalendarClosedDate, CalendarWindow, Contract
@@ -63,7 +63,7 @@ def save_calendar(db: Session, actor: Actor, data: CalendarInput,
     """Create or replace a calendar. Bumps its version so SLA due dates get recomputed.
     Every bad field is reported at once (FormInvalid), with the form's own parsing
     problems (`checks`) among them."""
-    access.require_admin(actor)
+    access.require_permission(actor, permissions.CONFIG_SLA)
     checks = checks or FieldChecks()
     name = checks.run("name", _name, data.name, "calendar.name_required")
     if name is not None:
@@ -183,7 +183,7 @@ def _hhmm(t: time) -> str:
 
 
 def list_calendars(db: Session, actor: Actor) -> list[CalendarView]:
-    access.require_admin(actor)
+    access.require_permission(actor, permissions.CONFIG_SLA)
     cals = db.exec(select(BusinessCalendar).order_by(col(BusinessCalendar.name))).all()
     ids = [c.id for c in cals]
     windows: dict[int, dict[int, list[str]]] = {}

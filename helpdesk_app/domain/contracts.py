@@ -14,7 +14,7 @@ from datetime import date
 
 from sqlmodel import Session, col, delete, select
 
-from helpdesk_app.domain import access, audit, tx_cache
+from helpdesk_app.domain import access, audit, permissions, tx_cache
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.calendar_config import (  # noqa: F401  (re-exported)
     CalendarInput,
@@ -83,7 +83,7 @@ def save_contract(db: Session, actor: Actor, data: ContractInput,
                   contract_id: int | None = None, *, checks: FieldChecks | None = None) -> int:
     """Create or change a contract. Every bad field is reported at once (FormInvalid),
     with the form's own parsing problems (`checks`) among them."""
-    access.require_admin(actor)
+    access.require_permission(actor, permissions.CONFIG_SLA)
     checks = checks or FieldChecks()
     name = checks.run("name", _name, data.name, "contract.name_required")
     org = db.get(Organisation, data.organisation_id) if data.organisation_id else None
@@ -159,7 +159,7 @@ def save_ticket_type(db: Session, actor: Actor, data: TicketTypeInput,
     """Create or change a ticket type and its targets. Every bad field is reported at once
     (FormInvalid), with the form's own parsing problems (`checks`) among them; a
     priority's targets are reported as `priority_<priority>`."""
-    access.require_admin(actor)
+    access.require_permission(actor, permissions.CONFIG_SLA)
     checks = checks or FieldChecks()
     if not data.contract_id or db.get(Contract, data.contract_id) is None:
         checks.fail("contract", "ticket_type.contract_invalid")
@@ -247,7 +247,7 @@ class TicketTypeView:
 
 
 def list_contracts(db: Session, actor: Actor) -> list[ContractView]:
-    access.require_admin(actor)
+    access.require_any(actor, permissions.CONFIG_SLA, permissions.CONFIG_WORKFLOW)
     rows = db.exec(
         select(Contract, Organisation, BusinessCalendar)
         .join(Organisation, Organisation.id == Contract.organisation_id)
@@ -274,14 +274,14 @@ def list_contracts(db: Session, actor: Actor) -> list[ContractView]:
 
 def organisation_people(db: Session, actor: Actor, organisation_id: int) -> list[tuple[int, str]]:
     """Active client users of an organisation, for choosing contact persons."""
-    access.require_admin(actor)
+    access.require_permission(actor, permissions.CONFIG_SLA)
     return [(u.id, u.full_name) for u in db.exec(
         select(User).where(User.organisation_id == organisation_id, User.role == Role.CLIENT,
                            col(User.is_active).is_(True)).order_by(col(User.full_name)))]
 
 
 def list_ticket_types(db: Session, actor: Actor) -> list[TicketTypeView]:
-    access.require_admin(actor)
+    access.require_permission(actor, permissions.CONFIG_SLA)
     rows = db.exec(
         select(TicketType, Contract).join(Contract, Contract.id == TicketType.contract_id)
         .where(col(TicketType.is_active).is_(True))

@@ -54,7 +54,8 @@ def user_by_email(db: Session, address: str) -> User | None:
 
 
 def queues(db: Session) -> list[Option]:
-    rows = db.exec(select(Queue).where(Queue.is_active.is_(True)).order_by(Queue.name)).all()
+    rows = db.exec(select(Queue).where(Queue.is_active.is_(True))
+                   .order_by(col(Queue.position), col(Queue.name))).all()
     return [Option(q.id, q.name) for q in rows]
 
 

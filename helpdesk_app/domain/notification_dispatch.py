@@ -40,7 +40,7 @@ from sqlmodel import Session, col, select
 
 from helpdesk_app import routes
 from helpdesk_app.config import get_settings
-from helpdesk_app.domain import access, inapp_notifications, tx_cache, workflow
+from helpdesk_app.domain import access, actor_loading, inapp_notifications, tx_cache, workflow
 from helpdesk_app.domain import notification_settings as prefs
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.escalation import coordinator_ids
@@ -84,7 +84,7 @@ class Audience:
         users = db.exec(select(User).where(col(User.id).in_(ids),
                                            col(User.is_active).is_(True))).all()
         # Snapshots, not ORM rows: a caller's expire_all() would reload each one.
-        people = {u.id: Actor.from_user(u) for u in users}
+        people = actor_loading.load_many(db, users)  # with their queue limits
         return cls(people, prefs.load(db, people))
 
     def status_labels(self, db: Session, lang: str, *, for_client: bool) -> dict[str, str]:
@@ -254,8 +254,10 @@ def _deliver(db: Session, audience: Audience, actor: Actor | None, ticket: Ticke
         person = audience.people.get(uid)
         if person is None:  # inactive or gone
             continue
-        if person.is_client and (not access.can_see_ticket(person, ticket)
-                                 or (event is not None and not event.is_public)):
+        # Nobody hears of a ticket they may not see (a client elsewhere, a technician
+        # limited to other queues); a client never of an internal event.
+        if not access.can_see_ticket(person, ticket) or (
+                person.is_client and event is not None and not event.is_public):
             continue
         channels = prefs.wants(audience.prefs, uid, person.role, ev, ticket)
         if channels.in_app:

@@ -13,7 +13,7 @@ from typing import TypeVar
 
 from sqlmodel import Session, col, delete, select
 
-from helpdesk_app.domain import access, audit, tx_cache
+from helpdesk_app.domain import access, audit, permissions, tx_cache
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.errors import FieldChecks, Forbidden, Invalid
 from helpdesk_app.i18n import t
@@ -239,7 +239,7 @@ def _sort_order(value: int | str) -> int:
 def save_status(db: Session, actor: Actor, data: StatusInput, *, new: bool = False) -> str:
     """Create or update a status definition. Keys never change (history refers to them);
     `new`: the key must not exist yet. Every bad field is reported at once (FormInvalid)."""
-    access.require_admin(actor)
+    access.require_permission(actor, permissions.CONFIG_WORKFLOW)
     checks = FieldChecks()
     if not _KEY_RE.match(data.key or ""):
         checks.fail("key", "status.key_invalid")
@@ -297,7 +297,7 @@ def _set_target(db: Session, contract_id: int | None) -> audit.Target:
 def save_contract_set(db: Session, actor: Actor, contract_id: int, keys: list[str]) -> None:
     """Give a contract its own status set (an empty list: back to the default set). A set
     needs a status to start in and one that resolves. Problems: `contract`, `statuses`."""
-    access.require_admin(actor)
+    access.require_permission(actor, permissions.CONFIG_WORKFLOW)
     checks = FieldChecks()
     _check_contract(db, checks, contract_id)
     keys = list(dict.fromkeys(keys))
@@ -326,7 +326,7 @@ def save_transitions(db: Session, actor: Actor, contract_id: int | None,
     """Allowed moves for a contract's set (None: the default set); an empty list allows
     every move. An unknown contract is the `contract` field's problem; a pair outside the
     set is about the whole matrix (a plain Invalid: it has no checkbox to stand under)."""
-    access.require_admin(actor)
+    access.require_permission(actor, permissions.CONFIG_WORKFLOW)
     checks = FieldChecks()
     _check_contract(db, checks, contract_id)
     checks.done()

@@ -44,7 +44,7 @@ from helpdesk_app.models.notification import (
     SlaAlert,
 )
 from helpdesk_app.models.organisation import Organisation, OrganisationDomain, OrgKind
-from helpdesk_app.models.queue import Queue
+from helpdesk_app.models.queue import CustomRole, Queue, QueueMember
 from helpdesk_app.models.status import (
     ContractStatus,
     SlaEffect,
@@ -72,6 +72,7 @@ __all__ = [
     "ContractContact",
     "ContractStatus",
     "CustomField",
+    "CustomRole",
     "EscalationAction",
     "EventKind",
     "FieldDependency",
@@ -93,6 +94,7 @@ __all__ = [
     "OutboundStatus",
     "Priority",
     "Queue",
+    "QueueMember",
     "RequiredOn",
     "Role",
     "SchedulerLock",

@@ -42,6 +42,9 @@ class User(SQLModel, table=True):
     # Name and e-mail folded to lower case (domain/directory.search_text) for the pickers:
     # a plain LIKE on it is fast on SQLite, whose Unicode-aware lower() is a Python call.
     search_text: str = Field(default="", max_length=600)
+    # An admin-defined role (models/queue.CustomRole) refining `role` (technician or
+    # coordinator); None: the built-in role alone. Clients and admins never carry one.
+    custom_role_id: int | None = Field(default=None, foreign_key="custom_role.id", index=True)
 
 
 class UserSession(SQLModel, table=True):

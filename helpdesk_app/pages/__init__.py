@@ -12,6 +12,8 @@ from helpdesk_app.pages import (  # noqa: F401  (imported for their @page regist
     admin_fields,
     admin_mail,
     admin_organisations,
+    admin_queues,
+    admin_roles,
     admin_sla,
     admin_users,
     admin_workflow,

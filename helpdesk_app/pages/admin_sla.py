@@ -8,6 +8,7 @@ from helpdesk_app import routes
 from helpdesk_app.components.admin_form import config_row, field_error, pick_field, text_field
 from helpdesk_app.components.layout import SYNCED_TEXT, error_callout
 from helpdesk_app.components.page import page
+from helpdesk_app.domain import permissions
 from helpdesk_app.models import Priority
 from helpdesk_app.state.admin_sla import WEEKDAYS
 from helpdesk_app.state.admin_sla import AdminSlaState as A
@@ -182,7 +183,8 @@ def _types() -> rx.Component:
     ), width="100%")
 
 
-@page(routes.ADMIN_SLA, title_key="page.admin_sla", roles=routes.ADMINS,
+@page(routes.ADMIN_SLA, title_key="page.admin_sla", roles=routes.STAFF,
+      permission=permissions.CONFIG_SLA,
       on_load=A.on_load, max_width="1000px")
 def admin_sla_page() -> rx.Component:
     return rx.fragment(

@@ -13,6 +13,7 @@ from helpdesk_app.components.admin_form import (
 )
 from helpdesk_app.components.layout import error_callout
 from helpdesk_app.components.page import page
+from helpdesk_app.domain import permissions
 from helpdesk_app.state.admin_workflow import AdminWorkflowState as A
 from helpdesk_app.state.session import SessionState as S
 from helpdesk_app.state.views import Opt
@@ -142,7 +143,8 @@ def _matrix() -> rx.Component:
     )
 
 
-@page(routes.ADMIN_WORKFLOW, title_key="page.admin_workflow", roles=routes.ADMINS,
+@page(routes.ADMIN_WORKFLOW, title_key="page.admin_workflow", roles=routes.STAFF,
+      permission=permissions.CONFIG_WORKFLOW,
       on_load=A.on_load, max_width="1100px")
 def admin_workflow_page() -> rx.Component:
     return rx.fragment(

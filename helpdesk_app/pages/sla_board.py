@@ -8,6 +8,7 @@ from helpdesk_app import routes
 from helpdesk_app.components.layout import dropdown
 from helpdesk_app.components.page import page
 from helpdesk_app.components.sla_badge import sla_badge
+from helpdesk_app.domain import permissions
 from helpdesk_app.state.session import SessionState as S
 from helpdesk_app.state.sla_board import ComplianceRow, RiskRow, StateCount
 from helpdesk_app.state.sla_board import SlaBoardState as B
@@ -62,7 +63,8 @@ def _compliance_table(rows, title) -> rx.Component:
     ), width="100%")
 
 
-@page(routes.SLA_BOARD, title_key="page.sla_board", roles=routes.COORDINATION,
+@page(routes.SLA_BOARD, title_key="page.sla_board", roles=routes.STAFF,
+      permission=permissions.REPORTS_VIEW,
       on_load=B.on_load, max_width="1400px")
 def sla_board_page() -> rx.Component:
     periods = [Opt("7", "7"), Opt("30", "30"), Opt("90", "90")]

@@ -10,11 +10,13 @@ import reflex as rx
 
 from helpdesk_app import routes
 from helpdesk_app.domain import (
+    access,
     calendar_config,
     calendars,
     contracts,
     dates,
     directory,
+    permissions,
     sla,
     sla_recompute,
 )
@@ -119,7 +121,7 @@ class AdminSlaState(Form, SessionState):
 
     # ---- loading
 
-    @handler(roles=routes.ADMINS)
+    @handler(roles=routes.STAFF, permission=permissions.CONFIG_SLA)
     def on_load(self, db, actor: Actor):
         start_admin_page(self)
         self._load(db, actor)
@@ -190,7 +192,7 @@ class AdminSlaState(Form, SessionState):
             with unit_of_work(self) as (_db, actor):
                 pass
             target, self._pending_recompute = self._pending_recompute, {}
-            if (actor is None or actor.role not in routes.ADMINS or not target
+            if (actor is None or not access.has(actor, permissions.CONFIG_SLA) or not target
                     or self.recompute_running):
                 return
             self.recompute_running, self.recompute_done, self.recompute_total = True, 0, 0
@@ -250,7 +252,7 @@ class AdminSlaState(Form, SessionState):
         self.cal_windows = ["8:00-16:00"] * 5 + ["", ""]
         self.form_of, self.form_errors = "", {}
 
-    @handler(roles=routes.ADMINS)
+    @handler(roles=routes.STAFF, permission=permissions.CONFIG_SLA)
     def save_calendar(self, db, actor: Actor):
         self.message, self.form_of = "", "cal"  # a refused form keeps its text
         checks = FieldChecks()  # what does not parse is reported with the rest
@@ -273,7 +275,7 @@ class AdminSlaState(Form, SessionState):
 
     # ---- contract form
 
-    @handler(roles=routes.ADMINS)
+    @handler(roles=routes.STAFF, permission=permissions.CONFIG_SLA)
     def set_con_org(self, db, actor: Actor, value: str):
         """Another organisation: its people become the contact choices."""
         self.con_org = "" if value in ("all", None) else str(value)
@@ -290,7 +292,7 @@ class AdminSlaState(Form, SessionState):
         chosen = [c for c in self.con_contacts if c != user_id]
         self.con_contacts = [*chosen, user_id] if on else chosen
 
-    @handler(roles=routes.ADMINS)
+    @handler(roles=routes.STAFF, permission=permissions.CONFIG_SLA)
     def edit_contract(self, db, actor: Actor, con_id: str):
         c = self._con_views.get(con_id)
         if c is None:
@@ -315,7 +317,7 @@ class AdminSlaState(Form, SessionState):
         self.con_contacts, self.contact_opts = [], []
         self.form_of, self.form_errors = "", {}
 
-    @handler(roles=routes.ADMINS)
+    @handler(roles=routes.STAFF, permission=permissions.CONFIG_SLA)
     def save_contract(self, db, actor: Actor):
         self.message, self.form_of = "", "con"
         data = ContractInput(
@@ -368,7 +370,7 @@ class AdminSlaState(Form, SessionState):
         self.tt_prio_reaction, self.tt_prio_resolution = [""] * 4, [""] * 4
         self.form_of, self.form_errors = "", {}
 
-    @handler(roles=routes.ADMINS)
+    @handler(roles=routes.STAFF, permission=permissions.CONFIG_SLA)
     def save_type(self, db, actor: Actor):
         self.message, self.form_of = "", "tt"
         checks = FieldChecks()  # what does not parse is reported with the rest

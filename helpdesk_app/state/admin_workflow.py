@@ -8,7 +8,7 @@ from typing import ClassVar
 import reflex as rx
 
 from helpdesk_app import routes
-from helpdesk_app.domain import contracts, workflow
+from helpdesk_app.domain import contracts, permissions, workflow
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.workflow import COLOURS, StatusInput
 from helpdesk_app.models import SlaEffect, StatusCategory
@@ -76,7 +76,7 @@ class AdminWorkflowState(Form, SessionState):
 
     # ---- loading
 
-    @handler(roles=routes.ADMINS)
+    @handler(roles=routes.STAFF, permission=permissions.CONFIG_WORKFLOW)
     def on_load(self, db, actor: Actor):
         start_admin_page(self)
         self._load(db, actor)
@@ -172,7 +172,7 @@ class AdminWorkflowState(Form, SessionState):
         self.s_sub_visible, self.s_client_may_set = d.subcontractor_visible, d.client_may_set
         self.s_closes, self.s_active = d.closes, d.is_active
 
-    @handler(roles=routes.ADMINS)
+    @handler(roles=routes.STAFF, permission=permissions.CONFIG_WORKFLOW)
     def save_status(self, db, actor: Actor):
         self.message = ""  # on a refusal the form keeps its text and shows the error
         key = self.s_key.strip()
@@ -192,7 +192,7 @@ class AdminWorkflowState(Form, SessionState):
 
     # ---- a contract's set and transitions
 
-    @handler(roles=routes.ADMINS)
+    @handler(roles=routes.STAFF, permission=permissions.CONFIG_WORKFLOW)
     def choose_contract(self, db, actor: Actor, value: str):
         self.w_contract = "" if value == "all" else str(value)
         self.message = self.error = ""
@@ -208,7 +208,7 @@ class AdminWorkflowState(Form, SessionState):
         chosen = [k for k in self.set_keys if k != key]
         self.set_keys = [*chosen, str(key)] if on else chosen
 
-    @handler(roles=routes.ADMINS)
+    @handler(roles=routes.STAFF, permission=permissions.CONFIG_WORKFLOW)
     def save_set(self, db, actor: Actor):
         cid = self._contract_id()
         if cid is None:
@@ -228,7 +228,7 @@ class AdminWorkflowState(Form, SessionState):
         chosen = [p for p in self.trans_keys if p != pair]
         self.trans_keys = [*chosen, str(pair)] if on else chosen
 
-    @handler(roles=routes.ADMINS)
+    @handler(roles=routes.STAFF, permission=permissions.CONFIG_WORKFLOW)
     def save_transitions(self, db, actor: Actor):
         if self.w_contract != DEFAULT_SET and self._contract_id() is None:
             return

@@ -11,7 +11,15 @@ from typing import ClassVar
 import reflex as rx
 
 from helpdesk_app import routes
-from helpdesk_app.domain import bulk, directory, fields, ticket_seen, tickets, workflow
+from helpdesk_app.domain import (
+    bulk,
+    directory,
+    fields,
+    queues_admin,
+    ticket_seen,
+    tickets,
+    workflow,
+)
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.errors import DomainError
 from helpdesk_app.live.bus import Change, seen_topic
@@ -121,7 +129,9 @@ class AgentListState(Form, SessionState):
         self.channel_opts = options(list(Channel.ALL), lang, "channel")
         self.sla_opts = options(list(tickets.SLA_FILTERS), lang, "list.sla")
         self._load_field_filters(db, actor)
-        self.queue_opts = [Opt(str(o.id), o.label) for o in directory.queues(db)]
+        # only the queues whose tickets the actor may list (custom role's queue limit)
+        self.queue_opts = [Opt(str(o.id), o.label)
+                           for o in queues_admin.visible_queues(db, actor)]
         agents = directory.agents(db, actor)
         self.agent_opts = [Opt("mine", self._t("list.assignee_mine")),
                            Opt("unassigned", self._t("list.assignee_unassigned"))] + [

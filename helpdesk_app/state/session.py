@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from helpdesk_app import routes
 from helpdesk_app.config import get_settings
-from helpdesk_app.domain import auth
+from helpdesk_app.domain import access, auth, permissions
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.auth import SESSION_COOKIE
 from helpdesk_app.domain.errors import DomainError, FormInvalid
@@ -31,6 +31,8 @@ class SessionState(rx.State):
     user_role: str = ""
     user_is_manager: bool = False
     user_tz: str = get_settings().default_timezone
+    # what the nav may offer (domain/permissions.py keys); every page re-checks anyway
+    user_perms: list[str] = []
     _user_id: int = 0
 
     @rx.var
@@ -53,6 +55,7 @@ class SessionState(rx.State):
         actor = auth.resolve_session(db, self.token)
         if actor is None:
             self._user_id, self.user_name, self.user_role = 0, "", ""
+            self.user_perms = []
             self.user_is_manager = False
             return None
         self._remember(actor)
@@ -64,6 +67,9 @@ class SessionState(rx.State):
         self.user_role = actor.role
         self.user_is_manager = actor.is_client_manager
         self.user_tz = actor.timezone
+        perms = sorted(permissions.effective(actor))
+        if perms != self.user_perms:
+            self.user_perms = perms
 
     def _t(self, key: str, **params: object) -> str:
         return t(key, self.ui_lang, **params)
@@ -91,6 +97,7 @@ class SessionState(rx.State):
             (await self.get_state(cls)).reset()
         self._user_id, self.user_name, self.user_role = 0, "", ""
         self.user_is_manager = False
+        self.user_perms = []
         self.user_tz = get_settings().default_timezone
         live.forget_tab(self)
 
@@ -105,7 +112,7 @@ class SessionState(rx.State):
             with unit_of_work(self) as (_db, actor):
                 if actor is None:
                     return self._to_login()
-                if actor.role not in rule.roles:
+                if not access.admits(actor, rule.roles, rule.permission):
                     return rx.redirect(routes.start_page(actor.is_staff))
         return rule.on_load
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 
 from helpdesk_app import routes
-from helpdesk_app.domain import sla_board
+from helpdesk_app.domain import access, permissions, sla_board
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.errors import DomainError
 from helpdesk_app.i18n import format_number
@@ -67,7 +67,7 @@ class SlaBoardState(SessionState):
     error: str = ""
     refreshed: int = 0
 
-    @handler(roles=routes.COORDINATION)
+    @handler(roles=routes.STAFF, permission=permissions.REPORTS_VIEW)
     def on_load(self, db, actor: Actor):
         self._load(db, actor)
         live.watch(self, {"tickets"}, public_only=False)
@@ -106,12 +106,12 @@ class SlaBoardState(SessionState):
 
     def _live_refresh(self, changes: list[Change]) -> None:
         with unit_of_work(self) as (db, actor):
-            if actor is None or actor.role not in routes.COORDINATION:
+            if actor is None or not access.has(actor, permissions.REPORTS_VIEW):
                 return
             self._load(db, actor)
         self.refreshed += 1
 
-    @handler(roles=routes.COORDINATION)
+    @handler(roles=routes.STAFF, permission=permissions.REPORTS_VIEW)
     def set_period(self, db, actor: Actor, value: str):
         if value.isdigit() and int(value) in PERIODS:
             self.period_days = int(value)

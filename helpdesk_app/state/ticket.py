@@ -367,6 +367,12 @@ class TicketState(Form, SessionState):
         self.conflict = ""
         self.edit_message = self._t("ticket.saved")
         self._refresh(db, actor, reset_form=True)
+        if not self.loaded:
+            # Moved to a queue outside the actor's queue limit: a hand-off, the ticket is
+            # no longer theirs to see (domain/access.py). Back to their list.
+            live.unwatch(self)
+            return rx.redirect(routes.AGENT)
+        return None
 
     @handler(error="reply_error")
     def set_status_client(self, db, actor: Actor, status: str):

@@ -26,6 +26,7 @@ from sqlmodel import Session
 
 from helpdesk_app import routes
 from helpdesk_app.db import session_scope
+from helpdesk_app.domain import access
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.errors import DomainError, FormInvalid
 
@@ -44,11 +45,12 @@ def bare_session() -> AbstractContextManager[Session]:
     return session_scope()
 
 
-def _admit(state: Any, db: Session, roles: frozenset[str]) -> Actor | rx.event.EventSpec:
+def _admit(state: Any, db: Session, roles: frozenset[str],
+           permission: str | None = None) -> Actor | rx.event.EventSpec:
     actor = state._actor(db)
     if actor is None:
         return state._to_login()
-    if actor.role not in roles:
+    if not access.admits(actor, roles, permission):
         return rx.redirect(routes.start_page(actor.is_staff))
     return actor
 
@@ -74,14 +76,15 @@ def _refuse(state: Any, db: Session, e: DomainError, error: str, toast: bool) ->
 
 
 def handler(*, roles: frozenset[str] = routes.ANYONE, error: str = "error", toast: bool = False,
-            **event_options: Any) -> Callable[[Callable], Any]:
-    """Decorate `fn(self, db, actor, *args)` into a checked event handler (see module doc)."""
+            permission: str | None = None, **event_options: Any) -> Callable[[Callable], Any]:
+    """Decorate `fn(self, db, actor, *args)` into a checked event handler (see module doc).
+    `permission` (domain/permissions.py): the actor must also hold it, like the page."""
 
     def decorate(fn: Callable) -> Any:
         if inspect.iscoroutinefunction(fn):
             async def run_async(self, *args, **kwargs):
                 with session_scope() as db:
-                    actor = _admit(self, db, roles)
+                    actor = _admit(self, db, roles, permission)
                     if not isinstance(actor, Actor):
                         return actor
                     try:
@@ -93,7 +96,7 @@ def handler(*, roles: frozenset[str] = routes.ANYONE, error: str = "error", toas
 
         def run(self, *args, **kwargs):
             with session_scope() as db:
-                actor = _admit(self, db, roles)
+                actor = _admit(self, db, roles, permission)
                 if not isinstance(actor, Actor):
                     return actor
                 try:

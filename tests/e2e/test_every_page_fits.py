@@ -17,6 +17,7 @@ from e2e_support import AGENT, CLIENT, login
 import helpdesk_app.pages  # noqa: F401  (registers every page in PAGES)
 from helpdesk_app import routes
 from helpdesk_app.components.page import PAGES
+from helpdesk_app.domain import permissions
 from helpdesk_app.i18n import CATALOGS
 
 COORDINATOR = "koordynator@pomocnik.example"
@@ -33,7 +34,12 @@ PEOPLE = {"technician": AGENT, "coordinator": COORDINATOR, "admin": ADMIN, "clie
 
 
 def _who(route: str) -> list[str]:
-    roles = routes.page_rule(route).roles
+    rule = routes.page_rule(route)
+    roles = rule.roles
+    if rule.permission is not None:  # the narrowest built-in role holding the permission
+        holders = [p for p in ("technician", "coordinator", "admin")
+                   if rule.permission in permissions.BUILTIN[p]]
+        return holders[:1]
     if roles is None:
         return ["anonymous"]
     if roles == routes.ANYONE:

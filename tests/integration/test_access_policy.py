@@ -206,3 +206,29 @@ def test_client_list_rows_hide_nothing_they_should_see(db: Session, world, scena
     page = tickets.list_tickets(db, world.actor("client"), tickets.ListQuery(
         search=scenario["colleague"].number))
     assert page.rows == []
+
+
+# --------------------------------------------------------------------------- queue limits
+
+
+@pytest.mark.parametrize("limited", [True, False], ids=["restricted", "unrestricted"])
+def test_queue_limited_technician_scope_and_can_agree(db: Session, world, make,
+                                                      limited: bool) -> None:
+    """SQL scope and `can` give the same answer for own queue / other queue / assigned."""
+    admin, client = world.actor("admin"), world.users["client"]
+    own = make.ticket(admin, "own queue", requester=client, queue_id=world.queue2.id)
+    other = make.ticket(admin, "other queue", requester=client, queue_id=world.queue.id)
+    mine = make.ticket(admin, "assigned", requester=client, queue_id=world.queue.id)
+    tickets.update_ticket(db, admin, mine.id, mine.version,
+                          {"assignee_id": world.users["technician"].id})
+    actor = make.give_role(world.users["technician"],
+                           make.custom_role(queues=(world.queue2,), limited=limited))
+    listed = {r.id for r in tickets.list_tickets(db, actor,
+                                                 tickets.ListQuery(page_size=100)).rows}
+    for ticket in (own, other, mine):
+        db.refresh(ticket)
+        sees = not limited or ticket is not other
+        assert (ticket.id in listed) is sees
+        assert access.can(actor, Action.VIEW, ticket) is sees
+        assert access.can(actor, Action.EDIT, ticket) is sees
+        assert access.can(actor, Action.NOTE, ticket) is sees

@@ -32,6 +32,8 @@ MODEL_TABLES = {
     "audit_event",
     # 0011: directory administration (verified mail domains)
     "organisation_domain",
+    # 0012: queues and roles
+    "queue_member", "custom_role",
 }
 
 

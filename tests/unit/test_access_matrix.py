@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
-from helpdesk_app.domain import access
+from helpdesk_app.domain import access, permissions
 from helpdesk_app.domain.access import Action
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.errors import Forbidden, NotFound
@@ -104,3 +106,110 @@ def test_require_distinguishes_not_found_from_forbidden() -> None:
     with pytest.raises(Forbidden):
         access.require(client, Action.NOTE, TICKETS["own"])
     assert access.require(client, Action.REPLY, TICKETS["own"]) is TICKETS["own"]
+
+
+# --------------------------------------------------------------------------- queue limits
+# A technician whose custom role limits them to queues: restricted × own queue / other
+# queue / assigned to them (in another queue) / a queue nobody listed, × each action.
+
+OWN_Q, OTHER_Q, LONELY_Q = 1, 2, 3
+TECH = 1
+
+
+def _limited(limited: bool, role: str = "technician") -> Actor:
+    return dataclasses.replace(actor_for(role), visible_queue_ids=(
+        frozenset({OWN_Q}) if limited else None), permissions=frozenset())
+
+
+QUEUE_TICKETS = {
+    "own-queue": Ticket(id=11, number="2026-000011", subject="s", requester_id=ME,
+                        organisation_id=ORG_A, queue_id=OWN_Q, created_by_id=ME),
+    "other-queue": Ticket(id=12, number="2026-000012", subject="s", requester_id=ME,
+                          organisation_id=ORG_A, queue_id=OTHER_Q, created_by_id=ME),
+    "assigned": Ticket(id=13, number="2026-000013", subject="s", requester_id=ME,
+                       organisation_id=ORG_A, queue_id=OTHER_Q, assignee_id=TECH,
+                       created_by_id=ME),
+    "unlisted-queue": Ticket(id=14, number="2026-000014", subject="s", requester_id=ME,
+                             organisation_id=ORG_A, queue_id=LONELY_Q, created_by_id=ME),
+}
+
+
+def _limited_expected(limited: bool, relation: str, action: Action) -> bool:
+    if action is Action.CREATE_FOR_OTHERS:
+        return True
+    return not limited or relation in ("own-queue", "assigned")
+
+
+@pytest.mark.parametrize("action", list(Action))
+@pytest.mark.parametrize("relation", list(QUEUE_TICKETS))
+@pytest.mark.parametrize("limited", [True, False], ids=["restricted", "unrestricted"])
+@pytest.mark.parametrize("role", ["technician", "coordinator"])
+def test_queue_limit_matrix(role: str, limited: bool, relation: str, action: Action) -> None:
+    actor = _limited(limited, role)
+    ticket = QUEUE_TICKETS[relation]
+    assert access.can(actor, action, ticket) is _limited_expected(limited, relation, action)
+    assert access.can_see_ticket(actor, ticket) is _limited_expected(limited, relation,
+                                                                     Action.VIEW)
+
+
+@pytest.mark.parametrize("relation", list(QUEUE_TICKETS))
+def test_restricted_actor_gets_not_found_never_forbidden(relation: str) -> None:
+    actor, ticket = _limited(True), QUEUE_TICKETS[relation]
+    if _limited_expected(True, relation, Action.VIEW):
+        assert access.require(actor, Action.EDIT, ticket) is ticket
+    else:
+        with pytest.raises(NotFound):
+            access.require(actor, Action.VIEW, ticket)
+
+
+def test_restricted_with_no_queues_sees_only_assigned() -> None:
+    actor = dataclasses.replace(actor_for("technician"), visible_queue_ids=frozenset())
+    seen = {rel for rel, t in QUEUE_TICKETS.items() if access.can_see_ticket(actor, t)}
+    assert seen == {"assigned"}
+
+
+def test_admins_and_clients_ignore_a_queue_limit() -> None:
+    # A stray limit on an admin or a client (never set by actor_loading) changes nothing.
+    admin = dataclasses.replace(actor_for("admin"), visible_queue_ids=frozenset({OWN_Q}))
+    assert all(access.can_see_ticket(admin, t) for t in QUEUE_TICKETS.values())
+    client = dataclasses.replace(actor_for("client"), visible_queue_ids=frozenset({99}))
+    assert access.can_see_ticket(client, QUEUE_TICKETS["other-queue"])  # their own ticket
+
+
+# --------------------------------------------------------------------------- permissions
+
+
+@pytest.mark.parametrize("role,expected", [
+    ("admin", set(permissions.PERMISSIONS)),
+    ("coordinator", {permissions.BULK_EDIT, permissions.REPORTS_VIEW}),
+    ("technician", {permissions.BULK_EDIT}),
+    ("client", set()),
+])
+def test_builtin_roles_keep_todays_rights(role: str, expected: set[str]) -> None:
+    assert permissions.effective(actor_for(role)) == expected
+
+
+def test_custom_permission_set_narrows_and_extends_the_base_role() -> None:
+    tech = dataclasses.replace(actor_for("technician"),
+                               permissions=frozenset({permissions.CONFIG_SLA}))
+    assert access.has(tech, permissions.CONFIG_SLA)
+    assert not access.has(tech, permissions.BULK_EDIT)
+    assert access.admits(tech, frozenset({"admin", "coordinator", "technician"}),
+                         permissions.CONFIG_SLA)
+    assert not access.admits(tech, frozenset({"admin", "coordinator", "technician"}),
+                             permissions.REPORTS_VIEW)
+    with pytest.raises(Forbidden):
+        access.require_permission(tech, permissions.USERS_MANAGE)
+
+
+def test_clients_never_gain_permissions_even_if_an_actor_claims_them() -> None:
+    client = dataclasses.replace(actor_for("client"),
+                                 permissions=frozenset(permissions.PERMISSIONS))
+    assert permissions.effective(client) == frozenset()
+    assert not access.admits(client, frozenset({"admin", "coordinator", "technician"}))
+
+
+def test_permission_keys_are_cleaned_to_the_vocabulary() -> None:
+    assert permissions.clean(["reports.view", "root", "tickets.bulk_edit"]) == [
+        "tickets.bulk_edit", "reports.view"]
+    assert permissions.clean("reports.view") == []

@@ -16,7 +16,11 @@ def test_every_page_declares_its_roles_and_the_public_ones_are_few():
 
 
 def test_rules_are_found_from_the_url_including_dynamic_segments():
-    assert routes.page_rule("/admin/sla").roles == routes.ADMINS
+    # SLA configuration: staff holding the "config.sla" permission (built-in: admins only)
+    assert routes.page_rule("/admin/sla").roles == routes.STAFF
+    assert routes.page_rule("/admin/sla").permission == "config.sla"
+    assert routes.page_rule("/admin/queues").roles == routes.ADMINS
+    assert routes.page_rule("/admin/roles").roles == routes.ADMINS
     assert routes.page_rule("/admin/sla").on_load is AdminSlaState.on_load
     rule = routes.page_rule("/portal/tickets/2026-000042")
     assert rule.roles == routes.ANYONE and rule.on_load is TicketState.on_load

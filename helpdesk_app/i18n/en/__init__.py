@@ -1,7 +1,16 @@
 """English catalog, one module per area. Keys are shared with the other language's
 package (a test keeps them in step); a key defined in two areas is an error at import."""
 
-from helpdesk_app.i18n.en import audit, core, directory_admin, mail, notifications, sla
+from helpdesk_app.i18n.en import (
+    audit,
+    core,
+    directory_admin,
+    mail,
+    notifications,
+    queues_roles,
+    sla,
+)
 from helpdesk_app.i18n.merge import merge
 
-CATALOG: dict[str, str] = merge(core, sla, notifications, mail, audit, directory_admin)
+CATALOG: dict[str, str] = merge(core, sla, notifications, mail, audit, directory_admin,
+                                queues_roles)

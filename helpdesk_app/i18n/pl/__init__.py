@@ -2,6 +2,15 @@
 package (a test keeps them in step); a key defined in two areas is an error at import."""
 
 from helpdesk_app.i18n.merge import merge
-from helpdesk_app.i18n.pl import audit, core, directory_admin, mail, notifications, sla
+from helpdesk_app.i18n.pl import (
+    audit,
+    core,
+    directory_admin,
+    mail,
+    notifications,
+    queues_roles,
+    sla,
+)
 
-CATALOG: dict[str, str] = merge(core, sla, notifications, mail, audit, directory_admin)
+CATALOG: dict[str, str] = merge(core, sla, notifications, mail, audit, directory_admin,
+                                queues_roles)

@@ -6,9 +6,8 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from helpdesk_app.config import get_settings
-from helpdesk_app.domain import mail_events, tickets
+from helpdesk_app.domain import actor_loading, mail_events, tickets
 from helpdesk_app.domain import notification_dispatch as dispatch
-from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.attachments import IncomingFile
 from helpdesk_app.domain.errors import DomainError
 from helpdesk_app.mail.inbound.context import MailContext, Outcome, claim
@@ -72,7 +71,7 @@ def _auto_reply(db: Session, ctx: MailContext, ticket: Ticket) -> None:
 
 
 def run(db: Session, ctx: MailContext) -> Outcome | None:
-    actor = Actor.from_user(ctx.sender)
+    actor = actor_loading.load(db, ctx.sender)
     files = _files(ctx)
     done: dict[str, int] = {}
 

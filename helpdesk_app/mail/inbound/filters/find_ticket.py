@@ -14,8 +14,7 @@ import re
 
 from sqlmodel import Session, col, select
 
-from helpdesk_app.domain import access, closed_replies
-from helpdesk_app.domain.actor import Actor
+from helpdesk_app.domain import access, actor_loading, closed_replies
 from helpdesk_app.mail.inbound.context import MailContext, Outcome
 from helpdesk_app.models import (
     InboundMail,
@@ -62,7 +61,7 @@ def _by_references(db: Session, ids: list[str]) -> list[int]:
 
 
 def run(db: Session, ctx: MailContext) -> Outcome | None:
-    actor = Actor.from_user(ctx.sender)
+    actor = actor_loading.load(db, ctx.sender)
     parsed = ctx.parsed
     candidates: list[Ticket] = []
     number = number_in_subject(parsed.subject)
