@@ -36,6 +36,14 @@ ADMIN_FIELDS = "/admin/fields"
 ADMIN_CHECKLISTS = "/admin/checklists"
 ADMIN_MAIL = "/admin/mail"
 
+# Account lifecycle (i12-setup): first-run setup, invitations, password reset. Public pages.
+SETUP = "/setup"
+INVITE = "/invite/"  # + token (the link in the invitation mail)
+INVITE_PAGE = INVITE + "[token]"
+RESET = "/reset"  # "forgot password": ask for a link
+RESET_LINK = "/reset/"  # + token (the link in the reset mail)
+RESET_PAGE = RESET_LINK + "[token]"
+
 # Who may open a page (the page decorator and the handler toolkit both check this).
 ANYONE: frozenset[str] = frozenset(Role.ALL)
 STAFF: frozenset[str] = frozenset(Role.STAFF)

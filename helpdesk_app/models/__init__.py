@@ -1,5 +1,6 @@
 """SQLModel tables only, one module per aggregate. Importing this registers them all."""
 
+from helpdesk_app.models.account import AccountToken, AppSetting, TokenPurpose
 from helpdesk_app.models.attachment import Attachment
 from helpdesk_app.models.calendar import BusinessCalendar, CalendarClosedDate, CalendarWindow
 from helpdesk_app.models.checklist import (
@@ -57,8 +58,10 @@ from helpdesk_app.models.timeline import EventKind, TimelineEvent
 from helpdesk_app.models.user import Role, User, UserSession
 
 __all__ = [
+    "AccountToken",
     "AlertClock",
     "AlertLevel",
+    "AppSetting",
     "Attachment",
     "BusinessCalendar",
     "CalendarClosedDate",
@@ -108,6 +111,7 @@ __all__ = [
     "TicketType",
     "TicketTypeTarget",
     "TimelineEvent",
+    "TokenPurpose",
     "User",
     "UserSession",
 ]

@@ -28,6 +28,9 @@ MODEL_TABLES = {
     "mail_channel", "inbound_mail", "outbound_mail", "notification_preference",
     # 0009: unread marks
     "ticket_seen",
+    # i12-setup: invitations / password reset, first-run settings
+    "account_token",
+    "app_setting",
 }
 
 
