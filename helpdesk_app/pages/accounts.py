@@ -113,7 +113,7 @@ def _link_page(state, *, submit_key: str, invalid: rx.Component) -> rx.Component
         invalid,
         spacing="3", width="100%",
     )
-    return _card(rx.heading(state.title_text, size="4"),
+    return _card(rx.heading(state.title_text, size="4", id="account-heading"),
                  rx.cond(state.done, _to_login("account.done"),
                          rx.cond(state.valid, form, gone)))
 
@@ -148,8 +148,8 @@ def reset_request_page() -> rx.Component:
         rx.vstack(
             rx.text(S.tr["reset.intro"], size="2", color_scheme="gray"),
             rx.text(S.tr["reset.email"], as_="label", size="2", html_for="reset-email"),
-            rx.input(id="reset-email", name="email", type="email", default_value=st.email,
-                     auto_complete="username", required=True, width="100%"),
+            rx.input(id="reset-email", name="email", type="email", auto_complete="username",
+                     required=True, width="100%"),
             rx.button(S.tr["reset.submit"], id="reset-submit", type="submit", width="100%"),
             spacing="3", width="100%",
         ),

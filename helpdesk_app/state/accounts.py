@@ -184,7 +184,6 @@ class ResetState(_LinkPage, _AccountForm, SessionState):
 
 
 class ResetRequestState(SessionState):
-    email: str = ""
     sent: bool = False
 
     @rx.var
@@ -208,5 +207,4 @@ class ResetRequestState(SessionState):
             await asyncio.to_thread(work)
         except Exception:  # logged; the answer stays neutral
             log.exception("password reset request failed")
-        self.email = email
         self.sent = True

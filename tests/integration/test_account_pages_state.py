@@ -62,9 +62,7 @@ def test_reset_form_answers_the_same_for_known_and_unknown_addresses(db: Session
         state = state_for(ResetRequestState, None)
         call_handler(ResetRequestState, "on_load", state)
         call_handler(ResetRequestState, "submit", state, {"email": email})
-        shown = _visible(state)
-        shown.pop("email")
-        answers.append(shown)
+        answers.append(_visible(state))
     assert answers[0] == answers[1] and answers[0]["sent"] is True
     assert "60 min" in answers[0]["sent_message"]
     mails = db.exec(select(OutboundMail)).all()
