@@ -51,6 +51,16 @@ def get_setting(db: Session, key: str, default: str = "") -> str:
     return row.value if row is not None else default
 
 
+def installation_defaults(db: Session) -> tuple[str, str]:
+    """(language, time zone) for new accounts: as chosen at setup, else the environment's
+    POMOCNIK_LANGUAGE / POMOCNIK_TIMEZONE."""
+    from helpdesk_app.config import get_settings
+
+    settings = get_settings()
+    return (get_setting(db, DEFAULT_LANGUAGE, settings.default_language),
+            get_setting(db, DEFAULT_TIMEZONE, settings.default_timezone))
+
+
 def set_setting(db: Session, key: str, value: str) -> None:
     """Store one installation setting (the caller commits)."""
     row = db.get(AppSetting, key) or AppSetting(key=key)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from typing import ClassVar
 
 import reflex as rx
@@ -25,6 +26,17 @@ from helpdesk_app.state.session import LoginState, SessionState
 from helpdesk_app.state.toolkit import bare_session
 
 log = logging.getLogger(__name__)
+# One thread for "forgot password" mails (rare; one at a time is plenty and bounds the work
+# a flood of requests can cause).
+RESET_MAILER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pomocnik-reset")
+
+
+def _request_reset(email: str) -> None:
+    try:
+        with bare_session() as db:
+            password_reset.request_reset(db, email)
+    except Exception:  # logged; the visitor already has the neutral answer
+        log.exception("password reset request failed")
 
 
 class _AccountForm(rx.State, mixin=True):
@@ -195,16 +207,9 @@ class ResetRequestState(SessionState):
         self.sent = False
 
     @rx.event
-    async def submit(self, form: dict):
+    def submit(self, form: dict):
         email = str(form.get("email", "") or "")[:320]
-
-        def work() -> None:
-            with bare_session() as db:
-                password_reset.request_reset(db, email)
-
-        # The same answer whatever happened: nothing here may tell who has an account.
-        try:
-            await asyncio.to_thread(work)
-        except Exception:  # logged; the answer stays neutral
-            log.exception("password reset request failed")
+        # Answered at once, the mail prepared afterwards on one worker thread: neither the
+        # answer nor how long it takes may tell whether the address has an account.
+        RESET_MAILER.submit(_request_reset, email)
         self.sent = True

@@ -38,6 +38,7 @@ def app_db(db_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
 
 def test_an_empty_installation_needs_setup_and_setup_completes_it(db: Session) -> None:
     assert setup.needs_setup(db)
+    assert setup.installation_defaults(db) == ("pl", "Europe/Warsaw")  # the environment's
     admin = setup.complete_setup(db, _form())
     assert not setup.needs_setup(db)
     assert admin.role == Role.ADMIN and admin.email == "admin@serwis.test"
@@ -46,6 +47,7 @@ def test_an_empty_installation_needs_setup_and_setup_completes_it(db: Session) -
     assert (org.name, org.kind) == ("Serwis IT sp. z o.o.", OrgKind.PROVIDER)
     assert setup.get_setting(db, setup.DEFAULT_LANGUAGE) == "en"
     assert setup.get_setting(db, setup.DEFAULT_TIMEZONE) == "Europe/London"
+    assert setup.installation_defaults(db) == ("en", "Europe/London")
     assert auth.login(db, "admin@serwis.test", PASSWORD)[1].user_id == admin.id
 
 
