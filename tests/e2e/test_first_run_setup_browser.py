@@ -4,6 +4,7 @@ provider and the first admin once, and the admin signs in. Afterwards /setup is 
 
 from __future__ import annotations
 
+import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +15,13 @@ from playwright.sync_api import expect
 from helpdesk_app.testing import CHROMIUM, CHROMIUM_ARGS, RunningApp, start_app
 
 PASSWORD = "zielona-herbata-o-pomocy"
+SHOTS = Path(os.environ.get("POMOCNIK_SCREENSHOTS") or "test-results/screenshots")
+
+
+def _no_sideways_scroll(page) -> None:
+    width, inner = page.evaluate(
+        "() => [document.documentElement.scrollWidth, window.innerWidth]")
+    assert width <= inner, f"the setup page scrolls sideways ({width} > {inner})"
 
 
 @pytest.fixture(scope="module")
@@ -69,6 +77,9 @@ def test_first_run_setup_then_sign_in_and_the_route_is_gone(chromium, empty_app)
     page.click("#setup-submit")
     expect(page.locator("#new-password-error")).to_contain_text("najczęściej używanych")
     expect(page.locator("#setup-email")).to_have_value("lucja@serwis-kowalscy.test")
+    _no_sideways_scroll(page)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "anonymous_setup-phone-pl.png"), full_page=True)
 
     page.fill("#new-password", PASSWORD)
     page.fill("#repeat-password", PASSWORD)
