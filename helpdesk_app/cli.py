@@ -1,4 +1,5 @@
-"""Command line: `python -m helpdesk_app.cli migrate|seed|banner`."""
+"""Command line: `python -m helpdesk_app.cli migrate|seed|setup|banner`, and the account
+commands `create-admin`, `check-production`, `disable-demo` (cli_accounts.py)."""
 
 from __future__ import annotations
 
@@ -35,15 +36,17 @@ def seed() -> bool:
         return seed_demo(db)
 
 
-def banner() -> str:
+def banner(*, demo: bool = True) -> str:
     from helpdesk_app.demo import DEMO_MAIL_ADDRESS, demo_logins
 
-    lines = [
-        "",
-        "Pomocnik is starting at " + get_settings().base_url,
-        "Demo logins (password for all: " + demo_logins()[0][2] + "):",
-    ]
-    lines += [f"  {role:<15} {email}" for role, email, _pw in demo_logins()]
+    base = get_settings().base_url
+    lines = ["", "Pomocnik is starting at " + base]
+    if demo:
+        lines.append("Demo logins (password for all: " + demo_logins()[0][2] + "):")
+        lines += [f"  {role:<15} {email}" for role, email, _pw in demo_logins()]
+    elif _needs_setup():
+        lines.append(f"First run: open {base}/setup to create the first administrator "
+                     "(or: python -m helpdesk_app.cli create-admin --help)")
     mail = get_settings().mail
     if mail.listen_port > 0:
         lines.append(f"Mail in: SMTP {mail.listen_host}:{mail.listen_port}, e.g. to "
@@ -53,17 +56,35 @@ def banner() -> str:
     return "\n".join(lines) + "\n"
 
 
+def _needs_setup() -> bool:
+    from helpdesk_app.db import session_scope
+    from helpdesk_app.domain.setup import needs_setup
+
+    with session_scope() as db:
+        return needs_setup(db)
+
+
 def main(argv: list[str] | None = None) -> None:
+    from helpdesk_app import cli_accounts
+
     parser = argparse.ArgumentParser(prog="helpdesk_app.cli")
-    parser.add_argument("command", choices=["migrate", "seed", "setup", "banner"])
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name in ("migrate", "seed", "setup"):
+        sub.add_parser(name)
+    sub.add_parser("banner").add_argument(
+        "--no-demo", action="store_true", help="a production start: no demo logins")
+    cli_accounts.add_parsers(sub)
     args = parser.parse_args(argv)
+    code = cli_accounts.run(args)
+    if code is not None:
+        raise SystemExit(code)
     if args.command in ("migrate", "setup"):
         migrate()
     if args.command in ("seed", "setup"):
         added = seed()
         print("Demo data added." if added else "Demo data already present; nothing added.")
     if args.command in ("banner", "setup"):
-        print(banner())
+        print(banner(demo=not getattr(args, "no_demo", False)))
 
 
 if __name__ == "__main__":

@@ -60,6 +60,24 @@ class Settings:
     # SLA points found later than this (catch-up after downtime) are recorded quietly
     sla_alert_grace_minutes: int
     mail: MailSettings
+    accounts: AccountSettings  # passwords, invitations, password reset (i12-setup)
+
+
+@dataclass(frozen=True)
+class AccountSettings:
+    password_min_length: int
+    password_max_length: int  # argon2 hashes whatever it is given: bound the work
+    invite_ttl_hours: int
+    reset_ttl_minutes: int
+
+
+def _account_settings() -> AccountSettings:
+    return AccountSettings(
+        password_min_length=max(1, _int("POMOCNIK_PASSWORD_MIN_LENGTH", 8)),
+        password_max_length=256,
+        invite_ttl_hours=max(1, _int("POMOCNIK_INVITE_TTL_HOURS", 7 * 24)),
+        reset_ttl_minutes=max(1, _int("POMOCNIK_RESET_TTL_MINUTES", 60)),
+    )
 
 
 UNKNOWN_SENDER_POLICIES = ("triage", "reject", "quarantine")
@@ -153,4 +171,5 @@ def get_settings() -> Settings:
         sla_sweep_seconds=_float("POMOCNIK_SLA_SWEEP_SECONDS", 60),
         sla_alert_grace_minutes=_int("POMOCNIK_SLA_ALERT_GRACE_MINUTES", 60),
         mail=_mail_settings(base_url),
+        accounts=_account_settings(),
     )

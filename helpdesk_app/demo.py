@@ -250,3 +250,42 @@ def demo_logins() -> list[tuple[str, str, str]]:
         for email, _n, manager, _l in people[:2]:
             rows.append(("client-manager" if manager else "client", email, DEMO_PASSWORD))
     return rows
+
+
+def demo_emails() -> list[str]:
+    """Every account the demo seed creates."""
+    return [email for email, *_rest in STAFF] + [
+        email for _org, (_d, people) in CLIENTS.items() for email, *_rest in people]
+
+
+def live_demo_accounts(db: Session) -> list[str]:
+    """Demo accounts that can still sign in with the published demo password. A
+    production start (POMOCNIK_DEMO=0) refuses to run while there are any."""
+    from helpdesk_app.domain.auth import password_matches
+
+    rows = db.exec(select(User).where(User.email.in_(demo_emails()),  # type: ignore[attr-defined]
+                                      User.is_active == True)).all()  # noqa: E712
+    known: dict[str, bool] = {}  # the seed gives every demo account the same hash
+    out = []
+    for user in rows:
+        if user.password_hash not in known:
+            known[user.password_hash] = password_matches(user.password_hash, DEMO_PASSWORD)
+        if known[user.password_hash]:
+            out.append(user.email)
+    return sorted(out)
+
+
+def disable_demo_accounts(db: Session) -> int:
+    """Deactivate the demo accounts that still have the demo password, remove that password
+    and end their sessions; commits. Returns how many. Their tickets stay (history)."""
+    from helpdesk_app.domain.auth import NO_PASSWORD, end_sessions
+
+    emails = set(live_demo_accounts(db))
+    users = db.exec(select(User).where(User.email.in_(emails))).all()  # type: ignore[attr-defined]
+    for user in users:
+        user.is_active = False
+        user.password_hash = NO_PASSWORD
+        db.add(user)
+        end_sessions(db, user.id)
+    db.commit()
+    return len(users)

@@ -45,6 +45,13 @@ ADMIN_USERS = "/admin/users"
 # queues and roles (i12-roles)
 ADMIN_QUEUES = "/admin/queues"
 ADMIN_ROLES = "/admin/roles"
+# Account lifecycle (i12-setup): first-run setup, invitations, password reset. Public pages.
+SETUP = "/setup"
+INVITE = "/invite/"  # + token (the link in the invitation mail)
+INVITE_PAGE = INVITE + "[token]"
+RESET = "/reset"  # "forgot password": ask for a link
+RESET_LINK = "/reset/"  # + token (the link in the reset mail)
+RESET_PAGE = RESET_LINK + "[token]"
 
 # Who may open a page (the page decorator and the handler toolkit both check this).
 ANYONE: frozenset[str] = frozenset(Role.ALL)

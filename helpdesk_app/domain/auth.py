@@ -17,6 +17,7 @@ from helpdesk_app.domain import (
     actor_loading,
     audit,
     directory,  # (circular: directory uses auth.NO_PASSWORD)
+    passwords,
 )
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.errors import AuthFailed, Invalid
@@ -29,7 +30,7 @@ _hasher = PasswordHasher()  # argon2id with the library's current recommended pa
 _DUMMY_HASH = _hasher.hash("pomocnik-timing-equaliser")
 # Writing last_seen_at on every event would turn every click into a DB write.
 _TOUCH_EVERY = timedelta(seconds=60)
-MIN_PASSWORD_LENGTH = 8
+MIN_PASSWORD_LENGTH = 8  # the default; POMOCNIK_PASSWORD_MIN_LENGTH (domain/passwords.py)
 # The password hash of an account that cannot sign in with a password (created from mail
 # or as a contact; an invitation sets one). argon2 refuses it like a wrong password.
 NO_PASSWORD = "!"
@@ -37,9 +38,10 @@ NO_PASSWORD = "!"
 SESSION_COOKIE = "pomocnik_session"
 
 
-def hash_password(password: str) -> str:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise Invalid("auth.password_too_short", min=MIN_PASSWORD_LENGTH)
+def hash_password(password: str, *, email: str = "", name: str = "") -> str:
+    """Hash a new password after the password policy (domain/passwords.py) accepted it;
+    `email` / `name` are the account's, which the password may not be."""
+    passwords.check(password, email=email, name=name)
     return _hasher.hash(password)
 
 
@@ -162,3 +164,12 @@ def set_preferences(db: Session, actor: Actor, *, language: str | None = None,
     db.add(user)
     db.commit()
     return actor_loading.load(db, user)
+
+
+def password_matches(password_hash: str, password: str) -> bool:
+    """Whether `password` is the one behind `password_hash` (no session, no rehash): for
+    checks such as "do the demo accounts still have the published password"."""
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False

@@ -1,5 +1,6 @@
 """SQLModel tables only, one module per aggregate. Importing this registers them all."""
 
+from helpdesk_app.models.account import AccountToken, AppSetting, TokenPurpose
 from helpdesk_app.models.attachment import Attachment
 from helpdesk_app.models.audit import AuditEvent
 from helpdesk_app.models.calendar import BusinessCalendar, CalendarClosedDate, CalendarWindow
@@ -58,8 +59,10 @@ from helpdesk_app.models.timeline import EventKind, TimelineEvent
 from helpdesk_app.models.user import Role, User, UserSession
 
 __all__ = [
+    "AccountToken",
     "AlertClock",
     "AlertLevel",
+    "AppSetting",
     "Attachment",
     "AuditEvent",
     "BusinessCalendar",
@@ -113,6 +116,7 @@ __all__ = [
     "TicketType",
     "TicketTypeTarget",
     "TimelineEvent",
+    "TokenPurpose",
     "User",
     "UserSession",
 ]

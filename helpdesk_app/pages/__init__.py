@@ -7,6 +7,7 @@ import reflex as rx
 
 from helpdesk_app.components.page import add_pages
 from helpdesk_app.pages import (  # noqa: F401  (imported for their @page registrations)
+    accounts,
     admin_audit,
     admin_checklists,
     admin_fields,

@@ -28,6 +28,8 @@ def login_page() -> rx.Component:
                              auto_complete="current-password", required=True, width="100%"),
                     rx.button(S.tr["login.submit"], id="login-submit", type="submit",
                               width="100%"),
+                    rx.link(S.tr["login.forgot"], href=routes.RESET, size="2",
+                            id="forgot-password"),
                     spacing="3", width="100%",
                 ),
                 on_submit=L.submit,

@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from helpdesk_app import routes
 from helpdesk_app.config import get_settings
-from helpdesk_app.domain import access, auth, permissions
+from helpdesk_app.domain import access, auth, permissions, setup
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.auth import SESSION_COOKIE
 from helpdesk_app.domain.errors import DomainError, FormInvalid
@@ -118,10 +118,10 @@ class SessionState(rx.State):
 
     @rx.event
     def check_home(self):
-        """`/`: send the visitor to their start page."""
-        with unit_of_work(self) as (_db, actor):
+        """`/`: send the visitor to their start page (first run: to the setup page)."""
+        with unit_of_work(self) as (db, actor):
             if actor is None:
-                return self._to_login()
+                return rx.redirect(routes.SETUP) if setup.needs_setup(db) else self._to_login()
             return rx.redirect(routes.start_page(actor.is_staff))
 
     @rx.event
@@ -165,9 +165,11 @@ class LoginState(SessionState):
     @rx.event
     def on_load(self):
         self.error = ""
-        with unit_of_work(self) as (_db, actor):
+        with unit_of_work(self) as (db, actor):
             if actor is not None:
                 return rx.redirect(routes.start_page(actor.is_staff))
+            if setup.needs_setup(db):  # nobody could sign in: first-run setup
+                return rx.redirect(routes.SETUP)
         return None
 
     @rx.event

@@ -34,6 +34,9 @@ MODEL_TABLES = {
     "organisation_domain",
     # 0012: queues and roles
     "queue_member", "custom_role",
+    # i12-setup: invitations / password reset, first-run settings
+    "account_token",
+    "app_setting",
 }
 
 

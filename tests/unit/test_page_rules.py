@@ -11,7 +11,8 @@ from helpdesk_app.state.ticket import TicketState
 
 def test_every_page_declares_its_roles_and_the_public_ones_are_few():
     public = sorted(p.route for p in PAGES if routes.page_rule(p.route).roles is None)
-    assert public == ["/", "/login"]
+    # i12-setup: first-run setup, invitation and password-reset pages are public too
+    assert public == ["/", "/invite/[token]", "/login", "/reset", "/reset/[token]", "/setup"]
     assert len({p.route for p in PAGES}) == len(PAGES)
 
 

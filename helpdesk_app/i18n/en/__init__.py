@@ -2,6 +2,7 @@
 package (a test keeps them in step); a key defined in two areas is an error at import."""
 
 from helpdesk_app.i18n.en import (
+    accounts,
     audit,
     core,
     directory_admin,
@@ -12,5 +13,5 @@ from helpdesk_app.i18n.en import (
 )
 from helpdesk_app.i18n.merge import merge
 
-CATALOG: dict[str, str] = merge(core, sla, notifications, mail, audit, directory_admin,
-                                queues_roles)
+CATALOG: dict[str, str] = merge(core, sla, notifications, mail, accounts, audit,
+                                directory_admin, queues_roles)

@@ -3,6 +3,7 @@ package (a test keeps them in step); a key defined in two areas is an error at i
 
 from helpdesk_app.i18n.merge import merge
 from helpdesk_app.i18n.pl import (
+    accounts,
     audit,
     core,
     directory_admin,
@@ -12,5 +13,5 @@ from helpdesk_app.i18n.pl import (
     sla,
 )
 
-CATALOG: dict[str, str] = merge(core, sla, notifications, mail, audit, directory_admin,
-                                queues_roles)
+CATALOG: dict[str, str] = merge(core, sla, notifications, mail, accounts, audit,
+                                directory_admin, queues_roles)
