@@ -44,6 +44,16 @@ from helpdesk_app.models.notification import (
 )
 from helpdesk_app.models.organisation import Organisation, OrgKind
 from helpdesk_app.models.queue import Queue
+from helpdesk_app.models.security import (
+    FactorKind,
+    FailedLoginAlert,
+    KnownDevice,
+    PendingLogin,
+    RecoveryCode,
+    SecurityAlertSubscription,
+    SecurityPolicy,
+    UserFactor,
+)
 from helpdesk_app.models.status import (
     ContractStatus,
     SlaEffect,
@@ -72,6 +82,8 @@ __all__ = [
     "CustomField",
     "EscalationAction",
     "EventKind",
+    "FactorKind",
+    "FailedLoginAlert",
     "FieldDependency",
     "FieldOption",
     "FieldPermission",
@@ -79,6 +91,7 @@ __all__ = [
     "FieldType",
     "InboundMail",
     "InboundStatus",
+    "KnownDevice",
     "MailChannel",
     "MailSource",
     "Notification",
@@ -88,11 +101,15 @@ __all__ = [
     "Organisation",
     "OutboundMail",
     "OutboundStatus",
+    "PendingLogin",
     "Priority",
     "Queue",
+    "RecoveryCode",
     "RequiredOn",
     "Role",
     "SchedulerLock",
+    "SecurityAlertSubscription",
+    "SecurityPolicy",
     "SlaAlert",
     "SlaEffect",
     "Status",
@@ -109,5 +126,6 @@ __all__ = [
     "TicketTypeTarget",
     "TimelineEvent",
     "User",
+    "UserFactor",
     "UserSession",
 ]

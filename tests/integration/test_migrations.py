@@ -28,6 +28,9 @@ MODEL_TABLES = {
     "mail_channel", "inbound_mail", "outbound_mail", "notification_preference",
     # 0009: unread marks
     "ticket_seen",
+    # i12-signin
+    "user_factor", "recovery_code", "pending_login", "known_device", "security_policy",
+    "security_alert_subscription", "failed_login_alert",
 }
 
 
