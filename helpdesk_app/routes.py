@@ -36,6 +36,10 @@ ADMIN_FIELDS = "/admin/fields"
 ADMIN_CHECKLISTS = "/admin/checklists"
 ADMIN_MAIL = "/admin/mail"
 
+# sign-in security (i12-signin): the user's own security page, the admin's
+SETTINGS_SECURITY = "/settings/security"
+ADMIN_SECURITY = "/admin/security"
+
 # Who may open a page (the page decorator and the handler toolkit both check this).
 ANYONE: frozenset[str] = frozenset(Role.ALL)
 STAFF: frozenset[str] = frozenset(Role.STAFF)

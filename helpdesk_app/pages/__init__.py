@@ -10,6 +10,7 @@ from helpdesk_app.pages import (  # noqa: F401  (imported for their @page regist
     admin_checklists,
     admin_fields,
     admin_mail,
+    admin_security,
     admin_sla,
     admin_workflow,
     agent_list,
@@ -18,6 +19,7 @@ from helpdesk_app.pages import (  # noqa: F401  (imported for their @page regist
     notification_prefs,
     notifications,
     portal,
+    security_settings,
     sla_board,
     ticket,
 )

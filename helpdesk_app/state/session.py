@@ -7,12 +7,14 @@ on the next click, and nothing a browser sends can claim another identity.
 
 from __future__ import annotations
 
+import asyncio
+
 import reflex as rx
 from sqlmodel import Session
 
 from helpdesk_app import routes
 from helpdesk_app.config import get_settings
-from helpdesk_app.domain import auth
+from helpdesk_app.domain import auth, signin
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.auth import SESSION_COOKIE
 from helpdesk_app.domain.errors import DomainError, FormInvalid
@@ -147,9 +149,28 @@ def user_states() -> list[type[SessionState]]:
     return out
 
 
+def _in_thread(fn, *args):
+    """Run `fn(db, *args)` in a unit of work of its own (called via asyncio.to_thread)."""
+    with bare_session() as db:
+        return fn(db, *args)
+
+
 class LoginState(SessionState):
+    """The sign-in page: password, then (when needed) a second factor or the forced
+    enrolment of one, then the recovery codes of a new enrolment. argon2 and the queries
+    run in a worker thread so the event loop keeps serving everyone else."""
+
     error: str = ""
+    info: str = ""
     email: str = ""
+    step: str = "password"  # password / factor / enrol / codes
+    method: str = "totp"  # the second factor being typed: totp / email / recovery
+    methods: list[str] = []
+    qr: str = ""  # forced enrolment: the QR code (data URL) and the secret as text
+    secret: str = ""
+    codes: list[str] = []
+    _pending: str = ""
+    _next: str = ""
 
     @rx.event
     def set_email(self, value: str):
@@ -157,26 +178,105 @@ class LoginState(SessionState):
 
     @rx.event
     def on_load(self):
-        self.error = ""
+        self.error, self.info = "", ""
+        self._back_to_password()
         with unit_of_work(self) as (_db, actor):
             if actor is not None:
                 return rx.redirect(routes.start_page(actor.is_staff))
         return None
 
+    def _client(self) -> signin.Client:
+        return signin.Client(ip=self.router.session.client_ip or "",
+                             user_agent=self.router.headers.user_agent or "")
+
+    def _back_to_password(self) -> None:
+        self.step, self.methods, self.qr, self.secret, self.codes = "password", [], "", "", []
+        self._pending, self._next = "", ""
+
+    async def _signed_in(self, outcome: signin.Outcome):
+        # Whoever used this tab before leaves nothing behind for the new person.
+        email = self.email
+        await self._forget_user()
+        self.email = email
+        self.token = outcome.token
+        self.ui_lang = outcome.actor.language
+        self._remember(outcome.actor)
+        target = routes.start_page(outcome.actor.is_staff)
+        if outcome.recovery_codes:  # a forced enrolment: show its codes once, then go on
+            self.step, self.codes, self._next = "codes", list(outcome.recovery_codes), target
+            return None
+        self._back_to_password()
+        return rx.redirect(target)
+
+    async def _refused(self, e: DomainError):
+        self.error = self._err(e)
+        if e.key == signin.START_AGAIN:
+            self._back_to_password()
+
     @rx.event
     async def submit(self, form: dict):
         email = str(form.get("email", ""))
-        self.email = email
+        self.email, self.error, self.info = email, "", ""
+        client = self._client()
+        if signin.refused_fast(client):  # throttled: answered without a query or argon2
+            self.error = self._t("auth.invalid_credentials")
+            return None
         try:
-            with bare_session() as db:
-                token, actor = auth.login(db, email, str(form.get("password", "")))
+            outcome = await asyncio.to_thread(_in_thread, signin.sign_in, email,
+                                              str(form.get("password", "")), client)
         except DomainError as e:
             # One neutral message whatever was wrong; the typed e-mail stays in the form.
             self.error = self._err(e)
             return None
-        # Whoever used this tab before leaves nothing behind for the new person.
-        await self._forget_user()
-        self.token = token
-        self.ui_lang = actor.language
-        self._remember(actor)
-        return rx.redirect(routes.start_page(actor.is_staff))
+        if outcome.token:
+            return await self._signed_in(outcome)
+        self._pending = outcome.pending
+        if outcome.must_enrol:
+            enrolment = await asyncio.to_thread(_in_thread, signin.enrolment, outcome.pending)
+            self.step, self.qr, self.secret = "enrol", enrolment.qr_svg_data_url, enrolment.secret
+        else:
+            self.step, self.methods = "factor", list(outcome.methods)
+            self.method = outcome.methods[0]
+        return None
+
+    @rx.event
+    def choose_method(self, method: str):
+        if method in self.methods:
+            self.method, self.error, self.info = method, "", ""
+
+    @rx.event
+    async def send_code(self):
+        self.error, self.info = "", ""
+        try:
+            await asyncio.to_thread(_in_thread, signin.send_email_code, self._pending)
+        except DomainError as e:
+            return await self._refused(e)
+        self.method, self.info = "email", self._t("signin.code_sent")
+        return None
+
+    @rx.event
+    async def submit_code(self, form: dict):
+        self.error, self.info = "", ""
+        code = str(form.get("code", ""))
+        try:
+            if self.step == "enrol":
+                outcome = await asyncio.to_thread(_in_thread, signin.finish_enrolment,
+                                                  self._pending, code, self._client())
+            else:
+                outcome = await asyncio.to_thread(_in_thread, signin.second_step,
+                                                  self._pending, self.method, code,
+                                                  self._client())
+        except DomainError as e:
+            return await self._refused(e)
+        return await self._signed_in(outcome)
+
+    @rx.event
+    def start_again(self):
+        self.error, self.info = "", ""
+        self._back_to_password()
+
+    @rx.event
+    def codes_saved(self):
+        target = self._next or routes.HOME
+        self._back_to_password()
+        return rx.redirect(target)
