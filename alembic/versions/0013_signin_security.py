@@ -66,6 +66,7 @@ def upgrade() -> None:
     sa.Column('email_code_attempts', sa.Integer(), nullable=False),
     sa.Column('client_ip', sa.String(length=64), nullable=False),
     sa.Column('user_agent', sa.String(length=300), nullable=False),
+    sa.Column('ready', sa.Boolean(), nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], ),
     sa.PrimaryKeyConstraint('id')
     )

@@ -8,9 +8,11 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from helpdesk_app.api.attachments import download_attachment
+from helpdesk_app.api.session import create_session, end_session
 from helpdesk_app.db import session_scope
 from helpdesk_app.domain import auth, mail_admin
 from helpdesk_app.domain.errors import Forbidden, NotFound
+from helpdesk_app.routes import SESSION_API
 
 
 async def download_mail(request: Request) -> Response:
@@ -45,4 +47,7 @@ def build_api() -> Starlette:
     return Starlette(routes=[
         Route("/api/attachments/{attachment_id}", download_attachment, methods=["GET"]),
         Route("/api/mail/{mail_id:int}.eml", download_mail, methods=["GET"]),
+        # the HttpOnly session cookie (i12-signin)
+        Route(SESSION_API, create_session, methods=["POST"]),
+        Route(SESSION_API + "/logout", end_session, methods=["POST"]),
     ])

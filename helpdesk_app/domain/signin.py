@@ -7,7 +7,10 @@ are called off the event loop (`asyncio.to_thread`) by the login state.
 2. `sign_in`: account throttle (skipped for a device the account already knows), password;
    then a session, or a pending sign-in when a second step is needed: the user has a factor,
    or their role requires one and they have none (forced enrolment before anything else).
-3. `second_step` (TOTP / e-mail code / recovery code) or `finish_enrolment`: the session.
+3. `second_step` (TOTP / e-mail code / recovery code) or `finish_enrolment`.
+4. Every step passed: the outcome carries a one-time claim, and `claim` (called by the
+   HTTP route POST /api/session, from the same address and browser) opens the session
+   whose token only ever travels in the HttpOnly cookie.
 Every refusal of step 2 is the same neutral AuthFailed, whether the e-mail is unknown, the
 password wrong or the client throttled.
 """
@@ -31,6 +34,7 @@ from helpdesk_app.models.base import utcnow
 PENDING_TTL = timedelta(minutes=5)
 MAX_STEP_ATTEMPTS = 5  # wrong second-step codes before the password is needed again
 EMAIL_CODE_TTL = timedelta(minutes=10)
+CLAIM_TTL = timedelta(minutes=10)  # room to write the recovery codes down first
 RECOVERY = "recovery"
 START_AGAIN = "signin.start_again"
 
@@ -43,7 +47,7 @@ class Client:
 
 @dataclass(frozen=True)
 class Outcome:
-    token: str = ""  # the session token: signed in
+    claim: str = ""  # every step passed: exchange it for the session (see `claim`)
     actor: Actor | None = None
     pending: str = ""  # a second step is needed: the pending sign-in's token
     methods: tuple[str, ...] = ()  # totp / email / recovery
@@ -78,11 +82,36 @@ def _account_throttled(db: Session, email: str, client: Client) -> bool:
                                                             client.user_agent)
 
 
-def _finish(db: Session, user: User, client: Client, codes: tuple[str, ...] = ()) -> Outcome:
+def _finish(db: Session, user: User, client: Client, codes: tuple[str, ...] = (),
+            row: PendingLogin | None = None) -> Outcome:
+    """Every step passed: the (pending) record becomes a one-time claim. Commits."""
+    claim = secrets.token_urlsafe(32)
+    row = row or PendingLogin(user_id=user.id, client_ip=client.ip[:64],
+                              user_agent=client.user_agent[:300])
+    row.token_hash, row.ready, row.expires_at = _hash(claim), True, utcnow() + CLAIM_TTL
+    row.email_code_hash, row.email_code_expires_at, row.enrol_secret = "", None, ""
+    db.add(row)
+    db.commit()
+    throttle.by_account.forget(throttle.account_key(user.email))
+    return Outcome(claim=claim, actor=Actor.from_user(user), recovery_codes=codes)
+
+
+def claim(db: Session, token: str, client: Client) -> tuple[str, Actor]:
+    """Exchange a claim (once, within CLAIM_TTL, from the address and browser that signed
+    in) for a new session: returns (session token for the HttpOnly cookie, actor)."""
+    row = db.exec(select(PendingLogin).where(PendingLogin.token_hash == _hash(token or ""))
+                  ).first() if token else None
+    if row is None or not row.ready:
+        raise AuthFailed(START_AGAIN)
+    user = db.get(User, row.user_id)
+    db.delete(row)  # single use, whatever happens next
+    if (utcnow() >= row.expires_at or user is None or not user.is_active
+            or row.client_ip != client.ip[:64] or row.user_agent != client.user_agent[:300]):
+        db.commit()
+        raise AuthFailed(START_AGAIN)
     login_alerts.after_sign_in(db, user, client.ip, client.user_agent)
     token = auth.open_session(db, user, client_ip=client.ip, user_agent=client.user_agent)
-    throttle.by_account.forget(throttle.account_key(user.email))
-    return Outcome(token=token, actor=Actor.from_user(user), recovery_codes=codes)
+    return token, Actor.from_user(user)
 
 
 def _methods(factors: dict) -> tuple[str, ...]:
@@ -115,7 +144,7 @@ def sign_in(db: Session, email: str, password: str, client: Client) -> Outcome:
 def _pending(db: Session, token: str) -> tuple[PendingLogin, User]:
     row = db.exec(select(PendingLogin).where(PendingLogin.token_hash == _hash(token or ""))
                   ).first() if token else None
-    if row is None:
+    if row is None or row.ready:
         raise AuthFailed(START_AGAIN)
     user = db.get(User, row.user_id)
     if utcnow() >= row.expires_at or user is None or not user.is_active:
@@ -157,8 +186,8 @@ def second_step(db: Session, token: str, method: str, code: str, client: Client)
     if not ok:
         db.rollback()
         raise _wrong(db, row, user, client)
-    db.delete(row)  # single use: the pending sign-in (and its e-mail code) ends here
-    return _finish(db, user, client)
+    # single use: the pending sign-in (and its e-mail code) becomes the claim
+    return _finish(db, user, client, row=row)
 
 
 def send_email_code(db: Session, token: str) -> None:
@@ -194,5 +223,4 @@ def finish_enrolment(db: Session, token: str, code: str, client: Client) -> Outc
     if step is None:
         raise _wrong(db, row, user, client)
     codes = two_factor.save_enrolled_totp(db, user.id, row.enrol_secret, step)
-    db.delete(row)
-    return _finish(db, user, client, tuple(codes))
+    return _finish(db, user, client, tuple(codes), row=row)

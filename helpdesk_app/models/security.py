@@ -48,7 +48,7 @@ class RecoveryCode(SQLModel, table=True):
 
 class PendingLogin(SQLModel, table=True):
     """The password was right; no session until the second step passes (or, for a role
-    that requires 2FA, until the user enrolled a factor)."""
+    that requires 2FA, until the user enrolled a factor) and the browser claimed it."""
 
     __tablename__ = "pending_login"
 
@@ -64,6 +64,9 @@ class PendingLogin(SQLModel, table=True):
     email_code_attempts: int = Field(default=0)
     client_ip: str = Field(default="", max_length=64)
     user_agent: str = Field(default="", max_length=300)
+    # Every step passed: the browser exchanges this record once for its HttpOnly session
+    # cookie (POST /api/session), from the same address and browser.
+    ready: bool = Field(default=False)
 
 
 class KnownDevice(SQLModel, table=True):

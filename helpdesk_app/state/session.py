@@ -8,6 +8,9 @@ on the next click, and nothing a browser sends can claim another identity.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import json
+from http.cookies import CookieError, SimpleCookie
 
 import reflex as rx
 from sqlmodel import Session
@@ -23,11 +26,33 @@ from helpdesk_app.state import live
 from helpdesk_app.state.toolkit import bare_session, unit_of_work
 
 
+def _cookie(header: str, name: str) -> str:
+    jar = SimpleCookie()
+    try:
+        jar.load(header or "")
+    except CookieError:
+        return ""
+    morsel = jar.get(name)
+    return morsel.value if morsel else ""
+
+
+# Signs the tab in: a form POST of the claim to the cookie route (a full navigation, so
+# the next page's websocket carries the new HttpOnly cookie).
+_CLAIM_JS = ("(() => {{ const f = document.createElement('form'); f.method = 'POST'; "
+             "f.action = {action}; const i = document.createElement('input'); "
+             "i.type = 'hidden'; i.name = 'claim'; i.value = {claim}; f.appendChild(i); "
+             "document.body.appendChild(f); f.submit(); }})()")
+_LOGOUT_JS = ("fetch({action}, {{method: 'POST', credentials: 'same-origin'}})"
+              ".finally(() => window.location.assign({login}))")
+
+
+def _in_thread(fn, *args):
+    """Run `fn(db, *args)` in a unit of work of its own (called via asyncio.to_thread)."""
+    with bare_session() as db:
+        return fn(db, *args)
+
+
 class SessionState(rx.State):
-    token: str = rx.Cookie(
-        "", name=SESSION_COOKIE, path="/", same_site="strict",
-        max_age=get_settings().session_absolute_hours * 3600,
-    )
     ui_lang: str = rx.LocalStorage(get_settings().default_language, name="pomocnik_lang")
     user_name: str = ""
     user_role: str = ""
@@ -47,6 +72,19 @@ class SessionState(rx.State):
     @rx.var
     def logged_in(self) -> bool:
         return self.user_role != ""
+
+    @property
+    def token(self) -> str:
+        """The session token: the HttpOnly cookie this tab's websocket handshake carried
+        (server-side only; Reflex never sends the cookie header to the browser)."""
+        return _cookie(self.router.headers.cookie, SESSION_COOKIE)
+
+    @token.setter
+    def token(self, value: str) -> None:
+        # What the tab's connection now counts as its cookie: "" at sign-out; tests put a
+        # token here the way a browser's handshake would.
+        self.rx_router_headers = dataclasses.replace(
+            self.router.headers, cookie=f"{SESSION_COOKIE}={value}" if value else "")
 
     # ---- helpers for substates (private: not callable from the browser)
 
@@ -132,11 +170,13 @@ class SessionState(rx.State):
 
     @rx.event
     async def logout(self):
-        with bare_session() as db:
-            auth.logout(db, self.token)
+        token = self.token
+        await asyncio.to_thread(_in_thread, auth.logout, token)
         self.token = ""
         await self._forget_user()
-        return rx.redirect(routes.LOGIN)
+        # the cookie is HttpOnly: only its route can expire it; then a fresh page
+        return rx.call_script(_LOGOUT_JS.format(action=json.dumps(routes.SESSION_API + "/logout"),
+                                                login=json.dumps(routes.LOGIN)))
 
 
 def user_states() -> list[type[SessionState]]:
@@ -147,12 +187,6 @@ def user_states() -> list[type[SessionState]]:
         out.append(cls)
         todo.extend(cls.__subclasses__())
     return out
-
-
-def _in_thread(fn, *args):
-    """Run `fn(db, *args)` in a unit of work of its own (called via asyncio.to_thread)."""
-    with bare_session() as db:
-        return fn(db, *args)
 
 
 class LoginState(SessionState):
@@ -169,8 +203,7 @@ class LoginState(SessionState):
     qr: str = ""  # forced enrolment: the QR code (data URL) and the secret as text
     secret: str = ""
     codes: list[str] = []
-    _pending: str = ""
-    _next: str = ""
+    _pending: str = ""  # the pending sign-in's token, then (codes step) the claim
 
     @rx.event
     def set_email(self, value: str):
@@ -191,22 +224,25 @@ class LoginState(SessionState):
 
     def _back_to_password(self) -> None:
         self.step, self.methods, self.qr, self.secret, self.codes = "password", [], "", "", []
-        self._pending, self._next = "", ""
+        self._pending = ""
 
     async def _signed_in(self, outcome: signin.Outcome):
         # Whoever used this tab before leaves nothing behind for the new person.
         email = self.email
         await self._forget_user()
         self.email = email
-        self.token = outcome.token
         self.ui_lang = outcome.actor.language
         self._remember(outcome.actor)
-        target = routes.start_page(outcome.actor.is_staff)
         if outcome.recovery_codes:  # a forced enrolment: show its codes once, then go on
-            self.step, self.codes, self._next = "codes", list(outcome.recovery_codes), target
+            self.step, self.codes, self._pending = "codes", list(outcome.recovery_codes), \
+                outcome.claim
             return None
         self._back_to_password()
-        return rx.redirect(target)
+        return self._claim_script(outcome.claim)
+
+    def _claim_script(self, claim: str):
+        return rx.call_script(_CLAIM_JS.format(action=json.dumps(routes.SESSION_API),
+                                               claim=json.dumps(claim)))
 
     async def _refused(self, e: DomainError):
         self.error = self._err(e)
@@ -228,7 +264,7 @@ class LoginState(SessionState):
             # One neutral message whatever was wrong; the typed e-mail stays in the form.
             self.error = self._err(e)
             return None
-        if outcome.token:
+        if outcome.claim:
             return await self._signed_in(outcome)
         self._pending = outcome.pending
         if outcome.must_enrol:
@@ -277,6 +313,6 @@ class LoginState(SessionState):
 
     @rx.event
     def codes_saved(self):
-        target = self._next or routes.HOME
+        claim = self._pending if self.step == "codes" else ""
         self._back_to_password()
-        return rx.redirect(target)
+        return self._claim_script(claim) if claim else None

@@ -42,13 +42,18 @@ def _totp_on(db: Session, user: User) -> tuple[str, list[str]]:
     return enrolment.secret, codes
 
 
+def _signed_in(db: Session, email: str, client) -> str:
+    return signin.claim(db, signin.sign_in(db, email, PASSWORD, client).claim, client)[0]
+
+
 # ---- password step and throttling
 
 
 def test_without_a_factor_the_password_opens_a_session(db: Session, user: User) -> None:
     out = signin.sign_in(db, "  tech@example.TEST ", PASSWORD, LAPTOP)
-    assert out.token and out.actor.user_id == user.id and not out.pending
-    assert auth.resolve_session(db, out.token) == out.actor
+    assert out.claim and out.actor.user_id == user.id and not out.pending
+    token, actor = signin.claim(db, out.claim, LAPTOP)
+    assert actor == out.actor and auth.resolve_session(db, token) == actor
 
 
 def test_wrong_and_unknown_get_the_same_neutral_refusal(db: Session, user: User) -> None:
@@ -72,11 +77,11 @@ def test_after_five_failures_even_the_right_password_waits_on_an_unknown_device(
 
 def test_the_owner_still_signs_in_from_a_known_device_while_attacked(
         db: Session, user: User) -> None:
-    signin.sign_in(db, user.email, PASSWORD, LAPTOP)  # the laptop becomes known
+    _signed_in(db, user.email, LAPTOP)  # the laptop becomes known
     for _ in range(8):
         with pytest.raises(AuthFailed):
             signin.sign_in(db, user.email, "guess-guess", ATTACKER)
-    assert signin.sign_in(db, user.email, PASSWORD, LAPTOP).token
+    assert signin.sign_in(db, user.email, PASSWORD, LAPTOP).claim
 
 
 def test_a_throttled_address_is_refused_without_argon2(db: Session, user: User,
@@ -104,6 +109,27 @@ def test_delays_grow_and_are_capped() -> None:
     assert lim.wait("k", now + lim.window + 1) == 0.0  # old failures are forgotten
 
 
+def test_a_claim_opens_one_session_once_for_the_same_browser(db: Session, user: User) -> None:
+    out = signin.sign_in(db, user.email, PASSWORD, LAPTOP)
+    with pytest.raises(AuthFailed):  # a claim is not a pending second step
+        signin.second_step(db, out.claim, "recovery", "x", LAPTOP)
+    stolen = signin.sign_in(db, user.email, PASSWORD, LAPTOP)
+    with pytest.raises(AuthFailed):  # from elsewhere: refused, and used up
+        signin.claim(db, stolen.claim, ATTACKER)
+    with pytest.raises(AuthFailed):
+        signin.claim(db, stolen.claim, LAPTOP)
+    assert signin.claim(db, out.claim, LAPTOP)[0]
+    with pytest.raises(AuthFailed):
+        signin.claim(db, out.claim, LAPTOP)
+    late = signin.sign_in(db, user.email, PASSWORD, LAPTOP)
+    row = db.exec(select(PendingLogin)).one()
+    row.expires_at = utcnow() - timedelta(seconds=1)
+    db.add(row)
+    db.commit()
+    with pytest.raises(AuthFailed):
+        signin.claim(db, late.claim, LAPTOP)
+
+
 # ---- TOTP
 
 
@@ -127,7 +153,7 @@ def test_totp_sign_in_needs_the_second_step_and_refuses_a_replay(db: Session,
                                                                   user: User) -> None:
     secret, _codes = _totp_on(db, user)
     out = signin.sign_in(db, user.email, PASSWORD, LAPTOP)
-    assert out.pending and not out.token and out.methods == ("totp", "recovery")
+    assert out.pending and not out.claim and out.methods == ("totp", "recovery")
     # the enrolment used the current step: the same code cannot be used again
     code = pyotp.TOTP(secret).now()
     with pytest.raises(Invalid):
@@ -135,7 +161,8 @@ def test_totp_sign_in_needs_the_second_step_and_refuses_a_replay(db: Session,
     row = db.exec(select(UserFactor).where(UserFactor.user_id == user.id)).one()
     nxt = code_at(secret, row.last_step + 1)  # the next step, within the skew window
     done = signin.second_step(db, out.pending, "totp", nxt, LAPTOP)
-    assert done.token and auth.resolve_session(db, done.token).user_id == user.id
+    token, _actor = signin.claim(db, done.claim, LAPTOP)
+    assert auth.resolve_session(db, token).user_id == user.id
     with pytest.raises(AuthFailed):  # the pending sign-in is used up
         signin.second_step(db, out.pending, "totp", nxt, LAPTOP)
 
@@ -180,7 +207,7 @@ def test_an_expired_pending_sign_in_starts_again(db: Session, user: User) -> Non
 def test_a_recovery_code_works_once(db: Session, user: User) -> None:
     _secret, codes = _totp_on(db, user)
     out = signin.sign_in(db, user.email, PASSWORD, LAPTOP)
-    assert signin.second_step(db, out.pending, "recovery", codes[3].upper(), LAPTOP).token
+    assert signin.second_step(db, out.pending, "recovery", codes[3].upper(), LAPTOP).claim
     again = signin.sign_in(db, user.email, PASSWORD, LAPTOP)
     with pytest.raises(Invalid):
         signin.second_step(db, again.pending, "recovery", codes[3], LAPTOP)
@@ -208,7 +235,7 @@ def test_email_code_signs_in_once(db: Session, user: User) -> None:
     assert len(sent) == 1
     code = six_digits(mail_text(sent[0]))
     done = signin.second_step(db, out.pending, "email", code, LAPTOP)
-    assert done.token
+    assert done.claim
     with pytest.raises(AuthFailed):
         signin.second_step(db, out.pending, "email", code, LAPTOP)
 
@@ -246,12 +273,12 @@ def test_a_role_that_requires_2fa_enrols_before_anything_else(db: Session, user:
                                                                admin: User) -> None:
     two_factor.set_role_required(db, auth.Actor.from_user(admin), Role.TECHNICIAN, True)
     out = signin.sign_in(db, user.email, PASSWORD, LAPTOP)
-    assert out.must_enrol and out.pending and not out.token
+    assert out.must_enrol and out.pending and not out.claim
     enrolment = signin.enrolment(db, out.pending)
     with pytest.raises(AuthFailed):  # no way round the enrolment
         signin.second_step(db, out.pending, "recovery", "x", LAPTOP)
     done = signin.finish_enrolment(db, out.pending, pyotp.TOTP(enrolment.secret).now(), LAPTOP)
-    assert done.token and len(done.recovery_codes) == 10
+    assert done.claim and len(done.recovery_codes) == 10
     assert two_factor.status(db, user).totp
     # the last factor of a required role cannot be switched off
     with pytest.raises(Invalid) as e:
@@ -273,7 +300,7 @@ def test_admin_reset_removes_factors_and_sessions(db: Session, user: User, admin
     assert not two_factor.status(db, user).any
     assert two_factor.status(db, user).recovery_left == 0
     assert auth.resolve_session(db, token) is None
-    assert signin.sign_in(db, user.email, PASSWORD, LAPTOP).token  # no second step now
+    assert signin.sign_in(db, user.email, PASSWORD, LAPTOP).claim  # no second step now
 
 
 # ---- login alerts
@@ -285,11 +312,11 @@ def test_a_new_device_sends_an_alert_in_the_users_language(db: Session, user: Us
     db.add(user)
     db.commit()
     login_alerts.set_admin_subscription(db, auth.Actor.from_user(admin), True)
-    signin.sign_in(db, user.email, PASSWORD, LAPTOP)
+    _signed_in(db, user.email, LAPTOP)
     assert mails(db, "signin_new_device") == []  # the first device: nothing to compare
-    signin.sign_in(db, user.email, PASSWORD, LAPTOP)
+    _signed_in(db, user.email, LAPTOP)
     assert mails(db, "signin_new_device") == []  # known
-    signin.sign_in(db, user.email, PASSWORD, PHONE)
+    _signed_in(db, user.email, PHONE)
     alert = mails(db, "signin_new_device", user.email)
     assert len(alert) == 1 and alert[0].subject == "New sign-in to your Pomocnik account"
     assert "10.0.0.9" in mail_text(alert[0])

@@ -3,6 +3,8 @@ included): two steps, recovery codes shown once, throttled answers, own sessions
 
 from __future__ import annotations
 
+import re
+
 import pyotp
 import pytest
 import reflex as rx
@@ -10,7 +12,7 @@ from sqlmodel import delete, select
 from state_support import DEMO_PASSWORD, call_handler, state_for
 
 from helpdesk_app.db import session_scope
-from helpdesk_app.domain import auth, throttle, two_factor
+from helpdesk_app.domain import auth, signin, throttle, two_factor
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.models import PendingLogin, RecoveryCode, SecurityPolicy, User, UserFactor
 from helpdesk_app.state.admin_security import AdminSecurityState
@@ -54,6 +56,20 @@ def _totp_for(email: str) -> str:
         return enrolment.secret
 
 
+def _claim_in(result) -> str:
+    """The claim the page's script would POST to /api/session (None: no script)."""
+    found = re.search(r"i\.value = \"([\w-]+)\"", str(result))
+    return found.group(1) if found else ""
+
+
+def _session_from(result) -> Actor | None:
+    """What the cookie route would do with the page's claim (the state's client is empty
+    in-process, so the claim matches an empty address and browser)."""
+    with session_scope() as db:
+        token, _actor = signin.claim(db, _claim_in(result), signin.Client())
+        return auth.resolve_session(db, token)
+
+
 def _next_code(email: str, secret: str) -> str:
     with session_scope() as db:
         row = db.exec(select(UserFactor).where(UserFactor.user_id == _actor(email).user_id)
@@ -65,12 +81,13 @@ def test_login_with_totp_takes_two_steps(demo_db):
     secret = _totp_for(AGENT)
     login = _login_state()
     call_handler(LoginState, "submit", login, {"email": AGENT, "password": DEMO_PASSWORD})
-    assert login.step == "factor" and login.token == "" and login.user_role == ""
+    assert login.step == "factor" and login.user_role == ""
     assert login.methods == ["totp", "recovery"]
-    call_handler(LoginState, "submit_code", login, {"code": "000000"})
-    assert login.error and login.token == ""
-    call_handler(LoginState, "submit_code", login, {"code": _next_code(AGENT, secret)})
-    assert login.token and login.user_role == "technician"
+    result = call_handler(LoginState, "submit_code", login, {"code": "000000"})
+    assert login.error and not _claim_in(result)
+    result = call_handler(LoginState, "submit_code", login, {"code": _next_code(AGENT, secret)})
+    assert login.user_role == "technician"
+    assert _session_from(result).email == AGENT
 
 
 def test_a_crafted_method_cannot_skip_the_second_step(demo_db):
@@ -79,8 +96,7 @@ def test_a_crafted_method_cannot_skip_the_second_step(demo_db):
     call_handler(LoginState, "submit", login, {"email": AGENT, "password": DEMO_PASSWORD})
     call_handler(LoginState, "choose_method", login, "email")  # not one of this user's
     assert login.method == "totp"
-    call_handler(LoginState, "submit_code", login, {"code": ""})
-    assert login.token == ""
+    assert not _claim_in(call_handler(LoginState, "submit_code", login, {"code": ""}))
 
 
 def test_a_throttled_client_gets_the_neutral_message(demo_db):
@@ -88,8 +104,9 @@ def test_a_throttled_client_gets_the_neutral_message(demo_db):
     for n in range(10):
         call_handler(LoginState, "submit", login, {"email": f"x{n}@nowhere.example",
                                                    "password": "guess-guess"})
-    call_handler(LoginState, "submit", login, {"email": AGENT, "password": DEMO_PASSWORD})
-    assert login.token == "" and login.error.startswith("Nieprawidłowy e-mail lub hasło")
+    result = call_handler(LoginState, "submit", login, {"email": AGENT,
+                                                        "password": DEMO_PASSWORD})
+    assert not _claim_in(result) and login.error.startswith("Nieprawidłowy e-mail lub hasło")
 
 
 def test_required_role_is_forced_to_enrol_and_sees_codes_once(demo_db):
@@ -99,10 +116,10 @@ def test_required_role_is_forced_to_enrol_and_sees_codes_once(demo_db):
     call_handler(LoginState, "submit", login, {"email": CLIENT, "password": DEMO_PASSWORD})
     assert login.step == "enrol" and login.qr.startswith("data:image/svg+xml")
     code = pyotp.TOTP(login.secret).now()
-    call_handler(LoginState, "submit_code", login, {"code": code})
-    assert login.step == "codes" and len(login.codes) == 10 and login.token
+    result = call_handler(LoginState, "submit_code", login, {"code": code})
+    assert login.step == "codes" and len(login.codes) == 10 and not _claim_in(result)
     result = call_handler(LoginState, "codes_saved", login)
-    assert login.codes == [] and isinstance(result, rx.event.EventSpec)
+    assert login.codes == [] and _session_from(result).email == CLIENT
 
 
 def test_security_page_changes_password_and_keeps_this_session(demo_db):
