@@ -60,6 +60,9 @@ class Settings:
     # SLA points found later than this (catch-up after downtime) are recorded quietly
     sla_alert_grace_minutes: int
     mail: MailSettings
+    # sign-in throttling (domain/throttle.py): failures before delays start
+    signin_ip_free_attempts: int = 10
+    signin_account_free_attempts: int = 5
 
 
 UNKNOWN_SENDER_POLICIES = ("triage", "reject", "quarantine")
@@ -153,4 +156,6 @@ def get_settings() -> Settings:
         sla_sweep_seconds=_float("POMOCNIK_SLA_SWEEP_SECONDS", 60),
         sla_alert_grace_minutes=_int("POMOCNIK_SLA_ALERT_GRACE_MINUTES", 60),
         mail=_mail_settings(base_url),
+        signin_ip_free_attempts=_int("POMOCNIK_SIGNIN_IP_FREE_ATTEMPTS", 10),
+        signin_account_free_attempts=_int("POMOCNIK_SIGNIN_ACCOUNT_FREE_ATTEMPTS", 5),
     )

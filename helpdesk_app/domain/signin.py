@@ -60,8 +60,12 @@ def _hash(token: str) -> str:
 
 
 def refused_fast(client: Client) -> bool:
-    """Whether the client address is throttled (no database, no argon2)."""
-    return throttle.by_ip.wait(client.ip) > 0
+    """Whether the client address is throttled (no database, no argon2). A refused attempt
+    counts: an address that ignores the delay only makes it longer (up to the cap)."""
+    if throttle.by_ip.wait(client.ip) > 0:
+        throttle.by_ip.fail(client.ip)
+        return True
+    return False
 
 
 def _fail(db: Session, email: str, client: Client) -> AuthFailed:
@@ -120,7 +124,11 @@ def _methods(factors: dict) -> tuple[str, ...]:
 
 def sign_in(db: Session, email: str, password: str, client: Client) -> Outcome:
     """Step one (runs argon2: call off the event loop)."""
-    if refused_fast(client) or _account_throttled(db, email, client):
+    if refused_fast(client):
+        raise AuthFailed()
+    if _account_throttled(db, email, client):
+        # counted too (the delay grows to its cap); never for a device the account knows
+        throttle.by_account.fail(throttle.account_key(email))
         raise AuthFailed()
     try:
         user = auth.check_password(db, email, password)

@@ -9,7 +9,9 @@ OWASP ASVS V6: slow guessing down without letting an attacker lock a legitimate 
   account delay is not applied to a device the account already signed in from, so the
   owner can still sign in while someone else hammers their account.
 - A throttled attempt is answered from this in-memory table, before any database query or
-  argon2 work, so it costs the server almost nothing.
+  argon2 work, so it costs the server almost nothing. It counts as a failure: whoever
+  ignores the delay only makes it longer (up to the cap), and a refused address never
+  reaches the per-account counter.
 
 The table lives in the worker process: with several workers each one throttles on its
 own (the delays still grow; an attacker gains at most a factor of the worker count).
@@ -19,7 +21,10 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from helpdesk_app.config import get_settings
 
 
 @dataclass
@@ -30,7 +35,7 @@ class _Entry:
 
 @dataclass
 class Limiter:
-    free: int  # failures allowed before delays start
+    free: int | Callable[[], int]  # failures allowed before delays start
     cap: float  # longest delay, seconds
     window: float = 15 * 60  # failures older than this (since the last one) are forgotten
     _entries: dict[str, _Entry] = field(default_factory=dict)
@@ -46,7 +51,7 @@ class Limiter:
             if now - entry.last_failure > self.window:
                 del self._entries[key]
                 return 0.0
-            over = entry.failures - self.free
+            over = entry.failures - (self.free() if callable(self.free) else self.free)
             if over < 0:
                 return 0.0
             delay = min(self.cap, 2.0 ** over)
@@ -79,9 +84,10 @@ class Limiter:
             self._entries.clear()
 
 
-# Per address stricter (cap 5 min) than per account (cap 30 s): see the module doc.
-by_ip = Limiter(free=10, cap=300.0)
-by_account = Limiter(free=5, cap=30.0)
+# Per address stricter (cap 5 min) than per account (cap 30 s): see the module doc. The
+# free attempts are settings (POMOCNIK_SIGNIN_*_FREE_ATTEMPTS): many people behind one NAT.
+by_ip = Limiter(free=lambda: get_settings().signin_ip_free_attempts, cap=300.0)
+by_account = Limiter(free=lambda: get_settings().signin_account_free_attempts, cap=30.0)
 
 
 def account_key(email: str) -> str:

@@ -44,8 +44,9 @@ def _code_form(label, submit_id: str) -> rx.Component:
 def _method_link(method: str) -> rx.Component:
     return rx.cond(
         L.methods.contains(method) & (L.method != method),
-        rx.link(S.tr[f"signin.use_{method}"], on_click=L.choose_method(method),
-                id=f"use-{method}", size="2", cursor="pointer"),
+        # buttons, not links: a link would navigate (and the page's on_load start over)
+        rx.button(S.tr[f"signin.use_{method}"], on_click=L.choose_method(method),
+                  id=f"use-{method}", type="button", variant="ghost", size="2"),
     )
 
 
@@ -66,8 +67,8 @@ def _factor_step() -> rx.Component:
         _method_link("totp"),
         _method_link("email"),
         _method_link("recovery"),
-        rx.link(S.tr["signin.start_again_link"], on_click=L.start_again, id="start-again",
-                size="2", color_scheme="gray", cursor="pointer"),
+        rx.button(S.tr["signin.start_again_link"], on_click=L.start_again, id="start-again",
+                  type="button", variant="ghost", color_scheme="gray", size="2"),
         spacing="3", width="100%",
     )
 

@@ -64,7 +64,9 @@ class SecurityState(SessionState):
     @handler(roles=routes.ANYONE)
     def on_load(self, db, actor: Actor):
         self.error, self.info, self.form_errors, self.codes = "", "", {}, []
-        self.enrolling, self.qr, self.secret, self._factor_password = False, "", "", ""
+        # (_factor_password is not emptied here: a password typed before the page's
+        # on_load ran would be lost; it is emptied after each use)
+        self.enrolling, self.qr, self.secret = False, "", ""
         self._load(db, actor)
 
     @rx.event

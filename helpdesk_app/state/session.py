@@ -228,9 +228,7 @@ class LoginState(SessionState):
 
     async def _signed_in(self, outcome: signin.Outcome):
         # Whoever used this tab before leaves nothing behind for the new person.
-        email = self.email
         await self._forget_user()
-        self.email = email
         self.ui_lang = outcome.actor.language
         self._remember(outcome.actor)
         if outcome.recovery_codes:  # a forced enrolment: show its codes once, then go on

@@ -176,3 +176,14 @@ def test_admin_security_page_is_for_admins_only(demo_db):
     assert [r.role for r in admin.roles if r.required] == ["client"]
     call_handler(AdminSecurityState, "reset_factors", admin, {"email": "nobody@x.example"})
     assert admin.error
+
+
+def test_security_page_switches_email_codes_on_and_off(demo_db):
+    page = state_for(SecurityState, CLIENT)
+    call_handler(SecurityState, "on_load", page)
+    call_handler(SecurityState, "set_factor_password", page, DEMO_PASSWORD)
+    call_handler(SecurityState, "enable_email", page)
+    assert page.error == "" and page.email_on and len(page.codes) == 10
+    call_handler(SecurityState, "set_factor_password", page, DEMO_PASSWORD)
+    call_handler(SecurityState, "disable", page, "email")
+    assert page.error == "" and not page.email_on and page.recovery_left == 0
