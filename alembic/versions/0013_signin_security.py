@@ -63,7 +63,7 @@ def upgrade() -> None:
     sa.Column('enrol_secret', sa.String(length=64), nullable=False),
     sa.Column('email_code_hash', sa.String(length=64), nullable=False),
     _when('email_code_expires_at', nullable=True),
-    sa.Column('email_code_attempts', sa.Integer(), nullable=False),
+    sa.Column('email_codes_sent', sa.Integer(), nullable=False),
     sa.Column('client_ip', sa.String(length=64), nullable=False),
     sa.Column('user_agent', sa.String(length=300), nullable=False),
     sa.Column('ready', sa.Boolean(), nullable=False),

@@ -23,7 +23,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session, delete, func, select
 
 from helpdesk_app.domain import auth, login_alerts, throttle, two_factor
 from helpdesk_app.domain.actor import Actor
@@ -35,6 +35,7 @@ PENDING_TTL = timedelta(minutes=5)
 MAX_STEP_ATTEMPTS = 5  # wrong second-step codes before the password is needed again
 EMAIL_CODE_TTL = timedelta(minutes=10)
 CLAIM_TTL = timedelta(minutes=10)  # room to write the recovery codes down first
+MAX_EMAIL_CODES = 3  # codes mailed per pending sign-in
 RECOVERY = "recovery"
 START_AGAIN = "signin.start_again"
 
@@ -140,6 +141,8 @@ def sign_in(db: Session, email: str, password: str, client: Client) -> Outcome:
     if not factors and not must_enrol:
         return _finish(db, user, client)
     token = secrets.token_urlsafe(32)
+    db.exec(delete(PendingLogin).where(PendingLogin.user_id == user.id,  # left-overs
+                                       PendingLogin.expires_at < utcnow()))
     db.add(PendingLogin(token_hash=_hash(token), user_id=user.id,
                         expires_at=utcnow() + PENDING_TTL, must_enrol=must_enrol,
                         enrol_secret=two_factor.new_totp_secret() if must_enrol else "",
@@ -204,7 +207,10 @@ def send_email_code(db: Session, token: str) -> None:
     row, user = _pending(db, token)
     if row.must_enrol or FactorKind.EMAIL not in two_factor.confirmed_factors(db, user.id):
         raise Invalid("signin.no_email_factor")
+    if row.email_codes_sent >= MAX_EMAIL_CODES:
+        raise Invalid("signin.too_many_codes")
     code = f"{secrets.randbelow(1_000_000):06d}"
+    row.email_codes_sent += 1
     row.email_code_hash = _hash(code)
     row.email_code_expires_at = utcnow() + EMAIL_CODE_TTL
     row.expires_at = max(row.expires_at, row.email_code_expires_at)

@@ -61,7 +61,7 @@ class PendingLogin(SQLModel, table=True):
     enrol_secret: str = Field(default="", max_length=64)  # forced enrolment's TOTP secret
     email_code_hash: str = Field(default="", max_length=64)
     email_code_expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    email_code_attempts: int = Field(default=0)
+    email_codes_sent: int = Field(default=0)  # a mailbox is not to be flooded
     client_ip: str = Field(default="", max_length=64)
     user_agent: str = Field(default="", max_length=300)
     # Every step passed: the browser exchanges this record once for its HttpOnly session

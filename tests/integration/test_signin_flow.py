@@ -336,3 +336,14 @@ def test_failed_attempts_alert_is_debounced(db: Session, user: User) -> None:
             signin.sign_in(db, user.email, "guess-guess", ATTACKER)
         throttle.reset()
     assert len(mails(db, "signin_failed", user.email)) == 1  # one per 30 minutes
+
+
+def test_at_most_three_codes_are_mailed_per_sign_in(db: Session, user: User) -> None:
+    two_factor.enable_email(db, auth.Actor.from_user(user), PASSWORD)
+    out = signin.sign_in(db, user.email, PASSWORD, LAPTOP)
+    for _ in range(signin.MAX_EMAIL_CODES):
+        signin.send_email_code(db, out.pending)
+    with pytest.raises(Invalid) as e:
+        signin.send_email_code(db, out.pending)
+    assert e.value.key == "signin.too_many_codes"
+    assert len(mails(db, "signin_code", user.email)) == signin.MAX_EMAIL_CODES

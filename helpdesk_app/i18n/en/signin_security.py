@@ -18,6 +18,7 @@ CATALOG: dict[str, str] = {
     "signin.use_recovery": "Use a recovery code",
     "signin.start_again_link": "Start again",
     "signin.start_again": "The sign-in has expired or too many codes were wrong. Sign in again.",
+    "signin.too_many_codes": "Too many codes were sent. Sign in again in a moment.",
     "signin.wrong_code": "This code is not valid. Check it and try again.",
     "signin.enrol_required": "Your role requires two-step sign-in. Scan this QR code with an "
                              "authenticator app (or type the key below), then enter the code "

@@ -19,6 +19,7 @@ CATALOG: dict[str, str] = {
     "signin.start_again_link": "Zacznij od nowa",
     "signin.start_again": "Logowanie wygasło lub podano za dużo błędnych kodów. Zaloguj się "
                           "ponownie.",
+    "signin.too_many_codes": "Wysłano już zbyt wiele kodów. Zaloguj się ponownie za chwilę.",
     "signin.wrong_code": "Ten kod jest nieprawidłowy. Sprawdź go i spróbuj ponownie.",
     "signin.enrol_required": "Twoja rola wymaga logowania dwuetapowego. Zeskanuj ten kod QR "
                              "aplikacją uwierzytelniającą (albo wpisz klucz poniżej), a potem "
