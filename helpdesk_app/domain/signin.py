@@ -128,8 +128,10 @@ def sign_in(db: Session, email: str, password: str, client: Client) -> Outcome:
     if refused_fast(client):
         raise AuthFailed()
     if _account_throttled(db, email, client):
-        # counted too (the delay grows to its cap); never for a device the account knows
+        # counted too (the delay grows to its cap; the address soon gets refused from
+        # memory); never for a device the account knows
         throttle.by_account.fail(throttle.account_key(email))
+        throttle.by_ip.fail(client.ip)
         raise AuthFailed()
     try:
         user = auth.check_password(db, email, password)

@@ -54,7 +54,7 @@ class Limiter:
             over = entry.failures - (self.free() if callable(self.free) else self.free)
             if over < 0:
                 return 0.0
-            delay = min(self.cap, 2.0 ** over)
+            delay = min(self.cap, 2.0 ** min(over, 32))  # a flood must not overflow
             return max(0.0, entry.last_failure + delay - now)
 
     def fail(self, key: str, now: float | None = None) -> int:

@@ -107,6 +107,9 @@ def test_delays_grow_and_are_capped() -> None:
     assert waits == [0.0, 1.0, 2.0, 4.0, 8.0, 8.0, 8.0]
     assert lim.wait("k", now + 8.0) == 0.0
     assert lim.wait("k", now + lim.window + 1) == 0.0  # old failures are forgotten
+    for _ in range(5000):  # a flood stays at the cap (no overflow)
+        lim.fail("flood", now)
+    assert lim.wait("flood", now) == 8.0
 
 
 def test_a_claim_opens_one_session_once_for_the_same_browser(db: Session, user: User) -> None:
