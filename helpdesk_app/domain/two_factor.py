@@ -2,7 +2,8 @@
 single-use recovery codes. Enrolling, disabling and regenerating need the password.
 
 Security events (one function each, for the audit log): `confirm_totp`, `enable_email`,
-`disable_factor`, `regenerate_recovery_codes`, `admin_reset_factors`, `set_role_required`.
+`disable_factor`, `regenerate_recovery_codes`, `admin_reset_factors` / `reset_user_factors`,
+`set_role_required`.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.errors import Forbidden, Invalid, NotFound
 from helpdesk_app.models import (
     FactorKind,
+    PendingLogin,
     RecoveryCode,
     Role,
     SecurityPolicy,
@@ -288,8 +290,19 @@ def admin_reset_factors(db: Session, actor: Actor, email: str) -> User:
                    ).first()
     if user is None:
         raise Invalid("signin.no_such_user")
+    return reset_user_factors(db, actor, user.id)
+
+
+def reset_user_factors(db: Session, actor: Actor, user_id: int) -> User:
+    """Admin: `admin_reset_factors` by user id (for the user admin page). Commits."""
+    if actor.role != Role.ADMIN:
+        raise Forbidden()
+    user = db.get(User, user_id)
+    if user is None:
+        raise NotFound()
     db.exec(delete(UserFactor).where(UserFactor.user_id == user.id))
     db.exec(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    db.exec(delete(PendingLogin).where(PendingLogin.user_id == user.id))
     auth.end_sessions(db, user.id)
     db.commit()
     return user
