@@ -1,8 +1,11 @@
 """Who is logged in, in which language. The parent of every page state.
 
-The browser holds only a random session token (cookie). Every event handler resolves it
-again through `domain.auth.resolve_session`, so a revoked or expired session stops working
-on the next click, and nothing a browser sends can claim another identity.
+The browser holds only a random session token, in an HttpOnly cookie that no script can
+read: POST /api/session sets it once every sign-in step passed (api/session.py), and the
+state reads it from the cookie header of the tab's websocket handshake (server-side only).
+Every event handler resolves it again through `domain.auth.resolve_session`, so a revoked
+or expired session stops working on the next click, and nothing a browser sends can claim
+another identity.
 """
 
 from __future__ import annotations
@@ -10,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
-from http.cookies import CookieError, SimpleCookie
 
 import reflex as rx
 from sqlmodel import Session
@@ -27,13 +29,12 @@ from helpdesk_app.state.toolkit import bare_session, unit_of_work
 
 
 def _cookie(header: str, name: str) -> str:
-    jar = SimpleCookie()
-    try:
-        jar.load(header or "")
-    except CookieError:
-        return ""
-    morsel = jar.get(name)
-    return morsel.value if morsel else ""
+    """One cookie's value from a Cookie header (a malformed neighbour does not hide it)."""
+    for part in (header or "").split(";"):
+        key, _, value = part.strip().partition("=")
+        if key == name:
+            return value.strip().strip('"')
+    return ""
 
 
 # Signs the tab in: a form POST of the claim to the cookie route (a full navigation, so
