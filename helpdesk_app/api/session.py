@@ -3,7 +3,8 @@
 POST /api/session — the sign-in page, once every step passed, submits its one-time claim
   here (a plain form POST, full navigation); the answer sets
   `pomocnik_session=...; HttpOnly; SameSite=Lax; Path=/` (+ `Secure` when the base URL is
-  https) and sends the browser to its start page, whose new websocket carries the cookie.
+  https) and reloads the sign-in page, whose new websocket carries the cookie (its on_load
+  then forwards the user to their start page).
 POST /api/session/logout — ends the session and expires the cookie.
 
 CSRF: both refuse a request whose Origin (or, without one, Referer) is not ours, besides
@@ -72,11 +73,14 @@ async def create_session(request: Request) -> Response:
         return PlainTextResponse("Forbidden", status_code=403)
     form = await request.form()
     try:
-        token, actor = await asyncio.to_thread(_claim, str(form.get("claim", "")),
+        token, _actor = await asyncio.to_thread(_claim, str(form.get("claim", "")),
                                                client_of(request))
     except AuthFailed:
         return RedirectResponse(routes.LOGIN, status_code=303)
-    response = RedirectResponse(routes.start_page(actor.is_staff), status_code=303)
+    # Back to the sign-in page, whose on_load (now with the cookie on its websocket) sends
+    # the user on to their start page as in-app navigation: the start page's URL stays
+    # exactly /agent or /portal (a full load would end at /agent/).
+    response = RedirectResponse(routes.LOGIN, status_code=303)
     set_session_cookie(response, token)
     response.headers["Cache-Control"] = "no-store"
     return response

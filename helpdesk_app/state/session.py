@@ -43,8 +43,7 @@ _CLAIM_JS = ("(() => {{ const f = document.createElement('form'); f.method = 'PO
              "f.action = {action}; const i = document.createElement('input'); "
              "i.type = 'hidden'; i.name = 'claim'; i.value = {claim}; f.appendChild(i); "
              "document.body.appendChild(f); f.submit(); }})()")
-_LOGOUT_JS = ("fetch({action}, {{method: 'POST', credentials: 'same-origin'}})"
-              ".finally(() => window.location.assign({login}))")
+_LOGOUT_JS = "fetch({action}, {{method: 'POST', credentials: 'same-origin'}})"
 
 
 def _in_thread(fn, *args):
@@ -175,9 +174,10 @@ class SessionState(rx.State):
         await asyncio.to_thread(_in_thread, auth.logout, token)
         self.token = ""
         await self._forget_user()
-        # the cookie is HttpOnly: only its route can expire it; then a fresh page
-        return rx.call_script(_LOGOUT_JS.format(action=json.dumps(routes.SESSION_API + "/logout"),
-                                                login=json.dumps(routes.LOGIN)))
+        # The cookie is HttpOnly: only its route can expire it (the session is already
+        # revoked above, so the cookie is dead even before that answer arrives).
+        end = _LOGOUT_JS.format(action=json.dumps(routes.SESSION_API + "/logout"))
+        return [rx.call_script(end), rx.redirect(routes.LOGIN)]
 
 
 def user_states() -> list[type[SessionState]]:
