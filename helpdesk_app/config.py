@@ -61,6 +61,9 @@ class Settings:
     sla_alert_grace_minutes: int
     mail: MailSettings
     accounts: AccountSettings  # passwords, invitations, password reset (i12-setup)
+    # sign-in throttling (domain/throttle.py): failures before delays start
+    signin_ip_free_attempts: int = 10
+    signin_account_free_attempts: int = 5
 
 
 @dataclass(frozen=True)
@@ -172,4 +175,6 @@ def get_settings() -> Settings:
         sla_alert_grace_minutes=_int("POMOCNIK_SLA_ALERT_GRACE_MINUTES", 60),
         mail=_mail_settings(base_url),
         accounts=_account_settings(),
+        signin_ip_free_attempts=_int("POMOCNIK_SIGNIN_IP_FREE_ATTEMPTS", 10),
+        signin_account_free_attempts=_int("POMOCNIK_SIGNIN_ACCOUNT_FREE_ATTEMPTS", 5),
     )

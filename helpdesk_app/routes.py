@@ -52,6 +52,10 @@ INVITE_PAGE = INVITE + "[token]"
 RESET = "/reset"  # "forgot password": ask for a link
 RESET_LINK = "/reset/"  # + token (the link in the reset mail)
 RESET_PAGE = RESET_LINK + "[token]"
+# sign-in security (i12-signin): the user's own security page, the admin's
+SETTINGS_SECURITY = "/settings/security"
+ADMIN_SECURITY = "/admin/security"
+SESSION_API = "/api/session"  # POST: claim -> HttpOnly cookie; + "/logout"
 
 # Who may open a page (the page decorator and the handler toolkit both check this).
 ANYONE: frozenset[str] = frozenset(Role.ALL)

@@ -9,9 +9,11 @@ from starlette.routing import Route
 
 from helpdesk_app.api.attachments import download_attachment
 from helpdesk_app.api.audit_export import export_audit
+from helpdesk_app.api.session import create_session, end_session
 from helpdesk_app.db import session_scope
 from helpdesk_app.domain import auth, mail_admin
 from helpdesk_app.domain.errors import Forbidden, NotFound
+from helpdesk_app.routes import SESSION_API
 
 
 async def download_mail(request: Request) -> Response:
@@ -47,4 +49,7 @@ def build_api() -> Starlette:
         Route("/api/attachments/{attachment_id}", download_attachment, methods=["GET"]),
         Route("/api/mail/{mail_id:int}.eml", download_mail, methods=["GET"]),
         Route("/api/audit.csv", export_audit, methods=["GET"]),  # routes.AUDIT_EXPORT_API
+        # the HttpOnly session cookie (i12-signin)
+        Route(SESSION_API, create_session, methods=["POST"]),
+        Route(SESSION_API + "/logout", end_session, methods=["POST"]),
     ])

@@ -107,6 +107,11 @@ def top_bar() -> rx.Component:
             rx.link(rx.icon("settings", size=16), settings, href=routes.SETTINGS_NOTIFICATIONS,
                     id="menu-settings", class_name="pm-menu-settings"),
             lang_switch(),
+            # the user's own security page (i12-signin)
+            rx.link(rx.icon("shield", size=18, color="var(--gray-12)"),
+                    href=routes.SETTINGS_SECURITY, id="menu-security",
+                    title=S.tr["nav.security"], aria_label=S.tr["nav.security"],
+                    display="inline-flex"),
             rx.link(S.user_name, href=routes.SETTINGS_NOTIFICATIONS, size="2",
                     id="current-user", color="inherit", class_name="pm-current-user"),
             rx.button(S.tr["nav.logout"], id="logout", size="1", variant="outline",

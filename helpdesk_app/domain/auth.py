@@ -49,13 +49,11 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def login(db: Session, email: str, password: str, *,
-          address: str | None = None) -> tuple[str, Actor]:
-    """Check credentials and open a session. Returns (token for the browser, actor).
-
-    Every failure raises the same AuthFailed so nobody can learn which e-mails exist.
-    `address` is the client's IP address, for the audit log.
-    """
+def check_password(db: Session, email: str, password: str, *,
+                   address: str | None = None) -> User:
+    """The active user behind (e-mail, password), or AuthFailed — the same one whatever was
+    wrong, so nobody can learn which e-mails exist (a failure is audited, with the client's
+    `address`). Runs argon2: call it off the event loop (`domain/signin.py` does)."""
     email = (email or "").strip().lower()
     user = db.exec(select(User).where(func.lower(User.email) == email)).first() if email else None
     try:
@@ -67,17 +65,23 @@ def login(db: Session, email: str, password: str, *,
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
         db.add(user)
+    return user
+
+
+def open_session(db: Session, user: User, *, client_ip: str = "", user_agent: str = "") -> str:
+    """A new session for a user who passed every sign-in step; returns the browser token.
+    Commits."""
     token = secrets.token_urlsafe(32)
     now = utcnow()
     absolute = timedelta(hours=get_settings().session_absolute_hours)
     db.add(UserSession(token_hash=_token_hash(token), user_id=user.id, created_at=now,
-                       last_seen_at=now, expires_at=now + absolute))
-    actor = Actor.from_user(user)
+                       last_seen_at=now, expires_at=now + absolute,
+                       client_ip=client_ip[:64], user_agent=user_agent[:300]))
     # Audit: a successful sign-in (commits with the new session).
-    audit.record(db, actor, "auth.sign_in.succeeded",
-                 target=audit.Target("user", user.id, user.email), address=address)
+    audit.record(db, Actor.from_user(user), "auth.sign_in.succeeded",
+                 target=audit.Target("user", user.id, user.email), address=client_ip or None)
     db.commit()
-    return token, actor_loading.load(db, user)
+    return token
 
 
 def _refuse(db: Session, email: str, user: User | None, reason: str,
@@ -89,6 +93,30 @@ def _refuse(db: Session, email: str, user: User | None, reason: str,
                  details={"reason": reason}, address=address)
     db.commit()
     raise AuthFailed()
+
+
+def login(db: Session, email: str, password: str, *,
+          address: str | None = None) -> tuple[str, Actor]:
+    """Check credentials and open a session at once (one-step: scripts, tests). The sign-in
+    page goes through `domain/signin.py` (throttling, second factor, alerts)."""
+    user = check_password(db, email, password, address=address)
+    return open_session(db, user, client_ip=address or ""), actor_loading.load(db, user)
+
+
+def verify_user_password(db: Session, user: User, password: str) -> bool:
+    """Whether `password` is this user's (re-authentication before a security change)."""
+    try:
+        return _hasher.verify(user.password_hash, password or "")
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def session_id_of(db: Session, token: str | None) -> int | None:
+    """The id of the session row behind a browser token (to mark "this session")."""
+    if not token:
+        return None
+    return db.exec(select(UserSession.id).where(
+        UserSession.token_hash == _token_hash(token))).first()
 
 
 def resolve_session(db: Session, token: str | None) -> Actor | None:

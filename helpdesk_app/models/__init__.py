@@ -46,6 +46,16 @@ from helpdesk_app.models.notification import (
 )
 from helpdesk_app.models.organisation import Organisation, OrganisationDomain, OrgKind
 from helpdesk_app.models.queue import CustomRole, Queue, QueueMember
+from helpdesk_app.models.security import (
+    FactorKind,
+    FailedLoginAlert,
+    KnownDevice,
+    PendingLogin,
+    RecoveryCode,
+    SecurityAlertSubscription,
+    SecurityPolicy,
+    UserFactor,
+)
 from helpdesk_app.models.status import (
     ContractStatus,
     SlaEffect,
@@ -78,6 +88,8 @@ __all__ = [
     "CustomRole",
     "EscalationAction",
     "EventKind",
+    "FactorKind",
+    "FailedLoginAlert",
     "FieldDependency",
     "FieldOption",
     "FieldPermission",
@@ -85,6 +97,7 @@ __all__ = [
     "FieldType",
     "InboundMail",
     "InboundStatus",
+    "KnownDevice",
     "MailChannel",
     "MailSource",
     "Notification",
@@ -95,12 +108,16 @@ __all__ = [
     "OrganisationDomain",
     "OutboundMail",
     "OutboundStatus",
+    "PendingLogin",
     "Priority",
     "Queue",
     "QueueMember",
+    "RecoveryCode",
     "RequiredOn",
     "Role",
     "SchedulerLock",
+    "SecurityAlertSubscription",
+    "SecurityPolicy",
     "SlaAlert",
     "SlaEffect",
     "Status",
@@ -118,5 +135,6 @@ __all__ = [
     "TimelineEvent",
     "TokenPurpose",
     "User",
+    "UserFactor",
     "UserSession",
 ]

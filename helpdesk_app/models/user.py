@@ -59,3 +59,6 @@ class UserSession(SQLModel, table=True):
     last_seen_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     expires_at: datetime = Field(sa_type=UTCDateTime)
     revoked: bool = Field(default=False)
+    # shown in "my sessions" (i12-signin)
+    client_ip: str = Field(default="", max_length=64)
+    user_agent: str = Field(default="", max_length=300)

@@ -15,6 +15,7 @@ from helpdesk_app.pages import (  # noqa: F401  (imported for their @page regist
     admin_organisations,
     admin_queues,
     admin_roles,
+    admin_security,
     admin_sla,
     admin_users,
     admin_workflow,
@@ -24,6 +25,7 @@ from helpdesk_app.pages import (  # noqa: F401  (imported for their @page regist
     notification_prefs,
     notifications,
     portal,
+    security_settings,
     sla_board,
     ticket,
 )

@@ -1,18 +1,25 @@
 """Who is logged in, in which language. The parent of every page state.
 
-The browser holds only a random session token (cookie). Every event handler resolves it
-again through `domain.auth.resolve_session`, so a revoked or expired session stops working
-on the next click, and nothing a browser sends can claim another identity.
+The browser holds only a random session token, in an HttpOnly cookie that no script can
+read: POST /api/session sets it once every sign-in step passed (api/session.py), and the
+state reads it from the cookie header of the tab's websocket handshake (server-side only).
+Every event handler resolves it again through `domain.auth.resolve_session`, so a revoked
+or expired session stops working on the next click, and nothing a browser sends can claim
+another identity.
 """
 
 from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
 
 import reflex as rx
 from sqlmodel import Session
 
 from helpdesk_app import routes
 from helpdesk_app.config import get_settings
-from helpdesk_app.domain import access, auth, permissions, setup
+from helpdesk_app.domain import access, auth, permissions, setup, signin
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.auth import SESSION_COOKIE
 from helpdesk_app.domain.errors import DomainError, FormInvalid
@@ -21,11 +28,31 @@ from helpdesk_app.state import live
 from helpdesk_app.state.toolkit import bare_session, unit_of_work
 
 
+def _cookie(header: str, name: str) -> str:
+    """One cookie's value from a Cookie header (a malformed neighbour does not hide it)."""
+    for part in (header or "").split(";"):
+        key, _, value = part.strip().partition("=")
+        if key == name:
+            return value.strip().strip('"')
+    return ""
+
+
+# Signs the tab in: a form POST of the claim to the cookie route (a full navigation, so
+# the next page's websocket carries the new HttpOnly cookie).
+_CLAIM_JS = ("(() => {{ const f = document.createElement('form'); f.method = 'POST'; "
+             "f.action = {action}; const i = document.createElement('input'); "
+             "i.type = 'hidden'; i.name = 'claim'; i.value = {claim}; f.appendChild(i); "
+             "document.body.appendChild(f); f.submit(); }})()")
+_LOGOUT_JS = "fetch({action}, {{method: 'POST', credentials: 'same-origin'}})"
+
+
+def _in_thread(fn, *args):
+    """Run `fn(db, *args)` in a unit of work of its own (called via asyncio.to_thread)."""
+    with bare_session() as db:
+        return fn(db, *args)
+
+
 class SessionState(rx.State):
-    token: str = rx.Cookie(
-        "", name=SESSION_COOKIE, path="/", same_site="strict",
-        max_age=get_settings().session_absolute_hours * 3600,
-    )
     ui_lang: str = rx.LocalStorage(get_settings().default_language, name="pomocnik_lang")
     user_name: str = ""
     user_role: str = ""
@@ -47,6 +74,19 @@ class SessionState(rx.State):
     @rx.var
     def logged_in(self) -> bool:
         return self.user_role != ""
+
+    @property
+    def token(self) -> str:
+        """The session token: the HttpOnly cookie this tab's websocket handshake carried
+        (server-side only; Reflex never sends the cookie header to the browser)."""
+        return _cookie(self.router.headers.cookie, SESSION_COOKIE)
+
+    @token.setter
+    def token(self, value: str) -> None:
+        # What the tab's connection now counts as its cookie: "" at sign-out; tests put a
+        # token here the way a browser's handshake would.
+        self.rx_router_headers = dataclasses.replace(
+            self.router.headers, cookie=f"{SESSION_COOKIE}={value}" if value else "")
 
     # ---- helpers for substates (private: not callable from the browser)
 
@@ -137,11 +177,16 @@ class SessionState(rx.State):
 
     @rx.event
     async def logout(self):
-        with bare_session() as db:
-            auth.logout(db, self.token, address=self.router.session.client_ip or None)
+        token = self.token
+        address = self.router.session.client_ip or None
+        await asyncio.to_thread(_in_thread, lambda db, t: auth.logout(db, t, address=address),
+                                token)
         self.token = ""
         await self._forget_user()
-        return rx.redirect(routes.LOGIN)
+        # The cookie is HttpOnly: only its route can expire it (the session is already
+        # revoked above, so the cookie is dead even before that answer arrives).
+        end = _LOGOUT_JS.format(action=json.dumps(routes.SESSION_API + "/logout"))
+        return [rx.call_script(end), rx.redirect(routes.LOGIN)]
 
 
 def user_states() -> list[type[SessionState]]:
@@ -155,8 +200,20 @@ def user_states() -> list[type[SessionState]]:
 
 
 class LoginState(SessionState):
+    """The sign-in page: password, then (when needed) a second factor or the forced
+    enrolment of one, then the recovery codes of a new enrolment. argon2 and the queries
+    run in a worker thread so the event loop keeps serving everyone else."""
+
     error: str = ""
+    info: str = ""
     email: str = ""
+    step: str = "password"  # password / factor / enrol / codes
+    method: str = "totp"  # the second factor being typed: totp / email / recovery
+    methods: list[str] = []
+    qr: str = ""  # forced enrolment: the QR code (data URL) and the secret as text
+    secret: str = ""
+    codes: list[str] = []
+    _pending: str = ""  # the pending sign-in's token, then (codes step) the claim
 
     @rx.event
     def set_email(self, value: str):
@@ -164,7 +221,8 @@ class LoginState(SessionState):
 
     @rx.event
     def on_load(self):
-        self.error = ""
+        self.error, self.info = "", ""
+        self._back_to_password()
         with unit_of_work(self) as (db, actor):
             if actor is not None:
                 return rx.redirect(routes.start_page(actor.is_staff))
@@ -172,21 +230,99 @@ class LoginState(SessionState):
                 return rx.redirect(routes.SETUP)
         return None
 
+    def _client(self) -> signin.Client:
+        return signin.Client(ip=self.router.session.client_ip or "",
+                             user_agent=self.router.headers.user_agent or "")
+
+    def _back_to_password(self) -> None:
+        self.step, self.methods, self.qr, self.secret, self.codes = "password", [], "", "", []
+        self._pending = ""
+
+    async def _signed_in(self, outcome: signin.Outcome):
+        # Whoever used this tab before leaves nothing behind for the new person.
+        await self._forget_user()
+        self.ui_lang = outcome.actor.language
+        self._remember(outcome.actor)
+        if outcome.recovery_codes:  # a forced enrolment: show its codes once, then go on
+            self.step, self.codes, self._pending = "codes", list(outcome.recovery_codes), \
+                outcome.claim
+            return None
+        self._back_to_password()
+        return self._claim_script(outcome.claim)
+
+    def _claim_script(self, claim: str):
+        return rx.call_script(_CLAIM_JS.format(action=json.dumps(routes.SESSION_API),
+                                               claim=json.dumps(claim)))
+
+    async def _refused(self, e: DomainError):
+        self.error = self._err(e)
+        if e.key == signin.START_AGAIN:
+            self._back_to_password()
+
     @rx.event
     async def submit(self, form: dict):
         email = str(form.get("email", ""))
-        self.email = email
+        self.email, self.error, self.info = email, "", ""
+        client = self._client()
+        if signin.refused_fast(client):  # throttled: answered without a query or argon2
+            self.error = self._t("auth.invalid_credentials")
+            return None
         try:
-            with bare_session() as db:
-                token, actor = auth.login(db, email, str(form.get("password", "")),
-                                          address=self.router.session.client_ip or None)
+            outcome = await asyncio.to_thread(_in_thread, signin.sign_in, email,
+                                              str(form.get("password", "")), client)
         except DomainError as e:
             # One neutral message whatever was wrong; the typed e-mail stays in the form.
             self.error = self._err(e)
             return None
-        # Whoever used this tab before leaves nothing behind for the new person.
-        await self._forget_user()
-        self.token = token
-        self.ui_lang = actor.language
-        self._remember(actor)
-        return rx.redirect(routes.start_page(actor.is_staff))
+        if outcome.claim:
+            return await self._signed_in(outcome)
+        self._pending = outcome.pending
+        if outcome.must_enrol:
+            enrolment = await asyncio.to_thread(_in_thread, signin.enrolment, outcome.pending)
+            self.step, self.qr, self.secret = "enrol", enrolment.qr_svg_data_url, enrolment.secret
+        else:
+            self.step, self.methods = "factor", list(outcome.methods)
+            self.method = outcome.methods[0]
+        return None
+
+    @rx.event
+    def choose_method(self, method: str):
+        if method in self.methods:
+            self.method, self.error, self.info = method, "", ""
+
+    @rx.event
+    async def send_code(self):
+        self.error, self.info = "", ""
+        try:
+            await asyncio.to_thread(_in_thread, signin.send_email_code, self._pending)
+        except DomainError as e:
+            return await self._refused(e)
+        self.method, self.info = "email", self._t("signin.code_sent")
+        return None
+
+    @rx.event
+    async def submit_code(self, form: dict):
+        self.error, self.info = "", ""
+        code = str(form.get("code", ""))
+        try:
+            if self.step == "enrol":
+                outcome = await asyncio.to_thread(_in_thread, signin.finish_enrolment,
+                                                  self._pending, code, self._client())
+            else:
+                outcome = await asyncio.to_thread(_in_thread, signin.second_step,
+                                                  self._pending, self.method, code,
+                                                  self._client())
+        except DomainError as e:
+            return await self._refused(e)
+        return await self._signed_in(outcome)
+
+    @rx.event
+    def start_again(self):
+        self.error, self.info = "", ""
+        self._back_to_password()
+
+    @rx.event
+    def codes_saved(self):
+        claim = self._pending if self.step == "codes" else ""
+        self._back_to_password()
+        return self._claim_script(claim) if claim else None

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from e2e_support import MAX_MB, SMTP_PORT
+from smtp_sink import SmtpSink
 
 from helpdesk_app.testing import CHROMIUM, CHROMIUM_ARGS, RunningApp, start_app
 
@@ -22,10 +23,27 @@ def _require_chromium() -> None:
 
 
 @pytest.fixture(scope="session")
-def app_server() -> Iterator[RunningApp]:
+def outbound_sink() -> Iterator[SmtpSink]:
+    """The relay the test app sends its outgoing mail to (a real SMTP server)."""
+    sink = SmtpSink().start()
+    try:
+        yield sink
+    finally:
+        sink.stop()
+
+
+@pytest.fixture(scope="session")
+def app_server(outbound_sink: SmtpSink) -> Iterator[RunningApp]:
     _require_chromium()
     data = Path(tempfile.mkdtemp(prefix="pomocnik-e2e-"))
-    app = start_app(data, extra_env={"POMOCNIK_MAX_ATTACHMENT_MB": str(MAX_MB),
+    app = start_app(data, extra_env={
+                                     # outgoing mail to the sink (sign-in codes, alerts)
+                                     "POMOCNIK_SMTP_RELAY_HOST": "127.0.0.1",
+                                     "POMOCNIK_SMTP_RELAY_PORT": str(outbound_sink.port),
+                                     # every test signs in from 127.0.0.1: per-address
+                                     # throttling would slow the whole run down
+                                     "POMOCNIK_SIGNIN_IP_FREE_ATTEMPTS": "1000",
+                                     "POMOCNIK_MAX_ATTACHMENT_MB": str(MAX_MB),
                                      # SLA sweeps every 2 s so the warning test is quick
                                      "POMOCNIK_SLA_SWEEP_SECONDS": "2",
                                      # the app's own SMTP listener, for the mail tests

@@ -15,13 +15,15 @@ def test_wrong_password_is_neutral_and_keeps_email(new_page):
     page.fill("#email", AGENT)
     page.fill("#password", "wrong-password")
     page.click("#login-submit")
-    expect(page.locator(".pm-error")).to_have_text("Nieprawidłowy e-mail lub hasło.")
+    expect(page.locator(".pm-error")).to_have_text(
+        "Nieprawidłowy e-mail lub hasło albo zbyt wiele prób — spróbuj ponownie za chwilę.")
     expect(page.locator("#email")).to_have_value(AGENT)
     # An unknown address gets the very same message (no user enumeration).
     page.fill("#email", "nobody@nowhere.example")
     page.fill("#password", "whatever-123")
     page.click("#login-submit")
-    expect(page.locator(".pm-error")).to_have_text("Nieprawidłowy e-mail lub hasło.")
+    expect(page.locator(".pm-error")).to_have_text(
+        "Nieprawidłowy e-mail lub hasło albo zbyt wiele prób — spróbuj ponownie za chwilę.")
     expect(page).to_have_url(re.compile(r"/login"))
 
 

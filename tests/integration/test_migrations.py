@@ -37,6 +37,9 @@ MODEL_TABLES = {
     # i12-setup: invitations / password reset, first-run settings
     "account_token",
     "app_setting",
+    # i12-signin
+    "user_factor", "recovery_code", "pending_login", "known_device", "security_policy",
+    "security_alert_subscription", "failed_login_alert",
 }
 
 

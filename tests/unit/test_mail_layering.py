@@ -17,7 +17,8 @@ import pytest
 
 APP = Path(__file__).resolve().parents[2] / "helpdesk_app"
 # domain modules that queue mail in the outbox
-QUEUES_MAIL = {"notification_dispatch.py", "sla_alerts.py"}
+QUEUES_MAIL = {"notification_dispatch.py", "sla_alerts.py",
+               "login_alerts.py"}  # sign-in codes and login alerts (i12-signin)
 
 
 def _imports(path: Path) -> set[str]:
@@ -96,4 +97,7 @@ def test_every_outgoing_mail_is_queued_through_notify() -> None:
     assert queuing == {
         "domain/notification_dispatch.py": {"outbox.enqueue", "templates.render",
                              "helpdesk_app.mail.outbound.templates"},
-        "domain/sla_alerts.py": {"outbox.enqueue_many"}}
+        "domain/sla_alerts.py": {"outbox.enqueue_many"},
+        # account-security mails (sign-in codes, login alerts; i12-signin): not ticket
+        # mails, worded in the i18n catalog (signin.mail.*), queued through the same outbox
+        "domain/login_alerts.py": {"outbox.enqueue", "helpdesk_app.mail.outbound.templates"}}

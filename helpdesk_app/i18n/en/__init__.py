@@ -9,9 +9,10 @@ from helpdesk_app.i18n.en import (
     mail,
     notifications,
     queues_roles,
+    signin_security,
     sla,
 )
 from helpdesk_app.i18n.merge import merge
 
 CATALOG: dict[str, str] = merge(core, sla, notifications, mail, accounts, audit,
-                                directory_admin, queues_roles)
+                                directory_admin, queues_roles, signin_security)

@@ -7,7 +7,8 @@ CATALOG: dict[str, str] = {
     "error.forbidden": "You are not allowed to do that.",
     "error.invalid": "Please check the form.",
     "error.conflict": "Someone else changed this in the meantime.",
-    "auth.invalid_credentials": "Wrong e-mail or password.",
+    "auth.invalid_credentials": "Wrong e-mail or password, or too many attempts — "
+                                "try again in a moment.",
     "auth.password_too_short": "The password must have at least {min} characters.",
     "prefs.unknown_language": "Unknown language.",
     # browser tab titles (components/page.py: @page(title_key=...))

@@ -10,8 +10,9 @@ from helpdesk_app.i18n.pl import (
     mail,
     notifications,
     queues_roles,
+    signin_security,
     sla,
 )
 
 CATALOG: dict[str, str] = merge(core, sla, notifications, mail, accounts, audit,
-                                directory_admin, queues_roles)
+                                directory_admin, queues_roles, signin_security)

@@ -7,7 +7,8 @@ CATALOG: dict[str, str] = {
     "error.forbidden": "Nie masz uprawnień do tej operacji.",
     "error.invalid": "Sprawdź formularz.",
     "error.conflict": "Ktoś inny zmienił to w międzyczasie.",
-    "auth.invalid_credentials": "Nieprawidłowy e-mail lub hasło.",
+    "auth.invalid_credentials": "Nieprawidłowy e-mail lub hasło albo zbyt wiele "
+                                "prób — spróbuj ponownie za chwilę.",
     "auth.password_too_short": "Hasło musi mieć co najmniej {min} znaków.",
     "prefs.unknown_language": "Nieznany język.",
     # browser tab titles (components/page.py: @page(title_key=...))
