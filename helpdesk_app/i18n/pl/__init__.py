@@ -2,6 +2,7 @@
 package (a test keeps them in step); a key defined in two areas is an error at import."""
 
 from helpdesk_app.i18n.merge import merge
-from helpdesk_app.i18n.pl import core, mail, notifications, sla
+from helpdesk_app.i18n.pl import core, mail, mail_identity, notifications, sla
 
-CATALOG: dict[str, str] = merge(core, sla, notifications, mail)
+CATALOG: dict[str, str] = merge(core, sla, notifications, mail,
+                                 mail_identity)  # mail_identity: issue 12, mail identity

@@ -2,9 +2,13 @@
 Re:/RE:/Odp:/ODP:/Fwd:/PD:/AW:/WG:/Re[2]: prefixes), then In-Reply-To / References against
 our own Message-IDs (and those of mail already on a ticket).
 
-A reference only counts when the sender may see that ticket: guessing a number must not
-let a stranger write into someone else's ticket. A closed ticket is not reopened: the
-message becomes a new ticket that refers to it."""
+A reference only counts when the sender may write on that ticket (access.Action.REPLY for
+clients - their own tickets, a client manager's whole organisation; staff mail is an
+internal note, Action.NOTE): guessing a number or answering a forwarded mail must not
+let anyone write into someone else's ticket. Such a message becomes a new ticket of the
+sender's own (the auto-reply tells them its number), with the reason `foreign_ticket`
+on the mail log; nothing of the other ticket is shown to them. A closed ticket is not
+reopened: the message becomes a new ticket that refers to it."""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ import re
 from sqlmodel import Session, col, select
 
 from helpdesk_app.domain import access
+from helpdesk_app.domain.access import Action
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.mail.inbound.context import MailContext, Outcome
 from helpdesk_app.models import (
@@ -76,9 +81,11 @@ def run(db: Session, ctx: MailContext) -> Outcome | None:
         ticket = db.get(Ticket, ticket_id)
         if ticket is not None:
             candidates.append(ticket)
+    write = Action.REPLY if actor.is_client else Action.NOTE
     for ticket in candidates:
-        if not access.can_see_ticket(actor, ticket):
+        if not access.can(actor, write, ticket):
             ctx.notes.append(f"reference to {ticket.number} ignored: not the sender's ticket")
+            ctx.foreign_ticket = ctx.foreign_ticket or ticket
             continue
         status = db.get(TicketStatus, ticket.status)
         if status is not None and status.category == StatusCategory.CLOSED:
