@@ -182,9 +182,8 @@ def test_staff_reply_by_mail_is_an_internal_note_never_a_public_reply(room: Room
     event = room.events(_ticket_of(room, mail).id)[-1]
     assert (event.kind, event.is_public, event.author_id) == (EventKind.NOTE, False, tech.id)
     # a new mail from staff with no ticket is not a ticket for a client: an admin decides
-    # (unverified: no ticket, so no token of ours can vouch for it)
     mail = room.deliver(message(sender=tech.email, subject="Lunch?"))
-    assert (mail.status, mail.reason) == (InboundStatus.QUARANTINED, "staff_unverified")
+    assert (mail.status, mail.reason) == (InboundStatus.QUARANTINED, "staff_new_mail")
 
 
 # --------------------------------------------------------------------------- loops & noise

@@ -14,6 +14,8 @@ staff: quarantined with the reason `staff_unverified` (shown at /admin/mail), wh
 POMOCNIK_MAIL_UNKNOWN_SENDER says - triage would need a client account with the
 colleague's own address, and a polite refusal would land in the real colleague's inbox
 as backscatter. Only with `reject` is it rejected instead (no answer is sent either).
+Staff mail that found no open ticket writes nothing anyway: deliver quarantines it as
+`staff_new_mail`, so it is not checked here.
 """
 
 from __future__ import annotations
@@ -36,14 +38,16 @@ def _token_issued(ctx: MailContext, address: str, ticket_id: int) -> bool:
 
 def run(db: Session, ctx: MailContext) -> Outcome | None:
     user = ctx.sender
-    if user is None or user.role not in Role.STAFF:
+    if user is None or user.role not in Role.STAFF or ctx.ticket is None:
+        # without an open ticket, staff mail writes nothing: deliver quarantines it
+        # (`staff_new_mail`), verified or not
         return None
     if ctx.force:
         ctx.notes.append("staff sender accepted by an admin")
         return None
     address = user.email.strip().lower()
-    ticket = ctx.ticket or ctx.closed_ticket
-    if ticket is not None and _token_issued(ctx, address, ticket.id):
+    ticket = ctx.ticket
+    if _token_issued(ctx, address, ticket.id):
         return None
     verdict = auth_results.verdict(auth_results.headers_of(ctx.mail.raw),
                                    address.rsplit("@", 1)[-1],
@@ -51,8 +55,7 @@ def run(db: Session, ctx: MailContext) -> Outcome | None:
     if verdict.vouched:
         ctx.notes.append(f"staff sender vouched for by {verdict.why}")
         return None
-    where = f"#{ticket.number}" if ticket is not None else "no ticket"
-    detail = (f"{address}: no reply token of ours for this address ({where}); "
+    detail = (f"{address}: no reply token of ours for this address on #{ticket.number}; "
               f"{verdict.why}")
     # the colleague's account must not act for this mail
     ctx.sender = ctx.ticket = ctx.closed_ticket = None
