@@ -96,3 +96,10 @@ def test_with_the_reject_policy_it_is_rejected_silently(
     _ctx, outcome = _run(room, message(sender=_tech(room), subject=f"Re: [#{ticket.number}]"))
     assert (outcome.status, outcome.reason) == (InboundStatus.REJECTED, "staff_unverified")
     assert room.outbox(_tech(room)) == []
+
+
+def test_staff_mail_without_a_ticket_is_left_to_deliver(room: Room) -> None:
+    """Nothing is written as staff without an open ticket: deliver quarantines it as
+    staff_new_mail."""
+    ctx, outcome = _run(room, message(sender=_tech(room), subject="Lunch?"))
+    assert outcome is None and ctx.ticket is None
