@@ -209,3 +209,41 @@ def test_a_colleague_writes_only_where_the_access_policy_lets_them(
     assert (mail.reason, mail.ticket_id) == ("follow_up", ticket.id)
     event = room.events(ticket.id)[-1]
     assert (event.is_public, event.author_id) == (True, manager.id)
+
+
+# --------------------------------------------------------------------------- admin page
+
+
+def test_admins_see_why_and_which_relays_are_trusted(demo_db, monkeypatch) -> None:
+    import uuid
+    from email.message import EmailMessage
+
+    from state_support import call_handler, state_for
+
+    from helpdesk_app.db import get_engine, session_scope
+    from helpdesk_app.mail.inbound import store
+    from helpdesk_app.models import MailSource
+    from helpdesk_app.state.admin_mail import AdminMailState
+
+    monkeypatch.setenv("POMOCNIK_MAIL_TRUSTED_AUTHSERV_IDS", f"{RELAY},mx.google.com")
+    get_settings.cache_clear()
+    staff, channel = "anna.nowak@pomocnik.example", "pomoc@pomocnik.example"
+    with session_scope() as db:
+        number = db.exec(select(Ticket.number).order_by(Ticket.id.desc())).first()
+    msg = EmailMessage()
+    msg["From"], msg["To"] = staff, channel
+    msg["Subject"] = f"Re: [#{number}] {uuid.uuid4().hex[:6]}"
+    msg["Message-ID"] = f"<{uuid.uuid4().hex}@forger.example>"
+    msg.set_content("Proszę zamknąć, wszystko działa.")
+    with session_scope() as db:
+        mail_id = store.store_raw(db, msg.as_bytes(), source=MailSource.SMTP,
+                                  mail_from=staff, rcpt_to=[channel])
+    pipeline.process(get_engine(), mail_id)
+    for lang in ("pl", "en"):
+        state = state_for(AdminMailState, "admin@pomocnik.example")
+        state.ui_lang = lang
+        call_handler(AdminMailState, "on_load", state)
+        [row] = [r for r in state.in_rows if r.id == str(mail_id)]
+        assert row.quarantined and row.reason == t("mail.reason.staff_unverified", lang)
+        assert staff in row.detail and number in row.detail
+        assert state.trusted_relays == f"{RELAY}, mx.google.com"

@@ -6,4 +6,7 @@ CATALOG: dict[str, str] = {
         "no trusted relay's pass): not accepted as staff",
     "mail.reason.foreign_ticket":
         "New ticket: the sender may not write to the ticket the mail referred to",
+    "mail_identity.trusted_relays":
+        "Staff mail is also trusted when one of these relays confirms it (DKIM/DMARC):",
+    "mail_identity.no_trusted_relay": "none (only replies to our own mail count)",
 }

@@ -7,4 +7,7 @@ CATALOG: dict[str, str] = {
     "mail.reason.foreign_ticket":
         "Nowe zgłoszenie: nadawca nie może pisać w zgłoszeniu, do którego odnosiła się "
         "wiadomość",
+    "mail_identity.trusted_relays":
+        "Poczta pracowników jest też zaufana, gdy potwierdzi ją jeden z tych serwerów (DKIM/DMARC):",
+    "mail_identity.no_trusted_relay": "brak (liczą się tylko odpowiedzi na naszą pocztę)",
 }
