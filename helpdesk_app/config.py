@@ -7,6 +7,8 @@ so no other module reads os.environ directly.
 from __future__ import annotations
 
 import os
+import secrets
+import time
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -113,6 +115,9 @@ class MailSettings:
     outbox_backoff_seconds: float  # first retry; doubles each time, capped at one hour
     worker_seconds: float  # outbox / inbound catch-up / IMAP poll interval; 0: no worker
     imap_poll_seconds: float
+    # Authentication-Results authserv-ids of the relays we trust (mail identity; see
+    # mail/inbound/auth_results.py); empty: no relay vouches for anyone
+    trusted_authserv_ids: tuple[str, ...] = ()
 
 
 def _choice(name: str, default: str, allowed: tuple[str, ...]) -> str:
@@ -149,6 +154,9 @@ def _mail_settings(base_url: str) -> MailSettings:
         outbox_backoff_seconds=_float("POMOCNIK_OUTBOX_BACKOFF_SECONDS", 30),
         worker_seconds=_float("POMOCNIK_MAIL_WORKER_SECONDS", 5),
         imap_poll_seconds=_float("POMOCNIK_IMAP_POLL_SECONDS", 60),
+        trusted_authserv_ids=tuple(
+            i.strip().lower() for i in
+            os.environ.get("POMOCNIK_MAIL_TRUSTED_AUTHSERV_IDS", "").split(",") if i.strip()),
     )
 
 
@@ -178,3 +186,49 @@ def get_settings() -> Settings:
         signin_ip_free_attempts=_int("POMOCNIK_SIGNIN_IP_FREE_ATTEMPTS", 10),
         signin_account_free_attempts=_int("POMOCNIK_SIGNIN_ACCOUNT_FREE_ATTEMPTS", 5),
     )
+
+
+# --------------------------------------------------------------------------- secret key
+
+SECRET_FILE = "secret_key"
+_SECRET_MIN = 32
+
+
+def secret_key() -> bytes:
+    """The install's server secret (signs the reply tokens of our mail, see
+    mail/outbound/reply_token.py): POMOCNIK_SECRET_KEY, else a random key made once and
+    kept in `<data dir>/secret_key` (mode 0600), so every process and restart of this
+    install agrees on it and no two installs share one. Never a built-in default: a
+    known key would let anyone forge tokens."""
+    raw = os.environ.get("POMOCNIK_SECRET_KEY", "").strip()
+    if raw:
+        if len(raw) < _SECRET_MIN:
+            raise RuntimeError(f"POMOCNIK_SECRET_KEY must be at least {_SECRET_MIN} characters")
+        return raw.encode("utf-8")
+    return _stored_secret(get_settings().data_dir / SECRET_FILE)
+
+
+@lru_cache(maxsize=4)
+def _stored_secret(path: Path) -> bytes:
+    try:
+        value = path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        value = ""
+    if len(value) >= _SECRET_MIN:
+        return value.encode("ascii")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fresh = secrets.token_hex(32)
+    try:  # O_EXCL: of two processes starting at once, one writes and both read its key
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        for _ in range(50):  # the other process may still be writing it
+            value = path.read_text(encoding="ascii").strip()
+            if len(value) >= _SECRET_MIN:
+                break
+            time.sleep(0.02)
+        if len(value) < _SECRET_MIN:
+            raise RuntimeError(f"{path} holds no usable secret key; remove it") from None
+        return value.encode("ascii")
+    with os.fdopen(fd, "w", encoding="ascii") as out:
+        out.write(fresh + "\n")
+    return fresh.encode("ascii")

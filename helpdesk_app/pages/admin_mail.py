@@ -187,6 +187,11 @@ def _mail_log() -> rx.Component:
         rx.box(pick_field(S.tr["mail_admin.status_filter"], A.in_status_opts, A.in_filter,
                           A.set_inbound_filter, "ml-filter", S.tr["mail_admin.all"]),
                max_width="16em"),
+        # mail identity: who may vouch for staff mail (docs/mail-identity.md)
+        rx.text(S.tr["mail_identity.trusted_relays"], " ",
+                rx.cond(A.trusted_relays != "", A.trusted_relays,
+                        S.tr["mail_identity.no_trusted_relay"]),
+                size="1", color_scheme="gray", id="ml-trusted-relays"),
         rx.cond(
             A.in_rows.length() > 0,
             _scroll(rx.table.root(

@@ -17,7 +17,7 @@ from typing import ClassVar
 import reflex as rx
 
 from helpdesk_app import routes
-from helpdesk_app.config import RELAY_SECURITY
+from helpdesk_app.config import RELAY_SECURITY, get_settings
 from helpdesk_app.db import get_engine
 from helpdesk_app.domain import contracts, directory, mail_admin
 from helpdesk_app.domain.actor import Actor
@@ -107,6 +107,9 @@ class AdminMailState(Form, SessionState):
         "c_queue": CHOICE, "c_contract": CHOICE, "c_active": bool}
     message: str = ""
     error: str = ""
+    # mail identity: the relays whose DKIM/DMARC pass vouches for staff mail (read-only,
+    # POMOCNIK_MAIL_TRUSTED_AUTHSERV_IDS); "": none
+    trusted_relays: str = ""
     form_errors: dict[str, str] = {}  # the address form: field -> message under it
     channel_rows: list[ChannelRow] = []
     queue_opts: list[Opt] = []
@@ -160,6 +163,7 @@ class AdminMailState(Form, SessionState):
         return rx.set_value(PASSWORD_INPUT, "")
 
     def _load(self, db, actor: Actor) -> None:
+        self.trusted_relays = ", ".join(get_settings().mail.trusted_authserv_ids)
         queues = {str(o.id): o.label for o in directory.queues(db)}
         cons = {str(c.id): f"{c.organisation} — {c.name}"
                 for c in contracts.list_contracts(db, actor)}

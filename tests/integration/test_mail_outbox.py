@@ -704,7 +704,8 @@ def test_mails_queued_together_thread_as_if_each_read_the_thread_afresh(
         db, world, mail_env, open_session):
     """Several mails about one ticket in one transaction (the SLA sweep's assignee and
     coordinators) reuse the thread read for the first one; each must still get exactly
-    the headers a fresh read would give, also past REFERENCES_MAX."""
+    the headers a fresh read would give, also past REFERENCES_MAX. (One recipient: our
+    ids carry per-recipient reply tokens and never reach another recipient.)"""
     mail_env(None)
     t0 = _now()
     ticket = _ticket(db, world)
@@ -712,14 +713,14 @@ def test_mails_queued_together_thread_as_if_each_read_the_thread_afresh(
     db.commit()
     queued = []
     for n in range(12):
-        row = _queue(db, f"k{n}@klient.example", ticket_id=ticket.id,
+        row = _queue(db, "k@klient.example", ticket_id=ticket.id,
                      now=t0 + timedelta(minutes=1 + n))
         queued.append(row)
-        remembered = thread_headers(db, ticket.id)
+        remembered = thread_headers(db, ticket.id, "k@klient.example")
         db.info.pop("outbox.threads", None)  # forget: read the thread from the database
-        assert thread_headers(db, ticket.id) == remembered, n
+        assert thread_headers(db, ticket.id, "k@klient.example") == remembered, n
     db.commit()
-    reply_to, refs = thread_headers(open_session(), ticket.id)
+    reply_to, refs = thread_headers(open_session(), ticket.id, "k@klient.example")
     assert reply_to == queued[-1].message_id
     assert refs[0] == "root@klient.example" and len(refs) == 10
     # every mail after the first answers the one queued before it, as when read afresh
@@ -741,10 +742,12 @@ def test_enqueue_many_is_one_insert_threaded_like_one_by_one(db, world, mail_env
     _inbound(db, ticket.id, "root@klient.example", t0)
     db.commit()
     rendered = render("sla_breach", "pl", _context())
+    # a and c: one recipient (our ids carry per-recipient reply tokens, see
+    # test_mail_to_one_recipient_never_references_our_mail_to_another)
     mails = [Mail("a@x.example", rendered, "sla_breach", ticket_id=ticket.id, capped=False),
              Mail("not an address", rendered, "sla_breach", ticket_id=ticket.id),
              Mail("b@x.example", rendered, "sla_breach", ticket_id=other.id, capped=False),
-             Mail("c@x.example", rendered, "sla_breach", ticket_id=ticket.id, capped=False)]
+             Mail("a@x.example", rendered, "sla_breach", ticket_id=ticket.id, capped=False)]
     inserts: list[str] = []
     listener = lambda conn, cur, statement, *rest: (  # noqa: E731
         inserts.append(statement) if statement.startswith("INSERT INTO outbound_mail") else None)
@@ -755,7 +758,7 @@ def test_enqueue_many_is_one_insert_threaded_like_one_by_one(db, world, mail_env
         event.remove(engine, "before_cursor_execute", listener)
     assert len(inserts) == 1
     assert ids[1] is None and None not in (ids[0], ids[2], ids[3])
-    later = _queue(db, "d@x.example", ticket_id=ticket.id, now=t0 + timedelta(minutes=2))
+    later = _queue(db, "a@x.example", ticket_id=ticket.id, now=t0 + timedelta(minutes=2))
     db.commit()
 
     rows = {row.id: row for row in open_session().exec(select(OutboundMail)).all()}
@@ -774,6 +777,33 @@ def test_enqueue_many_is_one_insert_threaded_like_one_by_one(db, world, mail_env
     # the next mail sees the batch's mails in order, under their real ids
     assert headers(rows[later.id]) == (f"<{c.message_id}>", [f"<{m}>" for m in (
         "root@klient.example", a.message_id, c.message_id)])
+
+
+def test_mail_to_one_recipient_never_references_our_mail_to_another(db, world, mail_env):
+    """Our ids on ticket mail carry the recipient's reply token (mail identity): an id
+    sent to the agent would let whoever holds it pass as the agent, so a client's mail
+    threads on the client's own message and our mail to the client only."""
+    from helpdesk_app.mail.outbound import reply_token
+
+    mail_env(None)
+    t0 = _now()
+    ticket = _ticket(db, world)
+    _inbound(db, ticket.id, "root@klient.example", t0)
+    to_agent = _queue(db, "agent@x.example", ticket_id=ticket.id,
+                      now=t0 + timedelta(minutes=1))
+    to_client = _queue(db, "jan@klient.example", ticket_id=ticket.id,
+                       now=t0 + timedelta(minutes=2))
+    db.commit()
+    assert reply_token.issued_to(to_agent.message_id, DOMAIN, "agent@x.example", ticket.id)
+    assert not reply_token.issued_to(to_agent.message_id, DOMAIN, "jan@klient.example",
+                                     ticket.id)
+    msg = ReceivedMail("", (), to_client.raw, None, False, None).message()
+    assert msg["In-Reply-To"] == "<root@klient.example>"
+    assert to_agent.message_id not in msg["References"]
+    assert thread_headers(db, ticket.id, "agent@x.example") == (
+        to_agent.message_id, ["root@klient.example", to_agent.message_id])
+    # short enough for one header line, like the plain ids
+    assert len(to_agent.message_id) <= len(compose.new_message_id(DOMAIN))
 
 
 def test_our_message_ids_are_recognised(mail_env):

@@ -208,8 +208,13 @@ def test_staff_mail_on_a_closed_ticket_is_a_note_on_it_as_on_the_web(room: Room)
 def test_staff_reply_by_mail_is_an_internal_note_never_a_public_reply(room: Room) -> None:
     ticket, _ = _new_ticket(room)
     tech = room.world.users["technician"]
+    # staff From counts only on a reply to our mail to them (test_mail_identity.py)
+    tickets.update_ticket(room.db, room.world.actor("coordinator"), ticket.id, ticket.version,
+                          {"assignee_id": tech.id})
+    [ours] = room.outbox(tech.email)
     mail = room.deliver(message(sender=tech.email, subject=f"Re: [#{ticket.number}]",
-                                body="Internal: the toner is counterfeit"))
+                                body="Internal: the toner is counterfeit",
+                                in_reply_to=ours.message_id))
     event = room.events(_ticket_of(room, mail).id)[-1]
     assert (event.kind, event.is_public, event.author_id) == (EventKind.NOTE, False, tech.id)
     # a new mail from staff with no ticket is not a ticket for a client: an admin decides

@@ -84,8 +84,18 @@ def test_the_subject_number_wins_over_the_references(room: Room) -> None:
 def test_someone_elses_ticket_is_not_found_and_the_attempt_is_noted(room: Room) -> None:
     ticket = new_ticket(room)
     ctx = found(room, message(sender="stranger@org-b.example", subject=f"Re: [#{ticket.number}]"))
-    assert ctx.ticket is None
+    assert ctx.ticket is None and ctx.foreign_ticket.id == ticket.id
     assert ctx.notes == [f"reference to {ticket.number} ignored: not the sender's ticket"]
+
+
+def test_a_colleague_writes_only_with_the_client_managers_reach(room: Room) -> None:
+    ticket = new_ticket(room)
+    colleague = found(room, message(sender=room.world.users["colleague"].email,
+                                    subject=f"Re: [#{ticket.number}]"))
+    assert colleague.ticket is None and colleague.foreign_ticket.id == ticket.id
+    manager = found(room, message(sender=room.world.users["client-manager"].email,
+                                  subject=f"Re: [#{ticket.number}]"))
+    assert manager.ticket.id == ticket.id and manager.foreign_ticket is None
 
 
 def _closed(room: Room) -> Ticket:

@@ -7,6 +7,7 @@ from helpdesk_app.i18n.en import (
     core,
     directory_admin,
     mail,
+    mail_identity,
     notifications,
     queues_roles,
     signin_security,
@@ -15,4 +16,4 @@ from helpdesk_app.i18n.en import (
 from helpdesk_app.i18n.merge import merge
 
 CATALOG: dict[str, str] = merge(core, sla, notifications, mail, accounts, audit,
-                                directory_admin, queues_roles, signin_security)
+                                directory_admin, mail_identity, queues_roles, signin_security)

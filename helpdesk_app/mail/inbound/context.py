@@ -45,6 +45,8 @@ class MailContext:
     triage: bool = False  # unknown sender accepted into the triage queue
     ticket: Ticket | None = None  # the ticket this message follows up
     closed_ticket: Ticket | None = None  # referenced, but closed: a new ticket refers to it
+    # referenced, but the sender may not write there: never appended, a new ticket instead
+    foreign_ticket: Ticket | None = None
     notes: list[str] = field(default_factory=list)  # remarks for the admin detail
 
     @property

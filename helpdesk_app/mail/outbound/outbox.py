@@ -23,7 +23,7 @@ from sqlalchemy import event, insert
 from sqlmodel import Session, col, func, select
 
 from helpdesk_app.config import get_settings
-from helpdesk_app.mail.outbound import compose
+from helpdesk_app.mail.outbound import compose, reply_token
 from helpdesk_app.mail.outbound.templates import Rendered
 from helpdesk_app.models import InboundMail, OutboundMail, OutboundStatus
 from helpdesk_app.models.base import utcnow
@@ -128,8 +128,11 @@ def prefetch_threads(db: Session, ticket_ids: list[int]) -> None:
     known.update(rows)
 
 
-def thread_headers(db: Session, ticket_id: int) -> tuple[str | None, list[str]]:
-    """In-Reply-To and References (ids without <>) for the next mail on a ticket.
+def thread_headers(db: Session, ticket_id: int, recipient: str | None = None
+                   ) -> tuple[str | None, list[str]]:
+    """In-Reply-To and References (ids without <>) for the next mail on a ticket
+    (to `recipient`: our ids that carry another recipient's reply token are left out,
+    see reply_token.py).
 
     The thread is the ticket's inbound mail and our mail about it (failed mail never
     reached anyone and is left out), oldest first. References keeps the root (normally
@@ -138,6 +141,9 @@ def thread_headers(db: Session, ticket_id: int) -> tuple[str | None, list[str]]:
     thread = _trimmed(_thread(db, ticket_id))
     ordered = [message_id for _at, _side, _id, message_id in sorted(thread)]
     ids = list(dict.fromkeys(_valid_ids(ordered)))
+    if recipient is not None:
+        domain = get_settings().mail.domain
+        ids = [i for i in ids if reply_token.visible_to(i, domain, recipient, ticket_id)]
     if not ids:
         return None, []
     refs = ids if len(ids) <= REFERENCES_MAX else [ids[0], *ids[-(REFERENCES_MAX - 1):]]
@@ -260,14 +266,16 @@ def _prepare(db: Session, mail: Mail, *, from_addr: str | None, in_reply_to: str
         parent = _valid_ids([in_reply_to])
         reply_to, references = (parent[0], parent) if parent else (None, [])
     elif ticket_id is not None:
-        reply_to, references = thread_headers(db, ticket_id)
+        reply_to, references = thread_headers(db, ticket_id, address)
     else:
         reply_to, references = None, []
     if not is_auto:
         auto_submitted = None
     else:
         auto_submitted = "auto-replied" if kind in _REPLY_KINDS else "auto-generated"
-    message_id = compose.new_message_id(settings.domain)
+    # mail about a ticket carries the recipient's reply token (mail identity)
+    message_id = (reply_token.message_id(settings.domain, address, ticket_id)
+                  if ticket_id is not None else compose.new_message_id(settings.domain))
     sender = from_addr or settings.from_address
     rendered = mail.rendered
     try:

@@ -13,8 +13,11 @@ from helpdesk_app.mail.inbound.filters import (
     own_mail,
     parse_mail,
     sender,
+    verify_staff,
 )
 
 # parse -> our own mail back / already seen -> bounces -> loop & noise flags
-# -> who sent it -> which ticket -> create ticket or follow-up (and the auto-reply)
-FILTERS = (parse_mail, own_mail, duplicate, bounce, noise, sender, find_ticket, deliver)
+# -> who sent it -> which ticket -> may a staff From act as staff (needs the ticket: reply
+# tokens are per ticket) -> create ticket or follow-up (and the auto-reply)
+FILTERS = (parse_mail, own_mail, duplicate, bounce, noise, sender, find_ticket, verify_staff,
+           deliver)

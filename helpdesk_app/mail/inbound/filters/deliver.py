@@ -70,6 +70,13 @@ def _auto_reply(db: Session, ctx: MailContext, ticket: Ticket) -> None:
                       from_addr=ctx.channel.address if ctx.channel else None)
 
 
+def _reason(ctx: MailContext) -> str:
+    if ctx.ticket is not None:
+        return "follow_up"
+    # it referenced a ticket the sender may not write to (find_ticket): a ticket of its own
+    return "foreign_ticket" if ctx.foreign_ticket is not None else "new_ticket"
+
+
 def run(db: Session, ctx: MailContext) -> Outcome | None:
     actor = actor_loading.load(db, ctx.sender)
     files = _files(ctx)
@@ -77,8 +84,8 @@ def run(db: Session, ctx: MailContext) -> Outcome | None:
 
     def mark(ticket: Ticket, event: TimelineEvent) -> None:
         done.update(ticket=ticket.id, event=event.id)
-        claim(db, ctx, Outcome(InboundStatus.DONE, "follow_up" if ctx.ticket else "new_ticket",
-                               "; ".join(ctx.notes), ticket_id=ticket.id, event_id=event.id))
+        claim(db, ctx, Outcome(InboundStatus.DONE, _reason(ctx), "; ".join(ctx.notes),
+                               ticket_id=ticket.id, event_id=event.id))
         if ctx.ticket is None:
             _auto_reply(db, ctx, ticket)
 
@@ -106,5 +113,5 @@ def run(db: Session, ctx: MailContext) -> Outcome | None:
     except DomainError as exc:  # refused by the ticket rules (e.g. attachment too large)
         db.rollback()
         return Outcome(InboundStatus.QUARANTINED, "refused", exc.key)
-    return Outcome(InboundStatus.DONE, "follow_up" if ctx.ticket else "new_ticket",
-                   ticket_id=done.get("ticket"), event_id=done.get("event"))
+    return Outcome(InboundStatus.DONE, _reason(ctx), ticket_id=done.get("ticket"),
+                   event_id=done.get("event"))

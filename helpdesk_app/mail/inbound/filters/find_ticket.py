@@ -2,11 +2,15 @@
 Re:/RE:/Odp:/ODP:/Fwd:/PD:/AW:/WG:/Re[2]: prefixes), then In-Reply-To / References against
 our own Message-IDs (and those of mail already on a ticket).
 
-A reference only counts when the sender may see that ticket: guessing a number must not
-let a stranger write into someone else's ticket. A closed ticket follows the same rule as
-a reply on the web (domain/closed_replies.py): a client's mail reopens it where the
-workflow allows, else it becomes a new ticket that refers to the closed one; staff mail is
-a note on it, as on the web."""
+A reference only counts when the sender may write on that ticket (access.Action.REPLY for
+clients - their own tickets, a client manager's whole organisation; staff mail is an
+internal note, Action.NOTE): guessing a number or answering a forwarded mail must not
+let anyone write into someone else's ticket. Such a message becomes a new ticket of the
+sender's own (the auto-reply tells them its number), with the reason `foreign_ticket`
+on the mail log; nothing of the other ticket is shown to them. A closed ticket follows the
+same rule as a reply on the web (domain/closed_replies.py): a client's mail reopens it
+where the workflow allows, else it becomes a new ticket that refers to the closed one;
+staff mail is a note on it, as on the web."""
 
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ import re
 from sqlmodel import Session, col, select
 
 from helpdesk_app.domain import access, actor_loading, closed_replies
+from helpdesk_app.domain.access import Action
 from helpdesk_app.mail.inbound.context import MailContext, Outcome
 from helpdesk_app.models import (
     InboundMail,
@@ -75,9 +80,11 @@ def run(db: Session, ctx: MailContext) -> Outcome | None:
         ticket = db.get(Ticket, ticket_id)
         if ticket is not None:
             candidates.append(ticket)
+    write = Action.REPLY if actor.is_client else Action.NOTE
     for ticket in candidates:
-        if not access.can_see_ticket(actor, ticket):
+        if not access.can(actor, write, ticket):
             ctx.notes.append(f"reference to {ticket.number} ignored: not the sender's ticket")
+            ctx.foreign_ticket = ctx.foreign_ticket or ticket
             continue
         if closed_replies.outcome_on(db, actor, ticket) == closed_replies.FOLLOW_UP:
             ctx.closed_ticket = ticket
