@@ -17,8 +17,10 @@ import pytest
 
 APP = Path(__file__).resolve().parents[2] / "helpdesk_app"
 # domain modules that queue mail in the outbox
-QUEUES_MAIL = {"notification_dispatch.py", "sla_alerts.py",
-               "login_alerts.py"}  # sign-in codes and login alerts (i12-signin)
+# plus the account mails, which are about a person, not a ticket: sign-in codes and login
+# alerts (login_alerts.py), invitation and password-reset links (account_tokens.py)
+QUEUES_MAIL = {"notification_dispatch.py", "sla_alerts.py", "login_alerts.py",
+               "account_tokens.py"}
 
 
 def _imports(path: Path) -> set[str]:
@@ -100,4 +102,6 @@ def test_every_outgoing_mail_is_queued_through_notify() -> None:
         "domain/sla_alerts.py": {"outbox.enqueue_many"},
         # account-security mails (sign-in codes, login alerts; i12-signin): not ticket
         # mails, worded in the i18n catalog (signin.mail.*), queued through the same outbox
-        "domain/login_alerts.py": {"outbox.enqueue", "helpdesk_app.mail.outbound.templates"}}
+        "domain/login_alerts.py": {"outbox.enqueue", "helpdesk_app.mail.outbound.templates"},
+        # invitation and reset links (i12-setup), worded in mail/outbound/account_templates
+        "domain/account_tokens.py": {"outbox.enqueue"}}
