@@ -102,6 +102,13 @@ def _panel() -> rx.Component:
                                           color_scheme="gray")),
         rx.hstack(
             rx.button(S.tr["directory_admin.save"], on_click=A.save, id="user-save"),
+            rx.cond((A.panel == "edit") & A.u_active, rx.button(
+                rx.cond(A.u_has_password, S.tr["useradmin.invite_again"],
+                        S.tr["useradmin.invite"]),
+                on_click=A.send_invite, id="user-invite", variant="soft")),
+            rx.cond((A.panel == "edit") & A.u_has_2fa, rx.button(
+                S.tr["useradmin.reset_2fa"], on_click=A.reset_2fa, id="user-reset-2fa",
+                variant="soft", color_scheme="amber")),
             rx.cond((A.panel == "edit") & ~A.confirm, rx.button(
                 rx.cond(A.u_active, S.tr["useradmin.deactivate"], S.tr["useradmin.reactivate"]),
                 on_click=A.ask_toggle_active, id="user-toggle", variant="soft",

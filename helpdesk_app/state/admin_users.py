@@ -10,7 +10,7 @@ import reflex as rx
 
 from helpdesk_app import routes
 from helpdesk_app.config import get_settings
-from helpdesk_app.domain import organisations_admin, users_admin
+from helpdesk_app.domain import invitations, organisations_admin, two_factor, users_admin
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.users_admin import UserFilter, UserInput
 from helpdesk_app.i18n import LANGUAGES
@@ -65,6 +65,8 @@ class AdminUsersState(Form, SessionState):
     u_tz: str = "Europe/Warsaw"
     u_active: bool = True
     u_status: str = ""  # "no password yet", "organisation deactivated"
+    u_has_password: bool = False  # no: "Send invitation" is the way in
+    u_has_2fa: bool = False  # yes: "Reset 2FA" (a lost phone)
     confirm: bool = False  # the deactivate/reactivate question is showing
 
     # ---- loading
@@ -153,12 +155,14 @@ class AdminUsersState(Form, SessionState):
         r = users_admin.get_user(db, actor, int(user_id))
         self._clear_form()
         self._show(r)
+        self.u_has_2fa = bool(two_factor.confirmed_factors(db, r.id))
         self.panel = "edit"
 
     def _show(self, r: users_admin.UserRow) -> None:
         self.u_id, self.u_name, self.u_email, self.u_role = str(r.id), r.full_name, r.email, r.role
         self.u_org, self.u_manager = str(r.organisation_id), r.is_client_manager
         self.u_lang, self.u_tz, self.u_active = r.language, r.timezone, r.is_active
+        self.u_has_password = r.has_password
         notes = []
         if not r.has_password:
             notes.append(self._t("useradmin.no_password"))
@@ -183,6 +187,7 @@ class AdminUsersState(Form, SessionState):
         else:
             user_id = users_admin.create_user(db, actor, data)
         self._show(users_admin.get_user(db, actor, user_id))
+        self.u_has_2fa = bool(two_factor.confirmed_factors(db, user_id))
         self.panel, self.form_errors, self.error = "edit", {}, ""
         self.message = self._t("useradmin.saved")
         self._load(db, actor)
@@ -205,3 +210,22 @@ class AdminUsersState(Form, SessionState):
         self.message = self._t("useradmin.reactivated" if self.u_active
                                else "useradmin.deactivated")
         self._load(db, actor)
+
+    # ---- access: the invitation mail (a first password) and a lost second factor
+
+    @handler(roles=routes.ADMINS)
+    def send_invite(self, db, actor: Actor):
+        self.message = self.error = ""
+        if not self.u_id.isdigit():
+            return
+        invitations.send_invitation(db, actor, int(self.u_id))
+        self.message = self._t("useradmin.invited", email=self.u_email)
+
+    @handler(roles=routes.ADMINS)
+    def reset_2fa(self, db, actor: Actor):
+        self.message = self.error = ""
+        if not self.u_id.isdigit():
+            return
+        two_factor.reset_user_factors(db, actor, int(self.u_id))
+        self.u_has_2fa = False
+        self.message = self._t("useradmin.factors_reset")

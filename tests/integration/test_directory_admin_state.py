@@ -192,3 +192,52 @@ def test_deactivating_an_organisation_on_the_page_signs_its_people_out(demo_db):
         auth.login(db, "jan.kowalski@wodociagi-lodz.example", DEMO_PASSWORD)
         assert db.exec(select(func.count()).select_from(Organisation).where(
             Organisation.is_active == False)).one() == 0  # noqa: E712
+
+
+def test_the_user_panel_sends_an_invitation_to_someone_without_a_password(demo_db):
+    from helpdesk_app.models import OutboundMail
+
+    s = state_for(U, ADMIN)
+    call_handler(U, "on_load", s)
+    call_handler(U, "new_user", s)
+    s.u_name, s.u_email, s.u_role = "Nowa Osoba", "nowa.osoba@wodociagi-lodz.example", "client"
+    s.u_org = str(_id_of(Organisation, name=WATER))
+    call_handler(U, "save", s)
+    assert (s.panel, s.u_has_password) == ("edit", False)
+    call_handler(U, "send_invite", s)
+    assert s.error == "" and "nowa.osoba@wodociagi-lodz.example" in s.message
+    with session_scope() as db:
+        mails = db.exec(select(OutboundMail).where(
+            OutboundMail.to_addr == "nowa.osoba@wodociagi-lodz.example")).all()
+    assert len(mails) == 1 and b"/invite/" in mails[0].raw
+    # nobody else can send one by calling the handler
+    for email in OTHERS:
+        other = state_for(U, email)
+        other.u_id = s.u_id
+        call_handler(U, "send_invite", other)
+    with session_scope() as db:
+        assert db.exec(select(func.count()).select_from(OutboundMail).where(
+            OutboundMail.to_addr == "nowa.osoba@wodociagi-lodz.example")).one() == 1
+
+
+def test_the_user_panel_resets_a_lost_second_factor(demo_db):
+    from helpdesk_app.domain import two_factor
+
+    email = "anna.nowak@pomocnik.example"
+    with session_scope() as db:
+        token, anna = auth.login(db, email, DEMO_PASSWORD)
+        two_factor.enable_email(db, anna, DEMO_PASSWORD)
+    technician = state_for(U, "koordynator@pomocnik.example")
+    technician.u_id = str(anna.user_id)
+    call_handler(U, "reset_2fa", technician)  # not an admin: nothing happens
+    with session_scope() as db:
+        assert two_factor.confirmed_factors(db, anna.user_id)
+    s = state_for(U, ADMIN)
+    call_handler(U, "on_load", s)
+    call_handler(U, "edit_user", s, str(anna.user_id))
+    assert s.u_has_2fa
+    call_handler(U, "reset_2fa", s)
+    assert not s.u_has_2fa and s.error == ""
+    with session_scope() as db:
+        assert two_factor.confirmed_factors(db, anna.user_id) == {}
+        assert auth.resolve_session(db, token) is None  # signed out everywhere

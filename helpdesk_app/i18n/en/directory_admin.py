@@ -105,6 +105,11 @@ CATALOG: dict[str, str] = {
     "useradmin.confirm_deactivate": "Deactivate this person? They are signed out at once and "
                                     "cannot sign in; their tickets and history stay.",
     "useradmin.confirm_reactivate": "Reactivate this person? They can sign in again.",
+    "useradmin.invite": "Send invitation",
+    "useradmin.invite_again": "Send a new invitation",
+    "useradmin.invited": "Invitation sent to {email}. The link works once.",
+    "useradmin.reset_2fa": "Reset two-factor sign-in",
+    "useradmin.factors_reset": "Two-factor sign-in removed; the person is signed out and sets it up again at the next sign-in if required.",
     "useradmin.saved": "User saved.",
     "useradmin.deactivated": "User deactivated and signed out.",
     "useradmin.reactivated": "User reactivated.",

@@ -109,6 +109,11 @@ CATALOG: dict[str, str] = {
                                     "zaloguje się; jej zgłoszenia i historia pozostają.",
     "useradmin.confirm_reactivate": "Aktywować ponownie tę osobę? Znów będzie mogła się "
                                     "zalogować.",
+    "useradmin.invite": "Wyślij zaproszenie",
+    "useradmin.invite_again": "Wyślij nowe zaproszenie",
+    "useradmin.invited": "Zaproszenie wysłane na {email}. Link działa jeden raz.",
+    "useradmin.reset_2fa": "Zresetuj logowanie dwuetapowe",
+    "useradmin.factors_reset": "Usunięto logowanie dwuetapowe; osoba została wylogowana i przy następnym logowaniu skonfiguruje je ponownie, jeśli jest wymagane.",
     "useradmin.saved": "Zapisano użytkownika.",
     "useradmin.deactivated": "Użytkownik dezaktywowany i wylogowany.",
     "useradmin.reactivated": "Użytkownik ponownie aktywny.",
