@@ -43,6 +43,16 @@ def test_a_deactivated_user_is_quarantined(room: Room) -> None:
     assert (outcome.status, outcome.reason) == (InboundStatus.QUARANTINED, "sender_inactive")
 
 
+def test_someone_of_a_deactivated_organisation_is_quarantined(room: Room) -> None:
+    carl = room.world.users["client"]
+    org = room.db.get(Organisation, carl.organisation_id)
+    org.is_active = False
+    room.db.add(org)
+    room.db.commit()
+    outcome = sender.run(room.db, ctx_for(room, "carl@org-a.test"))
+    assert (outcome.status, outcome.reason) == (InboundStatus.QUARANTINED, "sender_inactive")
+
+
 def test_a_stranger_from_a_verified_domain_becomes_a_client_of_it(room: Room) -> None:
     msg = message(sender="nowa.osoba@org-a.test", sender_name="Nowa  Osoba")
     msg["Content-Language"] = "en-GB"  # (set_content drops Content-* headers set before it)

@@ -86,7 +86,8 @@ def run(db: Session, ctx: MailContext) -> Outcome | None:
         return Outcome(InboundStatus.QUARANTINED, "no_sender", address[:200])
     user = directory.user_by_email(db, address)
     if user is not None:
-        if not user.is_active:
+        # a deactivated person, or anyone of a deactivated organisation: an admin decides
+        if not directory.account_enabled(db, user):
             return Outcome(InboundStatus.QUARANTINED, "sender_inactive", address)
         ctx.sender = user
         return None
