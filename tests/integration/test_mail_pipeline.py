@@ -194,10 +194,18 @@ def test_a_reply_to_a_closed_ticket_the_workflow_keeps_closed_opens_a_follow_up(
 
 
 def test_staff_mail_on_a_closed_ticket_is_a_note_on_it_as_on_the_web(room: Room) -> None:
-    ticket = _closed(room)
+    ticket, _ = _new_ticket(room)
     tech = room.world.users["technician"]
+    # (staff From counts only on a reply to our mail to them: the assignment mail)
+    tickets.update_ticket(room.db, room.world.actor("coordinator"), ticket.id, ticket.version,
+                          {"assignee_id": tech.id})
+    [ours] = room.outbox(tech.email)
+    room.db.refresh(ticket)
+    tickets.update_ticket(room.db, room.world.actor("admin"), ticket.id, ticket.version,
+                          {"status": "closed"})
     mail = room.deliver(message(sender=tech.email, subject=f"Re: [#{ticket.number}]",
-                                body="For the record: replaced the fuser"))
+                                body="For the record: replaced the fuser",
+                                in_reply_to=ours.message_id))
     assert _ticket_of(room, mail).id == ticket.id
     note = room.events(ticket.id)[-1]
     assert (note.kind, note.is_public, note.author_id) == (EventKind.NOTE, False, tech.id)

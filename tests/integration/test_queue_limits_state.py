@@ -73,9 +73,11 @@ def _open_ticket(email: str, number: str) -> TicketState:
     from reflex.istate.data import RouterData
 
     page = state_for(TicketState, email)
+    token = page.token  # the session rides on the handshake's cookie header: keep it
     page.router = RouterData.from_router_data({
         "pathname": "/agent/tickets/[ticket_number]", "asPath": f"/agent/tickets/{number}",
         "query": {"ticket_number": number}, "headers": {"origin": "http://localhost"}})
+    page.token = token
     call_handler(TicketState, "on_load", page)
     return page
 
