@@ -193,6 +193,8 @@ def test_status_set_form_reports_under_the_set(new_page):
     login(page, ADMIN)
     page.goto("/admin/workflow")
     expect(page.locator("label[for=wf-contract] .pm-required")).to_have_count(1)
+    # the contracts arrive with the page's on_load: wait for them before reading one
+    expect(page.locator("#wf-contract option[value='1']")).to_have_count(1)
     contract = page.locator("#wf-contract option").evaluate_all(
         "os => os.map(o => o.value).filter(v => /^[0-9]+$/.test(v)).pop()")
     page.select_option("#wf-contract", value=contract)

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from helpdesk_app.testing import CHROMIUM, CHROMIUM_ARGS, RunningApp, start_app
+from helpdesk_app.config import REPO_ROOT
+from helpdesk_app.testing import CHROMIUM, RunningApp, start_app
 
 PASSWORD = "zielona-herbata-o-pomocy"
 SHOTS = Path(os.environ.get("POMOCNIK_SCREENSHOTS") or "test-results/screenshots")
@@ -28,7 +29,11 @@ def _no_sideways_scroll(page) -> None:
 def empty_app() -> Iterator[RunningApp]:
     if not Path(CHROMIUM).exists():
         pytest.skip(f"Chromium not found at {CHROMIUM}")
-    app = start_app(Path(tempfile.mkdtemp(prefix="pomocnik-e2e-setup-")), demo=False)
+    # Its own build and state folders: a second app built into the demo app's folder
+    # would point the demo app's pages at this app's port.
+    app = start_app(Path(tempfile.mkdtemp(prefix="pomocnik-e2e-setup-")), demo=False,
+                    extra_env={"REFLEX_WEB_WORKDIR": str(REPO_ROOT / ".web-test-setup"),
+                               "REFLEX_STATES_WORKDIR": str(REPO_ROOT / ".states-test-setup")})
     try:
         yield app
     finally:
@@ -36,16 +41,9 @@ def empty_app() -> Iterator[RunningApp]:
 
 
 @pytest.fixture(scope="module")
-def chromium(empty_app: RunningApp):
-    from playwright.sync_api import sync_playwright
-
-    pw = sync_playwright().start()
-    b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-    try:
-        yield b
-    finally:
-        b.close()
-        pw.stop()
+def chromium(browser, empty_app: RunningApp):
+    """The session's Chromium (conftest): Playwright's sync API runs once per process."""
+    return browser
 
 
 def _page(chromium, app: RunningApp, *, phone: bool = False):
