@@ -31,6 +31,7 @@ def _closed_ticket(agent, subject: str) -> str:
 
 def _in_active_list(agent, number: str):
     agent.goto("/agent")
+    expect(agent.locator(".pm-row").first).to_be_visible()  # loaded: a search now sticks
     agent.fill("#search", number)
     agent.click("#search-go")
     return agent.locator(f'[data-number="{number}"]')
