@@ -52,6 +52,12 @@ def _nav_links() -> rx.Component:
             rx.cond(S.user_perms.contains("config.workflow") & (S.user_role != "admin"),
                     rx.link(S.tr["nav.admin_workflow"], href=routes.ADMIN_WORKFLOW,
                             id="nav-admin-workflow")),
+            rx.cond(S.user_perms.contains("users.manage") & (S.user_role != "admin"),
+                    rx.fragment(
+                        rx.link(S.tr["nav.admin_organisations"],
+                                href=routes.ADMIN_ORGANISATIONS, id="nav-admin-organisations"),
+                        rx.link(S.tr["nav.admin_users"], href=routes.ADMIN_USERS,
+                                id="nav-admin-users"))),
             rx.cond(S.user_role == "admin", rx.fragment(
                 rx.link(S.tr["nav.admin_sla"], href=routes.ADMIN_SLA, id="nav-admin-sla"),
                 rx.link(S.tr["nav.admin_checklists"], href=routes.ADMIN_CHECKLISTS,

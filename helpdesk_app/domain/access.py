@@ -15,6 +15,9 @@
 - Permissions (domain/permissions.py): pages and handlers beyond the ticket rules (SLA
   configuration, workflow, reports, bulk edits, users) ask `has(actor, permission)`;
   `require_admin` stays for what only an admin may do (queues, roles, fields, mail).
+- Accounts: "users.manage" lets staff manage people and organisations, but a manager who
+  is not an admin never touches an admin's account, never grants the admin role and never
+  changes their own role (`require_account_manager`): the permission cannot escalate.
 - Clients see their own tickets, or all of their organisation's tickets when they carry
   the client-manager flag; they see only public timeline events and the attachments on
   those events, and never agent-only fields.
@@ -162,6 +165,16 @@ def admits(actor: Actor, roles: frozenset[str], permission: str | None = None) -
 def require_admin(actor: Actor) -> None:
     """Configuration (contracts, calendars, statuses, fields, checklists, mail): admins."""
     if actor.role != Role.ADMIN:
+        raise Forbidden()
+
+
+def require_account_manager(actor: Actor, *roles: str) -> None:
+    """Forbidden unless the actor may manage people ("users.manage") and, when the actor is
+    not an admin, none of `roles` (the account's role now and the role it would get) is
+    admin: a user manager cannot reach or create an admin account."""
+    if actor.role not in Role.STAFF or not permissions.has(actor, permissions.USERS_MANAGE):
+        raise Forbidden()
+    if actor.role != Role.ADMIN and Role.ADMIN in roles:
         raise Forbidden()
 
 

@@ -14,12 +14,13 @@ from helpdesk_app.models.base import utcnow
 
 
 def send_invitation(db: Session, actor: Actor, user_id: int) -> None:
-    """Queue an invitation mail to the user (admins only); commits. Earlier invitation
-    links of the user stop working: the newest mail is the one that counts."""
-    access.require_admin(actor)
+    """Queue an invitation mail to the user (user managers, access.require_account_manager);
+    commits. Earlier invitation links of the user stop working: the newest mail counts."""
+    access.require_account_manager(actor)
     user = db.get(User, user_id)
     if user is None:
         raise NotFound("account.user_not_found")
+    access.require_account_manager(actor, user.role)
     if not account_tokens.account_usable(db, user):
         raise Invalid("account.invite_inactive")
     now = utcnow()

@@ -26,8 +26,8 @@ _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 
 
 def _require_org_admin(actor: Actor) -> None:
-    """Who may manage organisations (one place: a permission may replace it)."""
-    access.require_admin(actor)
+    """Who may manage organisations: whoever may manage users ("users.manage")."""
+    access.require_account_manager(actor)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ import pyotp
 import segno
 from sqlmodel import Session, col, delete, func, select
 
-from helpdesk_app.domain import auth
+from helpdesk_app.domain import access, auth
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.errors import Forbidden, Invalid, NotFound
 from helpdesk_app.models import (
@@ -294,12 +294,13 @@ def admin_reset_factors(db: Session, actor: Actor, email: str) -> User:
 
 
 def reset_user_factors(db: Session, actor: Actor, user_id: int) -> User:
-    """Admin: `admin_reset_factors` by user id (for the user admin page). Commits."""
-    if actor.role != Role.ADMIN:
-        raise Forbidden()
+    """`admin_reset_factors` by user id, for the user admin page: user managers may reset
+    anyone but an admin (access.require_account_manager). Commits."""
+    access.require_account_manager(actor)
     user = db.get(User, user_id)
     if user is None:
         raise NotFound()
+    access.require_account_manager(actor, user.role)
     db.exec(delete(UserFactor).where(UserFactor.user_id == user.id))
     db.exec(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     db.exec(delete(PendingLogin).where(PendingLogin.user_id == user.id))

@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 
 from helpdesk_app.domain import access, auth, directory, user_search
 from helpdesk_app.domain.actor import Actor
-from helpdesk_app.domain.errors import Conflict, FieldChecks, NotFound
+from helpdesk_app.domain.errors import Conflict, FieldChecks, Forbidden, NotFound
 from helpdesk_app.i18n import LANGUAGES
 from helpdesk_app.models import Organisation, OrgKind, Role, User
 
@@ -34,9 +34,10 @@ ROLE_ORG_KINDS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _require_user_admin(actor: Actor) -> None:
-    """Who may manage users (one place: a "may manage users" permission may replace it)."""
-    access.require_admin(actor)
+def _require_user_admin(actor: Actor, *roles: str) -> None:
+    """Who may manage users: "users.manage"; `roles` are the roles of the account touched
+    (a user manager who is not an admin may not reach admins, see access.py)."""
+    access.require_account_manager(actor, *roles)
 
 
 @dataclass(frozen=True)
@@ -198,7 +199,7 @@ def _validate(db: Session, data: UserInput, user: User | None) -> tuple[str, str
 
 def create_user(db: Session, actor: Actor, data: UserInput) -> int:
     """A new account without a password (it is set through an invitation)."""
-    _require_user_admin(actor)
+    _require_user_admin(actor, data.role)
     name, email, org = _validate(db, data, None)
     user = User(email=email, full_name=name, password_hash=auth.NO_PASSWORD, role=data.role,
                 organisation_id=org.id, is_client_manager=data.is_client_manager,
@@ -213,6 +214,9 @@ def update_user(db: Session, actor: Actor, user_id: int, data: UserInput) -> Non
     user = db.get(User, user_id)
     if user is None:
         raise NotFound("useradmin.not_found")
+    _require_user_admin(actor, user.role, data.role)
+    if user.id == actor.user_id and data.role != user.role and actor.role != Role.ADMIN:
+        raise Forbidden()  # a user manager does not promote themself
     name, email, org = _validate(db, data, user)
     if user.role == Role.ADMIN and data.role != Role.ADMIN:
         if user.id == actor.user_id:
@@ -232,6 +236,7 @@ def set_user_active(db: Session, actor: Actor, user_id: int, active: bool) -> No
     user = db.get(User, user_id)
     if user is None:
         raise NotFound("useradmin.not_found")
+    _require_user_admin(actor, user.role)
     if not active:
         if user.id == actor.user_id:
             raise Conflict("useradmin.cannot_deactivate_self")

@@ -16,6 +16,7 @@ from helpdesk_app.components.directory_admin import (
 )
 from helpdesk_app.components.layout import SYNCED_TEXT, error_callout
 from helpdesk_app.components.page import page
+from helpdesk_app.domain import permissions
 from helpdesk_app.state.admin_organisations import AdminOrganisationsState as A
 from helpdesk_app.state.session import SessionState as S
 
@@ -97,7 +98,8 @@ def _panel() -> rx.Component:
         spacing="3", width="100%", id="org-panel"), width="100%")
 
 
-@page(routes.ADMIN_ORGANISATIONS, title_key="page.admin_organisations", roles=routes.ADMINS,
+@page(routes.ADMIN_ORGANISATIONS, title_key="page.admin_organisations",
+      roles=routes.STAFF, permission=permissions.USERS_MANAGE,
       on_load=A.on_load, max_width="1200px")
 def admin_organisations_page() -> rx.Component:
     return rx.vstack(

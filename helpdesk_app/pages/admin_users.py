@@ -16,6 +16,7 @@ from helpdesk_app.components.directory_admin import (
 )
 from helpdesk_app.components.layout import error_callout
 from helpdesk_app.components.page import page
+from helpdesk_app.domain import permissions
 from helpdesk_app.state.admin_users import AdminUsersState as A
 from helpdesk_app.state.session import SessionState as S
 
@@ -122,7 +123,8 @@ def _panel() -> rx.Component:
         spacing="3", width="100%", id="user-panel"), width="100%")
 
 
-@page(routes.ADMIN_USERS, title_key="page.admin_users", roles=routes.ADMINS,
+@page(routes.ADMIN_USERS, title_key="page.admin_users", roles=routes.STAFF,
+      permission=permissions.USERS_MANAGE,
       on_load=A.on_load, max_width="1200px")
 def admin_users_page() -> rx.Component:
     return rx.vstack(

@@ -10,7 +10,7 @@ from typing import ClassVar
 import reflex as rx
 
 from helpdesk_app import routes
-from helpdesk_app.domain import organisations_admin
+from helpdesk_app.domain import organisations_admin, permissions
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.organisations_admin import OrgInput
 from helpdesk_app.models import OrgKind
@@ -57,7 +57,7 @@ class AdminOrganisationsState(Form, SessionState):
     o_users: int = 0
     confirm: str = ""  # "", "toggle" or "delete": the question showing
 
-    @handler(roles=routes.ADMINS)
+    @handler(roles=routes.STAFF, permission=permissions.USERS_MANAGE)
     def on_load(self, db, actor: Actor):
         start_admin_page(self)
         self.panel, self.confirm, self.form_errors = "", "", {}
@@ -83,12 +83,12 @@ class AdminOrganisationsState(Form, SessionState):
             parts.append(self._t("directory_admin.inactive"))
         return " · ".join(parts)
 
-    @handler(roles=routes.ADMINS)
+    @handler(roles=routes.STAFF, permission=permissions.USERS_MANAGE)
     def search(self, db, actor: Actor, text: str):
         self.q, self.page = str(text or "")[:200], 1
         self._load(db, actor)
 
-    @handler(roles=routes.ADMINS)
+    @handler(roles=routes.STAFF, permission=permissions.USERS_MANAGE)
     def set_filter(self, db, actor: Actor, name: str, value: str):
         if name not in _FILTERS:
             return
@@ -96,7 +96,7 @@ class AdminOrganisationsState(Form, SessionState):
         self.page = 1
         self._load(db, actor)
 
-    @handler(roles=routes.ADMINS)
+    @handler(roles=routes.STAFF, permission=permissions.USERS_MANAGE)
     def go_page(self, db, actor: Actor, delta: int):
         self.page = max(1, self.page + int(delta))
         self._load(db, actor)
@@ -109,12 +109,12 @@ class AdminOrganisationsState(Form, SessionState):
         self.o_users = 0
         self.form_errors, self.confirm, self.message, self.error = {}, "", "", ""
 
-    @handler(roles=routes.ADMINS)
+    @handler(roles=routes.STAFF, permission=permissions.USERS_MANAGE)
     def new_organisation(self, db, actor: Actor):
         self._clear_form()
         self.panel = "new"
 
-    @handler(roles=routes.ADMINS)
+    @handler(roles=routes.STAFF, permission=permissions.USERS_MANAGE)
     def edit_organisation(self, db, actor: Actor, org_id: str):
         if not str(org_id).isdigit():
             return
@@ -133,7 +133,7 @@ class AdminOrganisationsState(Form, SessionState):
     def close_panel(self):
         self.panel, self.confirm, self.form_errors = "", "", {}
 
-    @handler(roles=routes.ADMINS)
+    @handler(roles=routes.STAFF, permission=permissions.USERS_MANAGE)
     def save(self, db, actor: Actor):
         self.message = ""
         data = OrgInput(name=self.o_name, kind=self.o_kind,
@@ -154,7 +154,7 @@ class AdminOrganisationsState(Form, SessionState):
     def cancel_confirm(self):
         self.confirm = ""
 
-    @handler(roles=routes.ADMINS)
+    @handler(roles=routes.STAFF, permission=permissions.USERS_MANAGE)
     def toggle_active(self, db, actor: Actor):
         self.confirm = ""
         if not self.o_id.isdigit():
@@ -165,7 +165,7 @@ class AdminOrganisationsState(Form, SessionState):
                                else "orgadmin.deactivated")
         self._load(db, actor)
 
-    @handler(roles=routes.ADMINS)
+    @handler(roles=routes.STAFF, permission=permissions.USERS_MANAGE)
     def delete(self, db, actor: Actor):
         self.confirm = ""
         if not self.o_id.isdigit():

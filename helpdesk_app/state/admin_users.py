@@ -10,7 +10,13 @@ import reflex as rx
 
 from helpdesk_app import routes
 from helpdesk_app.config import get_settings
-from helpdesk_app.domain import invitations, organisations_admin, two_factor, users_admin
+from helpdesk_app.domain import (
+    invitations,
+    organisations_admin,
+    permissions,
+    two_factor,
+    users_admin,
+)
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.users_admin import UserFilter, UserInput
 from helpdesk_app.i18n import LANGUAGES
@@ -71,7 +77,7 @@ class AdminUsersState(Form, SessionState):
 
     # ---- loading
 
-    @handler(roles=routes.ADMINS)
+    @handler(roles=routes.STAFF, permission=permissions.USERS_MANAGE)
     def on_load(self, db, actor: Actor):
         start_admin_page(self)
         self.panel, self.confirm, self.form_errors = "", False, {}
@@ -79,7 +85,10 @@ class AdminUsersState(Form, SessionState):
         self._load(db, actor)
 
     def _options(self, db, actor: Actor) -> None:
-        self.role_opts = [Opt(r, self._t(f"useradmin.role.{r}")) for r in Role.ALL]
+        # a user manager who is not an admin cannot grant the admin role (access.py)
+        grantable = Role.ALL if actor.role == Role.ADMIN else [
+            r for r in Role.ALL if r != Role.ADMIN]
+        self.role_opts = [Opt(r, self._t(f"useradmin.role.{r}")) for r in grantable]
         self.org_opts = [
             Opt(str(o.id), f"{o.name} ({self._t('orgadmin.kind.' + o.kind)})"
                 + ("" if o.is_active else " — " + self._t("directory_admin.inactive")))
@@ -113,12 +122,12 @@ class AdminUsersState(Form, SessionState):
 
     # ---- list: search, filters, paging
 
-    @handler(roles=routes.ADMINS)
+    @handler(roles=routes.STAFF, permission=permissions.USERS_MANAGE)
     def search(self, db, actor: Actor, text: str):
         self.q, self.page = str(text or "")[:200], 1
         self._load(db, actor)
 
-    @handler(roles=routes.ADMINS)
+    @handler(roles=routes.STAFF, permission=permissions.USERS_MANAGE)
     def set_filter(self, db, actor: Actor, name: str, value: str):
         if name not in _FILTERS:
             return
@@ -126,7 +135,7 @@ class AdminUsersState(Form, SessionState):
         self.page = 1
         self._load(db, actor)
 
-    @handler(roles=routes.ADMINS)
+    @handler(roles=routes.STAFF, permission=permissions.USERS_MANAGE)
     def go_page(self, db, actor: Actor, delta: int):
         self.page = max(1, self.page + int(delta))
         self._load(db, actor)
@@ -141,14 +150,14 @@ class AdminUsersState(Form, SessionState):
         self.form_errors, self.confirm = {}, False
         self.message = self.error = ""
 
-    @handler(roles=routes.ADMINS)
+    @handler(roles=routes.STAFF, permission=permissions.USERS_MANAGE)
     def new_user(self, db, actor: Actor):
         self._clear_form()
         if self.f_org:  # adding people to the organisation being looked at
             self.u_org = self.f_org
         self.panel = "new"
 
-    @handler(roles=routes.ADMINS)
+    @handler(roles=routes.STAFF, permission=permissions.USERS_MANAGE)
     def edit_user(self, db, actor: Actor, user_id: str):
         if not str(user_id).isdigit():
             return
@@ -174,7 +183,7 @@ class AdminUsersState(Form, SessionState):
     def close_panel(self):
         self.panel, self.confirm, self.form_errors = "", False, {}
 
-    @handler(roles=routes.ADMINS)
+    @handler(roles=routes.STAFF, permission=permissions.USERS_MANAGE)
     def save(self, db, actor: Actor):
         self.message = ""  # on a refusal the form keeps what was typed
         data = UserInput(
@@ -200,7 +209,7 @@ class AdminUsersState(Form, SessionState):
     def cancel_confirm(self):
         self.confirm = False
 
-    @handler(roles=routes.ADMINS)
+    @handler(roles=routes.STAFF, permission=permissions.USERS_MANAGE)
     def toggle_active(self, db, actor: Actor):
         self.confirm = False
         if not self.u_id.isdigit():
@@ -213,7 +222,7 @@ class AdminUsersState(Form, SessionState):
 
     # ---- access: the invitation mail (a first password) and a lost second factor
 
-    @handler(roles=routes.ADMINS)
+    @handler(roles=routes.STAFF, permission=permissions.USERS_MANAGE)
     def send_invite(self, db, actor: Actor):
         self.message = self.error = ""
         if not self.u_id.isdigit():
@@ -221,7 +230,7 @@ class AdminUsersState(Form, SessionState):
         invitations.send_invitation(db, actor, int(self.u_id))
         self.message = self._t("useradmin.invited", email=self.u_email)
 
-    @handler(roles=routes.ADMINS)
+    @handler(roles=routes.STAFF, permission=permissions.USERS_MANAGE)
     def reset_2fa(self, db, actor: Actor):
         self.message = self.error = ""
         if not self.u_id.isdigit():

@@ -241,3 +241,35 @@ def test_the_user_panel_resets_a_lost_second_factor(demo_db):
     with session_scope() as db:
         assert two_factor.confirmed_factors(db, anna.user_id) == {}
         assert auth.resolve_session(db, token) is None  # signed out everywhere
+
+
+def test_a_custom_role_with_users_manage_opens_both_pages_without_the_admin_role(demo_db):
+    from helpdesk_app.domain import permissions
+    from helpdesk_app.models import CustomRole, Role
+
+    email = "james.carter@pomocnik.example"
+    with session_scope() as db:
+        role = CustomRole(name="People desk", base_role=Role.TECHNICIAN, limit_to_queues=False,
+                          permissions=[permissions.USERS_MANAGE], queue_ids=[])
+        db.add(role)
+        db.commit()
+        james = db.exec(select(User).where(User.email == email)).one()
+        james.custom_role_id = role.id
+        db.add(james)
+        db.commit()
+    for cls in (U, O):
+        state = state_for(cls, email)
+        assert call_handler(cls, "on_load", state) is None
+        assert state.total > 0 and state.rows
+        assert "users.manage" in state.user_perms
+    users = state_for(U, email)
+    call_handler(U, "on_load", users)
+    assert Role.ADMIN not in {o.value for o in users.role_opts}
+    assert Role.CLIENT in {o.value for o in users.role_opts}
+    admin_id = _id_of(User, email=ADMIN)
+    call_handler(U, "edit_user", users, str(admin_id))
+    users.u_name = "Not an admin any more"
+    call_handler(U, "save", users)
+    assert users.error  # refused: an admin's account is out of a user manager's reach
+    with session_scope() as db:
+        assert db.get(User, admin_id).full_name != "Not an admin any more"

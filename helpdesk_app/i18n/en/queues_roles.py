@@ -61,7 +61,7 @@ CATALOG: dict[str, str] = {
     "roles.perm.config.sla": "May edit SLA configuration (calendars, contracts, types)",
     "roles.perm.config.workflow": "May edit the workflow (statuses, transitions)",
     "roles.perm.reports.view": "May see reports (SLA board)",
-    "roles.perm.users.manage": "May manage users",
+    "roles.perm.users.manage": "May manage users and organisations (not admin accounts)",
     "roles.limit": "Only some queues",
     "roles.limit_help": "Members see the tickets of the queues ticked here and of the queues "
                         "they are members of, plus tickets assigned to them.",

@@ -61,7 +61,7 @@ CATALOG: dict[str, str] = {
     "roles.perm.config.sla": "Może edytować konfigurację SLA (kalendarze, umowy, typy)",
     "roles.perm.config.workflow": "Może edytować obieg (statusy, przejścia)",
     "roles.perm.reports.view": "Może oglądać raporty (tablica SLA)",
-    "roles.perm.users.manage": "Może zarządzać użytkownikami",
+    "roles.perm.users.manage": "Może zarządzać użytkownikami i organizacjami (bez kont administratorów)",
     "roles.limit": "Tylko wybrane kolejki",
     "roles.limit_help": "Członkowie widzą zgłoszenia z zaznaczonych tu kolejek i z kolejek, "
                         "do których należą, oraz zgłoszenia przypisane do nich.",
