@@ -1,48 +1,54 @@
-"""Invitation in a browser: an admin invites a user who has no password yet (created from
-mail); the user opens the link from the mail, sets a password and signs in. The used link
-does not work a second time."""
+"""Invitation in a browser: an admin creates a user on /admin/users and sends an
+invitation; the user opens the link from the mail (read at the SMTP relay), sets a
+password and signs in. The used link does not work a second time."""
 
 from __future__ import annotations
 
 import re
+import time
 from email import message_from_bytes
 from email.policy import default as default_policy
 
+from e2e_support import login
 from playwright.sync_api import expect
 from sqlmodel import Session, select
 
 from helpdesk_app.db import make_engine
-from helpdesk_app.domain import invitations
-from helpdesk_app.domain.actor import Actor
-from helpdesk_app.domain.auth import NO_PASSWORD
-from helpdesk_app.models import Organisation, OutboundMail, Role, User
+from helpdesk_app.models import OutboundMail
 
 PASSWORD = "kawa-z-mlekiem-o-siodmej"
 
 
-def _invite(app_server, email: str) -> str:
-    """As the admin's "send invitation" button will: returns the link path from the mail."""
-    engine = make_engine(f"sqlite:///{app_server.data_dir / 'pomocnik.db'}")
-    try:
-        with Session(engine, expire_on_commit=False) as db:
-            admin = db.exec(select(User).where(User.email == "admin@pomocnik.example")).one()
-            org = db.exec(select(Organisation).where(
-                Organisation.name == "Northwind Logistics Ltd")).one()
-            user = User(email=email, full_name="Harriet Jones", password_hash=NO_PASSWORD,
-                        role=Role.CLIENT, organisation_id=org.id, language="en")
-            db.add(user)
-            db.commit()
-            invitations.send_invitation(db, Actor.from_user(admin), user.id)
-            mail = db.exec(select(OutboundMail).where(OutboundMail.to_addr == email)).one()
-            text = message_from_bytes(mail.raw, policy=default_policy).get_body(
-                preferencelist=("plain",)).get_content()
-    finally:
-        engine.dispose()
+def _invite(new_page, outbound_sink, email: str) -> str:
+    """The admin creates the user on /admin/users and presses "Send invitation"; returns the
+    link path from the mail that reaches the SMTP relay."""
+    admin = new_page()
+    login(admin, "admin@pomocnik.example")
+    admin.goto("/admin/users")
+    admin.click("#user-new")
+    admin.fill("#user-name", "Harriet Jones")
+    admin.fill("#user-email", email)
+    admin.select_option("#user-role", value="client")
+    org = admin.locator("#user-org option", has_text="Northwind Logistics Ltd")
+    admin.select_option("#user-org", value=org.get_attribute("value"))
+    admin.select_option("#user-lang", value="en")
+    admin.click("#user-save")
+    expect(admin.locator("#user-invite")).to_be_visible()
+    expect(admin.locator("#user-status")).to_be_visible()  # "no password yet"
+    admin.click("#user-invite")
+    expect(admin.locator("#admin-message")).to_contain_text(email)
+    deadline = time.monotonic() + 20
+    mail = None
+    while mail is None and time.monotonic() < deadline:
+        mail = next((m for m in outbound_sink.messages if email in m.rcpt_tos), None)
+        time.sleep(0.3)
+    assert mail is not None, "no invitation reached the SMTP relay"
+    text = mail.message().get_body(("plain",)).get_content()
     return re.search(r"https?://[^/\s]+(/invite/[A-Za-z0-9_\-]+)", text).group(1)
 
 
-def test_invite_accept_and_sign_in(new_page, app_server) -> None:
-    link = _invite(app_server, "harriet.jones@northwind.example")
+def test_invite_accept_and_sign_in(new_page, outbound_sink) -> None:
+    link = _invite(new_page, outbound_sink, "harriet.jones@northwind.example")
     page = new_page()
     page.goto(link)
     expect(page.locator("#account-heading")).to_contain_text("Harriet Jones")
