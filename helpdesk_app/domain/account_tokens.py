@@ -18,7 +18,8 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from helpdesk_app.config import get_settings
-from helpdesk_app.domain import auth
+from helpdesk_app.domain import audit, auth
+from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.errors import FieldChecks, Invalid
 from helpdesk_app.models import AccountToken, Organisation, TokenPurpose, User
 from helpdesk_app.models.base import utcnow
@@ -87,10 +88,11 @@ def close_open(db: Session, user_id: int, *, now: datetime | None = None,
 
 
 def redeem(db: Session, token: str, purpose: str, password: str, repeat: str, *,
-           now: datetime | None = None) -> User:
+           now: datetime | None = None, audit_action: str | None = None) -> User:
     """Set the account's password from a link; commits. Raises `Invalid("account.link_invalid")`
     for an unknown, used or expired link (the same answer for each), `FormInvalid` for a
-    password the policy refuses (the link stays usable)."""
+    password the policy refuses (the link stays usable). `audit_action`: the audit entry
+    written with the new password (the account holder as the actor: the link proved it)."""
     now = now or utcnow()
     row = _open_row(db, token, purpose, now)
     user = db.get(User, row.user_id) if row is not None else None
@@ -112,7 +114,11 @@ def redeem(db: Session, token: str, purpose: str, password: str, repeat: str, *,
     user.password_hash = hashed
     db.add(user)
     close_open(db, user.id, now=now, except_id=row.id)
-    auth.end_sessions(db, user.id)
+    ended = auth.end_sessions(db, user.id)
+    if audit_action:
+        audit.record(db, Actor.from_user(user), audit_action,
+                     target=audit.Target("user", user.id, user.email),
+                     details={"sessions_ended": ended} if ended else None)
     db.commit()
     return user
 

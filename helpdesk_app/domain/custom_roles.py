@@ -22,13 +22,16 @@ from dataclasses import dataclass
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from helpdesk_app.domain import access, permissions
+from helpdesk_app.domain import access, audit, permissions
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.directory import Option
 from helpdesk_app.domain.errors import FieldChecks, Invalid, NotFound
 from helpdesk_app.models import CustomRole, Queue, User
 
 NAME_MAX = 120
+# What the audit log compares; the permission set is logged on its own as added / removed
+# ("role.permissions_changed"), except in the entry of a new or deleted role.
+_AUDITED = ("name", "base_role", "limit_to_queues", "queue_ids")
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,16 @@ def _load(db: Session, role_id: int) -> CustomRole:
     return role
 
 
+def _audited(role: CustomRole | None) -> dict | None:
+    if role is None:
+        return None
+    return {**audit.snapshot(role, _AUDITED), "permissions": permissions.clean(role.permissions)}
+
+
+def _target(role: CustomRole) -> audit.Target:
+    return audit.Target("role", role.id, role.name)
+
+
 def save_role(db: Session, actor: Actor, role_id: int | None, *, name: str, base_role: str,
               granted: Iterable[str], limit_to_queues: bool,
               queue_ids: Iterable[int]) -> int:
@@ -93,28 +106,59 @@ def save_role(db: Session, actor: Actor, role_id: int | None, *, name: str, base
         if set(wanted) - known:
             checks.fail("queues", "roles.queue_unknown")
     checks.done()
+    before = _audited(role)
     if role is None:
         role = CustomRole(name=name, base_role=base_role)
     role.name, role.permissions = name, permissions.clean(granted)
     role.limit_to_queues = bool(limit_to_queues)
     role.queue_ids = wanted if limit_to_queues else []
+    moved = 0
     if role.base_role != base_role and role.id is not None:
         for user in db.exec(select(User).where(User.custom_role_id == role.id)).all():
             user.role = base_role
             db.add(user)
+            moved += 1
     role.base_role = base_role
     db.add(role)
+    db.flush()
+    _record_save(db, actor, role, before, moved)
     db.commit()
     return role.id
+
+
+def _record_save(db: Session, actor: Actor, role: CustomRole, before: dict | None,
+                 moved: int) -> None:
+    """A new role: one entry with everything. A changed one: "role.updated" for its
+    fields (with how many members moved to a new base role), and
+    "role.permissions_changed" with the permissions added / removed."""
+    after = _audited(role)
+    if before is None:
+        audit.record(db, actor, "role.created", target=_target(role),
+                     details=audit.changes(None, after, (*_AUDITED, "permissions")))
+        return
+    details: dict = audit.changes(before, after, _AUDITED)
+    if moved:
+        details["members_moved"] = moved
+    audit.record_change(db, actor, "role.updated", target=_target(role), details=details)
+    added = sorted(set(after["permissions"]) - set(before["permissions"]))
+    removed = sorted(set(before["permissions"]) - set(after["permissions"]))
+    if added or removed:
+        audit.record(db, actor, "role.permissions_changed", target=_target(role),
+                     details={k: v for k, v in (("added", added), ("removed", removed)) if v})
 
 
 def delete_role(db: Session, actor: Actor, role_id: int) -> None:
     """Remove a role; its members keep their base role without the custom one."""
     access.require_admin(actor)
     role = _load(db, role_id)
-    for user in db.exec(select(User).where(User.custom_role_id == role.id)).all():
+    details: dict = audit.changes(_audited(role), None, (*_AUDITED, "permissions"))
+    members = db.exec(select(User).where(User.custom_role_id == role.id)).all()
+    for user in members:
         user.custom_role_id = None
         db.add(user)
+    if members:
+        details["members"] = len(members)
+    audit.record(db, actor, "role.deleted", target=_target(role), details=details)
     db.flush()
     db.delete(role)
     db.commit()
@@ -135,12 +179,17 @@ def assign(db: Session, actor: Actor, user_id: int, role_id: int | None) -> None
     user = db.get(User, user_id) if user_id else None
     if user is None or not user.is_active or user.role not in permissions.BASE_ROLES:
         raise Invalid("roles.member_invalid")
+    before = {"custom_role": role_name(db, user.custom_role_id) or None, "role": user.role}
     if role_id is None:
         user.custom_role_id = None
     else:
         role = _load(db, role_id)
         user.custom_role_id, user.role = role.id, role.base_role
     db.add(user)
+    after = {"custom_role": role_name(db, user.custom_role_id) or None, "role": user.role}
+    audit.record_change(db, actor, "user.role_changed",
+                        target=audit.Target("user", user.id, user.email),
+                        details=audit.changes(before, after, ("custom_role", "role")))
     db.commit()
 
 

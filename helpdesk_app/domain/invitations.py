@@ -1,12 +1,13 @@
 """Invitations: an admin sends a user a one-time link to set their password
-(`{base_url}/invite/{token}`); the acceptance page sets it (account_tokens.redeem)."""
+(`{base_url}/invite/{token}`); the acceptance page sets it (account_tokens.redeem).
+Audited: "user.invited" (the admin), "user.invitation_accepted" (the invitee)."""
 
 from __future__ import annotations
 
 from sqlmodel import Session
 
 from helpdesk_app import routes
-from helpdesk_app.domain import access, account_tokens
+from helpdesk_app.domain import access, account_tokens, audit
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.errors import Invalid, NotFound
 from helpdesk_app.models import TokenPurpose, User
@@ -34,6 +35,7 @@ def send_invitation(db: Session, actor: Actor, user_id: int) -> None:
     if not queued:
         db.rollback()
         raise Invalid("account.invite_unmailable")
+    audit.record(db, actor, "user.invited", target=audit.Target("user", user.id, user.email))
     db.commit()
 
 
@@ -44,4 +46,5 @@ def invitee(db: Session, token: str) -> User | None:
 
 def accept(db: Session, token: str, password: str, repeat: str) -> User:
     """Set the invitee's password; commits. See account_tokens.redeem for the errors."""
-    return account_tokens.redeem(db, token, TokenPurpose.INVITE, password, repeat)
+    return account_tokens.redeem(db, token, TokenPurpose.INVITE, password, repeat,
+                                 audit_action="user.invitation_accepted")

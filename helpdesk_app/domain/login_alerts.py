@@ -2,9 +2,9 @@
 a new device or address, and failed attempts on an account (at most one mail per
 `FAILED_DEBOUNCE` per account). Admins may subscribe to every user's alerts.
 
-Security events (one function each, for the audit log): `after_sign_in`,
-`after_failed_attempt`, `set_admin_subscription`; `send_sign_in_code` sends the e-mail
-sign-in code.
+Security events: `after_sign_in`, `after_failed_attempt` (the sign-in itself is audited
+by domain/auth.py and domain/signin.py), `set_admin_subscription` (audited here);
+`send_sign_in_code` sends the e-mail sign-in code.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from datetime import timedelta
 
 from sqlmodel import Session, func, select
 
+from helpdesk_app.domain import audit
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.errors import Forbidden
 from helpdesk_app.i18n import format_datetime, t
@@ -128,4 +129,8 @@ def set_admin_subscription(db: Session, actor: Actor, on: bool) -> None:
         db.add(SecurityAlertSubscription(user_id=actor.user_id))
     elif not on and row is not None:
         db.delete(row)
+    if bool(on) != (row is not None):
+        audit.record(db, actor, "config.security.login_alerts.updated",
+                     target=audit.Target("user", actor.user_id, actor.email),
+                     details={"subscribed": [row is not None, bool(on)]})
     db.commit()

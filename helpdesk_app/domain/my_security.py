@@ -12,11 +12,15 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from helpdesk_app.domain import auth
+from helpdesk_app.domain import audit, auth
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.errors import FieldChecks, NotFound
 from helpdesk_app.models import User, UserSession
 from helpdesk_app.models.base import utcnow
+
+
+def _own(actor: Actor) -> audit.Target:
+    return audit.Target("user", actor.user_id, actor.email)
 
 
 def change_password(db: Session, actor: Actor, current: str, new: str, repeat: str,
@@ -36,6 +40,8 @@ def change_password(db: Session, actor: Actor, current: str, new: str, repeat: s
     user.password_hash = new_hash
     db.add(user)
     ended = auth.end_sessions(db, user.id, keep_token=keep_token)
+    audit.record(db, actor, "auth.password.changed", target=_own(actor),
+                 details={"sessions_ended": ended})
     db.commit()
     return ended
 
@@ -66,6 +72,8 @@ def end_session(db: Session, actor: Actor, session_id: int) -> None:
     row = db.get(UserSession, session_id)
     if row is None or row.user_id != actor.user_id:
         raise NotFound()
+    if not row.revoked:
+        audit.record(db, actor, "auth.sessions.ended", target=_own(actor), details={"count": 1})
     row.revoked = True
     db.add(row)
     db.commit()
@@ -74,6 +82,8 @@ def end_session(db: Session, actor: Actor, session_id: int) -> None:
 def end_other_sessions(db: Session, actor: Actor, keep_token: str | None) -> int:
     """Sign out everywhere else. Commits."""
     ended = auth.end_sessions(db, actor.user_id, keep_token=keep_token)
+    audit.record(db, actor, "auth.sessions.ended", target=_own(actor),
+                 details={"count": ended, "others": True})
     db.commit()
     return ended
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from helpdesk_app.domain import access, auth
+from helpdesk_app.domain import access, audit, auth
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.errors import Conflict, FieldChecks, Invalid, NotFound
 from helpdesk_app.models import Contract, Organisation, OrganisationDomain, OrgKind, Ticket, User
@@ -157,6 +157,19 @@ def _check_domains(checks: FieldChecks, db: Session, raw: list[str],
     return domains
 
 
+# What the audit log compares.
+_AUDITED = ("name", "kind", "is_active", "domains")
+
+
+def _audited(db: Session, org: Organisation) -> dict:
+    return {**audit.snapshot(org, _AUDITED[:-1]),
+            "domains": _domains_of(db, [org.id]).get(org.id, [])}
+
+
+def _target(org: Organisation) -> audit.Target:
+    return audit.Target("organisation", org.id, org.name)
+
+
 def save_organisation(db: Session, actor: Actor, data: OrgInput,
                       org_id: int | None = None) -> int:
     """Create (`org_id` None) or edit an organisation and its verified domains."""
@@ -188,6 +201,7 @@ def save_organisation(db: Session, actor: Actor, data: OrgInput,
         checks.fail("kind", "orgadmin.provider_exists")
     domains = _check_domains(checks, db, data.domains, org_id)
     checks.done()
+    before = _audited(db, org) if org is not None else None
     if org is None:
         org = Organisation(name=name, kind=data.kind)
     org.name, org.kind = name, data.kind
@@ -202,6 +216,10 @@ def save_organisation(db: Session, actor: Actor, data: OrgInput,
     for domain in domains:
         if domain not in existing:
             db.add(OrganisationDomain(organisation_id=org.id, domain=domain))
+    db.flush()
+    audit.record_change(db, actor, "organisation.updated" if before else "organisation.created",
+                        target=_target(org), details=audit.changes(before, _audited(db, org),
+                                                                   _AUDITED))
     db.commit()
     return org.id
 
@@ -214,11 +232,19 @@ def set_organisation_active(db: Session, actor: Actor, org_id: int, active: bool
         raise NotFound("orgadmin.not_found")
     if not active and org.kind == OrgKind.PROVIDER:
         raise Conflict("orgadmin.provider_stays_active")
+    was_active = org.is_active
     org.is_active = bool(active)
     db.add(org)
+    ended = 0
     if not active:
         for user_id in db.exec(select(User.id).where(User.organisation_id == org_id)).all():
-            auth.end_sessions(db, user_id)
+            ended += auth.end_sessions(db, user_id)
+    if was_active != org.is_active:
+        details: dict = {"is_active": [was_active, org.is_active]}
+        if ended:
+            details["sessions_ended"] = ended
+        audit.record(db, actor, "organisation.reactivated" if active
+                     else "organisation.deactivated", target=_target(org), details=details)
     db.commit()
 
 
@@ -233,6 +259,8 @@ def delete_organisation(db: Session, actor: Actor, org_id: int) -> None:
         raise Conflict("orgadmin.provider_stays_active")
     if _has_history(db, org_id):
         raise Conflict("orgadmin.has_history")
+    audit.record(db, actor, "organisation.deleted", target=_target(org),
+                 details=audit.changes(_audited(db, org), None, _AUDITED))
     for row in db.exec(select(OrganisationDomain).where(
             OrganisationDomain.organisation_id == org_id)).all():
         db.delete(row)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from helpdesk_app.domain import access, permissions, user_search
+from helpdesk_app.domain import access, audit, permissions, user_search
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.directory import PICKER_LIMIT, Option
 from helpdesk_app.domain.errors import FieldChecks, Invalid, NotFound
@@ -29,6 +29,8 @@ from helpdesk_app.models import Queue, QueueMember, User
 
 NAME_MAX = 120
 DESCRIPTION_MAX = 500
+# What the audit log compares when a queue is saved.
+_AUDITED = ("name", "description", "is_active")
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,10 @@ def _load(db: Session, queue_id: int) -> Queue:
     return queue
 
 
+def _target(queue: Queue) -> audit.Target:
+    return audit.Target("queue", queue.id, queue.name)
+
+
 def save_queue(db: Session, actor: Actor, queue_id: int | None, *, name: str,
                description: str) -> int:
     """Create (`queue_id` None: placed last) or rename/describe a queue. Returns its id.
@@ -90,6 +96,7 @@ def save_queue(db: Session, actor: Actor, queue_id: int | None, *, name: str,
     if len(description) > DESCRIPTION_MAX:
         checks.fail("description", "queues.description_too_long", max=DESCRIPTION_MAX)
     checks.done()
+    before = audit.snapshot(queue, _AUDITED) if queue is not None else None
     if queue is None:
         last = db.exec(select(func.max(Queue.position))).one()
         queue = Queue(name=name, description=description,
@@ -97,6 +104,9 @@ def save_queue(db: Session, actor: Actor, queue_id: int | None, *, name: str,
     else:
         queue.name, queue.description = name, description
     db.add(queue)
+    db.flush()
+    audit.record_change(db, actor, "queue.updated" if before else "queue.created",
+                        target=_target(queue), details=audit.changes(before, queue, _AUDITED))
     db.commit()
     return queue.id
 
@@ -113,6 +123,9 @@ def move_queue(db: Session, actor: Actor, queue_id: int, step: int) -> None:
     other = index + step
     if 0 <= other < len(rows):
         rows[index], rows[other] = rows[other], rows[index]
+        # the place in the list the admin sees (1 = first), not the stored number
+        audit.record(db, actor, "queue.updated", target=_target(rows[other]),
+                     details={"position": [index + 1, other + 1]})
     for position, q in enumerate(rows):  # dense again, whatever the old numbers were
         if q.position != position:
             q.position = position
@@ -130,8 +143,11 @@ def set_active(db: Session, actor: Actor, queue_id: int, active: bool) -> None:
             col(Queue.is_active).is_(True), Queue.id != queue.id)).one()
         if others == 0:
             raise Invalid("queues.last_active")
+    before = audit.snapshot(queue, ("is_active",))
     queue.is_active = bool(active)
     db.add(queue)
+    audit.record_change(db, actor, "queue.updated", target=_target(queue),
+                        details=audit.changes(before, queue, ("is_active",)))
     db.commit()
 
 
@@ -166,13 +182,16 @@ def members(db: Session, actor: Actor, queue_id: int) -> list[Option]:
 def add_member(db: Session, actor: Actor, queue_id: int, user_id: int) -> None:
     """Put a technician or coordinator in the queue (again: nothing happens)."""
     access.require_admin(actor)
-    _load(db, queue_id)
-    if not _is_member_role(db.get(User, user_id) if user_id else None):
+    queue = _load(db, queue_id)
+    user = db.get(User, user_id) if user_id else None
+    if not _is_member_role(user):
         raise Invalid("queues.member_invalid")
     exists = db.exec(select(QueueMember.id).where(QueueMember.queue_id == queue_id,
                                                   QueueMember.user_id == user_id)).first()
     if exists is None:
         db.add(QueueMember(queue_id=queue_id, user_id=user_id))
+        audit.record(db, actor, "queue.members_changed", target=_target(queue),
+                     details={"added": [user.email]})
         db.commit()
 
 
@@ -181,5 +200,8 @@ def remove_member(db: Session, actor: Actor, queue_id: int, user_id: int) -> Non
     row = db.exec(select(QueueMember).where(QueueMember.queue_id == queue_id,
                                             QueueMember.user_id == user_id)).first()
     if row is not None:
+        queue, user = _load(db, queue_id), db.get(User, user_id)
         db.delete(row)
+        audit.record(db, actor, "queue.members_changed", target=_target(queue),
+                     details={"removed": [user.email if user else str(user_id)]})
         db.commit()

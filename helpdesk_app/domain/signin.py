@@ -13,6 +13,12 @@ are called off the event loop (`asyncio.to_thread`) by the login state.
    whose token only ever travels in the HttpOnly cookie.
 Every refusal of step 2 is the same neutral AuthFailed, whether the e-mail is unknown, the
 password wrong or the client throttled.
+
+Audit: a wrong password is logged by `auth.check_password`, a wrong second-step code here
+(`_wrong`: "auth.sign_in.failed", step "second_factor"), a forced enrolment as
+"auth.two_factor.enabled", the session itself by `auth.open_session`. (A client refused by
+the throttle before its password is checked is not logged: that would let a flood fill
+the log.)
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from sqlmodel import Session, delete, func, select
 
 from helpdesk_app.domain import (
     actor_loading,
+    audit,
     auth,
     directory,
     login_alerts,
@@ -177,6 +184,9 @@ def _pending(db: Session, token: str) -> tuple[PendingLogin, User]:
 def _wrong(db: Session, row: PendingLogin, user: User, client: Client) -> AuthFailed | Invalid:
     throttle.by_account.fail(throttle.account_key(user.email))
     row.attempts += 1
+    audit.record(db, None, "auth.sign_in.failed", label=user.email,
+                 target=audit.Target("user", user.id, user.email),
+                 details={"step": "second_factor"}, address=client.ip or None)
     if row.attempts >= MAX_STEP_ATTEMPTS:
         db.delete(row)
         db.commit()
@@ -246,4 +256,7 @@ def finish_enrolment(db: Session, token: str, code: str, client: Client) -> Outc
     if step is None:
         raise _wrong(db, row, user, client)
     codes = two_factor.save_enrolled_totp(db, user.id, row.enrol_secret, step)
+    audit.record(db, Actor.from_user(user), "auth.two_factor.enabled",
+                 target=audit.Target("user", user.id, user.email),
+                 details={"factor": FactorKind.TOTP}, address=client.ip or None)
     return _finish(db, user, client, tuple(codes), row=row)

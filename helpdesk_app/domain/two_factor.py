@@ -1,9 +1,10 @@
 """Second factors: TOTP (pyotp, QR as server-side SVG), a one-time code by e-mail, and ten
 single-use recovery codes. Enrolling, disabling and regenerating need the password.
 
-Security events (one function each, for the audit log): `confirm_totp`, `enable_email`,
-`disable_factor`, `regenerate_recovery_codes`, `admin_reset_factors` / `reset_user_factors`,
-`set_role_required`.
+Security events (one function each, each writes its audit entry): `confirm_totp`,
+`enable_email`, `disable_factor`, `regenerate_recovery_codes`, `admin_reset_factors` /
+`reset_user_factors`, `set_role_required` (forced enrolment at sign-in: domain/signin.py).
+An entry names the factor, never a code or secret.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import pyotp
 import segno
 from sqlmodel import Session, col, delete, func, select
 
-from helpdesk_app.domain import access, auth
+from helpdesk_app.domain import access, audit, auth
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.errors import Forbidden, Invalid, NotFound
 from helpdesk_app.models import (
@@ -40,6 +41,10 @@ _RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i look-ali
 
 def sha256(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
+
+
+def _user_target(user_id: int, email: str) -> audit.Target:
+    return audit.Target("user", user_id, email)
 
 
 @dataclass(frozen=True)
@@ -80,8 +85,13 @@ def set_role_required(db: Session, actor: Actor, role: str, required: bool) -> N
     if role not in Role.ALL:
         raise Invalid("signin.unknown_role")
     row = db.get(SecurityPolicy, role) or SecurityPolicy(role=role)
+    was = bool(row.require_2fa)
     row.require_2fa = required
     db.add(row)
+    if was != bool(required):
+        audit.record(db, actor, "config.security.two_factor_required.updated",
+                     target=audit.Target("security_policy", role, role),
+                     details={"role": role, "required": [was, bool(required)]})
     db.commit()
 
 
@@ -170,6 +180,9 @@ def confirm_totp(db: Session, actor: Actor, code: str) -> list[str]:
     row.confirmed, row.last_step = True, step
     db.add(row)
     codes = _codes_if_none(db, actor.user_id)
+    audit.record(db, actor, "auth.two_factor.enabled",
+                 target=_user_target(actor.user_id, actor.email),
+                 details={"factor": FactorKind.TOTP})
     db.commit()
     return codes
 
@@ -208,9 +221,14 @@ def enable_email(db: Session, actor: Actor, password: str) -> list[str]:
     row = db.exec(select(UserFactor).where(UserFactor.user_id == user.id,
                                            UserFactor.kind == FactorKind.EMAIL)).first()
     row = row or UserFactor(user_id=user.id, kind=FactorKind.EMAIL)
+    was_on = bool(row.confirmed)
     row.confirmed = True
     db.add(row)
     codes = _codes_if_none(db, user.id)
+    if not was_on:
+        audit.record(db, actor, "auth.two_factor.enabled",
+                     target=_user_target(user.id, user.email),
+                     details={"factor": FactorKind.EMAIL})
     db.commit()
     return codes
 
@@ -226,6 +244,9 @@ def disable_factor(db: Session, actor: Actor, password: str, kind: str) -> None:
     db.exec(delete(UserFactor).where(UserFactor.user_id == user.id, UserFactor.kind == kind))
     if len(factors) <= 1:  # no factor left: recovery codes recover nothing
         db.exec(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    if kind in factors:
+        audit.record(db, actor, "auth.two_factor.disabled",
+                     target=_user_target(user.id, user.email), details={"factor": kind})
     db.commit()
 
 
@@ -261,6 +282,8 @@ def regenerate_recovery_codes(db: Session, actor: Actor, password: str) -> list[
     if not confirmed_factors(db, user.id):
         raise Invalid("signin.no_factor")
     codes = _replace_codes(db, user.id)
+    audit.record(db, actor, "auth.two_factor.recovery_regenerated",
+                 target=_user_target(user.id, user.email))
     db.commit()
     return codes
 
@@ -301,9 +324,12 @@ def reset_user_factors(db: Session, actor: Actor, user_id: int) -> User:
     if user is None:
         raise NotFound()
     access.require_account_manager(actor, user.role)
+    removed = sorted(confirmed_factors(db, user.id))
     db.exec(delete(UserFactor).where(UserFactor.user_id == user.id))
     db.exec(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     db.exec(delete(PendingLogin).where(PendingLogin.user_id == user.id))
-    auth.end_sessions(db, user.id)
+    ended = auth.end_sessions(db, user.id)
+    audit.record(db, actor, "auth.two_factor.reset", target=_user_target(user.id, user.email),
+                 details={"factors": removed, "sessions_ended": ended})
     db.commit()
     return user

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
-from helpdesk_app.domain import access, auth, directory, user_search
+from helpdesk_app.domain import access, audit, auth, directory, user_search
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.errors import Conflict, FieldChecks, Forbidden, NotFound
 from helpdesk_app.i18n import LANGUAGES
@@ -197,6 +197,15 @@ def _validate(db: Session, data: UserInput, user: User | None) -> tuple[str, str
     return name, email, org
 
 
+# What the audit log compares (never the password hash).
+_AUDITED = ("full_name", "email", "role", "organisation_id", "is_client_manager", "language",
+            "timezone")
+
+
+def _target(user: User) -> audit.Target:
+    return audit.Target("user", user.id, user.email)
+
+
 def create_user(db: Session, actor: Actor, data: UserInput) -> int:
     """A new account without a password (it is set through an invitation)."""
     _require_user_admin(actor, data.role)
@@ -205,6 +214,9 @@ def create_user(db: Session, actor: Actor, data: UserInput) -> int:
                 organisation_id=org.id, is_client_manager=data.is_client_manager,
                 language=data.language, timezone=data.timezone)
     db.add(user)
+    db.flush()
+    audit.record(db, actor, "user.created", target=_target(user),
+                 details=audit.changes(None, user, _AUDITED))
     db.commit()
     return user.id
 
@@ -223,10 +235,16 @@ def update_user(db: Session, actor: Actor, user_id: int, data: UserInput) -> Non
             raise Conflict("useradmin.cannot_demote_self")
         if user.is_active and _active_admins(db) <= 1:
             raise Conflict("useradmin.last_admin")
+    before = audit.snapshot(user, _AUDITED)
     user.full_name, user.email, user.role, user.organisation_id = name, email, data.role, org.id
     user.is_client_manager = data.is_client_manager
     user.language, user.timezone = data.language, data.timezone
     db.add(user)
+    details = audit.changes(before, user, _AUDITED)
+    audit.record_change(db, actor, "user.updated", target=_target(user), details=details)
+    if "role" in details:
+        audit.record(db, actor, "user.role_changed", target=_target(user),
+                     details={"role": details["role"]})
     db.commit()
 
 
@@ -242,8 +260,14 @@ def set_user_active(db: Session, actor: Actor, user_id: int, active: bool) -> No
             raise Conflict("useradmin.cannot_deactivate_self")
         if user.role == Role.ADMIN and user.is_active and _active_admins(db) <= 1:
             raise Conflict("useradmin.last_admin")
+    was_active = user.is_active
     user.is_active = bool(active)
     db.add(user)
-    if not active:
-        auth.end_sessions(db, user.id)
+    ended = auth.end_sessions(db, user.id) if not active else 0
+    if was_active != user.is_active:
+        details: dict = {"is_active": [was_active, user.is_active]}
+        if ended:
+            details["sessions_ended"] = ended
+        audit.record(db, actor, "user.reactivated" if active else "user.deactivated",
+                     target=_target(user), details=details)
     db.commit()
