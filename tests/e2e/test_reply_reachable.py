@@ -19,7 +19,9 @@ def test_jump_to_reply_and_newest_first_on_a_phone(new_page):
     for i in range(6):  # a long timeline
         page.fill("#reply-text", f"Wiadomość {i}\n" + "Dłuższy opis problemu.\n" * 8)
         page.click("#reply-send")
-        expect(page.locator("#timeline")).to_contain_text(f"Wiadomość {i}")
+        # sent when the box is emptied by the server: only then type the next one
+        expect(page.locator("#reply-text")).to_have_value("", timeout=15_000)
+        expect(page.locator("#timeline")).to_contain_text(f"Wiadomość {i}", timeout=15_000)
     page.evaluate("window.scrollTo(0, 0)")
     expect(page.locator("#reply-text")).not_to_be_in_viewport()
     page.click("#jump-reply")

@@ -14,7 +14,8 @@ LIVE_TIMEOUT_MS = 5_000
 
 def _list_filtered(page, number: str):
     page.goto("/agent")
-    expect(page.locator("#ticket-table")).to_be_visible()  # the list has loaded
+    expect(page.locator("#ticket-table")).to_be_visible()
+    expect(page.locator(".pm-row").first).to_be_visible()  # loaded: a search now sticks
     page.fill("#search", number)
     page.click("#search-go")
     row = page.locator(f'.pm-row[data-number="{number}"]')
