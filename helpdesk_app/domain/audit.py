@@ -36,7 +36,7 @@ from enum import Enum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, or_
+from sqlalchemy import ColumnElement, insert, or_
 from sqlmodel import Session, col, func, select
 
 from helpdesk_app.domain import access
@@ -78,10 +78,13 @@ ACTIONS: frozenset[str] = frozenset({
     "mail.outbox.retried",
     # exports
     "export.tickets", "export.report", "audit.exported",
+    # substitutions (issue 13: domain/substitutions.py; started/ended by the scheduler)
+    "substitution.created", "substitution.updated", "substitution.cancelled",
+    "substitution.started", "substitution.ended",
 })
 AREAS: tuple[str, ...] = ("auth", "user", "role", "queue", "config.sla", "config.workflow",
                           "config.fields", "config.checklists", "config.mail", "mail",
-                          "export", "audit")
+                          "export", "audit", "substitution")
 
 PAGE_SIZE = 50
 EXPORT_BATCH = 500
@@ -196,6 +199,25 @@ def record(db: Session, actor: Actor | None, action: str, *, target: Target | No
         target_label=(target.label or "")[:200] if target else "",
         details=text, address=(address or None) and address[:64],
     ))
+
+
+def record_many(db: Session, actor: Actor | None, action: str,
+                entries: Iterable[tuple[Target, Mapping[str, Any]]]) -> int:
+    """`record` for many targets of one action at once (a scheduler pass): one executemany
+    INSERT in the caller's transaction. Returns how many entries."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown audit action {action!r}: add it to audit.ACTIONS")
+    at, who = utcnow(), (actor_label(actor) if actor else "")[:200]
+    rows = [{"at": at, "actor_id": actor.user_id if actor else None, "actor_label": who,
+             "action": action, "target_type": target.type[:40],
+             "target_id": None if target.id is None else str(target.id)[:64],
+             "target_label": (target.label or "")[:200],
+             "details": json.dumps(clean_details(details), ensure_ascii=False, sort_keys=True),
+             "address": None}
+            for target, details in entries]
+    if rows:
+        db.execute(insert(AuditEvent.__table__), rows)
+    return len(rows)
 
 
 def record_change(db: Session, actor: Actor | None, action: str, *, target: Target,

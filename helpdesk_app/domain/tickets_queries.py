@@ -10,7 +10,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, literal, or_
+from sqlalchemy import false, func, literal, or_
 from sqlmodel import Session, col, select
 
 from helpdesk_app.config import get_settings
@@ -54,6 +54,8 @@ PAGE_SIZE_MAX = 100
 # Counting every match of a broad filter over a million rows is wasted work: the pager
 # only needs to know there are "more than N".
 COUNT_CAP = 10_000
+# ListQuery.assignee: the tickets of the people the actor substitutes for (issue 13)
+COVERING = "covering"
 
 
 # --------------------------------------------------------------------------- reads
@@ -73,7 +75,7 @@ def _filters(db: Session, actor: Actor, q: ListQuery, *, indexed_scope: bool = T
         if access.queue_limited(actor) and q.queue_id not in (actor.visible_queue_ids or ()):
             # Outside the actor's queues only their assigned tickets match (ticket_scope);
             # saying so lets the database use the assignee index instead of the queue's.
-            clauses.append(Ticket.assignee_id == actor.user_id)
+            clauses.append(col(Ticket.assignee_id).in_(access.assigned_ids(actor)))
     if q.priority:
         clauses.append(Ticket.priority == q.priority)
     if q.organisation_id:
@@ -82,6 +84,10 @@ def _filters(db: Session, actor: Actor, q: ListQuery, *, indexed_scope: bool = T
         clauses.append(Ticket.channel == q.channel)
     if q.assignee == "mine":
         clauses.append(Ticket.assignee_id == actor.user_id)
+    elif q.assignee == COVERING:
+        # "Substituting for …": the tickets of the absent colleagues the actor covers now
+        covered = sorted(actor.covering_ids)
+        clauses.append(col(Ticket.assignee_id).in_(covered) if covered else false())
     elif q.assignee == "unassigned":
         clauses.append(col(Ticket.assignee_id).is_(None))
     elif q.assignee and q.assignee.isdigit():
