@@ -23,6 +23,7 @@ whose start has come starts in the same transaction, so "from now" works at once
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -244,6 +245,12 @@ def _check_overlaps(db: Session, actor: Actor, checks: FieldChecks, absent: User
 def _names(db: Session, *ids: int) -> dict[int, str]:
     return dict(db.exec(select(User.id, User.full_name)
                         .where(col(User.id).in_(sorted(set(ids))))).all())
+
+
+def names(db: Session, user_ids: Iterable[int]) -> dict[int, str]:
+    """user id -> full name (the pages' "substituting for …")."""
+    ids = [int(u) for u in user_ids]
+    return _names(db, *ids) if ids else {}
 
 
 def _target(db: Session, sub: Substitution) -> audit.Target:
