@@ -35,13 +35,17 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['substitute_id'], ['user_account.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
-    op.create_index('ix_substitution_substitute_state', 'substitution',
-                    ['substitute_id', 'state'], unique=False)
-    op.create_index('ix_substitution_absent_state', 'substitution', ['absent_id', 'state'],
-                    unique=False)
-    op.create_index('ix_substitution_state_starts', 'substitution', ['state', 'starts_at'],
-                    unique=False)
-    op.create_index('ix_substitution_state_ends', 'substitution', ['state', 'ends_at'],
+    active = sa.text("state = 'active'")
+    scheduled = sa.text("state = 'scheduled'")
+    op.create_index('ix_substitution_active_substitute', 'substitution', ['substitute_id'],
+                    unique=False, sqlite_where=active, postgresql_where=active)
+    op.create_index('ix_substitution_scheduled_starts', 'substitution', ['starts_at'],
+                    unique=False, sqlite_where=scheduled, postgresql_where=scheduled)
+    op.create_index('ix_substitution_active_ends', 'substitution', ['ends_at'],
+                    unique=False, sqlite_where=active, postgresql_where=active)
+    op.create_index('ix_substitution_absent_starts', 'substitution',
+                    ['absent_id', 'starts_at'], unique=False)
+    op.create_index('ix_substitution_substitute', 'substitution', ['substitute_id'],
                     unique=False)
     op.create_table('substitution_ticket',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -59,8 +63,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table('substitution_ticket')
-    op.drop_index('ix_substitution_state_ends', table_name='substitution')
-    op.drop_index('ix_substitution_state_starts', table_name='substitution')
-    op.drop_index('ix_substitution_absent_state', table_name='substitution')
-    op.drop_index('ix_substitution_substitute_state', table_name='substitution')
+    for name in ('ix_substitution_substitute', 'ix_substitution_absent_starts',
+                 'ix_substitution_active_ends', 'ix_substitution_scheduled_starts',
+                 'ix_substitution_active_substitute'):
+        op.drop_index(name, table_name='substitution')
     op.drop_table('substitution')

@@ -36,7 +36,7 @@ from enum import Enum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, insert, or_
+from sqlalchemy import ColumnElement, Select, insert, literal, null, or_
 from sqlmodel import Session, col, func, select
 
 from helpdesk_app.domain import access
@@ -201,23 +201,22 @@ def record(db: Session, actor: Actor | None, action: str, *, target: Target | No
     ))
 
 
-def record_many(db: Session, actor: Actor | None, action: str,
-                entries: Iterable[tuple[Target, Mapping[str, Any]]]) -> int:
-    """`record` for many targets of one action at once (a scheduler pass): one executemany
-    INSERT in the caller's transaction. Returns how many entries."""
+def record_from_select(db: Session, actor: Actor | None, action: str, rows: Select) -> None:
+    """`record` for many targets at once, built by the database (a scheduler pass over
+    thousands of rows): one INSERT ... SELECT in the caller's transaction. `rows` selects
+    (target type, target id, target label, details as JSON text); the caller answers for
+    the details: no secrets, small values (what `clean_details` would keep)."""
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}: add it to audit.ACTIONS")
-    at, who = utcnow(), (actor_label(actor) if actor else "")[:200]
-    rows = [{"at": at, "actor_id": actor.user_id if actor else None, "actor_label": who,
-             "action": action, "target_type": target.type[:40],
-             "target_id": None if target.id is None else str(target.id)[:64],
-             "target_label": (target.label or "")[:200],
-             "details": json.dumps(clean_details(details), ensure_ascii=False, sort_keys=True),
-             "address": None}
-            for target, details in entries]
-    if rows:
-        db.execute(insert(AuditEvent.__table__), rows)
-    return len(rows)
+    table = AuditEvent.__table__
+    who = (actor_label(actor) if actor else "")[:200]
+    subquery = rows.subquery()
+    db.execute(insert(table).from_select(
+        ["at", "actor_id", "actor_label", "action", "target_type", "target_id",
+         "target_label", "details", "address"],
+        select(literal(utcnow(), type_=table.c.at.type),
+               literal(actor.user_id if actor else None, type_=table.c.actor_id.type),
+               literal(who), literal(action), *subquery.c, null())))
 
 
 def record_change(db: Session, actor: Actor | None, action: str, *, target: Target,

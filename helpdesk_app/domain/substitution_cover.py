@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, literal
 from sqlmodel import Session, col, select
 
 from helpdesk_app.models import Substitution, SubstitutionState
@@ -29,10 +29,15 @@ from helpdesk_app.models import Substitution, SubstitutionState
 MAX_DEPTH = 3  # hops of a chain: A → B → C → D at most
 
 
+def state_is(state: str) -> ColumnElement[bool]:
+    """`state = '<state>'` with the state written into the SQL, not bound: that is what
+    lets SQLite and PostgreSQL use the partial indexes of models/substitution.py."""
+    return col(Substitution.state) == literal(state, literal_execute=True)
+
+
 def in_force(now: datetime) -> tuple[ColumnElement[bool], ...]:
     """The WHERE clauses of a substitution in force at `now`."""
-    return (col(Substitution.state) == SubstitutionState.ACTIVE,
-            col(Substitution.ends_at) > now)
+    return (state_is(SubstitutionState.ACTIVE), col(Substitution.ends_at) > now)
 
 
 def covering_many(db: Session, user_ids: Iterable[int], now: datetime

@@ -22,18 +22,36 @@ ticket is A's, and it is A's return that ends the arrangement for it.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import insert, update
+from sqlalchemy import (
+    Integer,
+    String,
+    Text,
+    any_,
+    bindparam,
+    cast,
+    false,
+    func,
+    insert,
+    literal,
+    null,
+    update,
+)
+from sqlalchemy import select as sa_select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from helpdesk_app.domain import audit, substitution_cover
 from helpdesk_app.domain.actor import Actor
-from helpdesk_app.live.bus import queue_access_change, queue_change, queue_user_change
+from helpdesk_app.live.bus import queue_access_change, queue_change
 from helpdesk_app.models import (
     EventKind,
     Substitution,
@@ -45,8 +63,9 @@ from helpdesk_app.models import (
 )
 
 _TABLE = Substitution.__table__
-_RETURNED = (_TABLE.c.id, _TABLE.c.absent_id, _TABLE.c.substitute_id, _TABLE.c.starts_at,
-             _TABLE.c.ends_at)
+_USERS = User.__table__
+BATCH = 10_000  # substitutions per statement and commit in a pass
+_RETURNED = (_TABLE.c.id, _TABLE.c.absent_id, _TABLE.c.substitute_id)
 
 
 @dataclass
@@ -63,28 +82,6 @@ class _Row:
     id: int
     absent_id: int
     substitute_id: int
-    starts_at: datetime
-    ends_at: datetime
-
-
-def _rows(result) -> list[_Row]:
-    return [_Row(*r) for r in result.all()]
-
-
-def _names(db: Session, ids: Iterable[int]) -> dict[int, str]:
-    wanted = sorted(set(ids))
-    if not wanted:
-        return {}
-    return dict(db.exec(select(User.id, User.full_name).where(col(User.id).in_(wanted))).all())
-
-
-def _audit(db: Session, actor: Actor | None, action: str, rows: list[_Row],
-           names: dict[int, str]) -> None:
-    audit.record_many(db, actor, action, [
-        (audit.Target("substitution", r.id, label(names, r)),
-         {"absent": names.get(r.absent_id, ""), "substitute": names.get(r.substitute_id, ""),
-          "starts_at": r.starts_at, "ends_at": r.ends_at})
-        for r in rows])
 
 
 def label(names: dict[int, str], row: _Row | Substitution) -> str:
@@ -92,14 +89,71 @@ def label(names: dict[int, str], row: _Row | Substitution) -> str:
     return f"{names.get(row.absent_id, '?')} → {names.get(row.substitute_id, '?')}"
 
 
+# --------------------------------------------------------------------------- set-based SQL
+# A pass may start or end thousands of substitutions at one instant (everybody's holiday
+# starting on Monday 8:00, a catch-up): their audit entries and timeline events are
+# written by INSERT ... SELECT, with names and JSON built by the database, not row by row.
+
+
+def _iso(dialect: str, column: Any) -> Any:
+    """A UTC instant as the audit log writes it (ISO 8601, seconds, +00:00)."""
+    if dialect == "postgresql":
+        text = func.to_char(func.timezone("UTC", column), 'YYYY-MM-DD"T"HH24:MI:SS')
+    else:  # SQLite stores naive UTC
+        text = func.strftime("%Y-%m-%dT%H:%M:%S", column)
+    return text.concat("+00:00")
+
+
+def _json(dialect: str, **pairs: Any) -> Any:
+    """A JSON object built by the database (keys in the given order)."""
+    args = [part for key, value in pairs.items() for part in (literal(key), value)]
+    return (func.json_build_object if dialect == "postgresql" else func.json_object)(*args)
+
+
+def _among(dialect: str, column: Any, ids: Iterable[int]) -> Any:
+    """`column IN ids` with the ids as ONE parameter (a JSON array on SQLite, an array on
+    PostgreSQL): an IN list of thousands of parameters costs more to render than to run."""
+    wanted = sorted({int(i) for i in ids})
+    if dialect == "postgresql":
+        return column == any_(bindparam(None, wanted, type_=ARRAY(Integer)))
+    values = func.json_each(json.dumps(wanted)).table_valued("value")
+    return column.in_(sa_select(values.c.value))
+
+
+def _with_people(dialect: str, ids: Iterable[int]):
+    """(substitution, absent, substitute) rows of `ids`, for the SELECTs below."""
+    absent, substitute = aliased(_USERS, name="absent"), aliased(_USERS, name="substitute")
+    joined = (_TABLE.join(absent, absent.c.id == _TABLE.c.absent_id)
+              .join(substitute, substitute.c.id == _TABLE.c.substitute_id))
+    return joined, absent, substitute, _among(dialect, _TABLE.c.id, ids)
+
+
+def _audit(db: Session, actor: Actor | None, action: str, ids: list[int]) -> None:
+    dialect = db.get_bind().dialect.name
+    joined, absent, substitute, wanted = _with_people(dialect, ids)
+    # keys sorted, as audit.record stores them
+    details = _json(dialect, absent=absent.c.full_name, ends_at=_iso(dialect, _TABLE.c.ends_at),
+                    starts_at=_iso(dialect, _TABLE.c.starts_at),
+                    substitute=substitute.c.full_name)
+    audit.record_from_select(db, actor, action, select(
+        literal("substitution"), cast(_TABLE.c.id, String),
+        func.substr(absent.c.full_name.concat(" → ").concat(substitute.c.full_name), 1, 200),
+        cast(details, Text) if dialect == "postgresql" else details,
+    ).select_from(joined).where(wanted))
+
+
 def _concerned(db: Session, rows: list[_Row], now: datetime) -> set[int]:
     """Whose view of tickets changes: each substitute and whoever covers them in turn
-    (a chain A → B → C: C's view changes when A → B starts or ends)."""
+    (a chain A → B → C: C's view changes when A → B starts or ends). One query per chain
+    level (usually one that finds nobody)."""
+    dialect = db.get_bind().dialect.name
     people = {r.substitute_id for r in rows}
     frontier = set(people)
     for _ in range(substitution_cover.MAX_DEPTH):
-        found = substitution_cover.away_many(db, frontier, now)
-        frontier = {a.substitute_id for a in found.values()} - people
+        found = set(db.exec(select(Substitution.substitute_id).where(
+            *substitution_cover.in_force(now),
+            _among(dialect, col(Substitution.absent_id), frontier))).all())
+        frontier = found - people
         if not frontier:
             break
         people |= frontier
@@ -107,92 +161,130 @@ def _concerned(db: Session, rows: list[_Row], now: datetime) -> set[int]:
 
 
 def _announce(db: Session, rows: list[_Row], now: datetime) -> None:
-    people = _concerned(db, rows, now)
-    queue_access_change(db, *people)  # their lists and ticket pages re-query
-    queue_user_change(db, *people)  # and their bells recount (ticket visibility changed)
+    # their lists, ticket pages and bells re-query (one change for the whole batch)
+    queue_access_change(db, *_concerned(db, rows, now))
+
+
+def _due(state: str, boundary: Any, now: datetime, ids: Iterable[int] | None,
+         limit: int | None):
+    """The ids in `state` whose `boundary` has come, oldest first, at most `limit`."""
+    query = (sa_select(_TABLE.c.id).where(substitution_cover.state_is(state), boundary <= now)
+             .order_by(boundary, _TABLE.c.id))
+    if ids is not None:
+        query = query.where(_TABLE.c.id.in_(sorted(set(ids))))
+    return query if limit is None else query.limit(limit)
+
+
+def _transition(db: Session, now: datetime, *, from_state: str, to_state: str,
+                boundary: Any, stamp: str, ids: Iterable[int] | None,
+                limit: int | None) -> list[_Row]:
+    """Read what is due, then the one conditional UPDATE ... RETURNING that makes each
+    transition happen once: it re-checks state and boundary, so rows another scheduler
+    moved meanwhile are skipped. (Two statements, not UPDATE ... WHERE id IN (SELECT ...
+    LIMIT): planned on stale statistics, that one became a nested loop of seconds.)"""
+    due = db.execute(_due(from_state, boundary, now, ids, limit)).scalars().all()
+    if not due:
+        return []
+    dialect = db.get_bind().dialect.name
+    return [_Row(*r) for r in db.execute(
+        update(_TABLE)
+        .where(_among(dialect, _TABLE.c.id, due), substitution_cover.state_is(from_state),
+               boundary <= now)
+        .values({"state": to_state, stamp: now})
+        .returning(*_RETURNED)).all()]
 
 
 def start_due(db: Session, now: datetime, *, ids: Iterable[int] | None = None,
-              actor: Actor | None = None) -> list[int]:
-    """Start every scheduled substitution whose start has come (or only `ids`). Writes in
-    the caller's transaction (never commits). Returns the ids this call started."""
-    query = (update(_TABLE)
-             .where(_TABLE.c.state == SubstitutionState.SCHEDULED, _TABLE.c.starts_at <= now)
-             .values(state=SubstitutionState.ACTIVE, started_at=now)
-             .returning(*_RETURNED))
-    if ids is not None:
-        query = query.where(_TABLE.c.id.in_(sorted(set(ids))))
-    rows = _rows(db.execute(query))
+              actor: Actor | None = None, limit: int | None = None) -> list[int]:
+    """Start the scheduled substitutions whose start has come (only `ids`; at most
+    `limit`, oldest first). Writes in the caller's transaction (never commits). Returns
+    the ids this call started."""
+    rows = _transition(db, now, from_state=SubstitutionState.SCHEDULED,
+                       to_state=SubstitutionState.ACTIVE, boundary=_TABLE.c.starts_at,
+                       stamp="started_at", ids=ids, limit=limit)
     if rows:
-        names = _names(db, [p for r in rows for p in (r.absent_id, r.substitute_id)])
-        _audit(db, actor, "substitution.started", rows, names)
+        _audit(db, actor, "substitution.started", [r.id for r in rows])
         _announce(db, rows, now)
     return [r.id for r in rows]
 
 
-def end_due(db: Session, now: datetime) -> tuple[list[int], int]:
-    """End every active substitution whose end has come. Writes in the caller's
-    transaction. Returns (the ids this call ended, timeline events written)."""
-    rows = _rows(db.execute(
-        update(_TABLE)
-        .where(_TABLE.c.state == SubstitutionState.ACTIVE, _TABLE.c.ends_at <= now)
-        .values(state=SubstitutionState.ENDED, ended_at=now)
-        .returning(*_RETURNED)))
+def end_due(db: Session, now: datetime, *, limit: int | None = None
+            ) -> tuple[list[int], int]:
+    """End the active substitutions whose end has come (at most `limit`, oldest first).
+    Writes in the caller's transaction. Returns (the ids this call ended, timeline events
+    written)."""
+    rows = _transition(db, now, from_state=SubstitutionState.ACTIVE,
+                       to_state=SubstitutionState.ENDED, boundary=_TABLE.c.ends_at,
+                       stamp="ended_at", ids=None, limit=limit)
     if not rows:
         return [], 0
-    names = _names(db, [p for r in rows for p in (r.absent_id, r.substitute_id)])
-    _audit(db, None, "substitution.ended", rows, names)
-    events = _ended_on_tickets(db, rows, names, now)
+    ids = [r.id for r in rows]
+    _audit(db, None, "substitution.ended", ids)
+    events = _ended_on_tickets(db, ids, now)
     _announce(db, rows, now)
-    return [r.id for r in rows], events
+    return ids, events
 
 
 def finish(db: Session, substitution: Substitution, now: datetime) -> int:
     """A substitution in force was cancelled: what its end does (timeline events on the
     tickets the substitute acted on, live refresh). The caller changed its state and
     records its own audit entry. Returns the timeline events written."""
-    row = _Row(substitution.id, substitution.absent_id, substitution.substitute_id,
-               substitution.starts_at, substitution.ends_at)
-    names = _names(db, [row.absent_id, row.substitute_id])
-    events = _ended_on_tickets(db, [row], names, now)
+    row = _Row(substitution.id, substitution.absent_id, substitution.substitute_id)
+    events = _ended_on_tickets(db, [row.id], now)
     _announce(db, [row], now)
     return events
 
 
-def _ended_on_tickets(db: Session, rows: list[_Row], names: dict[int, str],
-                      now: datetime) -> int:
-    by_id = {r.id: r for r in rows}
+def _ended_on_tickets(db: Session, ids: list[int], now: datetime) -> int:
+    dialect = db.get_bind().dialect.name
     touched = db.exec(
-        select(SubstitutionTicket.substitution_id, SubstitutionTicket.ticket_id,
-               Ticket.organisation_id)
+        select(SubstitutionTicket.ticket_id, Ticket.organisation_id)
         .join(Ticket, col(Ticket.id) == col(SubstitutionTicket.ticket_id))
-        .where(col(SubstitutionTicket.substitution_id).in_(sorted(by_id)))).all()
+        .where(_among(dialect, col(SubstitutionTicket.substitution_id), ids))).all()
     if not touched:
         return 0
-    db.execute(insert(TimelineEvent.__table__), [
-        {"ticket_id": ticket_id, "kind": EventKind.SUBSTITUTION, "author_id": None,
-         "is_public": False, "body": "", "created_at": now,
-         "data": {"phase": "ended", "substitution_id": sid,
-                  "absent": names.get(by_id[sid].absent_id, ""),
-                  "substitute": names.get(by_id[sid].substitute_id, "")}}
-        for sid, ticket_id, _org in touched])
-    for _sid, ticket_id, org_id in touched:
+    joined, absent, substitute, wanted = _with_people(dialect, ids)
+    marks = SubstitutionTicket.__table__
+    events = TimelineEvent.__table__
+    db.execute(insert(events).from_select(
+        ["ticket_id", "kind", "author_id", "is_public", "body", "data", "created_at"],
+        select(marks.c.ticket_id, literal(EventKind.SUBSTITUTION), null(), false(),
+               literal(""),
+               _json(dialect, phase=literal("ended"), substitution_id=_TABLE.c.id,
+                     absent=absent.c.full_name, substitute=substitute.c.full_name),
+               literal(now, type_=events.c.created_at.type))
+        .select_from(joined.join(marks, marks.c.substitution_id == _TABLE.c.id))
+        .where(wanted)))
+    for ticket_id, org_id in touched:
         queue_change(db, ticket_id=ticket_id, organisation_id=org_id, kind="substitution",
                      public=False)
     return len(touched)
 
 
-def run_pass(db: Session, now: datetime) -> PassResult:
+def run_pass(db: Session, now: datetime, *, batch: int = BATCH) -> PassResult:
     """One scheduler pass as of `now`: start what is due, then end what is due (so a
-    period that passed entirely during downtime is started and ended). Commits."""
+    period that passed entirely during downtime is started and ended), `batch` at a time,
+    committing each batch. A batch that comes back short means nothing more is due (or a
+    racing scheduler took it)."""
+    result = PassResult()
     try:
-        started = start_due(db, now)
-        ended, events = end_due(db, now)
-        db.commit()
+        while True:
+            started = start_due(db, now, limit=batch)
+            db.commit()
+            result.started += started
+            if len(started) < batch:
+                break
+        while True:
+            ended, events = end_due(db, now, limit=batch)
+            db.commit()
+            result.ended += ended
+            result.timeline_events += events
+            if len(ended) < batch:
+                break
     except BaseException:
         db.rollback()
         raise
-    return PassResult(started=started, ended=ended, timeline_events=events)
+    return result
 
 
 # --------------------------------------------------------------------------- timeline

@@ -205,7 +205,7 @@ def _check(db: Session, actor: Actor, form: SubstitutionForm, now: datetime, *,
     if existing is not None and existing.state == SubstitutionState.ACTIVE:
         start = existing.starts_at  # in force: the start is history
     elif start is not None and start < now:
-        start = now  # "from now"
+        start = now.replace(microsecond=0)  # "from now"
     if end is not None and end <= now:
         checks.fail("ends", "substitution.end_in_past")
     elif start is not None and end is not None and end <= start:

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import false, func, literal, or_
+from sqlalchemy import func, literal, or_
 from sqlmodel import Session, col, select
 
 from helpdesk_app.config import get_settings
@@ -63,7 +63,10 @@ COVERING = "covering"
 
 def _filters(db: Session, actor: Actor, q: ListQuery, *, indexed_scope: bool = True
              ) -> list[Any]:
-    clauses: list[Any] = [access.ticket_scope(actor, indexed=indexed_scope)]
+    # "Substituting for …" (issue 13): a scope of its own, implied by ticket_scope
+    clauses: list[Any] = [access.covered_scope(actor, indexed=indexed_scope)
+                          if q.assignee == COVERING
+                          else access.ticket_scope(actor, indexed=indexed_scope)]
     if q.status == "active":
         clauses.append(col(Ticket.status).in_(workflow.active_keys(db)))
     elif q.status == INACTIVE:
@@ -84,10 +87,6 @@ def _filters(db: Session, actor: Actor, q: ListQuery, *, indexed_scope: bool = T
         clauses.append(Ticket.channel == q.channel)
     if q.assignee == "mine":
         clauses.append(Ticket.assignee_id == actor.user_id)
-    elif q.assignee == COVERING:
-        # "Substituting for …": the tickets of the absent colleagues the actor covers now
-        covered = sorted(actor.covering_ids)
-        clauses.append(col(Ticket.assignee_id).in_(covered) if covered else false())
     elif q.assignee == "unassigned":
         clauses.append(col(Ticket.assignee_id).is_(None))
     elif q.assignee and q.assignee.isdigit():
@@ -153,8 +152,10 @@ _SCANNABLE_SORTS = ("priority", "updated")  # sorts with an index of their own
 
 def _scan_in_sort_order(db: Session, actor: Actor, q: ListQuery, total: int,
                         page_end: int) -> bool:
-    if not (access.queue_limited(actor) and not q.queue_id and total
-            and q.sort in _SCANNABLE_SORTS):
+    # The "Substituting for" view (two colleagues' tickets, tens of thousands closed ones
+    # at 1M) is the same case: dense matches are found faster along the sort index.
+    many_ways = access.queue_limited(actor) or q.assignee == COVERING
+    if not (many_ways and not q.queue_id and total and q.sort in _SCANNABLE_SORTS):
         return False
     top = db.exec(select(func.max(Ticket.id))).one() or 0
     return page_end * top / total <= _SCAN_ROWS_MAX

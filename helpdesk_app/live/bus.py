@@ -144,16 +144,17 @@ def queue_seen_change(session: Session, user_id: int) -> None:
 
 
 def queue_access_change(session: Session, *user_ids: int) -> None:
-    """Remember that what these users may see changed; published once per user when
-    `session` commits."""
+    """Remember that what these users may see changed (a substitution started or ended):
+    their lists and ticket pages (`access_topic`) and bells (`user_topic`) re-query.
+    Published as ONE change carrying every user's topics when `session` commits, so a
+    scheduler pass over thousands of people does not flood the bus."""
+    ids = sorted({int(u) for u in user_ids})
+    if not ids:
+        return
     pending: list[Change] = session.info.setdefault(_PENDING_KEY, [])
-    seen = {c.topics for c in pending if c.kind == ACCESS_CHANGE}
-    for user_id in user_ids:
-        topics = (access_topic(int(user_id)),)
-        if topics not in seen:
-            seen.add(topics)
-            pending.append(Change(ticket_id=0, organisation_id=0, kind=ACCESS_CHANGE,
-                                  public=False, topics=topics))
+    pending.append(Change(ticket_id=0, organisation_id=0, kind=ACCESS_CHANGE, public=False,
+                          topics=tuple(access_topic(u) for u in ids)
+                          + tuple(user_topic(u) for u in ids)))
 
 
 @event.listens_for(Session, "after_commit")

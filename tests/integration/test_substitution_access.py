@@ -162,3 +162,32 @@ def test_the_absent_person_and_other_staff_are_unchanged(db, world, desk):
     many = actor_loading.load_many(db, [desk["tom"], desk["tina"], world.users["client"]])
     assert many[desk["tom"].id].covering_ids == {desk["tina"].id}
     assert many[desk["tina"].id].covering_ids == frozenset()
+
+
+@pytest.mark.parametrize("sort", ["priority", "updated"])
+def test_the_covering_view_lists_the_same_in_either_plan(db, world, desk, make, monkeypatch,
+                                                         sort):
+    """Many matches: the page is read along the sort index (a plan, not a rule); it must
+    list exactly what the other plan lists, and only the covered people's tickets."""
+    from helpdesk_app.domain import tickets_queries
+
+    now = real_now()
+    admin = world.actor("admin")
+    for i in range(4):
+        t = make.ticket(admin, f"More {i}", requester=world.users["client"],
+                        queue_id=world.queue2.id)
+        db.refresh(t)
+        tickets.update_ticket(db, admin, t.id, t.version, {"assignee_id": desk["tina"].id})
+    plan(db, admin, desk["tina"], desk["tom"], now - HOUR, now + HOUR, now=now)
+    tom = loaded(db, desk["tom"])
+    query = tickets.ListQuery(page_size=3, sort=sort, status=None, assignee=tickets.COVERING)
+    monkeypatch.setattr(tickets_queries, "_SCAN_ROWS_MAX", 0)
+    by_index = [r.id for r in tickets.list_tickets(db, tom, query).rows]
+    monkeypatch.setattr(tickets_queries, "_SCAN_ROWS_MAX", 10**9)
+    assert tickets_queries._scan_in_sort_order(db, tom, query, 5, 3)
+    by_scan = [r.id for r in tickets.list_tickets(db, tom, query).rows]
+    assert by_scan == by_index and len(by_scan) == 3
+    assert {db.get(Ticket, i).assignee_id for i in by_scan} == {desk["tina"].id}
+    # nobody covered: nothing, whatever the plan
+    assert tickets.list_tickets(db, loaded(db, desk["bob"]), query).rows == []
+    assert tickets.list_tickets(db, world.actor("client"), query).rows == []

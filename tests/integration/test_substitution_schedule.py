@@ -4,6 +4,7 @@ timeline rule (only tickets the substitute acted on)."""
 
 from __future__ import annotations
 
+import json
 import threading
 from datetime import timedelta
 
@@ -12,7 +13,7 @@ from substitution_support import HOUR, loaded, plan, real_now
 
 from helpdesk_app.domain import substitution_schedule, tickets
 from helpdesk_app.jobs.scheduler import SubstitutionScheduler
-from helpdesk_app.live.bus import ACCESS_CHANGE, access_topic
+from helpdesk_app.live.bus import ACCESS_CHANGE, access_topic, user_topic
 from helpdesk_app.models import (
     AuditEvent,
     EventKind,
@@ -51,10 +52,13 @@ def test_starts_and_ends_exactly_once_at_the_boundaries(db, world, all_changes):
     assert _state(db, sid) == SubstitutionState.ENDED
     [started], [ended] = _audit(db, "substitution.started"), _audit(db, "substitution.ended")
     assert started.actor_id is None and ended.target_id == str(sid)  # the system did it
-    assert '"substitute": "Tina Technician"' in started.details
+    details = json.loads(started.details)  # built by the database, read like any entry
+    assert (details["absent"], details["substitute"]) == ("Tom Technician", "Tina Technician")
+    assert details["starts_at"] == start.isoformat() and details["ends_at"] == end.isoformat()
+    assert started.target_label == "Tom Technician → Tina Technician"
     # the substitute's open pages heard of both, once each
     access = [c for c in all_changes if c.kind == ACCESS_CHANGE]
-    assert [c.topics for c in access] == [(access_topic(tina.id),)] * 2
+    assert [c.topics for c in access] == [(access_topic(tina.id), user_topic(tina.id))] * 2
 
 
 def test_catch_up_after_downtime_starts_and_ends_everything_due(db, world):
@@ -125,11 +129,14 @@ def test_a_failed_pass_is_logged_and_retried(engine, db, world, monkeypatch):
     def broken(*_a, **_k):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(substitution_schedule, "end_due", broken)
+    # fails after the UPDATE, before the commit: the state change goes with its audit entry
+    monkeypatch.setattr(substitution_schedule, "_announce", broken)
     assert sched.tick(now + HOUR) is None
     assert _state(db, sid) == SubstitutionState.SCHEDULED  # nothing half-done
+    assert _audit(db, "substitution.started") == []
     monkeypatch.undo()
     assert sched.tick(now + HOUR).started == [sid]
+    assert len(_audit(db, "substitution.started")) == 1
 
 
 def test_the_timeline_shows_it_only_where_the_substitute_acted(db, world, make, changes):
@@ -197,3 +204,14 @@ def test_taking_over_the_ticket_counts_as_acting_on_behalf(db, world, make):
     [event] = db.exec(select(TimelineEvent).where(
         TimelineEvent.kind == EventKind.SUBSTITUTION)).all()
     assert event.data["absent"] == tina.full_name and event.author_id == tom.id
+
+
+def test_a_big_catch_up_goes_in_batches_each_once(db, world, make):
+    now = real_now()
+    people = [make.user(world.provider, "technician", name=f"T{i}") for i in range(6)]
+    ids = [plan(db, world.actor("admin"), people[i], people[i + 3], now + HOUR,
+                now + 2 * HOUR) for i in range(3)]
+    result = substitution_schedule.run_pass(db, now + 3 * HOUR, batch=2)
+    assert sorted(result.started) == sorted(ids) and sorted(result.ended) == sorted(ids)
+    assert len(_audit(db, "substitution.started")) == 3
+    assert len(_audit(db, "substitution.ended")) == 3
