@@ -30,6 +30,7 @@ from helpdesk_app.models import (
     User,
 )
 from helpdesk_app.models.base import utcnow
+from helpdesk_app.state.admin_users import AdminUsersState as U
 from helpdesk_app.state.agent_list import AgentListState
 from helpdesk_app.state.substitutions import SubstitutionsState
 from helpdesk_app.state.ticket import TicketState
@@ -220,3 +221,16 @@ def test_the_ticket_page_and_the_attachment_link_follow_the_substitution(desk):
         kinds = [e.kind for e in tickets.get_ticket(
             db, Actor.from_user(_user(db, ADMIN)), ticket.id).events]
     assert kinds.count("substitution") == 2  # started (his reply), ended (the cancel)
+
+
+def test_the_user_panel_says_who_is_away_and_who_stands_in(desk):
+    page = state_for(U, ADMIN)
+    call_handler(U, "on_load", page)
+    call_handler(U, "edit_user", page, str(desk["james"]))
+    assert page.u_away == ""
+    sid = _james_away()
+    call_handler(U, "edit_user", page, str(desk["james"]))
+    assert page.u_away.startswith("Nieobecność od") and "Piotr Zieliński" in page.u_away
+    _cancel(sid)
+    call_handler(U, "edit_user", page, str(desk["james"]))
+    assert page.u_away == ""

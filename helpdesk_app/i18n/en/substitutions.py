@@ -9,6 +9,7 @@ CATALOG: dict[str, str] = {
     "substitutions.timezone": "Times are in your time zone ({tz}).",
     "substitutions.away_now": "You are away from {start} to {end}, substituted by {name}.",
     "substitutions.away_next": "Planned absence from {start} to {end}, substituted by {name}.",
+    "substitutions.away_other": "Away from {start} to {end}, substituted by {name}.",
     "substitutions.covering_now": "You are substituting for: {names}.",
     "substitutions.form_title": "Plan an absence",
     "substitutions.form_edit_title": "Change the substitution",

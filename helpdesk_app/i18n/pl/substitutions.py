@@ -9,6 +9,7 @@ CATALOG: dict[str, str] = {
     "substitutions.timezone": "Godziny w Twojej strefie czasowej ({tz}).",
     "substitutions.away_now": "Twoja nieobecność: od {start} do {end}, zastępuje Cię {name}.",
     "substitutions.away_next": "Zaplanowana nieobecność od {start} do {end}, zastępstwo: {name}.",
+    "substitutions.away_other": "Nieobecność od {start} do {end}, zastępstwo: {name}.",
     "substitutions.covering_now": "Zastępujesz: {names}.",
     "substitutions.form_title": "Zaplanuj nieobecność",
     "substitutions.form_edit_title": "Zmień zastępstwo",
