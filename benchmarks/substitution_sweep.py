@@ -18,7 +18,8 @@ Between runs the N rows are put back to "scheduled" (not timed; the extra audit 
 
 For every click: `actor_loading.load` for a technician who covers nobody (the cost every
 staff member pays: one indexed query) and for one who covers a colleague, against the
-base load without substitutions.
+base load without substitutions (a built-in role: no query at all), each in a session
+whose connection is already open, as in `auth.resolve_session`.
 
 The LAST line is one JSON object: {"benchmark": "substitution_sweep", "backend": ..,
 "users": .., "start_ms": .., "end_ms": .., "idle_ms": .., "start_max_ms": ..,
@@ -153,9 +154,12 @@ def actor_costs(engine: Engine, runs: int = 300) -> dict[str, float]:
         db.expunge_all()
 
     def per_call(fn) -> float:
+        # as in auth.resolve_session: the session row and the user were just read, so the
+        # connection is open; what is timed is building the actor
         samples = []
         for _ in range(runs):
             with Session(engine) as db:
+                db.get(User, nobody.id)
                 t0 = time.perf_counter()
                 fn(db)
                 samples.append((time.perf_counter() - t0) * 1e6)

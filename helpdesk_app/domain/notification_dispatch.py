@@ -364,6 +364,10 @@ def ticket_event(db: Session, actor: Actor | None, ticket: Ticket, kind: str, *,
                     | {f for _u, _ev, f in wanted if f is not None})
     audience = tx_cache.cached(db, ("notify.audience", ids), lambda: Audience.load(db, ids),
                                scope="batch")
+    # A substitute deactivated meanwhile reaches nobody: the absent person hears it then.
+    wanted = list(dict.fromkeys(
+        (for_uid, ev, None) if for_uid is not None and uid not in audience.people else
+        (uid, ev, for_uid) for uid, ev, for_uid in wanted))
     count, reached = _deliver(db, audience, actor, ticket, wanted, event, data, now)
     told.update(reached)
     return count

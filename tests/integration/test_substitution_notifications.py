@@ -245,3 +245,13 @@ def test_the_substitutes_mail_reply_lands_only_during_the_substitution(db, world
                                 body="One more thing", in_reply_to=ours.message_id))
     assert late.ticket_id != ticket.id
     assert all(e.body.strip() != "One more thing" for e in room.events(ticket.id))
+
+
+def test_a_deactivated_substitute_does_not_swallow_the_news(db, world, tinas, inbox):
+    _away(db, world)
+    tom = world.users["technician"]
+    tom.is_active = False
+    db.add(tom)
+    db.commit()
+    tickets.add_comment(db, world.actor("admin"), tinas.id, "Anyone?", public=False)
+    assert inbox.app() == Counter({("technician2", K.INTERNAL_NOTE, None): 1})
