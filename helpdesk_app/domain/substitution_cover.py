@@ -21,8 +21,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, literal
-from sqlmodel import Session, col, select
+from sqlalchemy import ColumnElement, bindparam, literal, select
+from sqlmodel import Session, col
 
 from helpdesk_app.models import Substitution, SubstitutionState
 
@@ -40,6 +40,20 @@ def in_force(now: datetime) -> tuple[ColumnElement[bool], ...]:
     return (state_is(SubstitutionState.ACTIVE), col(Substitution.ends_at) > now)
 
 
+_TABLE = Substitution.__table__
+_NOW = bindparam("now", type_=_TABLE.c.ends_at.type)
+_IN_FORCE = (_TABLE.c.state == literal(SubstitutionState.ACTIVE, literal_execute=True),
+             _TABLE.c.ends_at > _NOW)
+# Built once: these run on every click (actor_loading) and every notification; building
+# the statement anew costs three times what SQLite needs to answer it.
+_COVERED_BY = (select(_TABLE.c.substitute_id, _TABLE.c.absent_id)
+               .where(*_IN_FORCE, _TABLE.c.substitute_id.in_(bindparam("ids", expanding=True))))
+_AWAY = (select(_TABLE.c.id, _TABLE.c.absent_id, _TABLE.c.substitute_id,
+                _TABLE.c.absent_keeps_notifications, _TABLE.c.ends_at)
+         .where(*_IN_FORCE, _TABLE.c.absent_id.in_(bindparam("ids", expanding=True)))
+         .order_by(_TABLE.c.starts_at))
+
+
 def covering_many(db: Session, user_ids: Iterable[int], now: datetime
                   ) -> dict[int, frozenset[int]]:
     """user id -> the absent users they cover at `now` (chains resolved, MAX_DEPTH hops).
@@ -52,9 +66,7 @@ def covering_many(db: Session, user_ids: Iterable[int], now: datetime
         if not frontier:
             break
         queried |= frontier
-        rows = db.exec(select(Substitution.substitute_id, Substitution.absent_id)
-                       .where(*in_force(now),
-                              col(Substitution.substitute_id).in_(sorted(frontier)))).all()
+        rows = db.execute(_COVERED_BY, {"now": now, "ids": sorted(frontier)}).all()
         for substitute, absent in rows:
             edges.setdefault(substitute, set()).add(absent)
         frontier = {absent for _s, absent in rows} - queried
@@ -93,12 +105,10 @@ def away_many(db: Session, user_ids: Iterable[int], now: datetime) -> dict[int, 
     ids = sorted({int(u) for u in user_ids if u is not None})
     if not ids:
         return {}
-    rows = db.exec(select(Substitution).where(*in_force(now),
-                                              col(Substitution.absent_id).in_(ids))
-                   .order_by(col(Substitution.starts_at))).all()
+    rows = db.execute(_AWAY, {"now": now, "ids": ids}).all()
     # overlaps are refused, so one each; the latest start wins if data say otherwise
-    return {r.absent_id: Away(r.id, r.absent_id, r.substitute_id,
-                              r.absent_keeps_notifications, r.ends_at) for r in rows}
+    return {absent: Away(sid, absent, substitute, bool(keeps), ends_at)
+            for sid, absent, substitute, keeps, ends_at in rows}
 
 
 def away_now(db: Session, user_ids: Iterable[int], now: datetime) -> set[int]:
