@@ -10,7 +10,7 @@ from helpdesk_app import pages
 from helpdesk_app.api.guard import guard
 from helpdesk_app.api.routes import build_api, session_alive
 from helpdesk_app.jobs.mail_worker import run_mail
-from helpdesk_app.jobs.scheduler import run_scheduler
+from helpdesk_app.jobs.scheduler import run_scheduler, run_substitution_scheduler
 from helpdesk_app.state.event_guard import EventArgumentGuard
 from helpdesk_app.state.live import dispatch_changes
 from helpdesk_app.state.session import SessionState
@@ -39,6 +39,8 @@ app.register_lifespan_task(dispatch_changes)
 # SLA sweeps (warnings, breaches, escalations) on a background thread; a DB lease makes
 # only one process per deployment run them.
 app.register_lifespan_task(run_scheduler)
+# Substitutions start and end at their boundaries (issue 13): the same kind of leader lease.
+app.register_lifespan_task(run_substitution_scheduler)
 # Mail: the SMTP listener, the inbound pipeline thread, the outbox sender, IMAP polling.
 app.register_lifespan_task(run_mail)
 

@@ -56,6 +56,8 @@ RESET_PAGE = RESET_LINK + "[token]"
 SETTINGS_SECURITY = "/settings/security"
 ADMIN_SECURITY = "/admin/security"
 SESSION_API = "/api/session"  # POST: claim -> HttpOnly cookie; + "/logout"
+# substitutions (issue 13): my absences and whom I stand in for (staff)
+SETTINGS_SUBSTITUTIONS = "/settings/substitutions"
 
 # Who may open a page (the page decorator and the handler toolkit both check this).
 ANYONE: frozenset[str] = frozenset(Role.ALL)

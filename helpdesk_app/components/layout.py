@@ -118,6 +118,12 @@ def top_bar() -> rx.Component:
                     href=routes.SETTINGS_SECURITY, id="menu-security",
                     title=S.tr["nav.security"], aria_label=S.tr["nav.security"],
                     display="inline-flex"),
+            # substitutions (issue 13): staff plan absences and see whom they stand in for
+            rx.cond(S.is_staff, rx.link(
+                rx.icon("calendar-off", size=18, color="var(--gray-12)"),
+                href=routes.SETTINGS_SUBSTITUTIONS, id="menu-substitutions",
+                title=S.tr["nav.substitutions"], aria_label=S.tr["nav.substitutions"],
+                display="inline-flex")),
             rx.link(S.user_name, href=routes.SETTINGS_NOTIFICATIONS, size="2",
                     id="current-user", color="inherit", class_name="pm-current-user"),
             rx.button(S.tr["nav.logout"], id="logout", size="1", variant="outline",

@@ -9,6 +9,12 @@
   queue (`ticket.queue_id` is NOT NULL: creation falls back to the first active queue), so
   there are no queue-less tickets to decide about. On tickets it sees, a limited actor
   may do everything its base role may (reply, note, edit).
+- Substitutions (issue 13, domain/substitution_cover.py): while a substitution is in
+  force, the substitute sees and may work on every ticket the absent person could — the
+  absent person's queues are added to a queue-limited substitute's visible queues
+  (domain/actor_loading.py) and their assigned tickets count as the substitute's own
+  (`assigned_ids`). Nothing is copied: when the substitution ends, the next read of the
+  substitute no longer finds them. Only ticket visibility passes on, never permissions.
 - Moving a ticket to a queue the actor cannot see is allowed: it is a hand-off to the
   other team. Afterwards the actor no longer sees the ticket (unless it is assigned to
   them) — the next read answers "not found", like for any ticket outside their queues.
@@ -57,10 +63,17 @@ def _queue_limit(actor: Actor, indexed: bool) -> ColumnElement[bool]:
     # (tickets_queries.list_tickets: a page in sort-index order when matches are many).
     queue = col(Ticket.queue_id) if indexed else col(Ticket.queue_id) + 0
     assignee = col(Ticket.assignee_id) if indexed else col(Ticket.assignee_id) + 0
-    mine = assignee == actor.user_id
+    mine = (assignee.in_(assigned_ids(actor)) if actor.covering_ids
+            else assignee == actor.user_id)
     if not visible:
         return mine
     return or_(queue.in_(sorted(visible)), mine)
+
+
+def assigned_ids(actor: Actor) -> list[int]:
+    """Whose assigned tickets count as the actor's own for the queue limit: the actor's
+    and, during a substitution, those of the absent colleagues they cover."""
+    return [actor.user_id, *sorted(actor.covering_ids)]
 
 
 def ticket_scope(actor: Actor, *, indexed: bool = True) -> ColumnElement[bool]:
@@ -77,6 +90,17 @@ def ticket_scope(actor: Actor, *, indexed: bool = True) -> ColumnElement[bool]:
     return false()
 
 
+def covered_scope(actor: Actor, *, indexed: bool = True) -> ColumnElement[bool]:
+    """The "Substituting for …" view: the tickets assigned to the absent colleagues the
+    actor covers now. Every one of them is visible to the actor (their assigned tickets
+    count as the actor's own, `assigned_ids`), so this clause replaces `ticket_scope` for
+    that view: narrower, and answered from the assignee index alone."""
+    if actor.role not in Role.STAFF or not actor.covering_ids:
+        return false()
+    assignee = col(Ticket.assignee_id) if indexed else col(Ticket.assignee_id) + 0
+    return assignee.in_(sorted(actor.covering_ids))
+
+
 def event_scope(actor: Actor) -> ColumnElement[bool]:
     """A WHERE clause selecting the timeline events `actor` may see (within visible tickets)."""
     if actor.role in Role.STAFF:
@@ -88,7 +112,8 @@ def can_see_ticket(actor: Actor, ticket: Ticket) -> bool:
     if actor.role in Role.STAFF:
         if actor.visible_queue_ids is not None and actor.role in _LIMITABLE:
             return (ticket.queue_id in actor.visible_queue_ids
-                    or (ticket.assignee_id is not None and ticket.assignee_id == actor.user_id))
+                    or (ticket.assignee_id is not None
+                        and ticket.assignee_id in assigned_ids(actor)))
         return True
     if actor.role == Role.CLIENT:
         if actor.is_client_manager:

@@ -2,7 +2,8 @@
 
 `Actor.from_user` gives the built-in role only (right for clients, admins and staff
 without a custom role). Staff who may carry a custom role are loaded with
-`domain.actor_loading.load`, which fills `permissions` and `visible_queue_ids`.
+`domain.actor_loading.load`, which fills `permissions` and `visible_queue_ids` (and
+`covering_ids`, the absent colleagues the actor substitutes for now).
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ class Actor:
     # Queues whose tickets the actor may see; None: every queue (no queue limit).
     visible_queue_ids: frozenset[int] | None = None
     custom_role_id: int | None = None
+    # Staff absent now whom this actor substitutes for (issue 13, domain/substitution_cover):
+    # their tickets are visible to the actor too, for as long as the substitution is active.
+    covering_ids: frozenset[int] = frozenset()
 
     @property
     def is_staff(self) -> bool:

@@ -36,7 +36,7 @@ from enum import Enum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, or_
+from sqlalchemy import ColumnElement, Select, insert, literal, null, or_
 from sqlmodel import Session, col, func, select
 
 from helpdesk_app.domain import access
@@ -85,10 +85,13 @@ ACTIONS: frozenset[str] = frozenset({
     "mail.outbox.retried",
     # exports
     "export.tickets", "export.report", "audit.exported",
+    # substitutions (issue 13: domain/substitutions.py; started/ended by the scheduler)
+    "substitution.created", "substitution.updated", "substitution.cancelled",
+    "substitution.started", "substitution.ended",
 })
 AREAS: tuple[str, ...] = ("auth", "user", "role", "queue", "organisation", "config.security",
                           "config.sla", "config.workflow", "config.fields", "config.checklists",
-                          "config.mail", "mail", "export", "audit")
+                          "config.mail", "mail", "export", "audit", "substitution")
 
 PAGE_SIZE = 50
 EXPORT_BATCH = 500
@@ -203,6 +206,24 @@ def record(db: Session, actor: Actor | None, action: str, *, target: Target | No
         target_label=(target.label or "")[:200] if target else "",
         details=text, address=(address or None) and address[:64],
     ))
+
+
+def record_from_select(db: Session, actor: Actor | None, action: str, rows: Select) -> None:
+    """`record` for many targets at once, built by the database (a scheduler pass over
+    thousands of rows): one INSERT ... SELECT in the caller's transaction. `rows` selects
+    (target type, target id, target label, details as JSON text); the caller answers for
+    the details: no secrets, small values (what `clean_details` would keep)."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown audit action {action!r}: add it to audit.ACTIONS")
+    table = AuditEvent.__table__
+    who = (actor_label(actor) if actor else "")[:200]
+    subquery = rows.subquery()
+    db.execute(insert(table).from_select(
+        ["at", "actor_id", "actor_label", "action", "target_type", "target_id",
+         "target_label", "details", "address"],
+        select(literal(utcnow(), type_=table.c.at.type),
+               literal(actor.user_id if actor else None, type_=table.c.actor_id.type),
+               literal(who), literal(action), *subquery.c, null())))
 
 
 def record_change(db: Session, actor: Actor | None, action: str, *, target: Target,

@@ -16,7 +16,10 @@ Actions:
   (`ticket_status`, configured by admins): every status that is not resolving
   (workflow.is_resolving: category resolved/closed, `closes`, or an SLA effect that stops
   the clock), custom ones included — not a fixed list of keys. Coordinators are global
-  for now: there are no queue-specific coordinators yet.
+  for now: there are no queue-specific coordinators yet. Coordinators who are away
+  (a substitution in force, issue 13) are skipped; only when every coordinator is away
+  does the least busy of all get it (their substitute then sees and hears of it), so a
+  breached ticket is never left without an owner for that reason.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from sqlalchemy import func, insert, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
-from helpdesk_app.domain import workflow
+from helpdesk_app.domain import substitution_cover, workflow
 from helpdesk_app.domain.errors import Conflict
 from helpdesk_app.models import (
     Contract,
@@ -74,9 +77,11 @@ def _active_keys(db: Session) -> list[str]:
             if not workflow.is_resolving(status)]
 
 
-def _least_busy(db: Session, candidates: Sequence[int]) -> int | None:
+def _least_busy(db: Session, candidates: Sequence[int], now: datetime) -> int | None:
     if not candidates:
         return None
+    away = substitution_cover.away_now(db, candidates, now)
+    candidates = [c for c in candidates if c not in away] or list(candidates)
     load = dict(db.exec(
         select(Ticket.assignee_id, func.count())
         .where(col(Ticket.assignee_id).in_(candidates),
@@ -87,7 +92,7 @@ def _least_busy(db: Session, candidates: Sequence[int]) -> int | None:
 
 
 def _target(db: Session, ticket: Ticket, contract: Contract,
-            coordinators: Sequence[int]) -> tuple[str, Any, Any] | None:
+            coordinators: Sequence[int], now: datetime) -> tuple[str, Any, Any] | None:
     """(column, old, new) the rule asks for, or None when there is nothing to do."""
     action = contract.escalation_action
     if action == EscalationAction.RAISE_PRIORITY:
@@ -99,7 +104,7 @@ def _target(db: Session, ticket: Ticket, contract: Contract,
         if queue is not None and queue.is_active and ticket.queue_id != queue.id:
             return "queue_id", ticket.queue_id, queue.id
     elif action == EscalationAction.ASSIGN_COORDINATOR and ticket.assignee_id is None:
-        chosen = _least_busy(db, coordinators)
+        chosen = _least_busy(db, coordinators, now)
         if chosen is not None:
             return "assignee_id", None, chosen
     return None
@@ -114,7 +119,7 @@ def escalate(db: Session, ticket: Ticket, clock: str, now: datetime, *,
         return None
     if coordinators is None:
         coordinators = coordinator_ids(db)
-    target = _target(db, ticket, contract, coordinators)
+    target = _target(db, ticket, contract, coordinators, now)
     if target is None:
         return None
     column, old, new = target

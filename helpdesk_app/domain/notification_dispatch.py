@@ -21,6 +21,12 @@ by mail. A client must still see the ticket (access policy) and never gets an in
 event: the preference module knows no internal events for clients, and `_deliver` skips
 non-public timeline events for them as well, so a note's text cannot reach a client.
 
+Substitutions (issue 13, domain/substitution_cover.py): what is meant for someone who is
+away goes to their substitute (along a chain: the first person who is not away), marked
+"(for X)" in the app and in the mail, decided by the absent person's preferences and
+access; the absent person keeps their copy only when their substitution says so. Someone
+who hears of the change for themself gets no second copy on behalf of a colleague.
+
 One change, one message per person: a status change that comes with a reply or an
 assignment (same ticket, same instant: `now`) is not announced again to someone who was
 just told of that reply or assignment (`_told`).
@@ -40,13 +46,21 @@ from sqlmodel import Session, col, select
 
 from helpdesk_app import routes
 from helpdesk_app.config import get_settings
-from helpdesk_app.domain import access, actor_loading, inapp_notifications, tx_cache, workflow
+from helpdesk_app.domain import (
+    access,
+    actor_loading,
+    inapp_notifications,
+    substitution_cover,
+    tx_cache,
+    workflow,
+)
 from helpdesk_app.domain import notification_settings as prefs
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.escalation import coordinator_ids
 from helpdesk_app.i18n import format_datetime, t
 from helpdesk_app.mail.outbound import outbox, templates
 from helpdesk_app.models import NotificationKind, Role, Ticket, TimelineEvent, User
+from helpdesk_app.models.base import utcnow
 
 NEW_TICKET = NotificationKind.NEW_TICKET
 PUBLIC_REPLY = NotificationKind.PUBLIC_REPLY
@@ -75,6 +89,10 @@ class Audience:
     # address): that holds for the rest of a sweep, so they are not rendered and asked
     # again for every alert.
     refused: set[int] = field(default_factory=set)
+    # Substitutions in force (staff_audience, the SLA sweep): user -> who receives what is
+    # meant for them; and (ticket id, recipient) -> on whose behalf an SLA mail goes.
+    routes: dict[int, list[substitution_cover.Delivery]] = field(default_factory=dict)
+    behalf: dict[tuple[int, int], int] = field(default_factory=dict)
 
     @classmethod
     def load(cls, db: Session, user_ids: Iterable[int | None]) -> Audience:
@@ -104,9 +122,36 @@ def _active_staff(db: Session) -> list[int]:
                                               col(User.is_active).is_(True))).all())
 
 
-def staff_audience(db: Session) -> Audience:
-    """Every active staff member and their preferences (two queries)."""
-    return Audience.load(db, _active_staff(db))
+def staff_audience(db: Session, now: datetime | None = None) -> Audience:
+    """Every active staff member, their preferences and the substitutions in force at
+    `now` (a few queries)."""
+    staff = _active_staff(db)
+    audience = Audience.load(db, staff)
+    audience.routes = {uid: routed for uid, routed in substitution_cover.recipients(
+        db, staff, now or utcnow()).items() if routed != [(uid, None)]}
+    return audience
+
+
+# (recipient, event, on behalf of whom: None = for themself)
+Wanted = tuple[int, str, int | None]
+
+
+def _route(wanted: list[tuple[int, str]],
+           routes: Mapping[int, list[substitution_cover.Delivery]]) -> list[Wanted]:
+    """Send what is meant for someone away to whoever stands in (see module doc): direct
+    deliveries first, then one copy per remaining person on behalf of someone."""
+    direct: list[Wanted] = []
+    behalf: list[Wanted] = []
+    for uid, ev in wanted:
+        for recipient, for_uid in routes.get(uid, [(uid, None)]):
+            (direct if for_uid is None else behalf).append((recipient, ev, for_uid))
+    out = list(dict.fromkeys(direct))
+    reached = {uid for uid, _ev, _f in out}
+    for recipient, ev, for_uid in behalf:
+        if recipient not in reached:
+            reached.add(recipient)
+            out.append((recipient, ev, for_uid))
+    return out
 
 
 # --------------------------------------------------------------------------- mail context
@@ -206,8 +251,11 @@ def _app_data(ev: str, actor: Actor | None, data: Mapping[str, Any]) -> dict[str
 
 
 def _mail_extra(db: Session, audience: Audience, ev: str, person: Actor, actor: Actor | None,
-                event: TimelineEvent | None, data: Mapping[str, Any]) -> dict[str, Any]:
+                event: TimelineEvent | None, data: Mapping[str, Any],
+                principal: Actor | None = None) -> dict[str, Any]:
     extra: dict[str, Any] = {"actor_name": actor.full_name if actor is not None else ""}
+    if principal is not None:  # a substitute's copy (templates mark it)
+        extra["on_behalf_of"] = principal.full_name
     # A client gets the text of public events only (belt and braces: internal events
     # never reach clients at all).
     if event is not None and (person.is_staff or event.is_public):
@@ -218,8 +266,8 @@ def _mail_extra(db: Session, audience: Audience, ev: str, person: Actor, actor: 
         extra["old_status"] = labels.get(old, old or "") if isinstance(old, str) else ""
         if isinstance(new, str):
             extra["status"] = labels.get(new, new)
-    if ev == ASSIGNMENT:
-        extra["assignee_name"] = person.full_name  # assigned to the recipient
+    if ev == ASSIGNMENT:  # assigned to the recipient (or to the one they stand in for)
+        extra["assignee_name"] = (principal or person).full_name
     return extra
 
 
@@ -244,38 +292,53 @@ def _told(db: Session, ticket: Ticket, now: datetime) -> set[int]:
 
 
 def _deliver(db: Session, audience: Audience, actor: Actor | None, ticket: Ticket,
-             wanted: list[tuple[int, str]], event: TimelineEvent | None,
+             wanted: list[Wanted], event: TimelineEvent | None,
              data: Mapping[str, Any], now: datetime) -> tuple[int, set[int]]:
     """Notify `wanted` as they wish; returns (notifications queued, users reached)."""
-    in_app: dict[str, list[int]] = {}
+    in_app: dict[tuple[str, int | None], list[int]] = {}
     mails = 0
     reached: set[int] = set()
-    for uid, ev in wanted:
+    for uid, ev, for_uid in wanted:
         person = audience.people.get(uid)
-        if person is None:  # inactive or gone
+        principal = audience.people.get(for_uid) if for_uid is not None else person
+        if person is None or principal is None:  # inactive or gone
             continue
         # Nobody hears of a ticket they may not see (a client elsewhere, a technician
-        # limited to other queues); a client never of an internal event.
+        # limited to other queues); a client never of an internal event. A substitute's
+        # copy needs both: the absent person's right to it and the substitute's cover.
         if not access.can_see_ticket(person, ticket) or (
                 person.is_client and event is not None and not event.is_public):
             continue
-        channels = prefs.wants(audience.prefs, uid, person.role, ev, ticket)
+        if principal is not person and not access.can_see_ticket(principal, ticket):
+            continue
+        # what the absent person asked to hear, delivered to whoever stands in
+        channels = prefs.wants(audience.prefs, principal.user_id, principal.role, ev, ticket)
         if channels.in_app:
-            in_app.setdefault(ev, []).append(uid)
+            in_app.setdefault((ev, for_uid), []).append(uid)
             reached.add(uid)
         if channels.email and person.email:
             reached.add(uid)
             labels = audience.status_labels(db, person.language, for_client=not person.is_staff)
-            extra = _mail_extra(db, audience, ev, person, actor, event, data)
+            extra = _mail_extra(db, audience, ev, person, actor, event, data,
+                                principal if for_uid is not None else None)
             # The client's copy of an agent's reply is that agent's message, not an
             # automatic one (no Auto-Submitted header, not capped).
             is_auto = not (ev == PUBLIC_REPLY and person.is_client
                            and actor is not None and actor.is_staff)
             mails += _queue_mail(db, ticket, person, ev, extra, labels, is_auto=is_auto, now=now)
-    rows = [row for ev, ids in in_app.items()
-            for row in inapp_notifications.rows_for(ids, ev, ticket_id=ticket.id,
-                                              data=_app_data(ev, actor, data), now=now)]
+    rows = []
+    for (ev, for_uid), ids in in_app.items():
+        app_data = _app_data(ev, actor, data)
+        if for_uid is not None:
+            app_data |= _behalf_data(audience.people[for_uid])
+        rows += inapp_notifications.rows_for(ids, ev, ticket_id=ticket.id, data=app_data,
+                                             now=now)
     return inapp_notifications.add_rows(db, rows) + mails, reached
+
+
+def _behalf_data(principal: Actor) -> dict[str, Any]:
+    """In-app parameters of a substitute's copy: "(for X)" is rendered by the bell."""
+    return {"for": principal.full_name, "for_id": principal.user_id}
 
 
 def ticket_event(db: Session, actor: Actor | None, ticket: Ticket, kind: str, *,
@@ -285,13 +348,26 @@ def ticket_event(db: Session, actor: Actor | None, ticket: Ticket, kind: str, *,
     Returns how many notifications (in-app + mail) were queued."""
     data = dict(data or {})
     told = _told(db, ticket, now)
-    wanted = [(uid, ev) for uid, ev in _candidates(db, actor, ticket, kind, data)
-              if uid not in told]
+    candidates = _candidates(db, actor, ticket, kind, data)
+    if not candidates:
+        return 0
+    asked = frozenset(uid for uid, _ in candidates)
+    routes = tx_cache.cached(db, ("notify.routes", asked),
+                             lambda: substitution_cover.recipients(db, asked, now),
+                             scope="batch")
+    me = actor.user_id if actor is not None else None
+    wanted = [(uid, ev, for_uid) for uid, ev, for_uid in _route(candidates, routes)
+              if uid not in told and uid != me]
     if not wanted:
         return 0
-    ids = frozenset(uid for uid, _ in wanted)
+    ids = frozenset({uid for uid, _ev, _f in wanted}
+                    | {f for _u, _ev, f in wanted if f is not None})
     audience = tx_cache.cached(db, ("notify.audience", ids), lambda: Audience.load(db, ids),
                                scope="batch")
+    # A substitute deactivated meanwhile reaches nobody: the absent person hears it then.
+    wanted = list(dict.fromkeys(
+        (for_uid, ev, None) if for_uid is not None and uid not in audience.people else
+        (uid, ev, for_uid) for uid, ev, for_uid in wanted))
     count, reached = _deliver(db, audience, actor, ticket, wanted, event, data, now)
     told.update(reached)
     return count
@@ -343,23 +419,31 @@ def sla_alert(audience: Audience, ticket: Ticket, point: SlaPoint, user_ids: Ite
               now: datetime) -> tuple[list[dict[str, Any]], list[int]]:
     """Who hears of an SLA warning/breach among `user_ids` (staff in `audience`), per their
     preferences: (in-app rows for the caller's batched insert, users who want it by mail).
-    No query. The mail is the caller's to queue with `sla_mail`, once per ticket and
-    recipient for everything the ticket crossed at one time."""
-    in_app: list[int] = []
+    Someone away is stood in for (`audience.routes`, see module doc). No query. The mail
+    is the caller's to queue with `sla_mail`, once per ticket and recipient for everything
+    the ticket crossed at one time."""
+    in_app: dict[int | None, list[int]] = {}
     by_mail: list[int] = []
-    for uid in dict.fromkeys(user_ids):
+    for uid, _ev, for_uid in _route([(u, point.kind) for u in dict.fromkeys(user_ids)],
+                                    audience.routes):
         person = audience.people.get(uid)
-        if person is None or not person.is_staff:
+        principal = audience.people.get(for_uid) if for_uid is not None else person
+        if person is None or principal is None or not person.is_staff:
             continue
-        channels = prefs.wants(audience.prefs, uid, person.role, point.kind, ticket)
+        channels = prefs.wants(audience.prefs, principal.user_id, principal.role, point.kind,
+                               ticket)
         if channels.in_app:
-            in_app.append(uid)
+            in_app.setdefault(for_uid, []).append(uid)
         if channels.email and person.email and uid not in audience.refused:
             by_mail.append(uid)
-    rows = inapp_notifications.rows_for(
-        in_app, point.kind, ticket_id=ticket.id,
-        data={"clock": point.clock,
-              "due_at": point.due_at.isoformat() if point.due_at else None}, now=now)
+            if for_uid is not None:
+                audience.behalf[(ticket.id, uid)] = for_uid
+    data = {"clock": point.clock, "due_at": point.due_at.isoformat() if point.due_at else None}
+    rows = [row for for_uid, ids in in_app.items()
+            for row in inapp_notifications.rows_for(
+                ids, point.kind, ticket_id=ticket.id, now=now,
+                data=data if for_uid is None
+                else data | _behalf_data(audience.people[for_uid]))]
     return rows, by_mail
 
 
@@ -377,6 +461,9 @@ def sla_mail(db: Session, audience: Audience, ticket: Ticket, user_id: int,
     labels = audience.status_labels(db, person.language, for_client=False)
     assignee = audience.people.get(ticket.assignee_id) if ticket.assignee_id else None
     extra: dict[str, Any] = {"assignee_name": assignee.full_name if assignee else ""}
+    principal = audience.people.get(audience.behalf.get((ticket.id, user_id), -1))
+    if principal is not None:  # a substitute's copy
+        extra["on_behalf_of"] = principal.full_name
     if len(points) == 1:
         template = points[0].kind
         extra.update(clock=t(f"sla.clock.{points[0].clock}", person.language),

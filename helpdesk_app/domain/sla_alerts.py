@@ -454,7 +454,7 @@ def _sweep(db: Session, now: datetime, batch_size: int,
     finishing = frozenset(key for key, status in workflow.all_statuses(db).items()
                           if workflow.is_resolving(status))
     coordinators = escalation.coordinator_ids(db)
-    audience = dispatch.staff_audience(db)
+    audience = dispatch.staff_audience(db, now)  # with the substitutions in force
     after: tuple[datetime, int] | None = None  # keyset cursor: visited up to here
     failed: set[int] = set()
     # A batch failed in a statement it shares: up to here, one ticket per transaction.

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from helpdesk_app.domain.tickets_queries import (
     COUNT_CAP,
+    COVERING,
     PAGE_SIZE_MAX,
     classification_choices,
     client_classification,
@@ -68,7 +69,8 @@ from helpdesk_app.domain.tickets_writes import (
 )
 
 __all__ = [
-    "BODY_MAX", "COUNT_CAP", "INACTIVE", "PAGE_SIZE_MAX", "SLA_FILTERS", "SORTS", "SUBJECT_MAX",
+    "BODY_MAX", "COUNT_CAP", "COVERING", "INACTIVE", "PAGE_SIZE_MAX", "SLA_FILTERS", "SORTS",
+    "SUBJECT_MAX",
     "AttachmentView", "ContractChoice", "EventView", "ListQuery", "NewTicket", "SlaReport",
     "TicketDetail", "TicketPage", "TicketRow", "Via", "add_comment", "classification_choices",
     "client_classification", "create_ticket", "find_by_number", "get_ticket", "list_tickets",

@@ -56,6 +56,7 @@ class TicketRow:
     is_key: bool = False
     # a finished ticket's SLA outcome (met / late by how much), None while open
     sla_outcome: outcomes.Outcome | None = None
+    assignee_id: int | None = None  # agents' lists mark an assignee who is away (issue 13)
 
 
 @dataclass(frozen=True)
@@ -226,6 +227,7 @@ def _rows(db: Session, tickets: list[Ticket]) -> list[TicketRow]:
             sla_due_at=_next_due(t),
             is_key=t.contract_id in key_contracts,
             sla_outcome=outcomes.of_ticket(t),
+            assignee_id=t.assignee_id,
         )
         for t in tickets
     ]

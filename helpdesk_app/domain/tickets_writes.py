@@ -20,6 +20,7 @@ from helpdesk_app.domain import (
     contracts,
     fields,
     sla,
+    substitution_schedule,
     tx_cache,
     workflow,
 )
@@ -216,6 +217,8 @@ def add_comment(db: Session, actor: Actor, ticket_id: int, body: str, *, public:
         if reopen is None:
             raise Invalid("comment.closed_use_follow_up", number=ticket.number)
     now = utcnow()
+    # a substitute's first action on an absent colleague's ticket says so on the timeline
+    substitution_schedule.note_action(db, actor, ticket.id, ticket.assignee_id, now)
     event = TimelineEvent(
         ticket_id=ticket.id, kind=EventKind.REPLY if public else EventKind.NOTE,
         author_id=actor.user_id, is_public=public, body=body, created_at=now,
@@ -308,6 +311,7 @@ def _apply_changes(db: Session, actor: Actor, ticket: Ticket, expected_version: 
         return ticket.version
     # Read the old values first: the ORM UPDATE below also refreshes `ticket` in the session.
     old = {name: getattr(ticket, name) for name in diff}
+    assignee_before = ticket.assignee_id
     now = utcnow()
     result = db.execute(
         update(Ticket)
@@ -317,6 +321,7 @@ def _apply_changes(db: Session, actor: Actor, ticket: Ticket, expected_version: 
     if result.rowcount != 1:  # someone saved between our read and our write
         db.rollback()
         raise Conflict("ticket.conflict")
+    substitution_schedule.note_action(db, actor, ticket.id, assignee_before, now)
     public = False
     for name, new in diff.items():
         kind, is_public = _EDITABLE[name]

@@ -32,6 +32,7 @@ from sqlmodel import Session
 from helpdesk_app.models import SchedulerLock
 
 SLA_LOCK = "sla_scheduler"
+SUBSTITUTION_LOCK = "substitution_scheduler"  # issue 13: jobs/substitution_sweep.py
 
 
 def make_owner() -> str:

@@ -1,4 +1,5 @@
-"""The in-app scheduler: APScheduler 3 running the SLA sweep every N seconds.
+"""The in-app scheduler: APScheduler 3 running the SLA sweep every N seconds, and the
+substitution sweep (issue 13, `SubstitutionScheduler`, its own interval and lock).
 
 Why `BackgroundScheduler` (a thread) and not `AsyncIOScheduler`: the sweep is blocking
 SQLAlchemy work that can take a second or more on a catch-up. On the event loop it would
@@ -34,7 +35,7 @@ from sqlalchemy.engine import Engine
 
 from helpdesk_app.config import get_settings
 from helpdesk_app.db import get_engine, session_scope
-from helpdesk_app.jobs import lock, sla_sweep
+from helpdesk_app.jobs import lock, sla_sweep, substitution_sweep
 from helpdesk_app.models.base import utcnow
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,8 @@ def interval_from_env() -> float:
 
 class SlaScheduler:
     """Leader-locked SLA sweeps on an APScheduler background thread."""
+
+    job_id, job_name = "sla_sweep", "SLA sweep"
 
     def __init__(self, interval_seconds: float, *, engine: Engine | None = None,
                  owner: str | None = None, ttl: timedelta | None = None,
@@ -100,12 +103,12 @@ class SlaScheduler:
             timezone=UTC,
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
         )
-        scheduler.add_job(self.tick, "interval", seconds=self.interval, id="sla_sweep",
-                          name="SLA sweep", next_run_time=datetime.now(UTC),
+        scheduler.add_job(self.tick, "interval", seconds=self.interval, id=self.job_id,
+                          name=self.job_name, next_run_time=datetime.now(UTC),
                           replace_existing=True)
         scheduler.start()
         self._scheduler = scheduler
-        log.info("SLA scheduler started: every %s s, owner %s", self.interval, self.owner)
+        log.info("%s started: every %s s, owner %s", self.job_name, self.interval, self.owner)
         return self
 
     @property
@@ -145,6 +148,69 @@ async def run_scheduler(app: Any = None) -> AsyncIterator[SlaScheduler | None]:
         yield None
         return
     scheduler = await asyncio.to_thread(start_scheduler, interval)
+    try:
+        yield scheduler
+    finally:
+        await asyncio.to_thread(scheduler.shutdown)
+
+
+# --------------------------------------------------------------------------- substitutions
+
+
+class SubstitutionScheduler(SlaScheduler):
+    """Leader-locked substitution passes (jobs/substitution_sweep.py): the same thread,
+    lease and shutdown as the SLA sweep, under a lock of its own so either can be turned
+    off alone. Exactly once does not rest on the lock: each start/end is a conditional
+    UPDATE (domain/substitution_schedule.py), so even two leaders could not both do it."""
+
+    job_id, job_name = "substitution_sweep", "Substitution sweep"
+
+    def __init__(self, interval_seconds: float, *, engine: Engine | None = None,
+                 owner: str | None = None, ttl: timedelta | None = None,
+                 lock_name: str = lock.SUBSTITUTION_LOCK) -> None:
+        super().__init__(interval_seconds, engine=engine, owner=owner, ttl=ttl,
+                         lock_name=lock_name)
+
+    def tick(self, now: datetime | None = None
+             ) -> substitution_sweep.PassResult | None:  # type: ignore[override]
+        """Take/renew the leader lock, then start and end what is due. None when another
+        process leads (or the pass failed: logged, retried next tick)."""
+        now = now or utcnow()
+        try:
+            if not self._hold_lock(now):
+                return None
+            with session_scope(self.engine or get_engine()) as db:
+                result = substitution_sweep.run(db, now)
+            self.last_result = result  # type: ignore[assignment]
+            if result.started or result.ended:
+                log.info("Substitution sweep: started %s, ended %s", result.started,
+                         result.ended)
+            return result
+        except Exception:
+            log.exception("Substitution sweep failed")
+            return None
+        finally:
+            self.ticks += 1
+            self._ticked.set()
+
+
+def substitution_interval_from_env() -> float:
+    """POMOCNIK_SUBSTITUTION_SWEEP_SECONDS (default 30; 0 or less disables it)."""
+    return get_settings().substitution_sweep_seconds
+
+
+@contextlib.asynccontextmanager
+async def run_substitution_scheduler(app: Any = None
+                                     ) -> AsyncIterator[SubstitutionScheduler | None]:
+    """Reflex lifespan task: the substitution sweep lives as long as the worker process."""
+    interval = substitution_interval_from_env()
+    if interval <= 0:
+        log.info("Substitution scheduler disabled (POMOCNIK_SUBSTITUTION_SWEEP_SECONDS=%s)",
+                 interval)
+        yield None
+        return
+    scheduler = await asyncio.to_thread(
+        lambda: SubstitutionScheduler(interval).start())
     try:
         yield scheduler
     finally:

@@ -56,6 +56,15 @@ def seen_topic(user_id: int) -> str:
 SEEN_CHANGE = "seen"  # `Change.kind` of "this user opened a ticket" (ticket/org ids are 0)
 
 
+def access_topic(user_id: int) -> str:
+    """The topic of what one user may see changing without any ticket changing (a
+    substitution started or ended): that user's lists and ticket pages re-query."""
+    return f"access:{user_id}"
+
+
+ACCESS_CHANGE = "access"  # `Change.kind` of a per-user access change (ticket/org ids are 0)
+
+
 Listener = Callable[[Change], None]
 
 
@@ -132,6 +141,20 @@ def queue_seen_change(session: Session, user_id: int) -> None:
     if not any(c.kind == SEEN_CHANGE and c.topics == topics for c in pending):
         pending.append(Change(ticket_id=0, organisation_id=0, kind=SEEN_CHANGE, public=False,
                               topics=topics))
+
+
+def queue_access_change(session: Session, *user_ids: int) -> None:
+    """Remember that what these users may see changed (a substitution started or ended):
+    their lists and ticket pages (`access_topic`) and bells (`user_topic`) re-query.
+    Published as ONE change carrying every user's topics when `session` commits, so a
+    scheduler pass over thousands of people does not flood the bus."""
+    ids = sorted({int(u) for u in user_ids})
+    if not ids:
+        return
+    pending: list[Change] = session.info.setdefault(_PENDING_KEY, [])
+    pending.append(Change(ticket_id=0, organisation_id=0, kind=ACCESS_CHANGE, public=False,
+                          topics=tuple(access_topic(u) for u in ids)
+                          + tuple(user_topic(u) for u in ids)))
 
 
 @event.listens_for(Session, "after_commit")

@@ -63,6 +63,11 @@ from helpdesk_app.models.status import (
     StatusTransition,
     TicketStatus,
 )
+from helpdesk_app.models.substitution import (
+    Substitution,
+    SubstitutionState,
+    SubstitutionTicket,
+)
 from helpdesk_app.models.ticket import Channel, Priority, Status, Ticket, TicketCounter
 from helpdesk_app.models.ticket_seen import TicketSeen
 from helpdesk_app.models.timeline import EventKind, TimelineEvent
@@ -123,6 +128,9 @@ __all__ = [
     "Status",
     "StatusCategory",
     "StatusTransition",
+    "Substitution",
+    "SubstitutionState",
+    "SubstitutionTicket",
     "Ticket",
     "TicketChecklistItem",
     "TicketCounter",

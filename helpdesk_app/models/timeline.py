@@ -26,9 +26,13 @@ class EventKind:
     SLA_WARNING = "sla_warning"  # data: clock, point_at (warning point), due_at
     SLA_BREACH = "sla_breach"  # data: clock, due_at
     ESCALATION = "escalation"  # data: action, clock, old, new
+    # internal; a substitute's work on an absent colleague's ticket (issue 13), data: phase
+    # ("started": author works on behalf of `absent`; "ended"), absent, substitute (names)
+    SUBSTITUTION = "substitution"
 
     ALL = (CREATED, REPLY, NOTE, STATUS, ASSIGNMENT, PRIORITY, QUEUE, ATTACHMENT,
-           CONTRACT, TICKET_TYPE, FIELD, CHECKLIST, SLA_WARNING, SLA_BREACH, ESCALATION)
+           CONTRACT, TICKET_TYPE, FIELD, CHECKLIST, SLA_WARNING, SLA_BREACH, ESCALATION,
+           SUBSTITUTION)
 
 
 class TimelineEvent(SQLModel, table=True):

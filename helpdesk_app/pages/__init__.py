@@ -27,6 +27,7 @@ from helpdesk_app.pages import (  # noqa: F401  (imported for their @page regist
     portal,
     security_settings,
     sla_board,
+    substitutions,
     ticket,
 )
 

@@ -69,6 +69,8 @@ def _panel() -> rx.Component:
             width="100%", align="start"),
         rx.cond(A.u_status != "", rx.text(A.u_status, size="1", color_scheme="amber",
                                           id="user-status")),
+        rx.cond(A.u_away != "", rx.text(A.u_away, size="1", color_scheme="blue",
+                                        id="user-away")),
         rx.cond((A.panel == "edit") & ~A.u_active,
                 rx.badge(S.tr["directory_admin.inactive"], color_scheme="gray",
                          id="user-inactive-badge")),

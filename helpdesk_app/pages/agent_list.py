@@ -63,8 +63,13 @@ def _row(r: RowView) -> rx.Component:
         rx.table.cell(rx.text(r.priority_label, class_name="pm-prio-" + r.priority),
                       class_name="pm-c-prio"),
         rx.table.cell(r.queue, class_name="pm-c-queue"),
-        rx.table.cell(person(r.assignee, empty=S.tr["list.assignee_unassigned"]),
-                      class_name="pm-c-assignee"),
+        rx.table.cell(rx.hstack(
+            person(r.assignee, empty=S.tr["list.assignee_unassigned"]),
+            # away now (issue 13): the mark says until when and who stands in
+            rx.cond(r.assignee_away != "", rx.el.span(
+                rx.icon("calendar-off", size=13), class_name="pm-away", role="img",
+                title=r.assignee_away, aria_label=r.assignee_away)),
+            spacing="1", align="center"), class_name="pm-c-assignee"),
         rx.table.cell(r.updated, class_name="pm-c-updated"),
         class_name=rx.cond(r.sla_state == "breached", "pm-row pm-breached", "pm-row")
         + rx.cond(r.unread, " pm-unread", ""),
@@ -93,6 +98,11 @@ def _quick_filters() -> rx.Component:
               on_click=toggle("mine"), id="quick-mine"),
         _chip(S.tr["list.assignee_unassigned"], active=A.f_assignee == "unassigned",
               on_click=toggle("unassigned"), id="quick-unassigned"),
+        # "Substituting for …" (issue 13): only while the agent stands in for someone
+        rx.cond(A.covering_label != "", _chip(
+            A.covering_chip,
+            active=A.f_assignee == "covering", on_click=toggle("covering"),
+            id="quick-covering")),
         rx.el.span(class_name="pm-chip-sep"),
         rx.flex(
             rx.text(S.tr["list.queues"], size="1", color_scheme="gray"),

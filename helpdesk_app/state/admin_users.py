@@ -14,6 +14,7 @@ from helpdesk_app.domain import (
     invitations,
     organisations_admin,
     permissions,
+    substitutions,
     two_factor,
     users_admin,
 )
@@ -73,6 +74,7 @@ class AdminUsersState(Form, SessionState):
     u_status: str = ""  # "no password yet", "organisation deactivated"
     u_has_password: bool = False  # no: "Send invitation" is the way in
     u_has_2fa: bool = False  # yes: "Reset 2FA" (a lost phone)
+    u_away: str = ""  # "away from … to …, substituted by …" (issue 13)
     confirm: bool = False  # the deactivate/reactivate question is showing
 
     # ---- loading
@@ -145,6 +147,7 @@ class AdminUsersState(Form, SessionState):
     def _clear_form(self) -> None:
         settings = get_settings()
         self.u_id = self.u_name = self.u_email = self.u_org = self.u_status = ""
+        self.u_away = ""
         self.u_role, self.u_manager, self.u_active = Role.CLIENT, False, True
         self.u_lang, self.u_tz = settings.default_language, settings.default_timezone
         self.form_errors, self.confirm = {}, False
@@ -165,6 +168,10 @@ class AdminUsersState(Form, SessionState):
         self._clear_form()
         self._show(r)
         self.u_has_2fa = bool(two_factor.confirmed_factors(db, r.id))
+        away = substitutions.away_status(db, r.id)
+        self.u_away = "" if away is None else self._t(
+            "substitutions.away_other", start=self._dt(away.starts_at),
+            end=self._dt(away.ends_at), name=away.substitute)
         self.panel = "edit"
 
     def _show(self, r: users_admin.UserRow) -> None:

@@ -16,14 +16,17 @@ from helpdesk_app.domain import (
     directory,
     fields,
     queues_admin,
+    substitution_cover,
+    substitutions,
     ticket_seen,
     tickets,
     workflow,
 )
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.errors import DomainError
-from helpdesk_app.live.bus import Change, seen_topic
+from helpdesk_app.live.bus import Change, access_topic, seen_topic
 from helpdesk_app.models import Channel, Priority
+from helpdesk_app.models.base import utcnow
 from helpdesk_app.state import live
 from helpdesk_app.state.forms import Form
 from helpdesk_app.state.session import SessionState
@@ -80,6 +83,11 @@ class AgentListState(Form, SessionState):
     org_opts: list[Opt] = []
     error: str = ""
     refreshed: int = 0  # bumps on every live refresh (lets tests and the UI see liveness)
+    # substitutions (issue 13): whom the agent stands in for now ("" = nobody); the
+    # "Substituting for …" view is the assignee filter tickets.COVERING
+    covering_label: str = ""
+    covering_chip: str = ""
+    _agents: list = []  # the assignee filter's people, read on load
 
     # ---- bulk selection, kept on the server: ticket id -> the version the agent saw
     # (the browser only sends "tick row X"; an id that is not on the shown page is ignored,
@@ -133,9 +141,7 @@ class AgentListState(Form, SessionState):
         self.queue_opts = [Opt(str(o.id), o.label)
                            for o in queues_admin.visible_queues(db, actor)]
         agents = directory.agents(db, actor)
-        self.agent_opts = [Opt("mine", self._t("list.assignee_mine")),
-                           Opt("unassigned", self._t("list.assignee_unassigned"))] + [
-            Opt(str(o.id), o.label) for o in agents]
+        self._agents = [(str(o.id), o.label) for o in agents]
         self.org_opts = [Opt(str(o.id), o.label)
                          for o in directory.client_organisations(db, actor)]
         # Every active status: each ticket's own set and transitions are checked per
@@ -148,8 +154,10 @@ class AgentListState(Form, SessionState):
         self._clear_selection()
         self.bulk_ran, self.bulk_error = False, ""
         self._load(db, actor)
-        # ticket changes, and this agent's own "opened a ticket" (unread marks) only
-        live.watch(self, {"tickets", seen_topic(actor.user_id)}, public_only=False)
+        # ticket changes, this agent's own "opened a ticket" (unread marks) and what they
+        # may see changing (a substitution of theirs starting or ending)
+        live.watch(self, {"tickets", seen_topic(actor.user_id), access_topic(actor.user_id)},
+                   public_only=False)
 
     def _query(self) -> tickets.ListQuery:
         def num(v: str) -> int | None:
@@ -165,7 +173,33 @@ class AgentListState(Form, SessionState):
             field_sort=self.f_field or None,
         )
 
+    def _sync_covering(self, db, actor: Actor) -> None:
+        """The "Substituting for …" filter exists while the agent covers somebody."""
+        covered = substitutions.names(db, actor.covering_ids)
+        self.covering_label = ", ".join(sorted(covered.values()))
+        if not covered and self.f_assignee == tickets.COVERING:
+            self.f_assignee = ""  # the substitution ended: back to every ticket
+        self.covering_chip = (self._t("list.assignee_covering", names=self.covering_label)
+                              if covered else "")
+        opts = [Opt("mine", self._t("list.assignee_mine")),
+                Opt("unassigned", self._t("list.assignee_unassigned"))]
+        if covered:
+            opts.append(Opt(tickets.COVERING, self.covering_chip))
+        self.agent_opts = opts + [Opt(v, label) for v, label in self._agents]
+
+    def _away_marks(self, db, rows: list[tickets.TicketRow]) -> dict[int, str]:
+        """assignee id -> "away until …, substituted by …" for the page's assignees."""
+        away = substitution_cover.away_many(db, {r.assignee_id for r in rows if r.assignee_id},
+                                            utcnow())
+        if not away:
+            return {}
+        names = substitutions.names(db, {a.substitute_id for a in away.values()})
+        return {uid: self._t("list.away_mark", end=self._dt(a.ends_at),
+                             name=names.get(a.substitute_id, ""))
+                for uid, a in away.items()}
+
     def _load(self, db, actor) -> None:
+        self._sync_covering(db, actor)
         try:
             result = tickets.list_tickets(db, actor, self._query())
         except DomainError as e:
@@ -175,8 +209,9 @@ class AgentListState(Form, SessionState):
         self.shown_search = self.search.strip()
         labels = workflow.labels(db, self.ui_lang, for_client=False)
         unread = ticket_seen.unread_ids(db, actor, [r.id for r in result.rows])
+        away = self._away_marks(db, result.rows)
         self.rows = [row_view(r, self.ui_lang, self._dt(r.updated_at), labels=labels,
-                              unread=r.id in unread)
+                              unread=r.id in unread, away=away.get(r.assignee_id, ""))
                      for r in result.rows]
         self._page_versions = bulk.row_versions(db, actor, result.rows)
         self._sync_selection()

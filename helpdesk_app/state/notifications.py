@@ -81,11 +81,13 @@ class NotificationState(SessionState):
         """The message from the catalog, in the user's language and time zone (the row
         holds only parameters, never text)."""
         clock = str(n.data.get("clock") or "")
-        return self._t(f"notification.{n.kind}", number=n.ticket_number,
+        text = self._t(f"notification.{n.kind}", number=n.ticket_number,
                        clock=self._t(f"sla.clock.{clock}") if clock else "",
                        due=self._dt(_instant(n.data.get("due_at"))),
                        actor=str(n.data.get("actor") or self._t("event.system")),
                        old=self._status(n.data.get("old")), new=self._status(n.data.get("new")))
+        behalf = str(n.data.get("for") or "")  # a substitute's copy (issue 13)
+        return self._t("notification.on_behalf", text=text, name=behalf) if behalf else text
 
     def _clear(self) -> None:
         self.unread, self.items, self.loaded = 0, [], False

@@ -23,7 +23,7 @@ from helpdesk_app.domain import (
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.errors import Conflict, DomainError, NotFound
 from helpdesk_app.i18n import format_business_minutes
-from helpdesk_app.live.bus import Change
+from helpdesk_app.live.bus import Change, access_topic
 from helpdesk_app.models import Priority
 from helpdesk_app.models.base import utcnow
 from helpdesk_app.state import live
@@ -142,7 +142,12 @@ class TicketState(Form, SessionState):
         self._mark_seen(db, actor)
         # Clients only hear about public changes; the topic is the ticket they were allowed
         # to open, decided here after the access check.
-        live.watch(self, {f"ticket:{self._ticket_id}"}, public_only=not actor.is_staff)
+        # Staff also watch their own access topic: a substitution ending takes the ticket
+        # away from a substitute's open page at once (issue 13).
+        topics = {f"ticket:{self._ticket_id}"}
+        if actor.is_staff:
+            topics.add(access_topic(actor.user_id))
+        live.watch(self, topics, public_only=not actor.is_staff)
         return None
 
     def _load_status_choices(self, db, actor: Actor) -> None:

@@ -91,6 +91,12 @@ def _checklist(v: Viewer, d: dict) -> str:
                state=v.t("checklist.done" if d.get("done") else "checklist.undone"))
 
 
+def _substitution(v: Viewer, d: dict) -> str:
+    phase = "ended" if d.get("phase") == "ended" else "started"
+    return v.t(f"event.substitution.{phase}", absent=d.get("absent") or "—",
+               substitute=d.get("substitute") or "—")
+
+
 # One entry per kind; a kind without one gets its plain name ("event.<kind>").
 TITLES: dict[str, Title] = {
     EventKind.CREATED: lambda v, d: v.t("event.created",
@@ -109,6 +115,7 @@ TITLES: dict[str, Title] = {
     EventKind.SLA_WARNING: lambda v, d: v.t("event.sla_warning", **_sla(v, d)),
     EventKind.SLA_BREACH: lambda v, d: v.t("event.sla_breach", **_sla(v, d)),
     EventKind.ESCALATION: _escalation,
+    EventKind.SUBSTITUTION: _substitution,
 }
 
 

@@ -43,10 +43,13 @@ class RowView:
     sla_due: str = ""  # ISO 8601 UTC, counted down in the browser
     is_key: bool = False
     unread: bool = False  # something new by someone else since this agent last opened it
+    # the assignee is away (issue 13): "away until …, substituted by …", else ""
+    assignee_away: str = ""
 
 
 def row_view(row: TicketRow, lang: str, updated: str, *,
-             labels: dict[str, str] | None = None, unread: bool = False) -> RowView:
+             labels: dict[str, str] | None = None, unread: bool = False,
+             away: str = "") -> RowView:
     """An agent list row (clients get `client_row_view`).
     `labels` are the status names for this viewer (domain.workflow.labels); `unread` comes
     from domain.ticket_seen.unread_ids."""
@@ -65,7 +68,7 @@ def row_view(row: TicketRow, lang: str, updated: str, *,
         priority_label=t(f"priority.{row.priority}", lang),
         channel=row.channel, channel_label=t(f"channel.{row.channel}", lang), queue=row.queue,
         organisation=row.organisation, requester=row.requester, assignee=row.assignee,
-        updated=updated,
+        updated=updated, assignee_away=away,
     )
 
 

@@ -46,6 +46,7 @@ def app_server(outbound_sink: SmtpSink) -> Iterator[RunningApp]:
                                      "POMOCNIK_MAX_ATTACHMENT_MB": str(MAX_MB),
                                      # SLA sweeps every 2 s so the warning test is quick
                                      "POMOCNIK_SLA_SWEEP_SECONDS": "2",
+                                     "POMOCNIK_SUBSTITUTION_SWEEP_SECONDS": "1",
                                      # the app's own SMTP listener, for the mail tests
                                      "POMOCNIK_SMTP_LISTEN_PORT": str(SMTP_PORT),
                                      "POMOCNIK_MAIL_WORKER_SECONDS": "1"})

@@ -14,6 +14,8 @@ from helpdesk_app.state.timeline import TITLES, Viewer, event_item
 WHEN = datetime(2026, 3, 2, 9, 15, tzinfo=UTC)
 DATA = {
     EventKind.CREATED: {"channel": "email"},
+    EventKind.SUBSTITUTION: {"phase": "started", "absent": "Tina Technik",
+                             "substitute": "Anna Nowak"},
     EventKind.STATUS: {"old": "new", "new": "open"},
     EventKind.PRIORITY: {"old": 2, "new": 4},
     EventKind.ASSIGNMENT: {"old": None, "new": 7},
@@ -59,6 +61,12 @@ def test_titles_name_what_changed():
     assert "10:15" in event_item(v, _event(EventKind.SLA_BREACH)).title  # Warsaw time
     assert "Anna Nowak" in event_item(v, _event(EventKind.ESCALATION)).title
     assert "Power" in event_item(_viewer("en"), _event(EventKind.CHECKLIST)).title
+    started = event_item(v, _event(EventKind.SUBSTITUTION)).title
+    assert "Anna Nowak" in started and "Tina Technik" in started
+    ended = event_item(_viewer("en"), EventView(
+        1, EventKind.SUBSTITUTION, "", False, False, "",
+        {"phase": "ended", "absent": "Tina Technik", "substitute": "Anna Nowak"}, WHEN, []))
+    assert ended.title.endswith("ended") and "Tina Technik" in ended.title
 
 
 def test_kinds_that_change_something_have_their_own_title_function():

@@ -286,6 +286,13 @@ _FOOTER = {
     "pl": "Wiadomość z systemu obsługi zgłoszeń Pomocnik.",
     "en": "Sent by the Pomocnik helpdesk.",
 }
+# A substitute's copy of a mail meant for an absent colleague (context "on_behalf_of",
+# issue 13): said under the greeting and at the end of the subject.
+_ON_BEHALF = {
+    "pl": _Opt("Otrzymujesz tę wiadomość w zastępstwie za: {on_behalf_of}."),
+    "en": _Opt("You receive this as the substitute for {on_behalf_of}."),
+}
+_ON_BEHALF_SUBJECT = {"pl": " (za {on_behalf_of})", "en": " (for {on_behalf_of})"}
 # Ticket mails only: the token in the subject is how a reply finds its ticket.
 _KEEP_TOKEN = {
     "pl": "Odpowiadając, prosimy nie usuwać z tematu oznaczenia [#{number}].",
@@ -370,7 +377,7 @@ def render(kind: str, language: str, context: Mapping[str, Any]) -> Rendered:
     escaped = _Values({k: _html_value(k, v) for k, v in values.items()})
 
     greeting = _GREETING[lang][1 if values["recipient_name"].strip() else 0]
-    paragraphs = (greeting, *tpl.paragraphs)
+    paragraphs = (greeting, _ON_BEHALF[lang], *tpl.paragraphs)
     text_parts: list[str] = []
     html_parts: list[str] = []
     for para in paragraphs:
@@ -404,6 +411,8 @@ def render(kind: str, language: str, context: Mapping[str, Any]) -> Rendered:
         footer.insert(0, _fill(_KEEP_TOKEN[lang], values))
     text = "\n\n".join(text_parts) + "\n\n-- \n" + "\n".join(footer) + "\n"
     subject = _one_line(_fill(tpl.subject, values))
+    if values["on_behalf_of"].strip():
+        subject += _one_line(_fill(_ON_BEHALF_SUBJECT[lang], values))
     small = "<br>".join(html.escape(line) for line in footer)
     page = (
         f'<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
