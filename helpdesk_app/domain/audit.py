@@ -78,10 +78,13 @@ ACTIONS: frozenset[str] = frozenset({
     "mail.outbox.retried",
     # exports
     "export.tickets", "export.report", "audit.exported",
+    # subcontracting (domain/handover.py): tickets handed over and back, contracts served
+    "handover.handed", "handover.accepted", "handover.returned", "handover.withdrawn",
+    "handover.contracts_changed",
 })
 AREAS: tuple[str, ...] = ("auth", "user", "role", "queue", "config.sla", "config.workflow",
                           "config.fields", "config.checklists", "config.mail", "mail",
-                          "export", "audit")
+                          "export", "audit", "handover")
 
 PAGE_SIZE = 50
 EXPORT_BATCH = 500

@@ -62,6 +62,9 @@ class Ticket(SQLModel, table=True):
               "reaction_due_at"),
         # Recompute after a contract/calendar change finds a contract's open tickets.
         Index("ix_ticket_contract_status", "contract_id", "status"),
+        # A subcontractor's list: the tickets handed to their organisation (one index range).
+        Index("ix_ticket_handed_status_prio_upd", "handed_to_org_id", "status", "priority",
+              "updated_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -95,6 +98,10 @@ class Ticket(SQLModel, table=True):
     sla_minutes_used: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     # The next instant the scheduler must look at this ticket (warning or breach point).
     sla_next_check_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+    # The subcontractor organisation the ticket is handed to now (models/handover.py holds
+    # the history); copied here so a subcontractor's list is one indexed query.
+    handed_to_org_id: int | None = Field(default=None, foreign_key="organisation.id")
 
 
 class TicketCounter(SQLModel, table=True):

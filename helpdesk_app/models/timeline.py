@@ -26,9 +26,13 @@ class EventKind:
     SLA_WARNING = "sla_warning"  # data: clock, point_at (warning point), due_at
     SLA_BREACH = "sla_breach"  # data: clock, due_at
     ESCALATION = "escalation"  # data: action, clock, old, new
+    # handed to / accepted / returned by / withdrawn from a subcontractor (internal,
+    # shared with that subcontractor); data: action, org, user, handover
+    HANDOVER = "handover"
 
     ALL = (CREATED, REPLY, NOTE, STATUS, ASSIGNMENT, PRIORITY, QUEUE, ATTACHMENT,
-           CONTRACT, TICKET_TYPE, FIELD, CHECKLIST, SLA_WARNING, SLA_BREACH, ESCALATION)
+           CONTRACT, TICKET_TYPE, FIELD, CHECKLIST, SLA_WARNING, SLA_BREACH, ESCALATION,
+           HANDOVER)
 
 
 class TimelineEvent(SQLModel, table=True):
@@ -46,3 +50,6 @@ class TimelineEvent(SQLModel, table=True):
     # old/new values of a change, attachment ids, ...
     data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # An internal event this subcontractor organisation sees too (a note "shared with the
+    # subcontractor", their own notes, handover events); None: staff only (or public).
+    shared_with_org_id: int | None = Field(default=None, foreign_key="organisation.id")

@@ -40,6 +40,8 @@ MODEL_TABLES = {
     # i12-signin
     "user_factor", "recovery_code", "pending_login", "known_device", "security_policy",
     "security_alert_subscription", "failed_login_alert",
+    # 0016: subcontractors
+    "contract_subcontractor", "handover",
 }
 
 

@@ -13,7 +13,9 @@ from helpdesk_app.i18n.pl import (
     queues_roles,
     signin_security,
     sla,
+    subcontractors,
 )
 
 CATALOG: dict[str, str] = merge(core, sla, notifications, mail, accounts, audit,
-                                directory_admin, mail_identity, queues_roles, signin_security)
+                                directory_admin, mail_identity, queues_roles, signin_security,
+                                subcontractors)
