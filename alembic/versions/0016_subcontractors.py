@@ -61,8 +61,11 @@ def upgrade() -> None:
         batch.add_column(sa.Column('handed_to_org_id', sa.Integer(), nullable=True))
         batch.create_foreign_key('fk_ticket_handed_to_org_id_organisation', 'organisation',
                                  ['handed_to_org_id'], ['id'])
+    # partial: only handed tickets (see models/ticket.py)
     op.create_index('ix_ticket_handed_status_prio_upd', 'ticket',
-                    ['handed_to_org_id', 'status', 'priority', 'updated_at'], unique=False)
+                    ['handed_to_org_id', 'status', 'priority', 'updated_at'], unique=False,
+                    sqlite_where=sa.text('handed_to_org_id IS NOT NULL'),
+                    postgresql_where=sa.text('handed_to_org_id IS NOT NULL'))
     with op.batch_alter_table('timeline_event') as batch:
         batch.add_column(sa.Column('shared_with_org_id', sa.Integer(), nullable=True))
         batch.create_foreign_key('fk_timeline_event_shared_with_org_id_organisation',

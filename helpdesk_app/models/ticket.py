@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index
+from sqlalchemy import Index, text
 from sqlmodel import Field, SQLModel
 
 from helpdesk_app.models.base import UTCDateTime, utcnow
@@ -63,8 +63,12 @@ class Ticket(SQLModel, table=True):
         # Recompute after a contract/calendar change finds a contract's open tickets.
         Index("ix_ticket_contract_status", "contract_id", "status"),
         # A subcontractor's list: the tickets handed to their organisation (one index range).
+        # Partial: only handed tickets are in it, so it stays small and the planner's
+        # statistics describe them (SQLite's would average in the million NULLs and walk
+        # the priority index instead: 70 ms rather than 0.1 ms at 1M tickets).
         Index("ix_ticket_handed_status_prio_upd", "handed_to_org_id", "status", "priority",
-              "updated_at"),
+              "updated_at", sqlite_where=text("handed_to_org_id IS NOT NULL"),
+              postgresql_where=text("handed_to_org_id IS NOT NULL")),
     )
 
     id: int | None = Field(default=None, primary_key=True)

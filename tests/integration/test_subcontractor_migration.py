@@ -49,3 +49,22 @@ def test_subcontractor_technicians_become_subcontractors_and_back(empty_db_url: 
         assert _roles(engine)["tech@provider.test"] == ("technician", 1)
     finally:
         engine.dispose()
+
+
+def test_the_subcontractor_list_index_holds_only_handed_tickets(db_url: str) -> None:
+    """Partial on both backends: SQLite's statistics of a full index would average in
+    every unhandled ticket and send the subcontractor's list down the priority index
+    (benchmarks/ticket_list.py, docs/performance.md)."""
+    engine = make_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            if engine.dialect.name == "sqlite":
+                sql = conn.execute(text("SELECT sql FROM sqlite_master WHERE name = "
+                                        "'ix_ticket_handed_status_prio_upd'")).scalar_one()
+            else:
+                sql = conn.execute(text("SELECT indexdef FROM pg_indexes WHERE indexname = "
+                                        "'ix_ticket_handed_status_prio_upd'")).scalar_one()
+    finally:
+        engine.dispose()
+    assert "handed_to_org_id IS NOT NULL" in sql.replace('"', "").replace("(", "").replace(
+        ")", "")
