@@ -18,6 +18,7 @@ from helpdesk_app.models import (
     CalendarWindow,
     Channel,
     Contract,
+    ContractSubcontractor,
     EventKind,
     MailChannel,
     Organisation,
@@ -63,6 +64,12 @@ CLIENTS = {
         ("zofia.krawczyk@northwind.example", "Zofia Krawczyk", False, "pl"),
     ]),
 }
+
+# A subcontractor (issue 13): sees only the tickets a coordinator hands over to it. It
+# serves the water utility's contract, so the handover form suggests it there first.
+SUBCONTRACTOR = ("ElektroSerwis Kraków sp.j.", "elektroserwis.example", [
+    ("pawel.mazur@elektroserwis.example", "Paweł Mazur", "pl"),
+])
 
 QUEUES = [
     ("Service Desk", "First line: everything new lands here"),
@@ -142,6 +149,7 @@ def seed_demo(db: Session, tickets: int = 200, seed: int = 42) -> bool:
     # Mail to this address (built-in SMTP listener) becomes tickets in the first queue.
     db.add(MailChannel(address=DEMO_MAIL_ADDRESS, name="Pomoc / Help", queue_id=queues[0].id))
     org_terms = _sla_configuration(db)
+    _subcontractor(db, pw, org_terms)
     technicians = [u for u in staff if u.role in (Role.TECHNICIAN, Role.COORDINATOR)]
 
     now = utcnow()
@@ -208,6 +216,23 @@ def seed_demo(db: Session, tickets: int = 200, seed: int = 42) -> bool:
     return True
 
 
+def _subcontractor(db: Session, pw: str, org_terms: dict[int, tuple[int, list[int]]]) -> None:
+    """The subcontractor organisation, its people, and the first client's contract it
+    serves (the key contract of the water utility)."""
+    name, domain, people = SUBCONTRACTOR
+    org = Organisation(name=name, kind=OrgKind.SUBCONTRACTOR)
+    db.add(org)
+    db.flush()
+    db.add(OrganisationDomain(organisation_id=org.id, domain=domain))
+    for email, full_name, lang in people:
+        db.add(User(email=email, full_name=full_name, password_hash=pw,
+                    role=Role.SUBCONTRACTOR, organisation_id=org.id, language=lang))
+    first_client = min(org_terms)
+    db.add(ContractSubcontractor(contract_id=org_terms[first_client][0],
+                                 organisation_id=org.id))
+    db.flush()
+
+
 def _sla_configuration(db: Session) -> dict[int, tuple[int, list[int]]]:
     """Calendars, one contract per client organisation and three ticket types each.
     Returns organisation id -> (contract id, ticket type ids)."""
@@ -246,6 +271,7 @@ def _sla_configuration(db: Session) -> dict[int, tuple[int, list[int]]]:
 def demo_logins() -> list[tuple[str, str, str]]:
     """(role label, e-mail, password) for the start-up banner."""
     rows = [(role, email, DEMO_PASSWORD) for email, _n, role, _l in STAFF]
+    rows += [(Role.SUBCONTRACTOR, email, DEMO_PASSWORD) for email, *_r in SUBCONTRACTOR[2]]
     for _org, (_d, people) in CLIENTS.items():
         for email, _n, manager, _l in people[:2]:
             rows.append(("client-manager" if manager else "client", email, DEMO_PASSWORD))
@@ -255,6 +281,7 @@ def demo_logins() -> list[tuple[str, str, str]]:
 def demo_emails() -> list[str]:
     """Every account the demo seed creates."""
     return [email for email, *_rest in STAFF] + [
+        email for email, *_rest in SUBCONTRACTOR[2]] + [
         email for _org, (_d, people) in CLIENTS.items() for email, *_rest in people]
 
 

@@ -64,6 +64,9 @@ ANYONE: frozenset[str] = frozenset(Role.ALL)
 STAFF: frozenset[str] = frozenset(Role.STAFF)
 CLIENTS: frozenset[str] = frozenset({Role.CLIENT})
 COORDINATION: frozenset[str] = frozenset({Role.ADMIN, Role.COORDINATOR})
+# The agent pages a subcontractor uses too (the list and the ticket page; issue 13).
+AGENTS: frozenset[str] = frozenset(Role.AGENTS)
+SUBCONTRACTORS: frozenset[str] = frozenset({Role.SUBCONTRACTOR})
 ADMINS: frozenset[str] = frozenset({Role.ADMIN})
 
 
@@ -101,9 +104,11 @@ def page_rule(path: str) -> PageRule:
     return PageRule(frozenset(), None)
 
 
-def start_page(is_staff: bool) -> str:
-    return AGENT if is_staff else PORTAL
+def start_page(is_agent: bool) -> str:
+    """The agent list for staff and subcontractors (`Actor.is_agent`), else the portal."""
+    return AGENT if is_agent else PORTAL
 
 
 def ticket_page(number: str, *, staff: bool) -> str:
+    """`staff`: the agent side (staff and subcontractors), else the portal's."""
     return (AGENT_TICKETS if staff else PORTAL_TICKETS) + number

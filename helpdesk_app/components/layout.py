@@ -76,9 +76,13 @@ def _nav_links() -> rx.Component:
                 rx.link(S.tr["nav.admin_roles"], href=routes.ADMIN_ROLES, id="nav-admin-roles"),
             )),
         ),
-        rx.fragment(
-            rx.link(S.tr["nav.my_tickets"], href=routes.PORTAL, id="nav-my"),
-            rx.link(S.tr["nav.new_ticket"], href=routes.PORTAL_NEW, id="nav-new"),
+        rx.cond(
+            S.is_subcontractor,  # the tickets handed to them; notifications, settings
+            rx.link(S.tr["nav.tickets_handed"], href=routes.AGENT, id="nav-tickets"),
+            rx.fragment(
+                rx.link(S.tr["nav.my_tickets"], href=routes.PORTAL, id="nav-my"),
+                rx.link(S.tr["nav.new_ticket"], href=routes.PORTAL_NEW, id="nav-new"),
+            ),
         ),
     )
 
@@ -91,7 +95,7 @@ def top_bar() -> rx.Component:
     Phones (CSS, assets/pomocnik.css `layout` block): name, bell, settings and a menu
     button; the links, language switch, settings and log out open below it. The menu is a
     checkbox and CSS, so it opens without a round trip and every link keeps its one id."""
-    home = rx.cond(S.is_staff, routes.AGENT, routes.PORTAL)
+    home = rx.cond(S.is_agent, routes.AGENT, routes.PORTAL)
     settings = S.tr["nav.notification_settings"]
     return rx.el.nav(
         # must come before the parts it opens (CSS `:checked ~`)

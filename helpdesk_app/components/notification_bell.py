@@ -31,7 +31,7 @@ def notification_bell() -> rx.Component:
                 ),
                 position="relative", display="inline-flex", align_items="center",
             ),
-            href=rx.cond(S.is_staff, routes.AGENT_NOTIFICATIONS, routes.PORTAL_NOTIFICATIONS),
+            href=rx.cond(S.is_agent, routes.AGENT_NOTIFICATIONS, routes.PORTAL_NOTIFICATIONS),
             id="nav-notifications", title=label,
             aria_label=label, underline="none", color="inherit",
             on_mount=N.start,

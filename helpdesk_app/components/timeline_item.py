@@ -46,9 +46,20 @@ def message_item(e: EventItem) -> rx.Component:
 
 
 def note_item(e: EventItem) -> rx.Component:
+    # staff read "shared with the subcontractor"; a subcontractor's own notes are shared
+    badge = rx.cond(e.shared & S.is_staff,
+                    rx.badge(S.tr["event.internal_shared"], color_scheme="cyan",
+                             class_name="pm-shared"),
+                    rx.badge(S.tr["event.internal"], color_scheme="amber"))
     return _frame(e, rx.cond(e.body != "", rx.text(e.body, size="2", class_name="pm-body")),
-                  _files(e), badge=rx.badge(S.tr["event.internal"], color_scheme="amber"),
-                  class_name="pm-event pm-note")
+                  _files(e), badge=badge, class_name="pm-event pm-note")
+
+
+def handover_item(e: EventItem) -> rx.Component:
+    """Handed to / accepted / returned by / withdrawn from a subcontractor, with the note."""
+    return _frame(e, rx.cond(e.body != "", rx.text(e.body, size="2", class_name="pm-body")),
+                  badge=rx.badge(S.tr["event.handover"], color_scheme="cyan", variant="soft"),
+                  class_name="pm-event pm-handover")
 
 
 def sla_item(e: EventItem, colour: str) -> rx.Component:
@@ -69,5 +80,6 @@ def timeline_item(e: EventItem) -> rx.Component:
         (EventKind.SLA_WARNING, sla_item(e, "amber")),
         (EventKind.SLA_BREACH, sla_item(e, "red")),
         (EventKind.ESCALATION, sla_item(e, "purple")),
+        (EventKind.HANDOVER, handover_item(e)),
         change_item(e),
     )

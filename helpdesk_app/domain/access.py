@@ -27,6 +27,16 @@
 - Clients see their own tickets, or all of their organisation's tickets when they carry
   the client-manager flag; they see only public timeline events and the attachments on
   those events, and never agent-only fields.
+- Subcontractors see only the tickets handed to their organisation now
+  (`Ticket.handed_to_org_id`, domain/handover.py): everyone of that organisation, not only
+  a person the handover names (a named person is who gets the mail). Of the timeline they
+  see public events and internal events shared with their organisation
+  (`TimelineEvent.shared_with_org_id`: notes a coordinator shared, their own notes,
+  handover events), never other internal notes. On such a ticket they may reply, write
+  notes (shared with their organisation), attach and work the checklist; statuses only
+  those marked "visible to subcontractors" (domain/workflow.py), through the same path as a
+  client's (`set_status_as_client`) - never the header edit (EDIT: assignee, queue,
+  priority). A withdrawal or return ends all of it at once.
 Anything an actor may not see is reported as "not found", so a guessed URL does not even
 confirm that a ticket exists.
 """
@@ -52,6 +62,12 @@ class Action(StrEnum):
     EDIT = "edit"  # status, priority, queue, assignee
     VIEW_INTERNAL = "view_internal"  # internal notes, agent-only fields
     CREATE_FOR_OTHERS = "create_for_others"
+    CHECKLIST = "checklist"  # see and tick the ticket's checklist
+
+
+# What a subcontractor may do on a ticket handed to their organisation.
+_SUBCONTRACTOR_ACTIONS = (Action.VIEW, Action.REPLY, Action.NOTE, Action.ATTACH,
+                          Action.CHECKLIST)
 
 
 _LIMITABLE = (Role.COORDINATOR, Role.TECHNICIAN)  # the base roles a custom role may have
@@ -87,6 +103,8 @@ def ticket_scope(actor: Actor, *, indexed: bool = True) -> ColumnElement[bool]:
         if actor.is_client_manager:
             return Ticket.organisation_id == actor.organisation_id
         return Ticket.requester_id == actor.user_id
+    if actor.role == Role.SUBCONTRACTOR:
+        return col(Ticket.handed_to_org_id) == actor.organisation_id
     return false()
 
 
@@ -105,6 +123,9 @@ def event_scope(actor: Actor) -> ColumnElement[bool]:
     """A WHERE clause selecting the timeline events `actor` may see (within visible tickets)."""
     if actor.role in Role.STAFF:
         return true()
+    if actor.role == Role.SUBCONTRACTOR:
+        return or_(col(TimelineEvent.is_public).is_(True),
+                   col(TimelineEvent.shared_with_org_id) == actor.organisation_id)
     return TimelineEvent.is_public.is_(True)
 
 
@@ -119,11 +140,19 @@ def can_see_ticket(actor: Actor, ticket: Ticket) -> bool:
         if actor.is_client_manager:
             return ticket.organisation_id == actor.organisation_id
         return ticket.requester_id == actor.user_id
+    if actor.role == Role.SUBCONTRACTOR:
+        return ticket.handed_to_org_id is not None and \
+            ticket.handed_to_org_id == actor.organisation_id
     return False
 
 
 def can_see_event(actor: Actor, ticket: Ticket, event: TimelineEvent) -> bool:
-    return can_see_ticket(actor, ticket) and (actor.role in Role.STAFF or event.is_public)
+    if not can_see_ticket(actor, ticket):
+        return False
+    if actor.role in Role.STAFF or event.is_public:
+        return True
+    return actor.role == Role.SUBCONTRACTOR and event.shared_with_org_id is not None \
+        and event.shared_with_org_id == actor.organisation_id
 
 
 def can(actor: Actor, action: Action, ticket: Ticket | None = None) -> bool:
@@ -133,6 +162,8 @@ def can(actor: Actor, action: Action, ticket: Ticket | None = None) -> bool:
         return False
     if actor.role in Role.STAFF:
         return True
+    if actor.role == Role.SUBCONTRACTOR:
+        return action in _SUBCONTRACTOR_ACTIONS
     # Clients on a visible ticket: read, reply publicly, attach. Nothing agent-only.
     return action in (Action.VIEW, Action.REPLY, Action.ATTACH)
 

@@ -41,6 +41,15 @@ class Actor:
         return self.role == Role.CLIENT
 
     @property
+    def is_subcontractor(self) -> bool:
+        return self.role == Role.SUBCONTRACTOR
+
+    @property
+    def is_agent(self) -> bool:
+        """Uses the agent pages (staff, and subcontractors on the tickets handed to them)."""
+        return self.role in Role.AGENTS
+
+    @property
     def is_queue_limited(self) -> bool:
         return self.visible_queue_ids is not None
 

@@ -88,10 +88,13 @@ ACTIONS: frozenset[str] = frozenset({
     # substitutions (issue 13: domain/substitutions.py; started/ended by the scheduler)
     "substitution.created", "substitution.updated", "substitution.cancelled",
     "substitution.started", "substitution.ended",
+    # subcontracting (domain/handover.py): tickets handed over and back, contracts served
+    "handover.handed", "handover.accepted", "handover.returned", "handover.withdrawn",
+    "handover.contracts_changed",
 })
 AREAS: tuple[str, ...] = ("auth", "user", "role", "queue", "organisation", "config.security",
                           "config.sla", "config.workflow", "config.fields", "config.checklists",
-                          "config.mail", "mail", "export", "audit", "substitution")
+                          "config.mail", "mail", "export", "audit", "substitution", "handover")
 
 PAGE_SIZE = 50
 EXPORT_BATCH = 500

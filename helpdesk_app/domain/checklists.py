@@ -7,7 +7,8 @@
   (labels copied: editing a template later never rewrites what was done). It runs inside
   the caller's transaction when a ticket is created and when its type changes.
 - Technicians, coordinators and admins tick items: who and when is stored on the item
-  and written to the (internal) timeline.
+  and written to the (internal) timeline. A subcontractor may too, on a ticket handed to
+  their organisation (access.Action.CHECKLIST); their ticks are shared with them.
 - **Clients never see checklists**: every read and write here is agent-only, and a client
   asking gets the same answer as for any agent-only thing (Forbidden / not found).
 """
@@ -43,8 +44,8 @@ from helpdesk_app.models.base import utcnow
 NAME_MAX = 120
 LABEL_MAX = 200
 MAX_ITEMS = 100
-# Who may tick items (staff roles; a future subcontractor role is not among them).
-CHECKERS = (Role.ADMIN, Role.COORDINATOR, Role.TECHNICIAN)
+# Who may tick items (staff, and subcontractors on tickets handed to them).
+CHECKERS = (Role.ADMIN, Role.COORDINATOR, Role.TECHNICIAN, Role.SUBCONTRACTOR)
 REQUIRED_MARK = "*"
 EN_SEPARATOR = "|"
 
@@ -345,10 +346,11 @@ def _views(db: Session, rows: list[TicketChecklistItem]) -> list[ChecklistItemVi
 
 
 def items_for(db: Session, actor: Actor, ticket_id: int) -> list[ChecklistItemView]:
-    """The ticket's checklist, in order. Staff only: clients don't see checklists (a
-    client gets Forbidden on their own ticket and NotFound on any other)."""
+    """The ticket's checklist, in order. Staff (and a subcontractor on a ticket handed to
+    them) only: clients don't see checklists (a client gets Forbidden on their own ticket
+    and NotFound on any other)."""
     ticket = db.get(Ticket, ticket_id)
-    access.require(actor, Action.VIEW_INTERNAL, ticket)
+    access.require(actor, Action.CHECKLIST, ticket)
     rows = db.exec(select(TicketChecklistItem)
                    .where(TicketChecklistItem.ticket_id == ticket.id)
                    .order_by(col(TicketChecklistItem.sort_order),
@@ -363,7 +365,7 @@ def set_done(db: Session, actor: Actor, ticket_id: int, item_id: Any,
     timeline event (who = author, when = created_at) and publishes the change; setting the
     state an item already has changes nothing and writes no event."""
     ticket = db.get(Ticket, ticket_id)
-    access.require(actor, Action.EDIT, ticket)
+    access.require(actor, Action.CHECKLIST, ticket)
     if actor.role not in CHECKERS:
         raise Forbidden()
     try:
@@ -391,6 +393,7 @@ def set_done(db: Session, actor: Actor, ticket_id: int, item_id: Any,
             is_public=False, created_at=now,
             data={"item": item.id, "label": item.label_pl, "label_en": item.label_en,
                   "done": done},
+            shared_with_org_id=actor.organisation_id if actor.is_subcontractor else None,
         ))
         db.execute(update(Ticket).where(Ticket.id == ticket.id).values(updated_at=now)
                    .execution_options(synchronize_session=False))

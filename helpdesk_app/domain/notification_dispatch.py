@@ -12,6 +12,10 @@ Recipients per event (never the actor, only active users):
 - internal note, status change: the assignee; a status change also the requester, as
   `ticket_closed` when the ticket enters a resolving status (see `_closes`);
 - assignment: the new assignee;
+- handover (domain/handover.py names them in `data["recipients"]`): handed over and
+  withdrawn - the subcontractor's named person, else everyone of the organisation;
+  accepted and returned - the coordinator who handed it over and the assignee. The in-app
+  row's kind is "handover.<action>"; the mail's template "handover_<action>";
 - SLA warning / breach (the sweep, `sla_alert`): the assignee and the coordinators;
 - answers to incoming mail (`auto_reply`, `rejected`): the sender of the mail, by mail
   only, always automatic and capped per address (the pipeline has already left out mail
@@ -70,6 +74,7 @@ STATUS_CHANGE = NotificationKind.STATUS_CHANGE
 TICKET_CLOSED = NotificationKind.TICKET_CLOSED
 SLA_WARNING = NotificationKind.SLA_WARNING
 SLA_BREACH = NotificationKind.SLA_BREACH
+HANDOVER = NotificationKind.HANDOVER
 # answers to incoming mail (outbox kinds and templates; no in-app notification)
 AUTO_REPLY = "auto_reply"
 REJECTED = "rejected"
@@ -83,8 +88,8 @@ class Audience:
 
     people: dict[int, Actor]
     prefs: prefs.Loaded
-    # (language, for client) -> status key -> label
-    _labels: dict[tuple[str, bool], dict[str, str]] = field(default_factory=dict)
+    # (language, for client, for subcontractor) -> status key -> label
+    _labels: dict[tuple[str, bool, bool], dict[str, str]] = field(default_factory=dict)
     # Users the outbox refused automatic mail for (per-recipient cap reached, bad
     # address): that holds for the rest of a sweep, so they are not rendered and asked
     # again for every alert.
@@ -105,11 +110,18 @@ class Audience:
         people = actor_loading.load_many(db, users)  # with their queue limits
         return cls(people, prefs.load(db, people))
 
-    def status_labels(self, db: Session, lang: str, *, for_client: bool) -> dict[str, str]:
-        key = (lang, for_client)
+    def status_labels(self, db: Session, lang: str, *, for_client: bool,
+                      for_subcontractor: bool = False) -> dict[str, str]:
+        key = (lang, for_client, for_subcontractor)
         if key not in self._labels:
-            self._labels[key] = workflow.labels(db, lang, for_client=for_client)
+            self._labels[key] = workflow.labels(db, lang, for_client=for_client,
+                                                for_subcontractor=for_subcontractor)
         return self._labels[key]
+
+    def labels_for(self, db: Session, person: Actor) -> dict[str, str]:
+        """The status names as `person` reads them."""
+        return self.status_labels(db, person.language, for_client=not person.is_agent,
+                                  for_subcontractor=person.is_subcontractor)
 
 
 def _coordinators(db: Session) -> list[int]:
@@ -168,7 +180,7 @@ def _text(value: Any, person: Actor) -> str:
 def _context(ticket: Ticket, person: Actor, labels: Mapping[str, str],
              extra: Mapping[str, Any]) -> dict[str, str]:
     base = get_settings().base_url
-    area = routes.AGENT_TICKETS if person.is_staff else routes.PORTAL_TICKETS
+    area = routes.AGENT_TICKETS if person.is_agent else routes.PORTAL_TICKETS
     ctx = {
         "number": ticket.number,
         "subject": ticket.subject,
@@ -188,7 +200,8 @@ def mail_context(db: Session, ticket: Ticket, recipient: User | Actor,
     the recipient's language (clients: the public label). `extra` keys are added;
     datetimes are formatted in the recipient's language and time zone."""
     person = recipient if isinstance(recipient, Actor) else Actor.from_user(recipient)
-    labels = workflow.labels(db, person.language, for_client=not person.is_staff)
+    labels = workflow.labels(db, person.language, for_client=not person.is_agent,
+                             for_subcontractor=person.is_subcontractor)
     return _context(ticket, person, labels, extra)
 
 
@@ -234,6 +247,9 @@ def _candidates(db: Session, actor: Actor | None, ticket: Ticket, kind: str,
         pairs = [(ticket.requester_id, TICKET_CLOSED)]
     elif kind in (SLA_WARNING, SLA_BREACH):
         pairs = [(ticket.assignee_id, kind)] + [(uid, kind) for uid in _coordinators(db)]
+    elif kind == HANDOVER:
+        pairs = [(uid, HANDOVER) for uid in data.get("recipients") or ()
+                 if isinstance(uid, int)]
     else:
         raise ValueError(f"unknown notification kind {kind!r}")
     me = actor.user_id if actor is not None else None
@@ -245,6 +261,8 @@ def _app_data(ev: str, actor: Actor | None, data: Mapping[str, Any]) -> dict[str
     out: dict[str, Any] = {"actor": actor.full_name if actor is not None else ""}
     if ev in (STATUS_CHANGE, TICKET_CLOSED):
         out.update(old=data.get("old"), new=data.get("new"))
+    elif ev == HANDOVER:
+        out.update(organisation=data.get("organisation") or "")
     elif ev in (SLA_WARNING, SLA_BREACH):
         out = {"clock": data.get("clock"), "due_at": data.get("due_at")}
     return out
@@ -258,10 +276,13 @@ def _mail_extra(db: Session, audience: Audience, ev: str, person: Actor, actor: 
         extra["on_behalf_of"] = principal.full_name
     # A client gets the text of public events only (belt and braces: internal events
     # never reach clients at all).
-    if event is not None and (person.is_staff or event.is_public):
+    if event is not None and (person.is_staff or event.is_public
+                              or event.shared_with_org_id == person.organisation_id):
         extra["body"] = event.body
+    if ev == HANDOVER:
+        extra["organisation"] = data.get("organisation") or ""
     if ev in (STATUS_CHANGE, TICKET_CLOSED):
-        labels = audience.status_labels(db, person.language, for_client=not person.is_staff)
+        labels = audience.labels_for(db, person)
         old, new = data.get("old"), data.get("new")
         extra["old_status"] = labels.get(old, old or "") if isinstance(old, str) else ""
         if isinstance(new, str):
@@ -274,10 +295,12 @@ def _mail_extra(db: Session, audience: Audience, ev: str, person: Actor, actor: 
 def _queue_mail(db: Session, ticket: Ticket, person: Actor, ev: str, extra: Mapping[str, Any],
                 labels: Mapping[str, str], *, is_auto: bool, now: datetime) -> int:
     rendered = templates.render(ev, person.language, _context(ticket, person, labels, extra))
-    queued = outbox.enqueue(db, to_addr=person.email, rendered=rendered, kind=ev,
+    queued = outbox.enqueue(db, to_addr=person.email, rendered=rendered, kind=ev[:30],
                             is_auto=is_auto, ticket_id=ticket.id, user_id=person.user_id,
                             to_name=person.full_name, now=now,
-                            capped=is_auto and not person.is_staff)
+                            # staff and subcontractors (work handed to them) are not
+                            # capped: a busy hour must not silence their notifications
+                            capped=is_auto and not person.is_agent)
     return 0 if queued is None else 1
 
 
@@ -304,31 +327,37 @@ def _deliver(db: Session, audience: Audience, actor: Actor | None, ticket: Ticke
         if person is None or principal is None:  # inactive or gone
             continue
         # Nobody hears of a ticket they may not see (a client elsewhere, a technician
-        # limited to other queues); a client never of an internal event. A substitute's
+        # limited to other queues, a subcontractor it is not handed to); a client never of
+        # an internal event, a subcontractor only of one shared with them. A substitute's
         # copy needs both: the absent person's right to it and the substitute's cover.
         if not access.can_see_ticket(person, ticket) or (
-                person.is_client and event is not None and not event.is_public):
+                event is not None and not access.can_see_event(person, ticket, event)):
             continue
         if principal is not person and not access.can_see_ticket(principal, ticket):
             continue
         # what the absent person asked to hear, delivered to whoever stands in
         channels = prefs.wants(audience.prefs, principal.user_id, principal.role, ev, ticket)
-        if channels.in_app:
-            in_app.setdefault((ev, for_uid), []).append(uid)
+        # A handover's row and mail say which step it was (handed, accepted, ...).
+        shown = f"{ev}.{data.get('action')}" if ev == HANDOVER else ev
+        # (a withdrawal ends their access: an in-app row about it could never be read)
+        if channels.in_app and shown != "handover.withdrawn":
+            in_app.setdefault((shown, for_uid), []).append(uid)
             reached.add(uid)
         if channels.email and person.email:
             reached.add(uid)
-            labels = audience.status_labels(db, person.language, for_client=not person.is_staff)
+            labels = audience.labels_for(db, person)
             extra = _mail_extra(db, audience, ev, person, actor, event, data,
                                 principal if for_uid is not None else None)
             # The client's copy of an agent's reply is that agent's message, not an
             # automatic one (no Auto-Submitted header, not capped).
             is_auto = not (ev == PUBLIC_REPLY and person.is_client
-                           and actor is not None and actor.is_staff)
-            mails += _queue_mail(db, ticket, person, ev, extra, labels, is_auto=is_auto, now=now)
+                           and actor is not None and actor.is_agent)
+            template = f"{ev}_{data.get('action')}" if ev == HANDOVER else ev
+            mails += _queue_mail(db, ticket, person, template, extra, labels, is_auto=is_auto,
+                                 now=now)
     rows = []
     for (ev, for_uid), ids in in_app.items():
-        app_data = _app_data(ev, actor, data)
+        app_data = _app_data(ev.partition(".")[0], actor, data)  # "handover.handed"
         if for_uid is not None:
             app_data |= _behalf_data(audience.people[for_uid])
         rows += inapp_notifications.rows_for(ids, ev, ticket_id=ticket.id, data=app_data,

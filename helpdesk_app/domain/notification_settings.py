@@ -53,6 +53,7 @@ _STAFF_DEFAULTS: dict[str, Channels] = {
     K.STATUS_CHANGE: Channels(True, False),  # someone else moved my ticket
     K.SLA_WARNING: Channels(True, False),
     K.SLA_BREACH: Channels(True, True),
+    K.HANDOVER: Channels(True, True),  # a subcontractor accepted / returned my handover
 }
 # Coordinators triage: they hear of new tickets by mail too.
 _COORDINATOR_DEFAULTS = {**_STAFF_DEFAULTS, K.NEW_TICKET: Channels(True, True)}
@@ -61,11 +62,16 @@ _CLIENT_DEFAULTS: dict[str, Channels] = {
     K.STATUS_CHANGE: Channels(True, False),
     K.TICKET_CLOSED: Channels(True, True),
 }
+# Subcontractors hear of tickets handed to them and withdrawn from them.
+_SUBCONTRACTOR_DEFAULTS: dict[str, Channels] = {
+    K.HANDOVER: Channels(True, True),
+}
 _DEFAULTS: dict[str, dict[str, Channels]] = {
     Role.ADMIN: _STAFF_DEFAULTS,
     Role.COORDINATOR: _COORDINATOR_DEFAULTS,
     Role.TECHNICIAN: _STAFF_DEFAULTS,
     Role.CLIENT: _CLIENT_DEFAULTS,
+    Role.SUBCONTRACTOR: _SUBCONTRACTOR_DEFAULTS,
 }
 
 

@@ -40,6 +40,7 @@ from helpdesk_app.models import (
     Attachment,
     BusinessCalendar,
     Contract,
+    EventKind,
     Organisation,
     Queue,
     Role,
@@ -252,7 +253,10 @@ def get_ticket(db: Session, actor: Actor, ticket_id: int) -> TicketDetail:
     is_staff = actor.is_staff
     requester = db.get(User, ticket.requester_id)
     queue = db.get(Queue, ticket.queue_id)
-    names = _change_labels(db, [e for e in events if e.kind in _LABELLED_KINDS]) if is_staff else {}
+    # subcontractors: the names their handover events show (the rest is the desk's)
+    labelled = _LABELLED_KINDS if is_staff else (EventKind.HANDOVER,)
+    names = _change_labels(db, [e for e in events if e.kind in labelled]) \
+        if actor.is_agent else {}
     org = db.get(Organisation, ticket.organisation_id)
     return TicketDetail(
         id=ticket.id,
@@ -285,13 +289,20 @@ def get_ticket(db: Session, actor: Actor, ticket_id: int) -> TicketDetail:
                 data=_event_data_for(actor, e),
                 created_at=e.created_at,
                 attachments=files.get(e.id, []),
+                shared=e.shared_with_org_id is not None,
             )
             for e in events
         ],
         names=names,
         contract_id=ticket.contract_id if is_staff else None,
         ticket_type_id=ticket.ticket_type_id if is_staff else None,
+        handed_to=_org_name(db, ticket.handed_to_org_id) if is_staff else "",
     )
+
+
+def _org_name(db: Session, org_id: int | None) -> str:
+    org = db.get(Organisation, org_id) if org_id else None
+    return org.name if org else ""
 
 
 # ---------------------------------------------------------------- classification and choices

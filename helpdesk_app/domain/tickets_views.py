@@ -87,6 +87,7 @@ class EventView:
     data: dict[str, Any]
     created_at: datetime
     attachments: list[AttachmentView]
+    shared: bool = False  # an internal event shared with a subcontractor
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,7 @@ class TicketDetail:
     names: dict[str, str] = field(default_factory=dict)
     contract_id: int | None = None  # agents only
     ticket_type_id: int | None = None
+    handed_to: str = ""  # staff only: the subcontractor organisation it is handed to now
 
 
 # ListQuery.status for "resolved or closed": not a possible status key (keys are
@@ -242,12 +244,25 @@ def _next_due(t: Ticket) -> datetime | None:
 
 
 _LABELLED_KINDS = (EventKind.ASSIGNMENT, EventKind.QUEUE, EventKind.ESCALATION,
-                   EventKind.CONTRACT, EventKind.TICKET_TYPE)
+                   EventKind.CONTRACT, EventKind.TICKET_TYPE, EventKind.HANDOVER)
+
+
+def _handover_labels(db: Session, events: list[TimelineEvent]) -> dict[str, str]:
+    """"org:<id>" and "user:<id>" names of handover events (the subcontractor, the person)."""
+    orgs = {e.data.get("org") for e in events if e.kind == EventKind.HANDOVER}
+    users = {e.data.get("user") for e in events if e.kind == EventKind.HANDOVER}
+    labels = {f"org:{k}": v for k, v in _names(
+        db, Organisation, {i for i in orgs if isinstance(i, int)}, "name").items()}
+    labels.update({f"user:{k}": v for k, v in _names(
+        db, User, {i for i in users if isinstance(i, int)}, "full_name").items()})
+    return labels
 
 
 def _change_labels(db: Session, events: list[TimelineEvent]) -> dict[str, str]:
     users: set[int] = set()
     queues: set[int] = set()
+    handovers = [e for e in events if e.kind == EventKind.HANDOVER]
+    events = [e for e in events if e.kind != EventKind.HANDOVER]
     for e in events:
         if e.kind in (EventKind.CONTRACT, EventKind.TICKET_TYPE):
             continue
@@ -270,11 +285,19 @@ def _change_labels(db: Session, events: list[TimelineEvent]) -> dict[str, str]:
     for t in (db.exec(select(TicketType).where(col(TicketType.id).in_(type_ids)))
               if type_ids else []):
         labels[f"type:{t.id}"] = f"{t.name_pl} / {t.name_en}"
+    labels.update(_handover_labels(db, handovers))
     return labels
+
+
+_PUBLIC_DATA = ("old", "new", "channel", "field")
+# What a subcontractor also reads of the internal events shared with them.
+_SHARED_DATA = {EventKind.HANDOVER: ("action", "org", "user"),
+                EventKind.CHECKLIST: ("label", "label_en", "done")}
 
 
 def _event_data_for(actor: Actor, event: TimelineEvent) -> dict[str, Any]:
     # Clients get only what their own public events need; internal events never reach them.
-    return dict(event.data or {}) if actor.is_staff else {
-        k: v for k, v in (event.data or {}).items() if k in ("old", "new", "channel", "field")
-    }
+    if actor.is_staff:
+        return dict(event.data or {})
+    keep = _PUBLIC_DATA + (_SHARED_DATA.get(event.kind, ()) if actor.is_subcontractor else ())
+    return {k: v for k, v in (event.data or {}).items() if k in keep}

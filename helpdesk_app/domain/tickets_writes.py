@@ -194,16 +194,19 @@ def create_ticket(db: Session, actor: Actor, data: NewTicket, *,
 
 def add_comment(db: Session, actor: Actor, ticket_id: int, body: str, *, public: bool,
                 files: list[attachments.IncomingFile] | None = None,
-                via: Via | None = None) -> int:
+                via: Via | None = None, share: bool = False) -> int:
     """A public reply or an internal note, optionally with attachments. Returns the event id.
     `via`: a mail follow-up (its event data and before-commit hook). A client's reply on a
     closed ticket reopens it when the workflow allows (`workflow.reopen_target`), else it
-    is refused: `closed_replies.open_follow_up` is the way on."""
+    is refused: `closed_replies.open_follow_up` is the way on.
+    `share`: an internal note the subcontractor the ticket is handed to sees too (staff;
+    a subcontractor's own notes are always shared with their organisation)."""
     files = files or []
     ticket = db.get(Ticket, ticket_id)
     access.require(actor, Action.REPLY if public else Action.NOTE, ticket)
     if files:
         access.require(actor, Action.ATTACH, ticket)
+    shared_with = _shared_with(actor, ticket, public=public, share=share)
     body = _clean_body(body)
     if not body and not files:
         raise Invalid("comment.empty")
@@ -222,7 +225,7 @@ def add_comment(db: Session, actor: Actor, ticket_id: int, body: str, *, public:
     event = TimelineEvent(
         ticket_id=ticket.id, kind=EventKind.REPLY if public else EventKind.NOTE,
         author_id=actor.user_id, is_public=public, body=body, created_at=now,
-        data=dict(via.event_data) if via else {},
+        data=dict(via.event_data) if via else {}, shared_with_org_id=shared_with,
     )
     db.add(event)
     db.flush()
@@ -262,6 +265,19 @@ def add_comment(db: Session, actor: Actor, ticket_id: int, body: str, *, public:
     return event.id
 
 
+def _shared_with(actor: Actor, ticket: Ticket, *, public: bool, share: bool) -> int | None:
+    """The subcontractor organisation an internal note is shared with (None: staff only)."""
+    if public:
+        return None
+    if actor.is_subcontractor:  # their notes are theirs to read back
+        return actor.organisation_id
+    if share:
+        if ticket.handed_to_org_id is None:
+            raise Invalid("handover.share_not_handed")
+        return ticket.handed_to_org_id
+    return None
+
+
 # field -> (timeline kind, visible to the client?)
 _EDITABLE = {
     "status": (EventKind.STATUS, True),
@@ -290,10 +306,12 @@ def update_ticket(db: Session, actor: Actor, ticket_id: int, expected_version: i
 def set_status_as_client(db: Session, actor: Actor, ticket_id: int, expected_version: int,
                          status: str) -> int:
     """A client moves their own ticket into a status marked "client may set" (e.g.
-    "confirm fixed"); nothing else is editable for them."""
+    "confirm fixed"); a subcontractor a ticket handed to them into a status marked
+    "visible to subcontractors" (workflow.check_status_change). Nothing else is editable
+    for them."""
     ticket = db.get(Ticket, ticket_id)
     access.require(actor, Action.VIEW, ticket)
-    if not actor.is_client:
+    if not (actor.is_client or actor.is_subcontractor):
         raise Forbidden()
     return _apply_changes(db, actor, ticket, expected_version, {"status": status})
 

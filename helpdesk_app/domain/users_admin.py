@@ -24,13 +24,14 @@ from helpdesk_app.models import Organisation, OrgKind, Role, User
 
 PER_PAGE = 25
 MAX_PAGE = 4000  # deep OFFSETs cost a walk: past this, narrow the search instead
-# Which organisation kinds each role may belong to. Subcontractor organisations have no
-# role of their own yet: their people work tickets as technicians.
+# Which organisation kinds each role may belong to. People of a subcontractor
+# organisation have the subcontractor role (they see only tickets handed to them).
 ROLE_ORG_KINDS: dict[str, tuple[str, ...]] = {
     Role.ADMIN: (OrgKind.PROVIDER,),
     Role.COORDINATOR: (OrgKind.PROVIDER,),
-    Role.TECHNICIAN: (OrgKind.PROVIDER, OrgKind.SUBCONTRACTOR),
+    Role.TECHNICIAN: (OrgKind.PROVIDER,),
     Role.CLIENT: (OrgKind.CLIENT,),
+    Role.SUBCONTRACTOR: (OrgKind.SUBCONTRACTOR,),
 }
 
 

@@ -114,6 +114,8 @@ def check_status_change(db: Session, actor: Actor, ticket: Ticket, new_key: str)
                       new=_name(target, actor.language))
     if actor.role == Role.CLIENT and not target.client_may_set:
         raise Forbidden("status.client_not_allowed")
+    if actor.role == Role.SUBCONTRACTOR and not target.subcontractor_visible:
+        raise Forbidden("status.subcontractor_not_allowed")
     if is_resolving(target) and not is_resolving_key(db, ticket.status):
         _resolve_gates(db, actor, ticket)
     return target
@@ -169,16 +171,28 @@ def _name(s: TicketStatus, lang: str) -> str:
     return s.name_pl if lang == "pl" else s.name_en
 
 
-def label(s: TicketStatus, lang: str, *, for_client: bool) -> str:
-    """A status's name; clients see the public label of a status hidden from them."""
+def label(s: TicketStatus, lang: str, *, for_client: bool,
+          for_subcontractor: bool = False) -> str:
+    """A status's name; clients see the public label of a status hidden from them,
+    subcontractors the category's name of a status not visible to subcontractors."""
     if for_client and not s.client_visible:
         custom = s.client_label_pl if lang == "pl" else s.client_label_en
         return custom or t(f"status_category.{s.category}", lang)
+    if for_subcontractor and not s.subcontractor_visible:
+        return t(f"status_category.{s.category}", lang)
     return _name(s, lang)
 
 
-def labels(db: Session, lang: str, *, for_client: bool) -> dict[str, str]:
-    return {k: label(s, lang, for_client=for_client) for k, s in all_statuses(db).items()}
+def labels(db: Session, lang: str, *, for_client: bool,
+           for_subcontractor: bool = False) -> dict[str, str]:
+    return {k: label(s, lang, for_client=for_client, for_subcontractor=for_subcontractor)
+            for k, s in all_statuses(db).items()}
+
+
+def labels_for(db: Session, lang: str, actor: Actor) -> dict[str, str]:
+    """The status names as `actor` reads them (client / subcontractor / staff flavour)."""
+    return labels(db, lang, for_client=actor.is_client,
+                  for_subcontractor=actor.is_subcontractor)
 
 
 def colours(db: Session) -> dict[str, str]:
@@ -192,9 +206,13 @@ def choices_for(db: Session, actor: Actor, ticket: Ticket, lang: str) -> list[St
     for s in status_set(db, ticket.contract_id):
         if actor.role == Role.CLIENT and not (s.key in nxt and s.client_may_set):
             continue
-        if actor.role != Role.CLIENT and s.key != ticket.status and s.key not in nxt:
+        if actor.role == Role.SUBCONTRACTOR and not (s.key in nxt and s.subcontractor_visible):
             continue
-        out.append(StatusView(s.key, label(s, lang, for_client=actor.is_client),
+        if actor.role not in (Role.CLIENT, Role.SUBCONTRACTOR) and s.key != ticket.status \
+                and s.key not in nxt:
+            continue
+        out.append(StatusView(s.key, label(s, lang, for_client=actor.is_client,
+                                           for_subcontractor=actor.is_subcontractor),
                               s.colour, s.category))
     return out
 

@@ -27,6 +27,7 @@ from helpdesk_app.models.custom_field import (
     TicketFieldChoice,
     TicketFieldValue,
 )
+from helpdesk_app.models.handover import ContractSubcontractor, Handover, HandoverState
 from helpdesk_app.models.mail import (
     InboundMail,
     InboundStatus,
@@ -89,6 +90,7 @@ __all__ = [
     "Contract",
     "ContractContact",
     "ContractStatus",
+    "ContractSubcontractor",
     "CustomField",
     "CustomRole",
     "EscalationAction",
@@ -100,6 +102,8 @@ __all__ = [
     "FieldPermission",
     "FieldScope",
     "FieldType",
+    "Handover",
+    "HandoverState",
     "InboundMail",
     "InboundStatus",
     "KnownDevice",

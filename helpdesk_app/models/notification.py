@@ -22,9 +22,12 @@ class NotificationKind:
     TICKET_CLOSED = "ticket_closed"
     SLA_WARNING = "sla_warning"
     SLA_BREACH = "sla_breach"
+    # a ticket handed to a subcontractor / withdrawn (to them), accepted / returned (to the
+    # coordinator); the in-app row's kind is "handover.<action>"
+    HANDOVER = "handover"
 
     ALL = (NEW_TICKET, PUBLIC_REPLY, INTERNAL_NOTE, ASSIGNMENT, STATUS_CHANGE, TICKET_CLOSED,
-           SLA_WARNING, SLA_BREACH)
+           SLA_WARNING, SLA_BREACH, HANDOVER)
 
 
 class Notification(SQLModel, table=True):

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index
+from sqlalchemy import Index, text
 from sqlmodel import Field, SQLModel
 
 from helpdesk_app.models.base import UTCDateTime, utcnow
@@ -62,6 +62,13 @@ class Ticket(SQLModel, table=True):
               "reaction_due_at"),
         # Recompute after a contract/calendar change finds a contract's open tickets.
         Index("ix_ticket_contract_status", "contract_id", "status"),
+        # A subcontractor's list: the tickets handed to their organisation (one index range).
+        # Partial: only handed tickets are in it, so it stays small and the planner's
+        # statistics describe them (SQLite's would average in the million NULLs and walk
+        # the priority index instead: 70 ms rather than 0.1 ms at 1M tickets).
+        Index("ix_ticket_handed_status_prio_upd", "handed_to_org_id", "status", "priority",
+              "updated_at", sqlite_where=text("handed_to_org_id IS NOT NULL"),
+              postgresql_where=text("handed_to_org_id IS NOT NULL")),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -95,6 +102,10 @@ class Ticket(SQLModel, table=True):
     sla_minutes_used: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     # The next instant the scheduler must look at this ticket (warning or breach point).
     sla_next_check_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+    # The subcontractor organisation the ticket is handed to now (models/handover.py holds
+    # the history); copied here so a subcontractor's list is one indexed query.
+    handed_to_org_id: int | None = Field(default=None, foreign_key="organisation.id")
 
 
 class TicketCounter(SQLModel, table=True):

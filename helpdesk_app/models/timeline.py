@@ -29,10 +29,13 @@ class EventKind:
     # internal; a substitute's work on an absent colleague's ticket (issue 13), data: phase
     # ("started": author works on behalf of `absent`; "ended"), absent, substitute (names)
     SUBSTITUTION = "substitution"
+    # handed to / accepted / returned by / withdrawn from a subcontractor (internal,
+    # shared with that subcontractor); data: action, org, user, handover
+    HANDOVER = "handover"
 
     ALL = (CREATED, REPLY, NOTE, STATUS, ASSIGNMENT, PRIORITY, QUEUE, ATTACHMENT,
            CONTRACT, TICKET_TYPE, FIELD, CHECKLIST, SLA_WARNING, SLA_BREACH, ESCALATION,
-           SUBSTITUTION)
+           SUBSTITUTION, HANDOVER)
 
 
 class TimelineEvent(SQLModel, table=True):
@@ -50,3 +53,6 @@ class TimelineEvent(SQLModel, table=True):
     # old/new values of a change, attachment ids, ...
     data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # An internal event this subcontractor organisation sees too (a note "shared with the
+    # subcontractor", their own notes, handover events); None: staff only (or public).
+    shared_with_org_id: int | None = Field(default=None, foreign_key="organisation.id")

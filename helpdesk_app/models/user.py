@@ -13,9 +13,14 @@ class Role:
     COORDINATOR = "coordinator"
     TECHNICIAN = "technician"
     CLIENT = "client"
+    # A person of a subcontractor organisation: works on the agent pages, but only on the
+    # tickets currently handed to their organisation (domain/access.py). Not staff.
+    SUBCONTRACTOR = "subcontractor"
 
     STAFF = (ADMIN, COORDINATOR, TECHNICIAN)
-    ALL = (ADMIN, COORDINATOR, TECHNICIAN, CLIENT)
+    # Who uses the agent pages (/agent list and ticket page): staff and subcontractors.
+    AGENTS = (*STAFF, SUBCONTRACTOR)
+    ALL = (ADMIN, COORDINATOR, TECHNICIAN, CLIENT, SUBCONTRACTOR)
 
 
 class User(SQLModel, table=True):

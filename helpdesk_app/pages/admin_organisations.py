@@ -47,6 +47,26 @@ def _listing() -> rx.Component:
         spacing="3", width="100%"), width="100%")
 
 
+def _contracts() -> rx.Component:
+    """A subcontractor: the contracts it serves (the handover form suggests it first)."""
+    return rx.vstack(
+        rx.text(S.tr["orgadmin.contracts"], weight="bold", size="2"),
+        rx.text(S.tr["orgadmin.contracts_help"], size="1", color_scheme="gray"),
+        rx.cond(
+            A.contract_opts.length() > 0,
+            rx.vstack(rx.foreach(A.contract_opts, lambda o: rx.hstack(
+                rx.checkbox(checked=A.o_contracts.contains(o.value),
+                            on_change=lambda on: A.toggle_contract(o.value, on),
+                            id="org-contract-" + o.value),
+                rx.text(o.label, size="2"), align="center")),
+                spacing="1", width="100%", id="org-contracts"),
+            rx.text(S.tr["orgadmin.contracts_none"], size="2", color_scheme="gray"),
+        ),
+        rx.button(S.tr["orgadmin.contracts_save"], on_click=A.save_contracts, size="2",
+                  variant="soft", id="org-contracts-save"),
+        spacing="2", width="100%", id="org-contracts-box")
+
+
 def _panel() -> rx.Component:
     err = A.form_errors
     toggle_label = rx.cond(A.o_active, S.tr["orgadmin.deactivate"], S.tr["orgadmin.reactivate"])
@@ -76,6 +96,7 @@ def _panel() -> rx.Component:
             spacing="1", width="100%"),
         rx.cond(A.panel == "edit", rx.text(S.tr["orgadmin.people_label"], " ", A.o_users,
                                            size="2", color_scheme="gray", id="org-users")),
+        rx.cond((A.panel == "edit") & (A.o_kind == "subcontractor"), _contracts()),
         rx.hstack(
             rx.button(S.tr["directory_admin.save"], on_click=A.save, id="org-save"),
             rx.cond((A.panel == "edit") & ~A.o_is_provider & (A.confirm == ""),

@@ -34,19 +34,24 @@ def _channel(r: RowView) -> rx.Component:
     )
 
 
+def _staff(component: rx.Component) -> rx.Component:
+    """Only staff see it (a subcontractor's list has no queues, assignees, SLA or bulk)."""
+    return rx.cond(S.is_staff, component)
+
+
 def _row(r: RowView) -> rx.Component:
     """One ticket: a table row on wide screens, a card on phones (CSS, `layout` block)."""
     return rx.table.row(
-        rx.table.cell(rx.checkbox(
+        _staff(rx.table.cell(rx.checkbox(
             checked=A.page_selected.contains(r.id),
             on_change=lambda on: A.toggle_row(r.id, on),
             disabled=A.bulk_running, class_name="pm-select-row",
-            custom_attrs={"aria-label": S.tr["bulk.select_row"]}), class_name="pm-c-sel"),
+            custom_attrs={"aria-label": S.tr["bulk.select_row"]}), class_name="pm-c-sel")),
         rx.table.cell(rx.hstack(
             rx.link(r.number, href=routes.AGENT_TICKETS + r.number, class_name="pm-number"),
             rx.cond(r.is_key, rx.tooltip(rx.text("★", class_name="pm-key"),
                                          content=S.tr["sla.key_contract"])),
-            _channel(r),
+            _staff(_channel(r)),
             spacing="1", align="center"), class_name="pm-c-num"),
         rx.table.cell(
             rx.cond(r.unread, rx.el.span(
@@ -59,17 +64,18 @@ def _row(r: RowView) -> rx.Component:
             class_name="pm-subject"),
         rx.table.cell(rx.badge(r.status_label, variant="soft", class_name="pm-status"),
                       class_name="pm-c-status"),
-        rx.table.cell(sla_badge(r.sla_state, r.sla_label, r.sla_due), class_name="pm-c-sla"),
+        _staff(rx.table.cell(sla_badge(r.sla_state, r.sla_label, r.sla_due),
+                             class_name="pm-c-sla")),
         rx.table.cell(rx.text(r.priority_label, class_name="pm-prio-" + r.priority),
                       class_name="pm-c-prio"),
-        rx.table.cell(r.queue, class_name="pm-c-queue"),
-        rx.table.cell(rx.hstack(
+        _staff(rx.table.cell(r.queue, class_name="pm-c-queue")),
+        _staff(rx.table.cell(rx.hstack(
             person(r.assignee, empty=S.tr["list.assignee_unassigned"]),
             # away now (issue 13): the mark says until when and who stands in
             rx.cond(r.assignee_away != "", rx.el.span(
                 rx.icon("calendar-off", size=13), class_name="pm-away", role="img",
                 title=r.assignee_away, aria_label=r.assignee_away)),
-            spacing="1", align="center"), class_name="pm-c-assignee"),
+            spacing="1", align="center"), class_name="pm-c-assignee")),
         rx.table.cell(r.updated, class_name="pm-c-updated"),
         class_name=rx.cond(r.sla_state == "breached", "pm-row pm-breached", "pm-row")
         + rx.cond(r.unread, " pm-unread", ""),
@@ -135,21 +141,23 @@ def _filters() -> rx.Component:
         dropdown(A.status_opts, rx.cond(A.f_status == "", "all", A.f_status), _set("f_status"),
                  id="f-status",
                       placeholder=S.tr["list.any_status"], width="auto"),
-        dropdown(A.queue_opts, rx.cond(A.f_queue == "", "all", A.f_queue), _set("f_queue"),
-                      id="f-queue", placeholder=S.tr["list.any_queue"], width="auto"),
-        dropdown(A.agent_opts, rx.cond(A.f_assignee == "", "all", A.f_assignee),
-                      _set("f_assignee"), id="f-assignee", placeholder=S.tr["list.any_assignee"],
-                      width="auto"),
-        dropdown(A.priority_opts, rx.cond(A.f_priority == "", "all", A.f_priority),
-                      _set("f_priority"), id="f-priority", placeholder=S.tr["list.any_priority"],
-                      width="auto"),
-        dropdown(A.org_opts, rx.cond(A.f_org == "", "all", A.f_org), _set("f_org"),
-                      id="f-org", placeholder=S.tr["list.any_org"], width="auto"),
-        dropdown(A.channel_opts, rx.cond(A.f_channel == "", "all", A.f_channel),
-                      _set("f_channel"), id="f-channel", placeholder=S.tr["list.any_channel"],
-                      width="auto"),
-        dropdown(A.sla_opts, rx.cond(A.f_sla == "", "all", A.f_sla), _set("f_sla"), id="f-sla",
-                 placeholder=S.tr["list.any_sla"], width="auto"),
+        _staff(rx.fragment(
+            dropdown(A.queue_opts, rx.cond(A.f_queue == "", "all", A.f_queue), _set("f_queue"),
+                     id="f-queue", placeholder=S.tr["list.any_queue"], width="auto"),
+            dropdown(A.agent_opts, rx.cond(A.f_assignee == "", "all", A.f_assignee),
+                     _set("f_assignee"), id="f-assignee",
+                     placeholder=S.tr["list.any_assignee"], width="auto"),
+            dropdown(A.priority_opts, rx.cond(A.f_priority == "", "all", A.f_priority),
+                     _set("f_priority"), id="f-priority",
+                     placeholder=S.tr["list.any_priority"], width="auto"),
+            dropdown(A.org_opts, rx.cond(A.f_org == "", "all", A.f_org), _set("f_org"),
+                     id="f-org", placeholder=S.tr["list.any_org"], width="auto"),
+            dropdown(A.channel_opts, rx.cond(A.f_channel == "", "all", A.f_channel),
+                     _set("f_channel"), id="f-channel", placeholder=S.tr["list.any_channel"],
+                     width="auto"),
+            dropdown(A.sla_opts, rx.cond(A.f_sla == "", "all", A.f_sla), _set("f_sla"),
+                     id="f-sla", placeholder=S.tr["list.any_sla"], width="auto"),
+        )),
         rx.cond(A.field_opts.length() > 0, rx.hstack(
             dropdown(A.field_opts, rx.cond(A.f_field == "", "all", A.f_field),
                      A.set_field_filter, id="f-field", placeholder=S.tr["list.any_field"],
@@ -259,6 +267,8 @@ def _bulk_bar() -> rx.Component:
     return rx.vstack(
         selection,
         rx.cond(A.selected_count > 0, actions),
+        rx.cond((A.selected_count > 0) & ((S.user_role == "admin")
+                                          | (S.user_role == "coordinator")), _handover_bar()),
         rx.cond(A.bulk_error != "", rx.text(A.bulk_error, color_scheme="red", size="2",
                                             id="bulk-error")),
         rx.cond(A.bulk_running, rx.vstack(
@@ -273,6 +283,25 @@ def _bulk_bar() -> rx.Component:
     )
 
 
+def _handover_bar() -> rx.Component:
+    """Coordinators: hand the selection to a subcontractor (those serving the selected
+    tickets' contracts first); the result shows like a bulk change's."""
+    return rx.cond(
+        A.handover_open,
+        rx.flex(
+            rx.vstack(rx.text(S.tr["handover.organisation"], size="1", color_scheme="gray"),
+                      dropdown(A.sub_opts, A.b_sub, A.set_value("b_sub"), id="bulk-sub",
+                               width="16em"), spacing="0"),
+            rx.button(S.tr["handover.hand_over"], on_click=A.apply_handover,
+                      id="bulk-handover-apply", disabled=A.bulk_running | (A.b_sub == "")),
+            rx.button(S.tr["handover.cancel"], on_click=A.close_handover, variant="ghost",
+                      id="bulk-handover-cancel"),
+            gap="0.5em", wrap="wrap", align="end", id="bulk-handover"),
+        rx.button(S.tr["handover.hand_over_selected"], on_click=A.open_handover, size="1",
+                  variant="soft", id="bulk-handover-open", disabled=A.bulk_running),
+    )
+
+
 def _search_note() -> rx.Component:
     """The list remembers its search when the agent comes back: say so, with a way out."""
     return rx.cond(A.shown_search != "", rx.callout.root(
@@ -284,17 +313,19 @@ def _search_note() -> rx.Component:
         size="1", color="gray", id="search-note", width="100%"))
 
 
-@page(routes.AGENT, title_key="page.tickets", roles=routes.STAFF,
+# Staff, and subcontractors for the tickets handed to them (the access policy decides).
+@page(routes.AGENT, title_key="page.tickets", roles=routes.AGENTS,
       on_load=A.on_load, max_width="1500px")
 def agent_list_page() -> rx.Component:
     return rx.vstack(
         rx.hstack(
-            rx.heading(S.tr["list.title"], size="5"),
+            rx.heading(rx.cond(S.is_staff, S.tr["list.title"], S.tr["list.title_handed"]),
+                       size="5"),
             rx.spacer(),
-            rx.link(rx.button(S.tr["nav.new_ticket"]), href=routes.AGENT_NEW),
+            _staff(rx.link(rx.button(S.tr["nav.new_ticket"]), href=routes.AGENT_NEW)),
             width="100%", align="center",
         ),
-        _quick_filters(),
+        _staff(_quick_filters()),
         rx.box(_filters_toggle(), _filters(), width="100%", class_name="pm-filter-box"),
         error_callout(A.error),
         # a custom role may lack bulk edits (domain/bulk.py refuses them anyway)
@@ -302,18 +333,18 @@ def agent_list_page() -> rx.Component:
         _search_note(),
         rx.table.root(
             rx.table.header(rx.table.row(
-                rx.table.column_header_cell(rx.checkbox(
+                _staff(rx.table.column_header_cell(rx.checkbox(
                     checked=A.page_all_selected, on_change=A.toggle_page,
                     disabled=A.bulk_running, id="select-page",
                     custom_attrs={"aria-label": S.tr["bulk.select_page"]}),
-                    class_name="pm-c-sel"),
+                    class_name="pm-c-sel")),
                 _sort_header(S.tr["col.number"], "number"),
                 rx.table.column_header_cell(S.tr["col.subject"]),
                 _sort_header(S.tr["col.status"], "status"),
-                _sort_header(S.tr["col.sla"], "due"),
+                _staff(_sort_header(S.tr["col.sla"], "due")),
                 _sort_header(S.tr["col.priority"], "priority"),
-                rx.table.column_header_cell(S.tr["col.queue"]),
-                rx.table.column_header_cell(S.tr["col.assignee"]),
+                _staff(rx.table.column_header_cell(S.tr["col.queue"])),
+                _staff(rx.table.column_header_cell(S.tr["col.assignee"])),
                 _sort_header(S.tr["col.updated"], "updated"),
             )),
             rx.table.body(rx.foreach(A.rows, _row)),

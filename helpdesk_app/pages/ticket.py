@@ -5,6 +5,7 @@ import reflex as rx
 from helpdesk_app import routes
 from helpdesk_app.components.avatar import avatar
 from helpdesk_app.components.checklist_panel import checklist_panel
+from helpdesk_app.components.handover_panel import handover_panel
 from helpdesk_app.components.layout import SYNCED_TEXT, dropdown, error_callout
 from helpdesk_app.components.page import page
 from helpdesk_app.components.sla_badge import sla_badge
@@ -165,13 +166,27 @@ def _send_label() -> rx.Var:
     return rx.cond(
         T.reply_outcome == "follow_up", S.tr["reply.send_follow_up"],
         rx.cond(T.reply_outcome == "reopen", S.tr["reply.send_reopen"],
-                rx.cond(T.reply_public | ~S.is_staff, S.tr["reply.send"],
+                rx.cond(T.reply_public | ~S.is_agent, S.tr["reply.send"],
                         S.tr["reply.send_note"])))
 
 
-def _reply_box(staff: bool) -> rx.Component:
+def _share_box() -> rx.Component:
+    """Staff, a note on a handed ticket: also for the subcontractor's eyes?"""
+    return rx.cond(
+        ~T.reply_public & (T.handed_to != ""),
+        rx.hstack(
+            rx.checkbox(checked=T.reply_share, on_change=T.set_value("reply_share"),
+                        id="reply-share"),
+            rx.text(S.tr["reply.share_with"], " ", T.handed_to, size="2"),
+            align="center"),
+    )
+
+
+def _reply_box(staff: bool, sub: bool = False) -> rx.Component:
+    """`staff`: reply or internal note (and sharing it); `sub`: a subcontractor, reply or a
+    note (their notes are shared with their organisation); else a client's reply."""
     kind = []
-    if staff:
+    if staff or sub:
         kind = [rx.radio_group.root(
             rx.hstack(
                 rx.radio_group.item(value="public", id="reply-public"),
@@ -183,10 +198,12 @@ def _reply_box(staff: bool) -> rx.Component:
             value=rx.cond(T.reply_public, "public", "note"),
             on_change=lambda v: T.set_value("reply_public", v == "public"),
         )]
+    if staff:
+        kind.append(_share_box())
     return rx.card(
         rx.vstack(
             *kind,
-            rx.fragment() if staff else _closed_note(),
+            rx.fragment() if staff or sub else _closed_note(),
             rx.text_area(value=T.reply_text, on_change=T.set_value("reply_text"), id="reply-text",
                          placeholder=S.tr["reply.placeholder"], rows="4", width="100%",
                          **{**SYNCED_TEXT, "force_notify_by_enter": False}),
@@ -211,7 +228,7 @@ def _reply_box(staff: bool) -> rx.Component:
     )
 
 
-def _timeline(staff: bool) -> rx.Component:
+def _timeline(staff: bool, sub: bool = False) -> rx.Component:
     """The timeline in the reader's order, with the reply box at its newest end (so on a
     long ticket read newest-first it is at the top) and a jump to it from the header."""
     return rx.fragment(
@@ -226,15 +243,17 @@ def _timeline(staff: bool) -> rx.Component:
             ),
             width="100%", align="center", wrap="wrap",
         ),
-        rx.cond(T.timeline_order == "newest", _reply_box(staff)),
+        rx.cond(T.timeline_order == "newest", _reply_box(staff, sub)),
         rx.vstack(rx.foreach(T.events, timeline_item), width="100%", spacing="2",
                   id="timeline", custom_attrs={"data-order": T.timeline_order}),
-        rx.cond(T.timeline_order != "newest", _reply_box(staff)),
+        rx.cond(T.timeline_order != "newest", _reply_box(staff, sub)),
     )
 
 
-def _ticket(staff: bool) -> rx.Component:
-    back = routes.start_page(staff)
+def _ticket(staff: bool, sub: bool = False) -> rx.Component:
+    """`staff`: the agent page; `sub`: the agent page as a subcontractor gets it (the
+    client's header, the handover, allowed statuses, checklist, reply or note)."""
+    back = routes.start_page(staff or sub)
     return rx.cond(
         T.not_found != "",
         rx.vstack(
@@ -248,10 +267,11 @@ def _ticket(staff: bool) -> rx.Component:
                 rx.hstack(rx.link("← ", S.tr["ticket.back"], href=back, size="2"), rx.spacer(),
                           _jump_to_reply(), width="100%", align="center"),
                 _header(staff),
+                handover_panel() if staff or sub else rx.fragment(),
                 _edit_form() if staff else _client_status_buttons(),
                 ticket_fields_panel(),
-                checklist_panel() if staff else rx.fragment(),
-                _timeline(staff),
+                checklist_panel() if staff or sub else rx.fragment(),
+                _timeline(staff, sub),
                 rx.el.span(T.refreshed, id="live-refreshed", hidden=True),
                 width="100%", spacing="4",
             ),
@@ -260,12 +280,13 @@ def _ticket(staff: bool) -> rx.Component:
     )
 
 
-# Anyone signed in: TicketState.on_load sends staff and clients to their own side of the
-# URL, and the access policy decides whether the ticket exists for them.
+# Anyone signed in: TicketState.on_load sends staff and subcontractors to the agent side
+# of the URL and clients to theirs, and the access policy decides whether the ticket
+# exists for them.
 @page(routes.AGENT_TICKET, title_key="page.ticket", roles=routes.ANYONE, on_load=T.on_load,
       max_width="1000px")
 def agent_ticket_page() -> rx.Component:
-    return _ticket(True)
+    return rx.cond(S.is_subcontractor, _ticket(False, sub=True), _ticket(True))
 
 
 @page(routes.PORTAL_TICKET, title_key="page.ticket", roles=routes.ANYONE, on_load=T.on_load,

@@ -35,7 +35,7 @@ from helpdesk_app.state.toolkit import handler
 from helpdesk_app.state.views import Opt
 
 # The roles the permission grid shows; rows stored for other roles are kept as they are.
-GRID_ROLES = (Role.ADMIN, Role.COORDINATOR, Role.TECHNICIAN, Role.CLIENT)
+GRID_ROLES = (Role.ADMIN, Role.COORDINATOR, Role.TECHNICIAN, Role.CLIENT, Role.SUBCONTRACTOR)
 
 
 @dataclasses.dataclass

@@ -10,7 +10,7 @@ from typing import ClassVar
 import reflex as rx
 
 from helpdesk_app import routes
-from helpdesk_app.domain import organisations_admin, permissions
+from helpdesk_app.domain import handover, organisations_admin, permissions
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.organisations_admin import OrgInput
 from helpdesk_app.models import OrgKind
@@ -55,6 +55,9 @@ class AdminOrganisationsState(Form, SessionState):
     o_active: bool = True
     o_is_provider: bool = False
     o_users: int = 0
+    # a subcontractor organisation: the contracts it serves (handover suggestions)
+    contract_opts: list[Opt] = []
+    o_contracts: list[str] = []
     confirm: str = ""  # "", "toggle" or "delete": the question showing
 
     @handler(roles=routes.STAFF, permission=permissions.USERS_MANAGE)
@@ -107,6 +110,7 @@ class AdminOrganisationsState(Form, SessionState):
         self.o_id = self.o_name = self.o_domains = ""
         self.o_kind, self.o_active, self.o_is_provider = OrgKind.CLIENT, True, False
         self.o_users = 0
+        self.contract_opts, self.o_contracts = [], []
         self.form_errors, self.confirm, self.message, self.error = {}, "", "", ""
 
     @handler(roles=routes.STAFF, permission=permissions.USERS_MANAGE)
@@ -121,7 +125,34 @@ class AdminOrganisationsState(Form, SessionState):
         r = organisations_admin.get_organisation(db, actor, int(org_id))
         self._clear_form()
         self._show(r)
+        self._load_contracts(db, actor)
         self.panel = "edit"
+
+    def _load_contracts(self, db, actor: Actor) -> None:
+        if self.o_kind != OrgKind.SUBCONTRACTOR or not self.o_id.isdigit():
+            self.contract_opts, self.o_contracts = [], []
+            return
+        self.contract_opts = [Opt(str(c.id), c.name)
+                              for c in handover.contract_choices(db, actor)]
+        self.o_contracts = [str(i) for i in
+                            handover.assigned_contracts(db, actor, int(self.o_id))]
+
+    @rx.event
+    def toggle_contract(self, contract_id: str, on: bool):
+        chosen = [c for c in self.o_contracts if c != str(contract_id)]
+        if on and str(contract_id) in {o.value for o in self.contract_opts}:
+            chosen.append(str(contract_id))
+        self.o_contracts = chosen
+
+    @handler(roles=routes.STAFF, permission=permissions.USERS_MANAGE)
+    def save_contracts(self, db, actor: Actor):
+        self.message = ""
+        if not self.o_id.isdigit():
+            return
+        handover.assign_contracts(db, actor, int(self.o_id),
+                                  [int(c) for c in self.o_contracts if c.isdigit()])
+        self._load_contracts(db, actor)
+        self.error, self.message = "", self._t("orgadmin.contracts_saved")
 
     def _show(self, r: organisations_admin.OrgRow) -> None:
         self.o_id, self.o_name, self.o_kind = str(r.id), r.name, r.kind
@@ -141,6 +172,7 @@ class AdminOrganisationsState(Form, SessionState):
         org_id = organisations_admin.save_organisation(
             db, actor, data, int(self.o_id) if self.o_id.isdigit() else None)
         self._show(organisations_admin.get_organisation(db, actor, org_id))
+        self._load_contracts(db, actor)
         self.panel, self.form_errors, self.error = "edit", {}, ""
         self.message = self._t("orgadmin.saved")
         self._load(db, actor)

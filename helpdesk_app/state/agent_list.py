@@ -1,6 +1,11 @@
 """The agent dashboard: one page of tickets with filters, sorting, queue counts; live.
 Bulk actions: tick rows (or "all matching the filter"), pick a change, apply it in the
-background with progress, then see what succeeded and why the rest did not."""
+background with progress, then see what succeeded and why the rest did not; coordinators
+also hand the selection to a subcontractor.
+
+Subcontractors get this page too, for the tickets handed to them (the access policy):
+search, status, custom-field filters, sorting and paging; no queues, assignees, SLA or bulk
+changes (those handlers stay staff-only)."""
 
 from __future__ import annotations
 
@@ -15,6 +20,7 @@ from helpdesk_app.domain import (
     bulk,
     directory,
     fields,
+    handover,
     queues_admin,
     substitution_cover,
     substitutions,
@@ -48,7 +54,8 @@ NO_CHANGE = "all"  # the action bar dropdowns' "no change" placeholder value
 class AgentListState(Form, SessionState):
     # the search box and the bulk action bar's choices (applied by their own buttons)
     form_fields: ClassVar[dict[str, object]] = {
-        "search": str, "b_status": str, "b_assignee": str, "b_queue": str, "b_priority": str}
+        "search": str, "b_status": str, "b_assignee": str, "b_queue": str, "b_priority": str,
+        "b_sub": str}
 
     rows: list[RowView] = []
     total: int = 0
@@ -115,6 +122,10 @@ class AgentListState(Form, SessionState):
     bulk_failures: list[BulkFailureView] = []
     bulk_error: str = ""
     _pending_bulk: dict = {}  # set only by apply_bulk, never from the browser
+    # handing the selection to a subcontractor (coordinators)
+    handover_open: bool = False
+    sub_opts: list[Opt] = []
+    b_sub: str = ""
 
     @rx.var
     def page_all_selected(self) -> bool:
@@ -126,17 +137,37 @@ class AgentListState(Form, SessionState):
 
     # ---- loading
 
-    @handler(roles=routes.STAFF)
+    @handler(roles=routes.AGENTS)
     def on_load(self, db, actor: Actor):
         lang = self.ui_lang
-        # Every status ever defined (retired ones too: old tickets may still have them).
+        # Every status ever defined (retired ones too: old tickets may still have them);
+        # a subcontractor only those visible to subcontractors.
         self.status_opts = [Opt("active", self._t("status.active"))] + [
             Opt(k, workflow.label(st, lang, for_client=False))
-            for k, st in workflow.all_statuses(db).items()]
+            for k, st in workflow.all_statuses(db).items()
+            if actor.is_staff or st.subcontractor_visible]  # (so: their own names)
+        self._load_field_filters(db, actor)
+        self._clear_selection()
+        self.bulk_ran, self.bulk_error, self.handover_open = False, "", False
+        if not actor.is_staff:  # a subcontractor: the rest is the desk's business
+            self.priority_opts, self.channel_opts, self.sla_opts = [], [], []
+            self.queue_opts, self.agent_opts, self.org_opts = [], [], []
+            self.bulk_status_opts, self.bulk_assignee_opts, self.queue_counts = [], [], []
+            self.f_queue = self.f_assignee = self.f_priority = self.f_org = ""
+            self.f_channel = self.f_sla = ""
+        else:
+            self._load_staff_options(db, actor)
+        self._load(db, actor)
+        # ticket changes, this agent's own "opened a ticket" (unread marks) and what they
+        # may see changing (a substitution of theirs starting or ending)
+        live.watch(self, {"tickets", seen_topic(actor.user_id), access_topic(actor.user_id)},
+                   public_only=False)
+
+    def _load_staff_options(self, db, actor: Actor) -> None:
+        lang = self.ui_lang
         self.priority_opts = options(list(Priority.ALL), lang, "priority")
         self.channel_opts = options(list(Channel.ALL), lang, "channel")
         self.sla_opts = options(list(tickets.SLA_FILTERS), lang, "list.sla")
-        self._load_field_filters(db, actor)
         # only the queues whose tickets the actor may list (custom role's queue limit)
         self.queue_opts = [Opt(str(o.id), o.label)
                            for o in queues_admin.visible_queues(db, actor)]
@@ -151,13 +182,6 @@ class AgentListState(Form, SessionState):
             for k, st in workflow.all_statuses(db).items() if st.is_active]
         self.bulk_assignee_opts = [Opt("none", self._t("bulk.unassign"))] + [
             Opt(str(o.id), o.label) for o in agents]
-        self._clear_selection()
-        self.bulk_ran, self.bulk_error = False, ""
-        self._load(db, actor)
-        # ticket changes, this agent's own "opened a ticket" (unread marks) and what they
-        # may see changing (a substitution of theirs starting or ending)
-        live.watch(self, {"tickets", seen_topic(actor.user_id), access_topic(actor.user_id)},
-                   public_only=False)
 
     def _query(self) -> tickets.ListQuery:
         def num(v: str) -> int | None:
@@ -207,22 +231,30 @@ class AgentListState(Form, SessionState):
             return
         self.error = ""
         self.shown_search = self.search.strip()
-        labels = workflow.labels(db, self.ui_lang, for_client=False)
+        labels = workflow.labels_for(db, self.ui_lang, actor)
         unread = ticket_seen.unread_ids(db, actor, [r.id for r in result.rows])
-        away = self._away_marks(db, result.rows)
-        self.rows = [row_view(r, self.ui_lang, self._dt(r.updated_at), labels=labels,
-                              unread=r.id in unread, away=away.get(r.assignee_id, ""))
-                     for r in result.rows]
-        self._page_versions = bulk.row_versions(db, actor, result.rows)
+        away = self._away_marks(db, result.rows) if actor.is_staff else {}
+        rows = [row_view(r, self.ui_lang, self._dt(r.updated_at), labels=labels,
+                         unread=r.id in unread, away=away.get(r.assignee_id, ""))
+                for r in result.rows]
+        # a subcontractor's rows: no queue, assignee, channel or SLA (the desk's business)
+        self.rows = rows if actor.is_staff else [
+            dataclasses.replace(r, queue="", assignee="", channel="", channel_label="",
+                                sla_state="none", sla_label="", sla_due="", is_key=False,
+                                assignee_away="")
+            for r in rows]
+        self._page_versions = bulk.row_versions(db, actor, result.rows) if actor.is_staff \
+            else {}
         self._sync_selection()
         self.total = result.total
         self.total_capped = result.total_capped
         self.queue_counts = [QueueCount(str(qid), name, n)
-                             for qid, name, n in tickets.queue_counts(db, actor)]
+                             for qid, name, n in tickets.queue_counts(db, actor)] \
+            if actor.is_staff else []
 
     def _live_refresh(self, changes: list[Change]) -> None:
         with unit_of_work(self) as (db, actor):
-            if actor is None or not actor.is_staff:
+            if actor is None or not actor.is_agent:
                 return
             self._load(db, actor)
         self.refreshed += 1
@@ -239,24 +271,26 @@ class AgentListState(Form, SessionState):
     _FILTERS = ("f_status", "f_queue", "f_assignee", "f_priority", "f_org", "f_channel",
                 "f_sla")
 
-    @handler(roles=routes.STAFF)
+    @handler(roles=routes.AGENTS)
     def set_filter(self, db, actor: Actor, name: str, value: str):
         if name not in self._FILTERS:  # a crafted event cannot set anything else
+            return
+        if not actor.is_staff and name != "f_status":  # subcontractors: status only
             return
         setattr(self, name, "" if value == "all" else value)
         self._refilter(db, actor)
 
-    @handler(roles=routes.STAFF)
+    @handler(roles=routes.AGENTS)
     def apply_search(self, db, actor: Actor, _form: dict | None = None):
         self._refilter(db, actor)
 
-    @handler(roles=routes.STAFF)
+    @handler(roles=routes.AGENTS)
     def clear_search(self, db, actor: Actor):
         """Drop only the search text; the other filters stay."""
         self.search = ""
         self._refilter(db, actor)
 
-    @handler(roles=routes.STAFF)
+    @handler(roles=routes.AGENTS)
     def clear_filters(self, db, actor: Actor):
         self.f_status, self.f_queue, self.f_assignee = "active", "", ""
         self.f_priority, self.f_org, self.f_channel, self.search = "", "", "", ""
@@ -286,7 +320,7 @@ class AgentListState(Form, SessionState):
         parsed = fields.quick_filter(ftype, self.f_field_value) if ftype else None
         return [(self.f_field, *parsed)] if parsed else []
 
-    @handler(roles=routes.STAFF)
+    @handler(roles=routes.AGENTS)
     def set_field_filter(self, db, actor: Actor, key: str):
         key = "" if key == "all" else key
         if key and key not in self._field_types:  # only fields this agent may view
@@ -303,12 +337,12 @@ class AgentListState(Form, SessionState):
             self.sort = "priority"
         self._refilter(db, actor)
 
-    @handler(roles=routes.STAFF)
+    @handler(roles=routes.AGENTS)
     def set_field_value(self, db, actor: Actor, value: str):
         self.f_field_value = "" if value == "all" else value
         self._refilter(db, actor)
 
-    @handler(roles=routes.STAFF)
+    @handler(roles=routes.AGENTS)
     def sort_by(self, db, actor: Actor, column: str):
         if column not in tickets.SORTS or (column == "field" and not self.f_field):
             return
@@ -319,13 +353,13 @@ class AgentListState(Form, SessionState):
             self.sort, self.descending = column, column != "due"
         self._refilter(db, actor)
 
-    @handler(roles=routes.STAFF)
+    @handler(roles=routes.AGENTS)
     def next_page(self, db, actor: Actor):
         if self.page < self.page_count:
             self.page += 1
             self._load(db, actor)
 
-    @handler(roles=routes.STAFF)
+    @handler(roles=routes.AGENTS)
     def prev_page(self, db, actor: Actor):
         if self.page > 1:
             self.page -= 1
@@ -469,6 +503,41 @@ class AgentListState(Form, SessionState):
             with unit_of_work(self) as (db, actor):
                 if actor is not None and actor.is_staff:
                     self._load(db, actor)
+
+    # ---- handing the selection to a subcontractor (coordinators and admins)
+
+    @handler(roles=routes.COORDINATION, error="bulk_error")
+    def open_handover(self, db, actor: Actor):
+        """The subcontractors, those serving the selected tickets' contracts first."""
+        mark = self._t("handover.suggested")
+        self.sub_opts = [Opt(str(c.id), f"{c.name} ({mark})" if c.suggested else c.name)
+                         for c in handover.choices(db, actor, list(self._selected))]
+        self.b_sub = self.sub_opts[0].value if self.sub_opts else ""
+        self.handover_open, self.bulk_error = True, ""
+
+    @rx.event
+    def close_handover(self):
+        self.handover_open = False
+
+    @handler(roles=routes.COORDINATION, error="bulk_error")
+    def apply_handover(self, db, actor: Actor):
+        if self.bulk_running:
+            return
+        if not self._selected:
+            self.bulk_error = self._t("bulk.nothing_selected")
+            return
+        if not self.b_sub.isdigit():
+            self.bulk_error = self._t("handover.org_invalid")
+            return
+        result = handover.hand_over(db, actor, list(self._selected), int(self.b_sub))
+        self.bulk_ran, self.bulk_error, self.handover_open = True, "", False
+        self.bulk_done = self.bulk_total = result.total
+        self.bulk_ok, self.bulk_failed = result.succeeded, len(result.failures)
+        self.bulk_failures = [
+            BulkFailureView(f.number or f"#{f.ticket_id}", self._failure_text(f))
+            for f in result.failures[:FAILURES_SHOWN]]
+        self._clear_selection()
+        self._load(db, actor)
 
     def _failure_text(self, f: bulk.BulkFailure) -> str:
         if f.reason == "conflict":  # the single-edit text talks about "your edit"

@@ -8,7 +8,8 @@ ticket page's own watch. The ticket id is decided here on the server (backend-on
 checked by the domain to belong to that ticket.
 
 Clients never see checklists: for them the panel stays empty and `toggle` is refused by
-the domain even when called directly.
+the domain even when called directly. A subcontractor sees and ticks the checklist of a
+ticket handed to them (domain/checklists.py).
 """
 
 from __future__ import annotations
@@ -85,11 +86,11 @@ class ChecklistState(SessionState):
     def start(self):
         """The panel mounted: load the checklist of the route's ticket and watch it.
 
-        Not a checked handler: for anyone but staff the panel stays empty, quietly (the
-        ticket page around it does the redirecting)."""
+        Not a checked handler: for anyone but staff and subcontractors the panel stays
+        empty, quietly (the ticket page around it does the redirecting)."""
         self._clear()
         with unit_of_work(self) as (db, actor):
-            if actor is None or not actor.is_staff:
+            if actor is None or not actor.is_agent:
                 live.unwatch(self, slot=SLOT)
                 return
             try:
@@ -116,7 +117,7 @@ class ChecklistState(SessionState):
             db.rollback()
             self.error = self._err(e)
         try:
-            if actor.is_staff and self._ticket_id:
+            if actor.is_agent and self._ticket_id:
                 self._load(db, actor)
         except DomainError:
             self._clear()
@@ -125,7 +126,7 @@ class ChecklistState(SessionState):
         if not self._ticket_id:
             return
         with unit_of_work(self) as (db, actor):
-            if actor is None or not actor.is_staff:
+            if actor is None or not actor.is_agent:
                 self._clear()
                 return
             try:

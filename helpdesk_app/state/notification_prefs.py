@@ -49,7 +49,8 @@ class NotificationPrefsState(SessionState):
     def _load(self, db, actor: Actor) -> None:
         user = db.get(User, actor.user_id)
         views = notification_settings.effective(db, user)
-        audience = "staff" if actor.is_staff else "client"
+        audience = ("staff" if actor.is_staff
+                    else "subcontractor" if actor.is_subcontractor else "client")
         self.rows = [PrefRow(
             event=v.event,
             label=self._t(f"notification_prefs.event.{v.event}"),

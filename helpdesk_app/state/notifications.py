@@ -61,8 +61,8 @@ class NotificationState(SessionState):
 
     def _load_list(self, db, actor: Actor) -> None:
         # Clients read the public names of statuses hidden from them.
-        self._labels = workflow.labels(db, self.ui_lang, for_client=actor.is_client)
-        self.items = [self._item(n, staff=actor.is_staff) for n in
+        self._labels = workflow.labels_for(db, self.ui_lang, actor)
+        self.items = [self._item(n, staff=actor.is_agent) for n in
                       inapp_notifications.list_notifications(db, actor, limit=LIST_SIZE)]
         self.loaded = True
 
@@ -85,6 +85,7 @@ class NotificationState(SessionState):
                        clock=self._t(f"sla.clock.{clock}") if clock else "",
                        due=self._dt(_instant(n.data.get("due_at"))),
                        actor=str(n.data.get("actor") or self._t("event.system")),
+                       organisation=str(n.data.get("organisation") or ""),
                        old=self._status(n.data.get("old")), new=self._status(n.data.get("new")))
         behalf = str(n.data.get("for") or "")  # a substitute's copy (issue 13)
         return self._t("notification.on_behalf", text=text, name=behalf) if behalf else text
@@ -112,9 +113,9 @@ class NotificationState(SessionState):
         """Open the list page (staff: /agent/notifications, clients:
         /portal/notifications); each side is sent to its own page."""
         self.loaded = False
-        if actor.is_staff != staff_page:
+        if actor.is_agent != staff_page:  # staff and subcontractors: the agent side
             live.unwatch(self)
-            return rx.redirect(routes.AGENT_NOTIFICATIONS if actor.is_staff else routes.PORTAL)
+            return rx.redirect(routes.AGENT_NOTIFICATIONS if actor.is_agent else routes.PORTAL)
         self._load_count(db, actor)
         self._load_list(db, actor)
         live.watch(self, {user_topic(actor.user_id)}, public_only=False)

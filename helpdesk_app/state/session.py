@@ -72,6 +72,15 @@ class SessionState(rx.State):
         return self.user_role in ("admin", "coordinator", "technician")
 
     @rx.var
+    def is_subcontractor(self) -> bool:
+        return self.user_role == "subcontractor"
+
+    @rx.var
+    def is_agent(self) -> bool:
+        """Uses the agent pages: staff, and subcontractors (on tickets handed to them)."""
+        return self.user_role in ("admin", "coordinator", "technician", "subcontractor")
+
+    @rx.var
     def logged_in(self) -> bool:
         return self.user_role != ""
 
@@ -153,7 +162,7 @@ class SessionState(rx.State):
                 if actor is None:
                     return self._to_login()
                 if not access.admits(actor, rule.roles, rule.permission):
-                    return rx.redirect(routes.start_page(actor.is_staff))
+                    return rx.redirect(routes.start_page(actor.is_agent))
         return rule.on_load
 
     @rx.event
@@ -162,7 +171,7 @@ class SessionState(rx.State):
         with unit_of_work(self) as (db, actor):
             if actor is None:
                 return rx.redirect(routes.SETUP) if setup.needs_setup(db) else self._to_login()
-            return rx.redirect(routes.start_page(actor.is_staff))
+            return rx.redirect(routes.start_page(actor.is_agent))
 
     @rx.event
     def set_language(self, lang: str):
@@ -225,7 +234,7 @@ class LoginState(SessionState):
         self._back_to_password()
         with unit_of_work(self) as (db, actor):
             if actor is not None:
-                return rx.redirect(routes.start_page(actor.is_staff))
+                return rx.redirect(routes.start_page(actor.is_agent))
             if setup.needs_setup(db):  # nobody could sign in: first-run setup
                 return rx.redirect(routes.SETUP)
         return None

@@ -60,8 +60,8 @@ class Header:
 
 class TicketState(Form, SessionState):
     form_fields: ClassVar[dict[str, object]] = {
-        "reply_text": str, "reply_public": bool, "f_status": str, "f_priority": str,
-        "f_queue": str, "f_assignee": str, "f_type": str}
+        "reply_text": str, "reply_public": bool, "reply_share": bool, "f_status": str,
+        "f_priority": str, "f_queue": str, "f_assignee": str, "f_type": str}
 
     loaded: bool = False
     not_found: str = ""
@@ -85,6 +85,9 @@ class TicketState(Form, SessionState):
     # reply box
     reply_text: str = ""
     reply_public: bool = True
+    # staff: an internal note shared with the subcontractor the ticket is handed to
+    reply_share: bool = False
+    handed_to: str = ""  # (staff) the subcontractor organisation the ticket is handed to
     reply_error: str = ""
     sending: bool = False
     # clients on a closed ticket: what their reply will do ("", "reopen", "follow_up"),
@@ -118,15 +121,17 @@ class TicketState(Form, SessionState):
     def on_load(self, db, actor: Actor):
         self.loaded, self.not_found, self.conflict, self.edit_message = False, "", "", ""
         self.reply_error, self.reply_text, self.reply_public = "", "", True
+        self.reply_share = False
         self._ticket_id = 0
         live.unwatch(self)
-        wrong_side = routes.AGENT_TICKETS if not actor.is_staff else routes.PORTAL_TICKETS
+        # staff and subcontractors on the agent side, clients on the portal's
+        wrong_side = routes.AGENT_TICKETS if not actor.is_agent else routes.PORTAL_TICKETS
         if self.router.url.path.startswith(wrong_side):
-            return rx.redirect(routes.ticket_page(self._route_number(), staff=actor.is_staff))
+            return rx.redirect(routes.ticket_page(self._route_number(), staff=actor.is_agent))
         # NotFound (also for a ticket this actor may not see) becomes `not_found`.
         self._ticket_id = tickets.find_by_number(db, actor, self._route_number())
         detail = tickets.get_ticket(db, actor, self._ticket_id)
-        self._status_labels = workflow.labels(db, self.ui_lang, for_client=actor.is_client)
+        self._status_labels = workflow.labels_for(db, self.ui_lang, actor)
         if actor.is_staff:
             lang = self.ui_lang
             self.priority_opts = options(list(Priority.ALL), lang, "priority")
@@ -140,14 +145,14 @@ class TicketState(Form, SessionState):
         self._load_reply_outcome(db, actor)
         self.loaded = True
         self._mark_seen(db, actor)
-        # Clients only hear about public changes; the topic is the ticket they were allowed
-        # to open, decided here after the access check.
-        # Staff also watch their own access topic: a substitution ending takes the ticket
-        # away from a substitute's open page at once (issue 13).
+        # Clients only hear about public changes (subcontractors about all: a withdrawal
+        # must close their page); the topic is the ticket they were allowed to open,
+        # decided here after the access check. Staff also watch their own access topic: a
+        # substitution ending takes the ticket away from a substitute's open page at once.
         topics = {f"ticket:{self._ticket_id}"}
         if actor.is_staff:
             topics.add(access_topic(actor.user_id))
-        live.watch(self, topics, public_only=not actor.is_staff)
+        live.watch(self, topics, public_only=not actor.is_agent)
         return None
 
     def _load_status_choices(self, db, actor: Actor) -> None:
@@ -179,6 +184,9 @@ class TicketState(Form, SessionState):
     def _show(self, d: tickets.TicketDetail, *, reset_form: bool, staff: bool) -> None:
         lang = self.ui_lang
         self.version = d.version
+        self.handed_to = d.handed_to
+        if not d.handed_to:
+            self.reply_share = False
         viewer = Viewer(self._t, self._dt, lang, self._status_labels, d.names)
         items = [event_item(viewer, e) for e in d.events]
         self.events = items[::-1] if self.timeline_order == "newest" else items
@@ -221,12 +229,24 @@ class TicketState(Form, SessionState):
             self._load_reply_outcome(db, actor)
             self._mark_seen(db, actor)
         except NotFound as e:
-            self.loaded, self.not_found = False, self._err(e)
+            self._lost(actor, e)
+
+    def _lost(self, actor: Actor, e: NotFound) -> None:
+        """The ticket is gone for this viewer (withdrawn from their subcontractor, moved
+        out of their queues): say so and keep nothing of it in the page."""
+        self.loaded = False
+        self.not_found = (self._t("handover.no_longer_handed") if actor.is_subcontractor
+                          else self._err(e))
+        self.ticket, self.events, self.version = Header(), [], 0
+        self.status_opts, self.client_status_opts, self.sla_lines = [], [], []
+        self.reply_text, self.handed_to, self.closed_note = "", "", ""
+        self.sla_state, self.sla_label, self.sla_due = "none", "", ""
+        live.unwatch(self)
 
     def _mark_seen(self, db, actor: Actor) -> None:
         """An agent with the page open has seen everything on it, their own reply included
         (the agent list's unread marks, domain/ticket_seen.py)."""
-        if actor.is_staff:
+        if actor.is_agent:
             ticket_seen.mark_seen(db, actor, self._ticket_id)
 
     def _load_sla(self, db, actor: Actor) -> None:
@@ -315,7 +335,7 @@ class TicketState(Form, SessionState):
     @handler(error="reply_error")  # on a refusal the typed text stays in the box
     async def send_reply(self, db, actor: Actor, files: list[rx.UploadFile]):
         # Clients can only write public replies, whatever the browser sends.
-        public = self.reply_public or not actor.is_staff
+        public = self.reply_public or not actor.is_agent
         incoming = await read_uploads(files)
         outcome = closed_replies.client_reply_outcome(db, actor, self._ticket_id)
         if outcome != self.reply_outcome:
@@ -331,8 +351,8 @@ class TicketState(Form, SessionState):
             return [rx.clear_selected_files(REPLY_UPLOAD_ID),
                     rx.redirect(routes.ticket_page(number, staff=False))]
         tickets.add_comment(db, actor, self._ticket_id, self.reply_text, public=public,
-                            files=incoming)
-        self.reply_error, self.reply_text = "", ""
+                            files=incoming, share=self.reply_share and actor.is_staff)
+        self.reply_error, self.reply_text, self.reply_share = "", "", False
         self._refresh(db, actor, reset_form=False)
         return rx.clear_selected_files(REPLY_UPLOAD_ID)
 

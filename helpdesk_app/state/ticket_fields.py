@@ -308,7 +308,7 @@ class TicketFieldsState(SessionState):
             self._clear()
             live.unwatch(self, slot=SLOT)
             return
-        live.watch(self, {f"ticket:{self._ticket_id}"}, public_only=not actor.is_staff,
+        live.watch(self, {f"ticket:{self._ticket_id}"}, public_only=not actor.is_agent,
                    slot=SLOT)
 
     @rx.event

@@ -31,6 +31,7 @@ class EventItem:
     by_person: bool = False  # False: the system wrote it (no avatar)
     is_public: bool = True
     is_note: bool = False
+    shared: bool = False  # internal, but shared with the subcontractor
     title: str = ""
     body: str = ""
     when: str = ""
@@ -97,6 +98,13 @@ def _substitution(v: Viewer, d: dict) -> str:
                substitute=d.get("substitute") or "—")
 
 
+def _handover(v: Viewer, d: dict) -> str:
+    person = v.names.get(f"user:{d.get('user')}", "")
+    return v.t(f"event.handover.{d.get('action')}",
+               organisation=v.names.get(f"org:{d.get('org')}", ""),
+               person=f" ({person})" if person else "")
+
+
 # One entry per kind; a kind without one gets its plain name ("event.<kind>").
 TITLES: dict[str, Title] = {
     EventKind.CREATED: lambda v, d: v.t("event.created",
@@ -116,6 +124,7 @@ TITLES: dict[str, Title] = {
     EventKind.SLA_BREACH: lambda v, d: v.t("event.sla_breach", **_sla(v, d)),
     EventKind.ESCALATION: _escalation,
     EventKind.SUBSTITUTION: _substitution,
+    EventKind.HANDOVER: _handover,
 }
 
 
@@ -124,7 +133,8 @@ def event_item(v: Viewer, e: tickets.EventView) -> EventItem:
     return EventItem(
         id=str(e.id), kind=e.kind, author=e.author or v.t("event.system"),
         by_person=bool(e.author),
-        is_public=e.is_public, is_note=e.kind == EventKind.NOTE, title=title, body=e.body,
+        is_public=e.is_public, is_note=e.kind == EventKind.NOTE, shared=e.shared,
+        title=title, body=e.body,
         when=v.dt(e.created_at),
         files=[FileView(str(a.id), a.filename, format_size(a.size, v.lang),
                         f"{ATTACHMENTS_API}{a.id}") for a in e.attachments],

@@ -51,7 +51,7 @@ def _admit(state: Any, db: Session, roles: frozenset[str],
     if actor is None:
         return state._to_login()
     if not access.admits(actor, roles, permission):
-        return rx.redirect(routes.start_page(actor.is_staff))
+        return rx.redirect(routes.start_page(actor.is_agent))
     return actor
 
 

@@ -259,13 +259,14 @@ def test_admin_configures_a_dropdown_with_scope_permissions_and_dependencies(dem
     assert s.error == ""
     # permissions: the client sees, only the coordinator edits
     roles = [r.role for r in s.perm_rows]
-    assert roles == ["admin", "coordinator", "technician", "client"]
+    assert roles == ["admin", "coordinator", "technician", "client", "subcontractor"]
     call_handler(AdminFieldsState, "set_permission", s, 3, "view", True)
     call_handler(AdminFieldsState, "set_permission", s, 2, "edit", False)
     call_handler(AdminFieldsState, "save_permissions", s)
     assert s.error == ""
     assert [(r.view, r.edit) for r in s.perm_rows] == [(True, True), (True, True),
-                                                        (True, False), (True, False)]
+                                                        (True, False), (True, False),
+                                                        (False, False)]
     # dependency: the model's options follow the device
     call_handler(AdminFieldsState, "add_dependency", s)
     call_handler(AdminFieldsState, "set_dependency", s, 0, "source", "urzadzenie")

@@ -40,8 +40,10 @@ MODEL_TABLES = {
     # i12-signin
     "user_factor", "recovery_code", "pending_login", "known_device", "security_policy",
     "security_alert_subscription", "failed_login_alert",
-    # i13-subst: substitutions
+    # 0015: substitutions
     "substitution", "substitution_ticket",
+    # 0016: subcontractors
+    "contract_subcontractor", "handover",
 }
 
 

@@ -29,7 +29,7 @@ from helpdesk_app.state.notifications import NotificationState
 
 K = NotificationKind
 STAFF_EVENTS = [K.NEW_TICKET, K.PUBLIC_REPLY, K.INTERNAL_NOTE, K.ASSIGNMENT, K.STATUS_CHANGE,
-                K.SLA_WARNING, K.SLA_BREACH]
+                K.SLA_WARNING, K.SLA_BREACH, K.HANDOVER]
 CLIENT_EVENTS = [K.PUBLIC_REPLY, K.STATUS_CHANGE, K.TICKET_CLOSED]
 
 
@@ -46,13 +46,13 @@ def _by_event(views) -> dict[str, tuple[bool, bool]]:
 # --------------------------------------------------------------------------- defaults
 
 
-def test_role_defaults(db: Session, world) -> None:
+def test_role_defaults(db: Session, world, make) -> None:
     tech = _by_event(prefs.effective(db, world.users["technician"]))
     assert list(tech) == STAFF_EVENTS  # no ticket_closed for staff
     assert tech == {K.NEW_TICKET: (True, False), K.PUBLIC_REPLY: (True, True),
                     K.INTERNAL_NOTE: (True, False), K.ASSIGNMENT: (True, True),
                     K.STATUS_CHANGE: (True, False), K.SLA_WARNING: (True, False),
-                    K.SLA_BREACH: (True, True)}
+                    K.SLA_BREACH: (True, True), K.HANDOVER: (True, True)}
     coordinator = _by_event(prefs.effective(db, world.users["coordinator"]))
     assert coordinator[K.NEW_TICKET] == (True, True)  # coordinators triage by mail too
     assert _by_event(prefs.effective(db, world.users["admin"])) == tech
@@ -61,6 +61,9 @@ def test_role_defaults(db: Session, world) -> None:
     assert client == {K.PUBLIC_REPLY: (True, True), K.STATUS_CHANGE: (True, False),
                       K.TICKET_CLOSED: (True, True)}
     assert all(v.is_default for v in prefs.effective(db, world.users["client"]))
+    # subcontractors (issue 13) hear of tickets handed to them and withdrawn, nothing else
+    sub = make.user(make.org(kind="subcontractor"), "subcontractor")
+    assert _by_event(prefs.effective(db, sub)) == {K.HANDOVER: (True, True)}
 
 
 # --------------------------------------------------------------------------- saving

@@ -49,16 +49,20 @@ def test_admin_creates_a_client_without_a_password_and_pickers_find_them(db, wor
     assert not row.has_password and row.organisation == "Org A"
 
 
-def test_staff_belong_to_the_provider_and_technicians_may_be_subcontractors(db, world, make):
+def test_staff_belong_to_the_provider_and_subcontractors_to_theirs(db, world, make):
     admin = world.actor("admin")
     sub = make.org("Fixers", OrgKind.SUBCONTRACTOR)
-    tech = users_admin.create_user(db, admin, _input(sub.id, role=Role.TECHNICIAN,
-                                                     email="t@fixers.test"))
-    assert db.get(User, tech).organisation_id == sub.id
+    person = users_admin.create_user(db, admin, _input(sub.id, role=Role.SUBCONTRACTOR,
+                                                       email="t@fixers.test"))
+    assert db.get(User, person).organisation_id == sub.id
     for role, org, key in (
             (Role.ADMIN, world.org_a, "useradmin.org_kind_for_admin"),
             (Role.COORDINATOR, sub, "useradmin.org_kind_for_coordinator"),
             (Role.TECHNICIAN, world.org_a, "useradmin.org_kind_for_technician"),
+            # (issue 13) technicians no longer belong to subcontractor organisations
+            (Role.TECHNICIAN, sub, "useradmin.org_kind_for_technician"),
+            (Role.SUBCONTRACTOR, world.provider, "useradmin.org_kind_for_subcontractor"),
+            (Role.SUBCONTRACTOR, world.org_a, "useradmin.org_kind_for_subcontractor"),
             (Role.CLIENT, world.provider, "useradmin.org_kind_for_client"),
             (Role.CLIENT, sub, "useradmin.org_kind_for_client")):
         with pytest.raises(FormInvalid) as bad:

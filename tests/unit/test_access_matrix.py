@@ -65,7 +65,7 @@ def test_no_ticket_means_no_permission(role: str, action: Action) -> None:
 
 
 def test_unknown_role_sees_nothing() -> None:
-    ghost = Actor(user_id=ME, role="subcontractor", organisation_id=ORG_A,
+    ghost = Actor(user_id=ME, role="contractor", organisation_id=ORG_A,
                   is_client_manager=True, full_name="g", email="g@x.test", language="pl",
                   timezone="UTC")
     for action in Action:
@@ -213,3 +213,72 @@ def test_permission_keys_are_cleaned_to_the_vocabulary() -> None:
     assert permissions.clean(["reports.view", "root", "tickets.bulk_edit"]) == [
         "tickets.bulk_edit", "reports.view"]
     assert permissions.clean("reports.view") == []
+
+
+
+# --------------------------------------------------------------------------- subcontractors
+# A subcontractor of SUB_ORG × a ticket handed to their organisation / one withdrawn from
+# it (nothing handed: handed_to_org_id None) / one handed to another subcontractor.
+
+SUB_ORG, OTHER_SUB = 4, 5
+SUB_ACTIONS = {Action.VIEW, Action.REPLY, Action.NOTE, Action.ATTACH, Action.CHECKLIST}
+SUB_TICKETS = {
+    "handed": Ticket(id=21, number="2026-000021", subject="s", requester_id=ME,
+                     organisation_id=ORG_A, queue_id=1, created_by_id=ME,
+                     handed_to_org_id=SUB_ORG),
+    "withdrawn": Ticket(id=22, number="2026-000022", subject="s", requester_id=ME,
+                        organisation_id=ORG_A, queue_id=1, created_by_id=ME),
+    "other": Ticket(id=23, number="2026-000023", subject="s", requester_id=ME,
+                    organisation_id=ORG_A, queue_id=1, created_by_id=ME,
+                    handed_to_org_id=OTHER_SUB),
+}
+
+
+def _sub() -> Actor:
+    return Actor(user_id=30, role=Role.SUBCONTRACTOR, organisation_id=SUB_ORG,
+                 is_client_manager=False, full_name="Sub", email="s@sub.test", language="pl",
+                 timezone="Europe/Warsaw")
+
+
+@pytest.mark.parametrize("action", list(Action))
+@pytest.mark.parametrize("relation", list(SUB_TICKETS))
+def test_subcontractor_matrix(relation: str, action: Action) -> None:
+    ticket = SUB_TICKETS[relation]
+    allowed = relation == "handed" and action in SUB_ACTIONS
+    assert access.can(_sub(), action, ticket) is allowed
+    assert access.can_see_ticket(_sub(), ticket) is (relation == "handed")
+
+
+def test_subcontractors_never_edit_the_header_nor_read_the_desk_s_internals() -> None:
+    handed = SUB_TICKETS["handed"]
+    for action in (Action.EDIT, Action.VIEW_INTERNAL, Action.CREATE_FOR_OTHERS):
+        with pytest.raises(Forbidden):
+            access.require(_sub(), action, handed)
+    for relation in ("withdrawn", "other"):  # never "forbidden": it does not exist for them
+        with pytest.raises(NotFound):
+            access.require(_sub(), Action.VIEW, SUB_TICKETS[relation])
+
+
+def test_subcontractors_see_public_and_shared_events_only() -> None:
+    handed = SUB_TICKETS["handed"]
+    reply = TimelineEvent(id=1, ticket_id=21, kind="reply", is_public=True)
+    note = TimelineEvent(id=2, ticket_id=21, kind="note", is_public=False)
+    shared = TimelineEvent(id=3, ticket_id=21, kind="note", is_public=False,
+                           shared_with_org_id=SUB_ORG)
+    elsewhere = TimelineEvent(id=4, ticket_id=21, kind="note", is_public=False,
+                              shared_with_org_id=OTHER_SUB)
+    sub = _sub()
+    assert access.can_see_event(sub, handed, reply) and access.can_see_event(sub, handed, shared)
+    assert not access.can_see_event(sub, handed, note)
+    assert not access.can_see_event(sub, handed, elsewhere)
+    assert not access.can_see_event(sub, SUB_TICKETS["withdrawn"], shared)
+    # clients never see a shared note either (it is internal)
+    assert not access.can_see_event(actor_for("client"), handed, shared)
+
+
+def test_a_subcontractor_without_an_organisation_match_sees_nothing() -> None:
+    # a stray subcontractor whose organisation was never handed anything
+    lonely = dataclasses.replace(_sub(), organisation_id=99)
+    assert not any(access.can_see_ticket(lonely, t) for t in SUB_TICKETS.values())
+    assert not access.admits(_sub(), frozenset(Role.STAFF))
+    assert permissions.effective(_sub()) == frozenset()

@@ -23,6 +23,7 @@ FULL = {
     "clock": "czas reakcji",
     "due_at": "1.07.2026, 12:00",
     "original_subject": "Pytanie o fakturę",
+    "organisation": "ElektroSerwis Kraków",
     # sla_warnings / sla_breaches: one line per SLA point (level, clock, due)
     "points": [("warning", "czas rozwiązania", "1.07.2026, 12:00"),
                ("breach", "czas reakcji", "1.07.2026, 10:00")],
@@ -34,6 +35,8 @@ KEY_FACT = {
     "public_reply": "body", "internal_note": "body", "assignment": "assignee_name",
     "status_change": "status", "ticket_closed": "number", "sla_warning": "due_at",
     "sla_breach": "due_at", "sla_warnings": "due_at", "sla_breaches": "due_at",
+    "handover_handed": "organisation", "handover_accepted": "organisation",
+    "handover_returned": "organisation", "handover_withdrawn": "organisation",
 }
 POLISH_LETTERS = set("ąćęłńóśźżĄĆĘŁŃÓŚŹŻ")
 
@@ -63,7 +66,7 @@ def _shown(html: str) -> _Text:
 
 
 def test_kinds_are_the_agreed_ones():
-    assert set(KEY_FACT) == set(TEMPLATE_KINDS) and len(TEMPLATE_KINDS) == 12
+    assert set(KEY_FACT) == set(TEMPLATE_KINDS) and len(TEMPLATE_KINDS) == 16  # + handover_*
 
 
 @pytest.mark.parametrize("language", ["pl", "en"])

@@ -25,7 +25,21 @@ def test_rules_are_found_from_the_url_including_dynamic_segments():
     assert routes.page_rule("/admin/sla").on_load is AdminSlaState.on_load
     rule = routes.page_rule("/portal/tickets/2026-000042")
     assert rule.roles == routes.ANYONE and rule.on_load is TicketState.on_load
-    assert routes.page_rule("/agent/").roles == routes.STAFF
+    # the agent list admits subcontractors too (issue 13: the tickets handed to them);
+    # every other staff page stays closed to them
+    assert routes.page_rule("/agent/").roles == routes.AGENTS
+    assert "subcontractor" in routes.page_rule("/agent/tickets/2026-000042").roles
+
+
+def test_subcontractors_get_the_agent_list_ticket_page_and_their_own_settings_only():
+    sub = "subcontractor"
+    open_to_them = sorted(p.route for p in PAGES
+                          if (routes.page_rule(p.route).roles or frozenset()) and
+                          sub in routes.page_rule(p.route).roles)
+    assert open_to_them == sorted([
+        "/agent", "/agent/tickets/[ticket_number]", "/portal/tickets/[ticket_number]",
+        "/agent/notifications", "/portal/notifications", "/settings/notifications",
+        "/settings/security"])
 
 
 def test_a_path_no_page_declared_admits_nobody():

@@ -27,9 +27,10 @@ DATA = {
     EventKind.SLA_WARNING: {"clock": "resolution", "due_at": WHEN.isoformat()},
     EventKind.SLA_BREACH: {"clock": "reaction", "due_at": WHEN.isoformat()},
     EventKind.ESCALATION: {"action": "assign_coordinator", "old": None, "new": 7},
+    EventKind.HANDOVER: {"action": "handed", "org": 9, "user": 7},
 }
 NAMES = {"user:7": "Anna Nowak", "queue:1": "Serwis", "queue:2": "Sieć",
-         "contract:3": "Umowa A", "type:5": "Awaria"}
+         "contract:3": "Umowa A", "type:5": "Awaria", "org:9": "ElektroSerwis"}
 
 
 def _viewer(lang: str) -> Viewer:
@@ -81,3 +82,14 @@ def test_a_person_gets_an_avatar_and_the_system_does_not():
     by_anna = event_item(v, EventView(2, EventKind.REPLY, "Anna Nowak", True, False, "Hej", {},
                                       WHEN, []))
     assert (by_anna.author, by_anna.by_person) == ("Anna Nowak", True)
+
+
+@pytest.mark.parametrize("lang", ["pl", "en"])
+@pytest.mark.parametrize("action", ["handed", "accepted", "returned", "withdrawn"])
+def test_handover_titles_name_the_subcontractor(action, lang):
+    e = EventView(1, EventKind.HANDOVER, "", False, False, "",
+                  {"action": action, "org": 9, "user": None}, WHEN, [])
+    title = event_item(_viewer(lang), e).title
+    assert "ElektroSerwis" in title and "{" not in title and "None" not in title
+    named = event_item(_viewer(lang), _event(EventKind.HANDOVER)).title
+    assert "ElektroSerwis (Anna Nowak)" in named

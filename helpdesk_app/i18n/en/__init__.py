@@ -12,10 +12,11 @@ from helpdesk_app.i18n.en import (
     queues_roles,
     signin_security,
     sla,
+    subcontractors,
     substitutions,
 )
 from helpdesk_app.i18n.merge import merge
 
 CATALOG: dict[str, str] = merge(core, sla, notifications, mail, accounts, audit,
                                 directory_admin, mail_identity, queues_roles, signin_security,
-                                substitutions)
+                                subcontractors, substitutions)

@@ -123,8 +123,8 @@ CATALOG: dict[str, str] = {
     "useradmin.organisation_inactive": "This organisation is deactivated: reactivate it first.",
     "useradmin.org_kind_for_admin": "Administrators belong to the service provider.",
     "useradmin.org_kind_for_coordinator": "Coordinators belong to the service provider.",
-    "useradmin.org_kind_for_technician": "Technicians belong to the service provider or a "
-                                         "subcontractor.",
+    "useradmin.org_kind_for_technician": "Technicians belong to the service provider (people "
+                                         "of a subcontractor have the subcontractor role).",
     "useradmin.org_kind_for_client": "Clients belong to a client organisation.",
     "useradmin.manager_only_clients": "Only clients can be client managers.",
     "useradmin.language_invalid": "Choose Polish or English.",

@@ -13,9 +13,10 @@ from helpdesk_app.i18n.pl import (
     queues_roles,
     signin_security,
     sla,
+    subcontractors,
     substitutions,
 )
 
 CATALOG: dict[str, str] = merge(core, sla, notifications, mail, accounts, audit,
                                 directory_admin, mail_identity, queues_roles, signin_security,
-                                substitutions)
+                                subcontractors, substitutions)

@@ -128,7 +128,7 @@ CATALOG: dict[str, str] = {
                                        "ją ponownie.",
     "useradmin.org_kind_for_admin": "Administratorzy należą do usługodawcy.",
     "useradmin.org_kind_for_coordinator": "Koordynatorzy należą do usługodawcy.",
-    "useradmin.org_kind_for_technician": "Technicy należą do usługodawcy lub podwykonawcy.",
+    "useradmin.org_kind_for_technician": "Technicy należą do usługodawcy (osoby podwykonawcy mają rolę „podwykonawca”).",
     "useradmin.org_kind_for_client": "Klienci należą do organizacji klienta.",
     "useradmin.manager_only_clients": "Menedżerem klienta może być tylko klient.",
     "useradmin.language_invalid": "Wybierz polski lub angielski.",

@@ -19,7 +19,8 @@ from typing import Any
 
 TEMPLATE_KINDS = ("auto_reply", "rejected", "new_ticket", "public_reply", "internal_note",
                   "assignment", "status_change", "ticket_closed", "sla_warning", "sla_breach",
-                  "sla_warnings", "sla_breaches")
+                  "sla_warnings", "sla_breaches", "handover_handed", "handover_accepted",
+                  "handover_returned", "handover_withdrawn")
 LANGUAGES = ("pl", "en")
 DEFAULT_LANGUAGE = "pl"
 
@@ -267,6 +268,78 @@ _TEMPLATES: dict[str, dict[str, _Template]] = {
             "ticket_url", _EN_OPEN),
     },
 }
+
+# Subcontracting (domain/handover.py): to the subcontractor (handed, withdrawn) and to the
+# coordinator who handed the ticket over (accepted, returned). {organisation}: theirs.
+_TEMPLATES.update({
+    "handover_handed": {
+        "pl": _Template(
+            "[#{number}] Przekazano Państwu zgłoszenie: {subject}",
+            ("Zgłoszenie nr {number} zostało przekazane do realizacji firmie {organisation}.",
+             _PL_TOPIC,
+             _Opt("Przekazał(a): {actor_name}"),
+             _BODY,
+             "Zgłoszenie jest widoczne w systemie tak długo, jak długo jest Państwu "
+             "przekazane. Odpowiedź na tę wiadomość zostanie dołączona do zgłoszenia jako "
+             "notatka."),
+            "ticket_url", _PL_OPEN),
+        "en": _Template(
+            "[#{number}] Ticket handed over to you: {subject}",
+            ("Ticket {number} has been handed over to {organisation}.",
+             _EN_TOPIC,
+             _Opt("Handed over by: {actor_name}"),
+             _BODY,
+             "You can see the ticket for as long as it is handed over to you. A reply to "
+             "this e-mail is added to the ticket as a note."),
+            "ticket_url", _EN_OPEN),
+    },
+    "handover_withdrawn": {
+        "pl": _Template(
+            "[#{number}] Zgłoszenie wycofane: {subject}",
+            ("Zgłoszenie nr {number} nie jest już przekazane firmie {organisation}; "
+             "dostęp do niego został zakończony.",
+             _PL_TOPIC,
+             _Opt("Wycofał(a): {actor_name}"),
+             _BODY)),
+        "en": _Template(
+            "[#{number}] Ticket withdrawn: {subject}",
+            ("Ticket {number} is no longer handed over to {organisation}; access to it has "
+             "ended.",
+             _EN_TOPIC,
+             _Opt("Withdrawn by: {actor_name}"),
+             _BODY)),
+    },
+    "handover_accepted": {
+        "pl": _Template(
+            "[#{number}] Podwykonawca przyjął zgłoszenie: {subject}",
+            ("Firma {organisation} przyjęła zgłoszenie nr {number} do realizacji.",
+             _PL_TOPIC,
+             _Opt("Przyjął(a): {actor_name}")),
+            "ticket_url", _PL_OPEN),
+        "en": _Template(
+            "[#{number}] Subcontractor accepted the ticket: {subject}",
+            ("{organisation} has accepted ticket {number}.",
+             _EN_TOPIC,
+             _Opt("Accepted by: {actor_name}")),
+            "ticket_url", _EN_OPEN),
+    },
+    "handover_returned": {
+        "pl": _Template(
+            "[#{number}] Podwykonawca zwrócił zgłoszenie: {subject}",
+            ("Firma {organisation} zwróciła zgłoszenie nr {number}.",
+             _PL_TOPIC,
+             _Opt("Zwrócił(a): {actor_name}"),
+             _BODY),
+            "ticket_url", _PL_OPEN),
+        "en": _Template(
+            "[#{number}] Subcontractor returned the ticket: {subject}",
+            ("{organisation} has returned ticket {number}.",
+             _EN_TOPIC,
+             _Opt("Returned by: {actor_name}"),
+             _BODY),
+            "ticket_url", _EN_OPEN),
+    },
+})
 
 # One SLA point of a ticket that crossed several in one sweep (sla_warnings / sla_breaches).
 _POINT_LINES = {

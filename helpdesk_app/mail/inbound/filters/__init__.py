@@ -13,11 +13,13 @@ from helpdesk_app.mail.inbound.filters import (
     own_mail,
     parse_mail,
     sender,
+    subcontractor,
     verify_staff,
 )
 
 # parse -> our own mail back / already seen -> bounces -> loop & noise flags
-# -> who sent it -> which ticket -> may a staff From act as staff (needs the ticket: reply
-# tokens are per ticket) -> create ticket or follow-up (and the auto-reply)
-FILTERS = (parse_mail, own_mail, duplicate, bounce, noise, sender, find_ticket, verify_staff,
-           deliver)
+# -> who sent it -> which ticket -> a subcontractor only into a ticket handed to them
+# -> may a staff (or subcontractor) From act as such (needs the ticket: reply tokens are
+# per ticket) -> create ticket or follow-up (and the auto-reply)
+FILTERS = (parse_mail, own_mail, duplicate, bounce, noise, sender, find_ticket, subcontractor,
+           verify_staff, deliver)

@@ -100,7 +100,8 @@ def run(db: Session, ctx: MailContext) -> Outcome | None:
             mark(ctx.ticket, event)
             db.commit()
         elif ctx.ticket is not None:
-            # a client's mail is their public reply; staff mail becomes an internal note:
+            # a client's mail is their public reply; staff mail becomes an internal note
+            # (a subcontractor's: a note shared with their organisation):
             # a reply to an internal-note notification must never reach the client
             tickets.add_comment(db, actor, ctx.ticket.id, _body(ctx, follow_up=True) or EMPTY,
                                 public=actor.is_client, files=files, via=via)

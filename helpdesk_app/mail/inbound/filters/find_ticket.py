@@ -3,14 +3,15 @@ Re:/RE:/Odp:/ODP:/Fwd:/PD:/AW:/WG:/Re[2]: prefixes), then In-Reply-To / Referenc
 our own Message-IDs (and those of mail already on a ticket).
 
 A reference only counts when the sender may write on that ticket (access.Action.REPLY for
-clients - their own tickets, a client manager's whole organisation; staff mail is an
-internal note, Action.NOTE): guessing a number or answering a forwarded mail must not
-let anyone write into someone else's ticket. Such a message becomes a new ticket of the
-sender's own (the auto-reply tells them its number), with the reason `foreign_ticket`
-on the mail log; nothing of the other ticket is shown to them. A closed ticket follows the
-same rule as a reply on the web (domain/closed_replies.py): a client's mail reopens it
-where the workflow allows, else it becomes a new ticket that refers to the closed one;
-staff mail is a note on it, as on the web."""
+clients - their own tickets, a client manager's whole organisation; staff and
+subcontractor mail is an internal note, Action.NOTE - for a subcontractor only while the
+ticket is handed to them, see filters/subcontractor.py): guessing a number or answering a
+forwarded mail must not let anyone write into someone else's ticket. Such a message
+becomes a new ticket of the sender's own (the auto-reply tells them its number), with the
+reason `foreign_ticket` on the mail log; nothing of the other ticket is shown to them. A
+closed ticket follows the same rule as a reply on the web (domain/closed_replies.py): a
+client's mail reopens it where the workflow allows, else it becomes a new ticket that
+refers to the closed one; staff mail is a note on it, as on the web."""
 
 from __future__ import annotations
 

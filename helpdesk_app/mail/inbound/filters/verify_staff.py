@@ -16,6 +16,9 @@ colleague's own address, and a polite refusal would land in the real colleague's
 as backscatter. Only with `reject` is it rejected instead (no answer is sent either).
 Staff mail that found no open ticket writes nothing anyway: deliver quarantines it as
 `staff_new_mail`, so it is not checked here.
+
+A subcontractor's From is checked the same way (issue 13): their mail becomes a note the
+desk reads as theirs, so a forged one must not land on the ticket handed to them.
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ def _token_issued(ctx: MailContext, address: str, ticket_id: int) -> bool:
 
 def run(db: Session, ctx: MailContext) -> Outcome | None:
     user = ctx.sender
-    if user is None or user.role not in Role.STAFF or ctx.ticket is None:
+    if user is None or user.role not in Role.AGENTS or ctx.ticket is None:
         # without an open ticket, staff mail writes nothing: deliver quarantines it
         # (`staff_new_mail`), verified or not
         return None

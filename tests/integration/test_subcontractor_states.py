@@ -1,0 +1,254 @@
+"""Subcontractors through the page states and the attachment route, called directly as a
+crafted browser message would (issue 13): the list and the ticket page hold only a ticket
+handed to them, staff-only handlers and pages refuse them, a withdrawal empties their
+open page with a clear message, and the handover panel works for each side."""
+
+from __future__ import annotations
+
+import warnings
+
+import pytest
+from reflex.istate.data import RouterData
+from sqlmodel import col, select
+from starlette.applications import Starlette
+from starlette.routing import Route
+from state_support import DEMO_PASSWORD, call_handler, state_for
+
+import helpdesk_app.helpdesk_app  # noqa: F401  (registers every @page and its roles)
+from helpdesk_app.api.attachments import download_attachment
+from helpdesk_app.components.page import PAGES
+from helpdesk_app.db import session_scope
+from helpdesk_app.demo import SUBCONTRACTOR
+from helpdesk_app.domain import auth, handover, tickets
+from helpdesk_app.domain.actor import Actor
+from helpdesk_app.domain.attachments import IncomingFile
+from helpdesk_app.i18n import t
+from helpdesk_app.models import Attachment, Organisation, Ticket, TimelineEvent, User
+from helpdesk_app.state.agent_list import AgentListState
+from helpdesk_app.state.checklist import ChecklistState
+from helpdesk_app.state.handover import HandoverPanelState
+from helpdesk_app.state.session import SessionState
+from helpdesk_app.state.ticket import Header, TicketState
+
+with warnings.catch_warnings():  # starlette nags about httpx vs httpx2; either works here
+    warnings.simplefilter("ignore")
+    from starlette.testclient import TestClient
+
+SUB = SUBCONTRACTOR[2][0][0]  # pawel.mazur@elektroserwis.example
+COORD = "koordynator@pomocnik.example"
+TECH = "anna.nowak@pomocnik.example"
+SECRET = "Desk only: the client is behind on payments"
+SHARED = "The key is at the reception"
+
+
+def _user(db, email: str) -> User:
+    return db.exec(select(User).where(User.email == email)).one()
+
+
+def _redirect_path(result) -> str:
+    spec = result[0] if isinstance(result, list) else result
+    args = {str(name._js_expr): value for name, value in spec.args}
+    return str(args["path"]._var_value)
+
+
+@pytest.fixture
+def handed(demo_db):
+    """Two active demo tickets: one handed to the demo subcontractor (with a desk-only
+    note and a shared one, each with a file), one not. Withdrawn again afterwards (the
+    demo database is shared by the module)."""
+    with session_scope() as db:
+        coord = Actor.from_user(_user(db, COORD))
+        org = db.exec(select(Organisation).where(Organisation.name == SUBCONTRACTOR[0])).one()
+        mine, other = db.exec(select(Ticket).where(
+            col(Ticket.handed_to_org_id).is_(None), col(Ticket.status).in_(("new", "open")))
+            .order_by(col(Ticket.id))).all()[:2]
+        assert handover.hand_over(db, coord, [mine.id], org.id).failures == []
+        tickets.add_comment(db, coord, mine.id, SECRET, public=False,
+                            files=[IncomingFile("invoice.txt", b"internal-bytes")])
+        tickets.add_comment(db, coord, mine.id, SHARED, public=False, share=True,
+                            files=[IncomingFile("plan.txt", b"shared-bytes")])
+        tickets.add_comment(db, coord, other.id, "x", public=True,
+                            files=[IncomingFile("elsewhere.txt", b"other-bytes")])
+        att = dict(db.exec(select(Attachment.filename, Attachment.id).where(
+            col(Attachment.filename).in_(("invoice.txt", "plan.txt", "elsewhere.txt")))).all())
+        data = {"mine": mine.number, "mine_id": mine.id, "other": other.number,
+                "other_subject": other.subject, "org": org.id, **att}
+    yield data
+    with session_scope() as db:
+        ticket = db.get(Ticket, data["mine_id"])
+        if ticket.handed_to_org_id is not None:
+            handover.withdraw(db, Actor.from_user(_user(db, COORD)), ticket.id)
+
+
+def _route(state, path: str, number: str | None = None) -> None:
+    token = state.token  # the session rides on the handshake's cookie header: keep it
+    state.router = RouterData.from_router_data({
+        "pathname": "/agent/tickets/[ticket_number]" if number else path, "asPath": path,
+        "query": {"ticket_number": number} if number else {},
+        "headers": {"origin": "http://localhost"}})
+    state.token = token
+
+
+def _open(cls, email: str, number: str, handler: str = "on_load"):
+    page = state_for(cls, email)
+    _route(page, f"/agent/tickets/{number}", number)
+    call_handler(cls, handler, page)
+    return page
+
+
+# --------------------------------------------------------------------------- the list
+
+
+def test_the_list_holds_only_tickets_handed_to_them(handed) -> None:
+    page = state_for(AgentListState, SUB)
+    call_handler(AgentListState, "on_load", page)
+    with session_scope() as db:
+        expected = set(db.exec(select(Ticket.number).where(
+            Ticket.handed_to_org_id == handed["org"])).all())
+    page.f_status = ""
+    call_handler(AgentListState, "set_filter", page, "f_status", "all")
+    assert {r.number for r in page.rows} == expected and handed["mine"] in expected
+    assert page.total == len(expected)
+    assert page.queue_counts == [] and page.agent_opts == [] and page.org_opts == []
+    assert all(r.queue == "" and r.assignee == "" and r.sla_state == "none"
+               for r in page.rows)
+    # search for a ticket not handed to them finds nothing
+    page.search = handed["other"]
+    call_handler(AgentListState, "apply_search", page)
+    assert page.rows == [] and page.total == 0
+
+
+def test_staff_only_list_handlers_refuse_them(handed) -> None:
+    page = state_for(AgentListState, SUB)
+    call_handler(AgentListState, "on_load", page)
+    call_handler(AgentListState, "set_filter", page, "f_queue", "1")
+    assert page.f_queue == ""  # subcontractors filter by status only
+    for name, args in (("pick_queue", ("1",)), ("select_all_matching", ()),
+                       ("apply_bulk", ()), ("open_handover", ()), ("apply_handover", ())):
+        result = call_handler(AgentListState, name, page, *args)
+        assert "/agent" in _redirect_path(result), name
+    assert page.f_queue == "" and page.selected_count == 0 and page.sub_opts == []
+
+
+# --------------------------------------------------------------------------- the ticket page
+
+
+def test_the_ticket_page_holds_public_and_shared_content_only(handed) -> None:
+    page = _open(TicketState, SUB, handed["mine"])
+    assert page.loaded and page.ticket.number == handed["mine"]
+    bodies = [e.body for e in page.events]
+    assert SHARED in bodies and SECRET not in bodies and SECRET not in repr(page.dict())
+    assert page.ticket.queue == "" and page.ticket.assignee == "" and page.status_opts == []
+    assert page.client_status_opts  # the statuses they may set, as buttons
+    other = _open(TicketState, SUB, handed["other"])
+    assert other.not_found and not other.loaded and other.events == []
+    assert handed["other_subject"] not in repr(other.dict())
+
+
+def test_their_note_is_shared_and_the_header_edit_is_refused(handed) -> None:
+    page = _open(TicketState, SUB, handed["mine"])
+    page.reply_public, page.reply_text = False, "On my way"
+    call_handler(TicketState, "send_reply", page, [])
+    assert page.reply_error == ""
+    with session_scope() as db:
+        note = db.exec(select(TimelineEvent).where(TimelineEvent.body == "On my way")).one()
+        assert not note.is_public and note.shared_with_org_id == handed["org"]
+        before = db.get(Ticket, handed["mine_id"]).priority
+    page.f_priority = "4" if before != 4 else "1"
+    call_handler(TicketState, "save_header", page)
+    assert page.edit_message != "" and page.edit_message != t("ticket.saved", "pl")
+    with session_scope() as db:
+        assert db.get(Ticket, handed["mine_id"]).priority == before
+
+
+def test_a_withdrawal_empties_their_open_page_with_a_message(handed) -> None:
+    page = _open(TicketState, SUB, handed["mine"])
+    panel = _open(HandoverPanelState, SUB, handed["mine"], "start")
+    checklist = _open(ChecklistState, SUB, handed["mine"], "start")
+    assert page.loaded and panel.mine and panel.visible
+    with session_scope() as db:
+        handover.withdraw(db, Actor.from_user(_user(db, COORD)), handed["mine_id"])
+    page._live_refresh([])
+    panel._live_refresh([])
+    checklist._live_refresh([])
+    assert not page.loaded
+    assert page.not_found == t("handover.no_longer_handed", page.ui_lang)
+    assert page.events == [] and page.ticket == Header() and page.client_status_opts == []
+    assert SHARED not in repr(page.dict())
+    assert not panel.visible and panel.org_name == "" and not checklist.visible
+
+
+# --------------------------------------------------------------------------- the handover panel
+
+
+def test_the_panel_for_coordinator_technician_and_subcontractor(handed) -> None:
+    with session_scope() as db:
+        coord = Actor.from_user(_user(db, COORD))
+        handover.withdraw(db, coord, handed["mine_id"])
+    panel = _open(HandoverPanelState, COORD, handed["mine"], "start")
+    assert panel.visible and panel.can_hand and not panel.handed
+    assert str(handed["org"]) in {o.value for o in panel.org_opts}
+    call_handler(HandoverPanelState, "pick_org", panel, str(handed["org"]))
+    assert [o.label for o in panel.person_opts] == [SUBCONTRACTOR[2][0][1]]
+    panel.h_person, panel.h_note = panel.person_opts[0].value, "Pump station 7"
+    call_handler(HandoverPanelState, "hand_over", panel)
+    assert panel.error == "" and panel.handed and panel.org_name == SUBCONTRACTOR[0]
+    # a technician sees to whom it is handed, and cannot withdraw it
+    tech = _open(HandoverPanelState, TECH, handed["mine"], "start")
+    assert tech.visible and tech.handed and not tech.can_hand
+    assert "/agent" in _redirect_path(call_handler(HandoverPanelState, "withdraw", tech))
+    # the subcontractor accepts it; a coordinator's handler is not theirs
+    mine = _open(HandoverPanelState, SUB, handed["mine"], "start")
+    assert mine.mine and mine.note == "Pump station 7"
+    call_handler(HandoverPanelState, "accept", mine)
+    assert mine.h_state == "accepted" and mine.error == ""
+    assert "/agent" in _redirect_path(call_handler(HandoverPanelState, "withdraw", mine))
+    with session_scope() as db:
+        assert db.get(Ticket, handed["mine_id"]).handed_to_org_id == handed["org"]
+
+
+def test_returning_sends_them_back_to_their_list(handed) -> None:
+    mine = _open(HandoverPanelState, SUB, handed["mine"], "start")
+    mine.r_note = "Wrong trade"
+    result = call_handler(HandoverPanelState, "give_back", mine)
+    assert _redirect_path(result) == "/agent" and not mine.visible
+    with session_scope() as db:
+        assert db.get(Ticket, handed["mine_id"]).handed_to_org_id is None
+
+
+# --------------------------------------------------------------------------- URLs and files
+
+
+def test_the_attachment_route_follows_the_events(handed) -> None:
+    with session_scope() as db:
+        token, _ = auth.login(db, SUB, DEMO_PASSWORD)
+    app = Starlette(routes=[Route("/api/attachments/{attachment_id}", download_attachment)])
+    with TestClient(app) as http:
+        http.cookies.set(auth.SESSION_COOKIE, token)
+        assert http.get(f"/api/attachments/{handed['plan.txt']}").content == b"shared-bytes"
+        for refused in ("invoice.txt", "elsewhere.txt"):
+            got = http.get(f"/api/attachments/{handed[refused]}")
+            assert got.status_code == 404 and b"bytes" not in got.content
+        with session_scope() as db:
+            handover.withdraw(db, Actor.from_user(_user(db, COORD)), handed["mine_id"])
+        assert http.get(f"/api/attachments/{handed['plan.txt']}").status_code == 404
+
+
+def test_every_other_staff_page_sends_them_to_their_list(demo_db) -> None:
+    state = state_for(TicketState, SUB)
+    admitted = []
+    for spec in PAGES:
+        path = spec.route.replace("[ticket_number]", "2026-000001").replace("[token]", "x")
+        _route(state, path)
+        result = call_handler(SessionState, "enter_page", state)
+        try:
+            redirected = _redirect_path(result) == "/agent"
+        except (AttributeError, KeyError, TypeError):  # the page's own on_load: admitted
+            redirected = False
+        if not redirected:
+            admitted.append(spec.route)
+    public = {"/", "/login", "/setup", "/invite/[token]", "/reset", "/reset/[token]"}
+    assert sorted(set(admitted) - public) == sorted([
+        "/agent", "/agent/tickets/[ticket_number]", "/portal/tickets/[ticket_number]",
+        "/agent/notifications", "/portal/notifications", "/settings/notifications",
+        "/settings/security"])
