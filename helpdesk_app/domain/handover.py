@@ -210,6 +210,7 @@ def _hand_one(db: Session, actor: Actor, ticket_id: int, org: Organisation,
                                             col(Ticket.handed_to_org_id).is_(None))
                        .values(handed_to_org_id=org.id, updated_at=now))
     if taken.rowcount != 1:
+        db.rollback()
         raise Conflict("handover.already_handed", number=ticket.number)
     db.refresh(ticket)
     h = Handover(ticket_id=ticket.id, organisation_id=org.id, user_id=user_id, note=note,
@@ -273,6 +274,7 @@ def accept(db: Session, actor: Actor, ticket_id: int) -> None:
                                              col(Handover.ended_at).is_(None))
                       .values(state=ACCEPTED, accepted_at=now))
     if done.rowcount != 1:
+        db.rollback()
         raise Conflict("handover.already_accepted")
     db.refresh(h)
     event = _event(db, actor, ticket, h, ACCEPTED, "", now)
@@ -290,6 +292,7 @@ def _end(db: Session, actor: Actor, ticket: Ticket, h: Handover, state: str, not
                                               col(Handover.ended_at).is_(None))
                        .values(state=state, ended_at=now, ended_by_id=actor.user_id))
     if ended.rowcount != 1:
+        db.rollback()
         raise Conflict("handover.not_handed")
     db.refresh(h)
     event = _event(db, actor, ticket, h, state, note, now)
@@ -298,7 +301,8 @@ def _end(db: Session, actor: Actor, ticket: Ticket, h: Handover, state: str, not
     released = db.execute(update(Ticket).where(col(Ticket.id) == ticket.id,
                                                Ticket.handed_to_org_id == h.organisation_id)
                           .values(handed_to_org_id=None, updated_at=now))
-    if released.rowcount != 1:
+    if released.rowcount != 1:  # nothing of this step stays (event, audit, mail)
+        db.rollback()
         raise Conflict("handover.not_handed")
     db.commit()
 

@@ -411,3 +411,18 @@ def test_a_bulk_handover_mails_every_ticket_past_the_outside_cap(db, subs: Subs,
                                                OutboundMail.kind == "handover_handed")).all()
     # like staff, not capped at 10 automatic mails an hour (work handed to them)
     assert {m.ticket_id for m in mails} >= {t.id for t in many}
+
+
+def test_two_coordinators_handing_the_same_ticket_at_once_one_wins(db, subs: Subs,
+                                                                  open_session) -> None:
+    second = open_session()
+    stale = second.get(Ticket, subs.plain.id)  # the second coordinator read it unhanded
+    assert stale.handed_to_org_id is None
+    _hand(db, subs.world.actor("coordinator"), subs.plain, subs.org_id)
+    result = handover.hand_over(second, subs.world.actor("admin"), [subs.plain.id],
+                                subs.other_org_id)
+    assert [f.key for f in result.failures] == ["handover.already_handed"]
+    db.expire_all()
+    assert db.get(Ticket, subs.plain.id).handed_to_org_id == subs.org_id
+    opened = db.exec(select(Handover).where(Handover.ticket_id == subs.plain.id)).all()
+    assert [h.organisation_id for h in opened] == [subs.org_id]  # no second handover row
