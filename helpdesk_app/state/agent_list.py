@@ -223,7 +223,8 @@ class AgentListState(Form, SessionState):
                 for uid, a in away.items()}
 
     def _load(self, db, actor) -> None:
-        self._sync_covering(db, actor)
+        if actor.is_staff:  # a subcontractor has no assignee filter (nor substitutes)
+            self._sync_covering(db, actor)
         try:
             result = tickets.list_tickets(db, actor, self._query())
         except DomainError as e:
