@@ -46,6 +46,9 @@ def _password_step(page, email: str, password: str = DEMO_PASSWORD) -> None:
     page.fill("#email", email)
     page.fill("#password", password)
     page.click("#login-submit")
+    # the password check runs off the event loop: on a loaded machine it takes a moment
+    expect(page.locator("#code, #enrol-required, .pm-error").first).to_be_visible(
+        timeout=15_000)
 
 
 def _next_code(secret: str) -> str:
