@@ -12,6 +12,20 @@ OTHER_ORG_CLIENT = "michal.kaminski@dabrowski-law.example"
 MAX_MB = 1
 
 
+def mail_to(sink, email: str, *, wait_s: float = 20):
+    """The first message the SMTP relay (`outbound_sink`) received for `email`, waiting
+    for the app's outbox worker to send it; None when none arrived in `wait_s`."""
+    import time
+
+    deadline = time.monotonic() + wait_s
+    while time.monotonic() < deadline:
+        mail = next((m for m in sink.messages if email in m.rcpt_tos), None)
+        if mail is not None:
+            return mail
+        time.sleep(0.3)
+    return None
+
+
 def login(page, email: str, password: str = DEMO_PASSWORD) -> None:
     page.goto("/login")
     page.fill("#email", email)

@@ -5,11 +5,10 @@ password and signs in. The used link does not work a second time."""
 from __future__ import annotations
 
 import re
-import time
 from email import message_from_bytes
 from email.policy import default as default_policy
 
-from e2e_support import login
+from e2e_support import login, mail_to
 from playwright.sync_api import expect
 from sqlmodel import Session, select
 
@@ -37,11 +36,7 @@ def _invite(new_page, outbound_sink, email: str) -> str:
     expect(admin.locator("#user-status")).to_be_visible()  # "no password yet"
     admin.click("#user-invite")
     expect(admin.locator("#admin-message")).to_contain_text(email)
-    deadline = time.monotonic() + 20
-    mail = None
-    while mail is None and time.monotonic() < deadline:
-        mail = next((m for m in outbound_sink.messages if email in m.rcpt_tos), None)
-        time.sleep(0.3)
+    mail = mail_to(outbound_sink, email)
     assert mail is not None, "no invitation reached the SMTP relay"
     text = mail.message().get_body(("plain",)).get_content()
     return re.search(r"https?://[^/\s]+(/invite/[A-Za-z0-9_\-]+)", text).group(1)

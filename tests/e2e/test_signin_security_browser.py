@@ -14,7 +14,7 @@ import time
 import uuid
 
 import pyotp
-from e2e_support import AGENT, CLIENT, DEMO_PASSWORD, login
+from e2e_support import AGENT, CLIENT, DEMO_PASSWORD, login, mail_to
 from playwright.sync_api import expect
 
 ADMIN = "admin@pomocnik.example"
@@ -128,11 +128,7 @@ def test_email_code_sign_in_reads_the_code_from_the_mail(new_page, app_server, o
     _password_step(other, email)
     other.click("#send-code")
     expect(other.locator("#signin-info")).to_be_visible()
-    deadline = time.monotonic() + 20
-    mail = None
-    while mail is None and time.monotonic() < deadline:
-        mail = next((m for m in outbound_sink.messages if email in m.rcpt_tos), None)
-        time.sleep(0.3)
+    mail = mail_to(outbound_sink, email)
     assert mail is not None, "no sign-in code reached the SMTP sink"
     assert mail.message()["Subject"] == "Your Pomocnik sign-in code"
     code = re.search(r"\b(\d{6})\b", mail.message().get_body(("plain",)).get_content()).group(1)
