@@ -19,12 +19,13 @@ import dataclasses
 import reflex as rx
 
 from helpdesk_app import routes
-from helpdesk_app.domain import checklists, tickets
+from helpdesk_app.domain import checklists
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.errors import DomainError
 from helpdesk_app.live.bus import Change
 from helpdesk_app.state import live
 from helpdesk_app.state.session import SessionState
+from helpdesk_app.state.ticket_panel import open_panel
 from helpdesk_app.state.toolkit import handler, unit_of_work
 
 SLOT = "checklist"  # this panel's watch slot, beside the page's
@@ -84,23 +85,8 @@ class ChecklistState(SessionState):
 
     @rx.event
     def start(self):
-        """The panel mounted: load the checklist of the route's ticket and watch it.
-
-        Not a checked handler: for anyone but staff and subcontractors the panel stays
-        empty, quietly (the ticket page around it does the redirecting)."""
-        self._clear()
-        with unit_of_work(self) as (db, actor):
-            if actor is None or not actor.is_agent:
-                live.unwatch(self, slot=SLOT)
-                return
-            try:
-                self._ticket_id = tickets.find_by_number(db, actor, self._route_number())
-                self._load(db, actor)
-            except DomainError:
-                self._clear()
-                live.unwatch(self, slot=SLOT)
-                return
-        live.watch(self, {f"ticket:{self._ticket_id}"}, public_only=False, slot=SLOT)
+        """The panel mounted: load the route's ticket's panel and watch the ticket."""
+        open_panel(self, SLOT)
 
     @rx.event
     def stop(self):

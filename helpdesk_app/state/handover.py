@@ -16,13 +16,14 @@ from typing import ClassVar
 import reflex as rx
 
 from helpdesk_app import routes
-from helpdesk_app.domain import handover, tickets
+from helpdesk_app.domain import handover
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.errors import DomainError
 from helpdesk_app.live.bus import Change
 from helpdesk_app.state import live
 from helpdesk_app.state.forms import CHOICE, Form
 from helpdesk_app.state.session import SessionState
+from helpdesk_app.state.ticket_panel import open_panel
 from helpdesk_app.state.toolkit import handler, unit_of_work
 from helpdesk_app.state.views import Opt
 
@@ -107,21 +108,8 @@ class HandoverPanelState(Form, SessionState):
 
     @rx.event
     def start(self):
-        """The panel mounted: load the route's ticket's handover and watch the ticket.
-        Not a checked handler: for anyone but staff and subcontractors it stays empty."""
-        self._clear()
-        with unit_of_work(self) as (db, actor):
-            if actor is None or not actor.is_agent:
-                live.unwatch(self, slot=SLOT)
-                return
-            try:
-                self._ticket_id = tickets.find_by_number(db, actor, self._route_number())
-                self._load(db, actor)
-            except DomainError:
-                self._clear()
-                live.unwatch(self, slot=SLOT)
-                return
-        live.watch(self, {f"ticket:{self._ticket_id}"}, public_only=False, slot=SLOT)
+        """The panel mounted: load the route's ticket's panel and watch the ticket."""
+        open_panel(self, SLOT)
 
     @rx.event
     def stop(self):
