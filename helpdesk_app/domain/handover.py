@@ -50,6 +50,7 @@ from helpdesk_app.models.base import utcnow
 NOTE_MAX = 2000
 # Who hands tickets over and takes them back.
 COORDINATING = (Role.ADMIN, Role.COORDINATOR)
+ORG_DEACTIVATED = "org_deactivated"  # why a withdrawal happened (timeline data)
 HANDED, ACCEPTED, RETURNED, WITHDRAWN = (HandoverState.HANDED, HandoverState.ACCEPTED,
                                          HandoverState.RETURNED, HandoverState.WITHDRAWN)
 
@@ -155,12 +156,14 @@ def current(db: Session, actor: Actor, ticket_id: int) -> HandoverView | None:
 
 
 def _event(db: Session, actor: Actor, ticket: Ticket, h: Handover, action: str, note: str,
-           now: datetime) -> TimelineEvent:
+           now: datetime, reason: str = "") -> TimelineEvent:
+    data = {"action": action, "org": h.organisation_id, "user": h.user_id, "handover": h.id}
+    if reason:
+        data["reason"] = reason
     event = TimelineEvent(
         ticket_id=ticket.id, kind=EventKind.HANDOVER, author_id=actor.user_id,
         is_public=False, body=note, created_at=now, shared_with_org_id=h.organisation_id,
-        data={"action": action, "org": h.organisation_id, "user": h.user_id,
-              "handover": h.id})
+        data=data)
     db.add(event)
     db.flush()
     return event
@@ -285,7 +288,7 @@ def accept(db: Session, actor: Actor, ticket_id: int) -> None:
 
 
 def _end(db: Session, actor: Actor, ticket: Ticket, h: Handover, state: str, note: str,
-         recipients: list[int | None]) -> None:
+         recipients: list[int | None], reason: str = "") -> None:
     """Close the open handover `h` (returned / withdrawn): the ticket is no longer handed."""
     now = utcnow()
     ended = db.execute(update(Handover).where(col(Handover.id) == h.id,
@@ -295,7 +298,7 @@ def _end(db: Session, actor: Actor, ticket: Ticket, h: Handover, state: str, not
         db.rollback()
         raise Conflict("handover.not_handed")
     db.refresh(h)
-    event = _event(db, actor, ticket, h, state, note, now)
+    event = _event(db, actor, ticket, h, state, note, now, reason)
     # Told while the ticket is still theirs to see: the mail says their access ended.
     _record(db, actor, ticket, h, state, event, [r for r in recipients if r], note, now)
     released = db.execute(update(Ticket).where(col(Ticket.id) == ticket.id,
@@ -324,6 +327,28 @@ def withdraw(db: Session, actor: Actor, ticket_id: int, note: str = "") -> None:
     if h is None:
         raise Invalid("handover.not_handed")
     _end(db, actor, ticket, h, WITHDRAWN, note, _subcontractor_people(db, h))
+
+
+def withdraw_from_deactivated(db: Session, actor: Actor, org_id: int) -> int:
+    """A subcontractor organisation was deactivated (its people can no longer sign in):
+    every ticket still handed to it comes back to the desk, each withdrawn on its own (a
+    timeline event saying why, an audit entry, a live change) and committed on its own.
+    Nobody is notified: the subcontractor's people are gone, and the admin who did it
+    sees the count. Called by the organisation admin, which checked the actor. Returns
+    how many tickets came back."""
+    handed = db.exec(select(Ticket).where(Ticket.handed_to_org_id == org_id)
+                     .order_by(col(Ticket.id))).all()
+    back = 0
+    for ticket in handed:
+        h = _open(db, ticket)
+        if h is None:
+            continue
+        try:
+            _end(db, actor, ticket, h, WITHDRAWN, "", [], reason=ORG_DEACTIVATED)
+        except Conflict:  # withdrawn or returned meanwhile: already back
+            continue
+        back += 1
+    return back
 
 
 # --------------------------------------------------------------------------- contracts

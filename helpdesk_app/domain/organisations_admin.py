@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from helpdesk_app.domain import access, audit, auth
+from helpdesk_app.domain import access, audit, auth, handover
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.errors import Conflict, FieldChecks, Invalid, NotFound
 from helpdesk_app.models import Contract, Organisation, OrganisationDomain, OrgKind, Ticket, User
@@ -224,8 +224,10 @@ def save_organisation(db: Session, actor: Actor, data: OrgInput,
     return org.id
 
 
-def set_organisation_active(db: Session, actor: Actor, org_id: int, active: bool) -> None:
-    """Deactivate (its users can no longer sign in; their sessions end now) or reactivate."""
+def set_organisation_active(db: Session, actor: Actor, org_id: int, active: bool) -> int:
+    """Deactivate (its users can no longer sign in; their sessions end now; tickets handed
+    to a subcontractor come back to the desk) or reactivate. Returns how many handed
+    tickets came back."""
     _require_org_admin(actor)
     org = db.get(Organisation, org_id)
     if org is None:
@@ -246,6 +248,11 @@ def set_organisation_active(db: Session, actor: Actor, org_id: int, active: bool
         audit.record(db, actor, "organisation.reactivated" if active
                      else "organisation.deactivated", target=_target(org), details=details)
     db.commit()
+    # after the commit: from now on nothing more can be handed to it (handover checks
+    # the organisation is active), and each withdrawal commits on its own
+    if active or org.kind != OrgKind.SUBCONTRACTOR:
+        return 0
+    return handover.withdraw_from_deactivated(db, actor, org_id)
 
 
 def delete_organisation(db: Session, actor: Actor, org_id: int) -> None:

@@ -330,17 +330,41 @@ def cancel(db: Session, actor: Actor, substitution_id: int, *,
     """Withdraw a planned substitution, or end one in force now (access and notifications
     go back at once). Commits."""
     now = now or utcnow()
-    sub = _load_changeable(db, actor, substitution_id)
+    _cancel(db, actor, _load_changeable(db, actor, substitution_id), now)
+    db.commit()
+
+
+def cancel_for_user(db: Session, actor: Actor, user_id: int, now: datetime | None = None
+                    ) -> int:
+    """A staff member was deactivated: every substitution still to come or running in
+    which they are the absent person or the substitute is cancelled (a deactivated
+    substitute covers nobody; a deactivated person's absence needs no cover). Called by
+    the user admin, who already checked the actor; writes in the caller's transaction.
+    Returns how many were cancelled."""
+    now = now or utcnow()
+    subs = db.exec(select(Substitution).where(
+        col(Substitution.state).in_(SubstitutionState.OPEN),
+        or_(Substitution.absent_id == user_id, Substitution.substitute_id == user_id))
+        .order_by(col(Substitution.id))).all()
+    for sub in subs:
+        _cancel(db, actor, sub, now, reason="user_deactivated")
+    return len(subs)
+
+
+def _cancel(db: Session, actor: Actor, sub: Substitution, now: datetime,
+            reason: str = "") -> None:
     was = sub.state
     sub.state = SubstitutionState.CANCELLED
     sub.ended_at = now if was == SubstitutionState.ACTIVE else None
     db.add(sub)
     db.flush()
+    details = {**_details(db, sub), "state": was}
+    if reason:
+        details["reason"] = reason
     audit.record(db, actor, "substitution.cancelled", target=_target(db, sub),
-                 details={**_details(db, sub), "state": was})
+                 details=details)
     if was == SubstitutionState.ACTIVE:
         schedule.finish(db, sub, now)
-    db.commit()
 
 
 # --------------------------------------------------------------------------- reads

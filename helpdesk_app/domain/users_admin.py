@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
-from helpdesk_app.domain import access, audit, auth, directory, user_search
+from helpdesk_app.domain import access, audit, auth, directory, substitutions, user_search
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.errors import Conflict, FieldChecks, Forbidden, NotFound
 from helpdesk_app.i18n import LANGUAGES
@@ -265,10 +265,14 @@ def set_user_active(db: Session, actor: Actor, user_id: int, active: bool) -> No
     user.is_active = bool(active)
     db.add(user)
     ended = auth.end_sessions(db, user.id) if not active else 0
+    # their planned and running substitutions go with them (each audited on its own)
+    cancelled = substitutions.cancel_for_user(db, actor, user.id) if not active else 0
     if was_active != user.is_active:
         details: dict = {"is_active": [was_active, user.is_active]}
         if ended:
             details["sessions_ended"] = ended
+        if cancelled:
+            details["substitutions_cancelled"] = cancelled
         audit.record(db, actor, "user.reactivated" if active else "user.deactivated",
                      target=_target(user), details=details)
     db.commit()

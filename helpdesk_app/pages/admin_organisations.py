@@ -17,6 +17,7 @@ from helpdesk_app.components.directory_admin import (
 from helpdesk_app.components.layout import SYNCED_TEXT, error_callout
 from helpdesk_app.components.page import page
 from helpdesk_app.domain import permissions
+from helpdesk_app.models import OrgKind
 from helpdesk_app.state.admin_organisations import AdminOrganisationsState as A
 from helpdesk_app.state.session import SessionState as S
 
@@ -110,7 +111,11 @@ def _panel() -> rx.Component:
         rx.cond(A.o_is_provider, rx.text(S.tr["orgadmin.provider_note"], size="1",
                                          color_scheme="gray")),
         rx.cond(A.confirm == "toggle", confirm_box(
-            rx.cond(A.o_active, S.tr["orgadmin.confirm_deactivate"],
+            rx.cond(A.o_active,
+                    rx.cond(A.o_kind == OrgKind.SUBCONTRACTOR,
+                            S.tr["orgadmin.confirm_deactivate"] + " "
+                            + S.tr["orgadmin.confirm_deactivate_sub"],
+                            S.tr["orgadmin.confirm_deactivate"]),
                     S.tr["orgadmin.confirm_reactivate"]),
             toggle_label, A.toggle_active, A.cancel_confirm, "org-confirm")),
         rx.cond(A.confirm == "delete", confirm_box(

@@ -191,10 +191,13 @@ class AdminOrganisationsState(Form, SessionState):
         self.confirm = ""
         if not self.o_id.isdigit():
             return
-        organisations_admin.set_organisation_active(db, actor, int(self.o_id), not self.o_active)
+        back = organisations_admin.set_organisation_active(db, actor, int(self.o_id),
+                                                           not self.o_active)
         self._show(organisations_admin.get_organisation(db, actor, int(self.o_id)))
         self.message = self._t("orgadmin.reactivated" if self.o_active
                                else "orgadmin.deactivated")
+        if back:
+            self.message += " " + self._t("orgadmin.tickets_back", count=back)
         self._load(db, actor)
 
     @handler(roles=routes.STAFF, permission=permissions.USERS_MANAGE)

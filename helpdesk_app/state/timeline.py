@@ -100,7 +100,8 @@ def _substitution(v: Viewer, d: dict) -> str:
 
 def _handover(v: Viewer, d: dict) -> str:
     person = v.names.get(f"user:{d.get('user')}", "")
-    return v.t(f"event.handover.{d.get('action')}",
+    why = f"_{d['reason']}" if d.get("reason") else ""
+    return v.t(f"event.handover.{d.get('action')}{why}",
                organisation=v.names.get(f"org:{d.get('org')}", ""),
                person=f" ({person})" if person else "")
 

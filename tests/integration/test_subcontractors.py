@@ -16,6 +16,7 @@ from helpdesk_app.domain import (
     fields,
     handover,
     inapp_notifications,
+    organisations_admin,
     tickets,
     workflow,
 )
@@ -426,3 +427,32 @@ def test_two_coordinators_handing_the_same_ticket_at_once_one_wins(db, subs: Sub
     assert db.get(Ticket, subs.plain.id).handed_to_org_id == subs.org_id
     opened = db.exec(select(Handover).where(Handover.ticket_id == subs.plain.id)).all()
     assert [h.organisation_id for h in opened] == [subs.org_id]  # no second handover row
+
+
+def test_deactivating_a_subcontractor_brings_its_handed_tickets_back(db, subs: Subs) -> None:
+    admin = subs.world.actor("admin")
+    mails_before = len(db.exec(select(OutboundMail)).all())
+
+    back = organisations_admin.set_organisation_active(db, admin, subs.org_id, False)
+
+    assert back == 1  # the handed ticket; the withdrawn one was back already
+    db.expire_all()
+    assert db.get(Ticket, subs.handed.id).handed_to_org_id is None
+    assert db.get(Ticket, subs.other.id).handed_to_org_id == subs.other_org_id  # not theirs
+    h = db.exec(select(Handover).where(Handover.ticket_id == subs.handed.id)).one()
+    assert (h.state, h.ended_by_id) == ("withdrawn", admin.user_id)
+    event = db.exec(select(TimelineEvent).where(
+        TimelineEvent.ticket_id == subs.handed.id, TimelineEvent.kind == EventKind.HANDOVER)
+        .order_by(col(TimelineEvent.id).desc())).first()
+    assert event.data["action"] == "withdrawn" and event.data["reason"] == "org_deactivated"
+    assert db.exec(select(AuditEvent).where(AuditEvent.action == "handover.withdrawn",
+                                            AuditEvent.target_id == str(subs.handed.id))
+                   ).one() is not None
+    # its people are gone: nobody is mailed about it
+    assert len(db.exec(select(OutboundMail)).all()) == mails_before
+    # handing anything more to it is refused
+    with pytest.raises(Invalid):
+        handover.hand_over(db, subs.world.actor("coordinator"), [subs.plain.id], subs.org_id)
+    # reactivating brings nothing back on its own
+    assert organisations_admin.set_organisation_active(db, admin, subs.org_id, True) == 0
+    assert db.get(Ticket, subs.handed.id).handed_to_org_id is None

@@ -3,14 +3,16 @@ cancellation, the audit log. Scheduling and access have their own files."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlmodel import select
-from substitution_support import HOUR, plan, real_now
+from substitution_support import HOUR, loaded, plan, real_now
 
-from helpdesk_app.domain import substitution_schedule, substitutions
+from helpdesk_app.domain import substitution_schedule, substitutions, users_admin
 from helpdesk_app.domain.errors import Forbidden, FormInvalid, Invalid, NotFound
 from helpdesk_app.i18n import t
-from helpdesk_app.models import AuditEvent, Substitution, SubstitutionState
+from helpdesk_app.models import AuditEvent, Role, Substitution, SubstitutionState
 
 
 def _form(absent, substitute, start, end, **kw) -> substitutions.SubstitutionForm:
@@ -223,3 +225,35 @@ def test_away_status_is_the_absence_in_force_or_the_next(db, world):
     status = substitutions.away_status(db, tom.id, now)
     assert (status.starts_at, status.substitute, status.active) == (
         now + HOUR, tina.full_name, False)
+
+
+def test_deactivating_a_user_cancels_their_substitutions_on_both_sides(db, world, make):
+    """A deactivated substitute covers nobody and a deactivated person's absence needs no
+    cover: their running and planned substitutions end with the account, audited."""
+    now = real_now()
+    tom, tina = world.users["technician"], world.users["technician2"]
+    coord = world.users["coordinator"]
+    bob = make.user(world.provider, Role.TECHNICIAN, name="Bob Builder")
+    running = plan(db, world.actor("technician"), tom, tina, now - HOUR, now + HOUR, now=now)
+    later = plan(db, world.actor("coordinator"), coord, tina, now + 3 * HOUR, now + 4 * HOUR)
+    elsewhere = plan(db, world.actor("coordinator"), bob, coord, now + HOUR, now + 2 * HOUR)
+    assert tom.id in loaded(db, tina).covering_ids
+
+    users_admin.set_user_active(db, world.actor("admin"), tina.id, False)
+
+    db.expire_all()
+    assert db.get(Substitution, running).state == SubstitutionState.CANCELLED
+    assert db.get(Substitution, running).ended_at is not None
+    assert db.get(Substitution, later).state == SubstitutionState.CANCELLED
+    assert db.get(Substitution, later).ended_at is None  # never started
+    assert db.get(Substitution, elsewhere).state == SubstitutionState.SCHEDULED
+    reasons = [json.loads(e.details).get("reason") for e in db.exec(select(AuditEvent).where(
+        AuditEvent.action == "substitution.cancelled")).all()]
+    assert reasons == ["user_deactivated", "user_deactivated"]
+    [deactivated] = db.exec(select(AuditEvent).where(
+        AuditEvent.action == "user.deactivated")).all()
+    assert json.loads(deactivated.details)["substitutions_cancelled"] == 2
+    # reactivating brings nothing back: a new absence is planned anew
+    users_admin.set_user_active(db, world.actor("admin"), tina.id, True)
+    db.expire_all()
+    assert db.get(Substitution, later).state == SubstitutionState.CANCELLED

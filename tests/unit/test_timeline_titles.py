@@ -93,3 +93,12 @@ def test_handover_titles_name_the_subcontractor(action, lang):
     assert "ElektroSerwis" in title and "{" not in title and "None" not in title
     named = event_item(_viewer(lang), _event(EventKind.HANDOVER)).title
     assert "ElektroSerwis (Anna Nowak)" in named
+
+
+@pytest.mark.parametrize(("lang", "words"), [("en", "organisation was deactivated"),
+                                             ("pl", "firma została dezaktywowana")])
+def test_a_withdrawal_says_when_the_subcontractor_was_deactivated(lang, words):
+    data = {"action": "withdrawn", "org": 9, "user": None, "reason": "org_deactivated"}
+    event = EventView(1, EventKind.HANDOVER, "", False, False, "", data, WHEN, [])
+    title = event_item(_viewer(lang), event).title
+    assert "ElektroSerwis" in title and words in title

@@ -51,6 +51,8 @@ CATALOG: dict[str, str] = {
     "orgadmin.saved": "Organisation saved.",
     "orgadmin.deactivated": "Organisation deactivated; its people were signed out.",
     "orgadmin.reactivated": "Organisation reactivated.",
+    "orgadmin.tickets_back": "{count} ticket(s) handed to it came back to the desk.",
+    "orgadmin.confirm_deactivate_sub": "Tickets handed to it now come back to the desk.",
     "orgadmin.deleted": "Organisation deleted.",
     "orgadmin.not_found": "This organisation no longer exists.",
     "orgadmin.name_required": "Enter the organisation's name.",

@@ -63,6 +63,7 @@ CATALOG: dict[str, str] = {
     "event.handover.accepted": "accepted for {organisation}",
     "event.handover.returned": "returned by {organisation}",
     "event.handover.withdrawn": "withdrawn from {organisation}",
+    "event.handover.withdrawn_org_deactivated": "withdrawn from {organisation}: the organisation was deactivated",
     "event.internal_shared": "Internal · shared with the subcontractor",
     # notifications
     "notification.handover.handed": "{number}: handed over to you by {actor}",

@@ -53,6 +53,8 @@ CATALOG: dict[str, str] = {
     "orgadmin.saved": "Zapisano organizację.",
     "orgadmin.deactivated": "Organizacja dezaktywowana; jej osoby zostały wylogowane.",
     "orgadmin.reactivated": "Organizacja ponownie aktywna.",
+    "orgadmin.tickets_back": "Zgłoszenia przekazane tej firmie wróciły do zespołu: {count}.",
+    "orgadmin.confirm_deactivate_sub": "Przekazane jej zgłoszenia wrócą teraz do zespołu.",
     "orgadmin.deleted": "Usunięto organizację.",
     "orgadmin.not_found": "Ta organizacja już nie istnieje.",
     "orgadmin.name_required": "Podaj nazwę organizacji.",

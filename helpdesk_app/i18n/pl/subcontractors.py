@@ -63,6 +63,7 @@ CATALOG: dict[str, str] = {
     "event.handover.accepted": "przyjęte przez {organisation}",
     "event.handover.returned": "zwrócone przez {organisation}",
     "event.handover.withdrawn": "wycofane od {organisation}",
+    "event.handover.withdrawn_org_deactivated": "wycofane od {organisation}: firma została dezaktywowana",
     "event.internal_shared": "Wewnętrzna · udostępniona podwykonawcy",
     # powiadomienia
     "notification.handover.handed": "{number}: przekazane Państwu przez {actor}",
