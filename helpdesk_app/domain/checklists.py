@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, col, delete, select
 
-from helpdesk_app.domain import access, audit, tx_cache
+from helpdesk_app.domain import access, audit, substitution_schedule, tx_cache
 from helpdesk_app.domain.access import Action
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.errors import FieldChecks, Forbidden, Invalid, NotFound
@@ -388,6 +388,7 @@ def set_done(db: Session, actor: Actor, ticket_id: int, item_id: Any,
             done_at=None, done_by_id=None)
     result = db.execute(stmt.execution_options(synchronize_session=False))
     if result.rowcount == 1:
+        substitution_schedule.note_action(db, actor, ticket.id, ticket.assignee_id, now)
         db.add(TimelineEvent(
             ticket_id=ticket.id, kind=EventKind.CHECKLIST, author_id=actor.user_id,
             is_public=False, created_at=now,

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete, select
 
 from helpdesk_app.config import get_settings
-from helpdesk_app.domain import access
+from helpdesk_app.domain import access, substitution_schedule
 from helpdesk_app.domain.access import Action
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.errors import Conflict, DomainError, Forbidden, Invalid
@@ -395,6 +395,8 @@ def save_values(db: Session, actor: Actor, ticket_id: int, values: Mapping[str, 
         return []
 
     now = utcnow()
+    # a substitute's first action on a covered colleague's ticket says so first
+    substitution_schedule.note_action(db, actor, ticket.id, ticket.assignee_id, now)
     _write(db, ticket.id, [scoped[k] for k in changed], changed)
     lang, zone = get_settings().default_language, get_settings().default_timezone
     users = _user_names(db, everything, old, changed)

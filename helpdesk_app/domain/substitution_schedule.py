@@ -12,12 +12,12 @@ whole period passed while the app was down is started and ended in one pass: two
 entries, nothing else to undo).
 
 Timeline rule: a substitution lands on a ticket only where the substitute acted. The first
-reply, note or header edit a substitute makes on a ticket assigned to a colleague they
-cover (`note_action`) adds an internal "X works on this on behalf of Y" event just before
-their own, and remembers the ticket (`substitution_ticket`). When that substitution ends
-(or is cancelled while in force), each remembered ticket gets "substitution ended". In a
-chain (A → B → C, C working on A's ticket) the events belong to A's substitution: the
-ticket is A's, and it is A's return that ends the arrangement for it.
+reply, note, header edit, field change or checklist tick a substitute makes on a ticket
+assigned to a colleague they cover (`note_action`) adds an internal "X works on this on
+behalf of Y" event just before their own, and remembers the ticket (`substitution_ticket`).
+When that substitution ends (or is cancelled while in force), each remembered ticket gets
+"substitution ended". In a chain (A → B → C, C working on A's ticket) the events belong to
+A's substitution: the ticket is A's, and it is A's return that ends the arrangement for it.
 """
 
 from __future__ import annotations

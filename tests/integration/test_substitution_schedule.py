@@ -8,17 +8,23 @@ import json
 import threading
 from datetime import timedelta
 
+import pytest
 from sqlmodel import Session, col, select
 from substitution_support import HOUR, loaded, plan, real_now
 
-from helpdesk_app.domain import substitution_schedule, tickets
+from helpdesk_app.domain import checklists, fields, substitution_schedule, tickets
 from helpdesk_app.jobs.scheduler import SubstitutionScheduler
 from helpdesk_app.live.bus import ACCESS_CHANGE, access_topic, user_topic
 from helpdesk_app.models import (
     AuditEvent,
+    ChecklistTemplate,
+    ChecklistTemplateItem,
+    CustomField,
     EventKind,
+    FieldScope,
     Substitution,
     SubstitutionState,
+    TicketType,
     TimelineEvent,
 )
 
@@ -204,6 +210,39 @@ def test_taking_over_the_ticket_counts_as_acting_on_behalf(db, world, make):
     [event] = db.exec(select(TimelineEvent).where(
         TimelineEvent.kind == EventKind.SUBSTITUTION)).all()
     assert event.data["absent"] == tina.full_name and event.author_id == tom.id
+
+
+@pytest.mark.parametrize("act", ["field", "checklist"])
+def test_a_field_or_checklist_change_counts_as_acting_on_behalf(db, world, make, act):
+    now = real_now()
+    admin, client = world.actor("admin"), world.users["client"]
+    tom, tina = world.users["technician"], world.users["technician2"]
+    contract = make.contract_24x7(world.org_a.id)
+    type_id = db.exec(select(TicketType.id).where(TicketType.contract_id == contract.id)).one()
+    field = CustomField(key="site", name_pl="Obiekt", name_en="Site", field_type="short_text")
+    template = ChecklistTemplate(ticket_type_id=type_id, name_pl="Przegląd",
+                                 name_en="Inspection")
+    db.add_all([field, template])
+    db.commit()
+    db.add_all([FieldScope(field_id=field.id),
+                ChecklistTemplateItem(template_id=template.id, label_pl="Zasilanie",
+                                      label_en="Power")])
+    db.commit()
+    ticket = make.ticket(admin, "Covered", requester=client)
+    db.refresh(ticket)
+    tickets.update_ticket(db, admin, ticket.id, ticket.version, {"assignee_id": tina.id})
+    plan(db, world.actor("technician2"), tina, tom, now - HOUR, now + HOUR, now=now)
+    substitute = loaded(db, tom)
+    if act == "field":
+        fields.save_values(db, substitute, ticket.id, {"site": "PS-7"})
+    else:
+        (item,) = checklists.items_for(db, substitute, ticket.id)
+        checklists.set_done(db, substitute, ticket.id, item.id, True)
+    kinds = [(e.kind, e.author_id) for e in db.exec(
+        select(TimelineEvent).where(TimelineEvent.ticket_id == ticket.id)
+        .order_by(col(TimelineEvent.id))).all()]
+    own = EventKind.FIELD if act == "field" else EventKind.CHECKLIST
+    assert kinds[-2:] == [(EventKind.SUBSTITUTION, tom.id), (own, tom.id)]
 
 
 def test_a_big_catch_up_goes_in_batches_each_once(db, world, make):
