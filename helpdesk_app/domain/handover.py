@@ -226,11 +226,13 @@ def _hand_one(db: Session, actor: Actor, ticket_id: int, org: Organisation,
 
 
 def hand_over(db: Session, actor: Actor, ticket_ids: Sequence[int], org_id: int,
-              user_id: int | None = None, note: str = "") -> bulk.BulkResult:
+              user_id: int | None = None, note: str = "", *,
+              progress: bulk.Progress | None = None) -> bulk.BulkResult:
     """Hand each ticket to subcontractor organisation `org_id` (optionally naming
     `user_id` there); each ticket commits on its own, refusals are collected like a bulk
     edit's (a ticket already handed over: Conflict; one the actor may not see: not
-    found, its number not revealed). Raises only for a request that fits no ticket."""
+    found, its number not revealed). Raises only for a request that fits no ticket.
+    `progress(done, total)` is called before the first ticket and after each one."""
     _require_coordinator(actor)
     note = _note(note)
     org = _check_target(db, org_id, user_id)
@@ -243,7 +245,9 @@ def hand_over(db: Session, actor: Actor, ticket_ids: Sequence[int], org_id: int,
     numbers = dict(db.exec(select(Ticket.id, Ticket.number).where(
         col(Ticket.id).in_(ids), access.ticket_scope(actor))).all())
     result = bulk.BulkResult(total=len(ids))
-    for tid in ids:
+    if progress:
+        progress(0, result.total)
+    for done, tid in enumerate(ids, 1):
         try:
             if tid == 0:
                 raise NotFound("ticket.not_found")
@@ -252,8 +256,10 @@ def hand_over(db: Session, actor: Actor, ticket_ids: Sequence[int], org_id: int,
             db.rollback()
             result.failures.append(bulk.BulkFailure(tid, numbers.get(tid, ""),
                                                     bulk._reason(e), e.key, dict(e.params)))
-            continue
-        result.changed.append(tid)
+        else:
+            result.changed.append(tid)
+        if progress:
+            progress(done, result.total)
     return result
 
 

@@ -467,10 +467,17 @@ class AgentListState(Form, SessionState):
             self.bulk_done, self.bulk_total = 0, len(pending["selection"])
         progress = {"done": 0, "total": len(pending["selection"])}
 
+        def report(done: int, total: int) -> None:
+            progress.update(done=done, total=total)
+
         def work() -> bulk.BulkResult:
+            # the domain re-checks the actor (bulk edit permission; coordinators hand over)
             with bare_session() as db:
+                if "handover_org" in pending:
+                    return handover.hand_over(db, actor, pending["selection"],
+                                              pending["handover_org"], progress=report)
                 return bulk.apply(db, actor, pending["selection"], pending["change"],
-                                  progress=lambda d, t: progress.update(done=d, total=t))
+                                  progress=report)
 
         # The run is in a thread: 500 ticket updates must not block this worker's loop.
         task = asyncio.ensure_future(asyncio.to_thread(work))
@@ -530,15 +537,12 @@ class AgentListState(Form, SessionState):
         if not self.b_sub.isdigit():
             self.bulk_error = self._t("handover.org_invalid")
             return
-        result = handover.hand_over(db, actor, list(self._selected), int(self.b_sub))
-        self.bulk_ran, self.bulk_error, self.handover_open = True, "", False
-        self.bulk_done = self.bulk_total = result.total
-        self.bulk_ok, self.bulk_failed = result.succeeded, len(result.failures)
-        self.bulk_failures = [
-            BulkFailureView(f.number or f"#{f.ticket_id}", self._failure_text(f))
-            for f in result.failures[:FAILURES_SHOWN]]
-        self._clear_selection()
-        self._load(db, actor)
+        # the same background run as a bulk edit: progress, then what went through and why
+        # the rest did not
+        self.bulk_error, self.handover_open = "", False
+        self._pending_bulk = {"selection": list(self._selected),
+                              "handover_org": int(self.b_sub)}
+        return AgentListState.run_bulk
 
     def _failure_text(self, f: bulk.BulkFailure) -> str:
         if f.reason == "conflict":  # the single-edit text talks about "your edit"

@@ -8,8 +8,16 @@ import uuid
 
 from e2e_support import AGENT, AGENT2, CLIENT_REQUESTER_LABEL, login
 from playwright.sync_api import expect
+from sqlmodel import Session, col, select
+
+from helpdesk_app.db import make_engine
+from helpdesk_app.demo import SUBCONTRACTOR
+from helpdesk_app.domain import handover
+from helpdesk_app.domain.actor import Actor
+from helpdesk_app.models import Organisation, Ticket, User
 
 LIVE_TIMEOUT_MS = 5_000
+COORD = "koordynator@pomocnik.example"
 
 
 def _create_ticket(page, subject: str) -> str:
@@ -98,3 +106,45 @@ def test_bulk_select_all_matching(new_page):
     expect(agent.locator("#bulk-ok")).to_have_text("2")
     for number in numbers:
         expect(_row(agent, number)).to_contain_text("Wysoki")
+
+
+def test_bulk_handover_runs_like_a_bulk_change_and_reports_each_ticket(new_page, app_server):
+    """A coordinator hands a selection to a subcontractor: the run goes in the background
+    with the same progress/result panel, a ticket handed already is reported, the rest go
+    through."""
+    tag = uuid.uuid4().hex[:8]
+    engine = make_engine(f"sqlite:///{app_server.data_dir / 'pomocnik.db'}")
+    coord = new_page()
+    login(coord, COORD)
+    numbers = [_create_ticket(coord, f"Przekazanie {tag} {i}") for i in range(3)]
+    try:
+        # one is handed over already, from its own page
+        with Session(engine) as db:
+            me = Actor.from_user(db.exec(select(User).where(User.email == COORD)).one())
+            org_id = db.exec(select(Organisation.id).where(
+                Organisation.name == SUBCONTRACTOR[0])).one()
+            first = db.exec(select(Ticket.id).where(Ticket.number == numbers[0])).one()
+            assert handover.hand_over(db, me, [first], org_id).succeeded == 1
+        _search(coord, tag, 3)
+        coord.click("#select-page")
+        expect(coord.locator("#bulk-count")).to_have_text("3")
+        coord.click("#bulk-handover-open")
+        expect(coord.locator("#bulk-sub")).to_contain_text(SUBCONTRACTOR[0])
+        coord.click("#bulk-handover-apply")
+        expect(coord.locator("#bulk-result")).to_be_visible()
+        expect(coord.locator("#bulk-ok")).to_have_text("2")
+        expect(coord.locator("#bulk-failed")).to_have_text("1")
+        expect(coord.locator("#bulk-failures .pm-bulk-failure")).to_contain_text(numbers[0])
+        expect(coord.locator("#bulk-count")).to_have_text("0")
+        with Session(engine) as db:
+            handed = db.exec(select(Ticket.number).where(
+                col(Ticket.number).in_(numbers), Ticket.handed_to_org_id == org_id)).all()
+        assert sorted(handed) == sorted(numbers)
+    finally:  # the app is shared by the session's browser tests
+        with Session(engine) as db:
+            me = Actor.from_user(db.exec(select(User).where(User.email == COORD)).one())
+            still = db.exec(select(Ticket).where(col(Ticket.number).in_(numbers), col(
+                Ticket.handed_to_org_id).is_not(None))).all()
+            for ticket in still:
+                handover.withdraw(db, me, ticket.id)
+        engine.dispose()
