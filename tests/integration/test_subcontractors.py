@@ -456,3 +456,12 @@ def test_deactivating_a_subcontractor_brings_its_handed_tickets_back(db, subs: S
     # reactivating brings nothing back on its own
     assert organisations_admin.set_organisation_active(db, admin, subs.org_id, True) == 0
     assert db.get(Ticket, subs.handed.id).handed_to_org_id is None
+
+
+def test_a_bulk_handover_reports_progress_after_each_ticket(db, subs: Subs) -> None:
+    calls: list[tuple[int, int]] = []
+    result = handover.hand_over(db, subs.world.actor("coordinator"),
+                                [subs.plain.id, subs.handed.id], subs.org_id,
+                                progress=lambda done, total: calls.append((done, total)))
+    assert (result.succeeded, len(result.failures)) == (1, 1)  # handed: already handed
+    assert calls == [(0, 2), (1, 2), (2, 2)]
