@@ -8,6 +8,10 @@ from helpdesk_app.components.page import page
 from helpdesk_app.state.session import LoginState as L
 from helpdesk_app.state.session import SessionState as S
 
+# Until the page is connected a submit would be the browser's own: a GET of this URL with
+# the e-mail and password in the query string (history, proxy logs). So the buttons wait.
+_NOT_READY = ~rx.State.is_hydrated
+
 
 def _password_step() -> rx.Component:
     return rx.form(
@@ -18,7 +22,8 @@ def _password_step() -> rx.Component:
             rx.text(S.tr["login.password"], as_="label", size="2", html_for="password"),
             rx.input(id="password", name="password", type="password",
                      auto_complete="current-password", required=True, width="100%"),
-            rx.button(S.tr["login.submit"], id="login-submit", type="submit", width="100%"),
+            rx.button(S.tr["login.submit"], id="login-submit", type="submit", width="100%",
+                      disabled=_NOT_READY),
             rx.link(S.tr["login.forgot"], href=routes.RESET, size="2", id="forgot-password"),
             spacing="3", width="100%",
         ),
@@ -34,7 +39,8 @@ def _code_form(label, submit_id: str) -> rx.Component:
             rx.input(id="code", name="code", auto_complete="one-time-code",
                      input_mode=rx.cond(L.method == "recovery", "text", "numeric"),
                      required=True, width="100%"),
-            rx.button(S.tr["signin.verify"], id=submit_id, type="submit", width="100%"),
+            rx.button(S.tr["signin.verify"], id=submit_id, type="submit", width="100%",
+                      disabled=_NOT_READY),
             spacing="2", width="100%",
         ),
         on_submit=L.submit_code,
