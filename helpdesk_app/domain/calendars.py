@@ -321,6 +321,12 @@ class BusinessCalendar:
         k = bisect.bisect_left(chunk.days, o)
         return k < len(chunk.days) and chunk.days[k] == o
 
+    def day_start(self, day: date) -> datetime:
+        """The first instant (UTC) of local date `day` in the calendar's zone: its
+        midnight, or the end of a DST gap that swallows midnight (same rule as window
+        boundaries). Also under 24/7, where it is only a label for local dates."""
+        return _from_us(self._local_to_us(datetime.combine(day, _MIDNIGHT)))
+
     def explain(self, start: datetime, duration: timedelta) -> list[tuple[datetime, datetime]]:
         """The working intervals (UTC, touching ones merged) that `add(start, duration)`
         consumes, in order; their lengths sum to `duration`."""

@@ -446,3 +446,15 @@ def test_is_business_day(office: BusinessCalendar) -> None:
     assert not office.is_business_day(date(2026, 12, 24))  # from 2025 on
     assert office.is_business_day(date(2024, 12, 24))  # not yet a holiday then
     assert office.is_business_day(date(2026, 3, 16))
+
+
+def test_day_start_is_local_midnight_in_utc(office: BusinessCalendar) -> None:
+    # Warsaw is UTC+1 in March before the change and UTC+2 after it.
+    assert office.day_start(date(2026, 3, 29)) == U(2026, 3, 28, 23)
+    assert office.day_start(date(2026, 3, 30)) == U(2026, 3, 29, 22)
+    # Santiago de Chile springs forward at midnight (24:00 −04 → 01:00 −03) on Sunday
+    # 6 September 2026: that day starts at the transition, 04:00 UTC.
+    chile = BusinessCalendar(CalendarSpec(timezone="America/Santiago", windows=OFFICE,
+                                          holiday_country=None))
+    assert chile.day_start(date(2026, 9, 6)) == U(2026, 9, 6, 4)
+    assert chile.day_start(date(2026, 9, 7)) == U(2026, 9, 7, 3)

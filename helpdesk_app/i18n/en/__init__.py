@@ -14,9 +14,10 @@ from helpdesk_app.i18n.en import (
     sla,
     subcontractors,
     substitutions,
+    worktime,
 )
 from helpdesk_app.i18n.merge import merge
 
 CATALOG: dict[str, str] = merge(core, sla, notifications, mail, accounts, audit,
                                 directory_admin, mail_identity, queues_roles, signin_security,
-                                subcontractors, substitutions)
+                                subcontractors, substitutions, worktime)

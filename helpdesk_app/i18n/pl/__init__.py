@@ -15,8 +15,9 @@ from helpdesk_app.i18n.pl import (
     sla,
     subcontractors,
     substitutions,
+    worktime,
 )
 
 CATALOG: dict[str, str] = merge(core, sla, notifications, mail, accounts, audit,
                                 directory_admin, mail_identity, queues_roles, signin_security,
-                                subcontractors, substitutions)
+                                subcontractors, substitutions, worktime)
