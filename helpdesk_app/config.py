@@ -66,6 +66,8 @@ class Settings:
     # sign-in throttling (domain/throttle.py): failures before delays start
     signin_ip_free_attempts: int = 10
     signin_account_free_attempts: int = 5
+    # a work timer running this long (worked time) is stopped and flagged (issue 14)
+    timer_cap_hours: int = 10
     # substitutions (issue 13): how often the scheduler starts/ends them; 0 or less: off
     substitution_sweep_seconds: float = 30.0
 
@@ -187,6 +189,7 @@ def get_settings() -> Settings:
         accounts=_account_settings(),
         signin_ip_free_attempts=_int("POMOCNIK_SIGNIN_IP_FREE_ATTEMPTS", 10),
         signin_account_free_attempts=_int("POMOCNIK_SIGNIN_ACCOUNT_FREE_ATTEMPTS", 5),
+        timer_cap_hours=_int("POMOCNIK_TIMER_CAP_HOURS", 10),
         substitution_sweep_seconds=_float("POMOCNIK_SUBSTITUTION_SWEEP_SECONDS", 30),
     )
 

@@ -71,7 +71,8 @@ def app_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setenv("POMOCNIK_ATTACHMENTS_DIR", str(data / "attachments"))
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{data / 'unused.db'}")
     for name in ("POMOCNIK_MAX_ATTACHMENT_MB", "POMOCNIK_SESSION_IDLE_MINUTES",
-                 "POMOCNIK_SESSION_ABSOLUTE_HOURS", "POMOCNIK_TIMEZONE", "POMOCNIK_LANGUAGE"):
+                 "POMOCNIK_SESSION_ABSOLUTE_HOURS", "POMOCNIK_TIMEZONE", "POMOCNIK_LANGUAGE",
+                 "POMOCNIK_TIMER_CAP_HOURS"):
         monkeypatch.delenv(name, raising=False)
     get_settings.cache_clear()
     yield data
@@ -128,9 +129,9 @@ def pg_session_url(pg_admin_engine: Engine) -> Iterator[str]:
         yield url
 
 
-# Tables whose rows the migrations seed (built-in statuses): restored after each wipe so a
-# PostgreSQL test starts exactly like a freshly migrated SQLite one.
-_SEED_TABLES = ("ticket_status",)
+# Tables whose rows the migrations seed (built-in statuses, activity types): restored
+# after each wipe so a PostgreSQL test starts exactly like a freshly migrated SQLite one.
+_SEED_TABLES = ("ticket_status", "activity_type")
 # Tables whose triggers refuse DELETE (the audit log): emptied with TRUNCATE instead.
 _APPEND_ONLY_TABLES = ("audit_event",)
 _SEED_ROWS: dict[str, dict[str, list[dict]]] = {}

@@ -37,6 +37,11 @@
   those marked "visible to subcontractors" (domain/workflow.py), through the same path as a
   client's (`set_status_as_client`) - never the header edit (EDIT: assignee, queue,
   priority). A withdrawal or return ends all of it at once.
+- Work time (issue 14): staff and subcontractors log their own time on tickets they may
+  work on (`Action.LOG_WORK`); staff see every entry of a visible ticket, a subcontractor
+  only their own organisation's (`work_scope`), clients none. Correcting someone else's
+  entry needs "worktime.manage"; a locked ("billed") entry changes only after an admin
+  unlocks it (domain/worktime.py).
 Anything an actor may not see is reported as "not found", so a guessed URL does not even
 confirm that a ticket exists.
 """
@@ -46,12 +51,12 @@ from __future__ import annotations
 from enum import StrEnum
 
 from sqlalchemy import ColumnElement, false, or_, true
-from sqlmodel import col
+from sqlmodel import col, select
 
 from helpdesk_app.domain import permissions
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.errors import Forbidden, NotFound
-from helpdesk_app.models import Queue, Role, Ticket, TimelineEvent
+from helpdesk_app.models import Queue, Role, Ticket, TimelineEvent, User, WorkEntry
 
 
 class Action(StrEnum):
@@ -63,11 +68,12 @@ class Action(StrEnum):
     VIEW_INTERNAL = "view_internal"  # internal notes, agent-only fields
     CREATE_FOR_OTHERS = "create_for_others"
     CHECKLIST = "checklist"  # see and tick the ticket's checklist
+    LOG_WORK = "log_work"  # log one's own work time on the ticket
 
 
 # What a subcontractor may do on a ticket handed to their organisation.
 _SUBCONTRACTOR_ACTIONS = (Action.VIEW, Action.REPLY, Action.NOTE, Action.ATTACH,
-                          Action.CHECKLIST)
+                          Action.CHECKLIST, Action.LOG_WORK)
 
 
 _LIMITABLE = (Role.COORDINATOR, Role.TECHNICIAN)  # the base roles a custom role may have
@@ -127,6 +133,28 @@ def event_scope(actor: Actor) -> ColumnElement[bool]:
         return or_(col(TimelineEvent.is_public).is_(True),
                    col(TimelineEvent.shared_with_org_id) == actor.organisation_id)
     return TimelineEvent.is_public.is_(True)
+
+
+def work_scope(actor: Actor) -> ColumnElement[bool]:
+    """A WHERE clause on WorkEntry (within tickets the actor sees, `ticket_scope`): staff see
+    every entry; a subcontractor only those of people of their own organisation (the desk's
+    and other firms' time is not theirs to read); clients none on tickets (a client manager
+    sees their organisation's invoicing summary, domain/worktime_reports.py)."""
+    if actor.role in Role.STAFF:
+        return true()
+    if actor.role == Role.SUBCONTRACTOR and actor.organisation_id is not None:
+        return col(WorkEntry.user_id).in_(
+            select(User.id).where(User.organisation_id == actor.organisation_id))
+    return false()
+
+
+def can_see_work(actor: Actor, ticket: Ticket, author: User) -> bool:
+    """`work_scope` for one entry by `author` on `ticket`."""
+    if not can_see_ticket(actor, ticket):
+        return False
+    if actor.role in Role.STAFF:
+        return True
+    return actor.role == Role.SUBCONTRACTOR and author.organisation_id == actor.organisation_id
 
 
 def can_see_ticket(actor: Actor, ticket: Ticket) -> bool:

@@ -91,10 +91,15 @@ ACTIONS: frozenset[str] = frozenset({
     # subcontracting (domain/handover.py): tickets handed over and back, contracts served
     "handover.handed", "handover.accepted", "handover.returned", "handover.withdrawn",
     "handover.contracts_changed",
+    # work time (issue 14): someone else's entries, locking, rates and activity types
+    "worktime.added_for", "worktime.corrected", "worktime.removed", "worktime.locked",
+    "worktime.unlocked", "worktime.timer_capped", "worktime.rate_changed",
+    "worktime.activity_saved",
 })
 AREAS: tuple[str, ...] = ("auth", "user", "role", "queue", "organisation", "config.security",
                           "config.sla", "config.workflow", "config.fields", "config.checklists",
-                          "config.mail", "mail", "export", "audit", "substitution", "handover")
+                          "config.mail", "mail", "export", "audit", "substitution", "handover",
+                          "worktime")
 
 PAGE_SIZE = 50
 EXPORT_BATCH = 500

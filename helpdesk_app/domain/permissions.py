@@ -5,7 +5,7 @@ A permission is a plain string key; the list is closed (an admin ticks boxes, ne
 keys), so a typo cannot grant anything. Built-in roles keep exactly the behaviour they had
 before custom roles existed:
 - admin: everything (it is not even looked up: `has` answers True);
-- coordinator: bulk edits and the reports (SLA board);
+- coordinator: bulk edits, the reports (SLA board) and correcting anyone's work time;
 - technician: bulk edits;
 - client: nothing here (clients never get custom roles).
 
@@ -32,13 +32,15 @@ CONFIG_SLA = "config.sla"  # /admin/sla: calendars, contracts, ticket types, SLA
 CONFIG_WORKFLOW = "config.workflow"  # /admin/workflow: statuses and transitions
 REPORTS_VIEW = "reports.view"  # the SLA board and reports
 USERS_MANAGE = "users.manage"  # /admin/users (organisations and accounts)
+WORKTIME_MANAGE = "worktime.manage"  # log and correct anyone's work time (not locked)
+WORKTIME_BILLING = "worktime.billing"  # lock invoiced entries ("billed"), contract rates
 
 PERMISSIONS: tuple[str, ...] = (BULK_EDIT, CONFIG_SLA, CONFIG_WORKFLOW, REPORTS_VIEW,
-                                USERS_MANAGE)
+                                USERS_MANAGE, WORKTIME_MANAGE, WORKTIME_BILLING)
 
 BUILTIN: dict[str, frozenset[str]] = {
     Role.ADMIN: frozenset(PERMISSIONS),
-    Role.COORDINATOR: frozenset({BULK_EDIT, REPORTS_VIEW}),
+    Role.COORDINATOR: frozenset({BULK_EDIT, REPORTS_VIEW, WORKTIME_MANAGE}),
     Role.TECHNICIAN: frozenset({BULK_EDIT}),
     Role.CLIENT: frozenset(),
 }

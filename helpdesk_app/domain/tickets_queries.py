@@ -254,7 +254,7 @@ def get_ticket(db: Session, actor: Actor, ticket_id: int) -> TicketDetail:
     requester = db.get(User, ticket.requester_id)
     queue = db.get(Queue, ticket.queue_id)
     # subcontractors: the names their handover events show (the rest is the desk's)
-    labelled = _LABELLED_KINDS if is_staff else (EventKind.HANDOVER,)
+    labelled = _LABELLED_KINDS if is_staff else (EventKind.HANDOVER, EventKind.WORK)
     names = _change_labels(db, [e for e in events if e.kind in labelled]) \
         if actor.is_agent else {}
     org = db.get(Organisation, ticket.organisation_id)

@@ -17,6 +17,7 @@ from helpdesk_app.domain import attachments, sla
 from helpdesk_app.domain import sla_outcome as outcomes
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.models import (
+    ActivityType,
     Channel,
     Contract,
     EventKind,
@@ -244,7 +245,8 @@ def _next_due(t: Ticket) -> datetime | None:
 
 
 _LABELLED_KINDS = (EventKind.ASSIGNMENT, EventKind.QUEUE, EventKind.ESCALATION,
-                   EventKind.CONTRACT, EventKind.TICKET_TYPE, EventKind.HANDOVER)
+                   EventKind.CONTRACT, EventKind.TICKET_TYPE, EventKind.HANDOVER,
+                   EventKind.WORK)
 
 
 def _handover_labels(db: Session, events: list[TimelineEvent]) -> dict[str, str]:
@@ -286,13 +288,30 @@ def _change_labels(db: Session, events: list[TimelineEvent]) -> dict[str, str]:
               if type_ids else []):
         labels[f"type:{t.id}"] = f"{t.name_pl} / {t.name_en}"
     labels.update(_handover_labels(db, handovers))
+    labels.update(_work_labels(db, events))
+    return labels
+
+
+def _work_labels(db: Session, events: list[TimelineEvent]) -> dict[str, str]:
+    """"user:<id>" (who worked) and "activity_pl/en:<id>" names of work events."""
+    work = [e for e in events if e.kind == EventKind.WORK]
+    if not work:
+        return {}
+    users = {e.data.get("user") for e in work}
+    labels = {f"user:{k}": v for k, v in _names(
+        db, User, {i for i in users if isinstance(i, int)}, "full_name").items()}
+    kinds = {e.data.get("activity") for e in work}
+    for a in db.exec(select(ActivityType).where(col(ActivityType.id).in_(
+            [i for i in kinds if isinstance(i, int)]))):
+        labels[f"activity_pl:{a.id}"], labels[f"activity_en:{a.id}"] = a.name_pl, a.name_en
     return labels
 
 
 _PUBLIC_DATA = ("old", "new", "channel", "field")
 # What a subcontractor also reads of the internal events shared with them.
 _SHARED_DATA = {EventKind.HANDOVER: ("action", "org", "user"),
-                EventKind.CHECKLIST: ("label", "label_en", "done")}
+                EventKind.CHECKLIST: ("label", "label_en", "done"),
+                EventKind.WORK: ("action", "user", "seconds", "activity")}
 
 
 def _event_data_for(actor: Actor, event: TimelineEvent) -> dict[str, Any]:

@@ -127,11 +127,13 @@ def is_resolving_key(db: Session, key: str) -> bool:
 
 
 def _resolve_gates(db: Session, actor: Actor, ticket: Ticket) -> None:
-    """Before a ticket is resolved: required checklist items done, required fields set."""
-    # Imported here: both modules build on tickets/workflow themselves.
-    from helpdesk_app.domain import checklists, fields
+    """Before a ticket is resolved: required checklist items done, required fields set,
+    work logged where the queue or ticket type asks for it."""
+    # Imported here: these modules build on tickets/workflow themselves.
+    from helpdesk_app.domain import checklists, fields, worktime
 
     checklists.check_can_resolve(db, ticket.id, actor.language)
+    worktime.check_can_resolve(db, ticket)
     missing = fields.missing_required(db, ticket, moment="resolve", lang=actor.language)
     if missing:
         raise Invalid("workflow.required_fields_missing", fields=", ".join(missing))

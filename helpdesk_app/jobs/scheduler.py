@@ -35,7 +35,7 @@ from sqlalchemy.engine import Engine
 
 from helpdesk_app.config import get_settings
 from helpdesk_app.db import get_engine, session_scope
-from helpdesk_app.jobs import lock, sla_sweep, substitution_sweep
+from helpdesk_app.jobs import lock, sla_sweep, substitution_sweep, timer_sweep
 from helpdesk_app.models.base import utcnow
 
 log = logging.getLogger(__name__)
@@ -158,7 +158,8 @@ async def run_scheduler(app: Any = None) -> AsyncIterator[SlaScheduler | None]:
 
 
 class SubstitutionScheduler(SlaScheduler):
-    """Leader-locked substitution passes (jobs/substitution_sweep.py): the same thread,
+    """Leader-locked substitution passes (jobs/substitution_sweep.py), then the forgotten
+    work timers (jobs/timer_sweep.py): the same thread,
     lease and shutdown as the SLA sweep, under a lock of its own so either can be turned
     off alone. Exactly once does not rest on the lock: each start/end is a conditional
     UPDATE (domain/substitution_schedule.py), so even two leaders could not both do it."""
@@ -185,6 +186,11 @@ class SubstitutionScheduler(SlaScheduler):
             if result.started or result.ended:
                 log.info("Substitution sweep: started %s, ended %s", result.started,
                          result.ended)
+            # people's time, same lock and tick: forgotten work timers are capped too
+            with session_scope(self.engine or get_engine()) as db:
+                capped = timer_sweep.run(db, now)
+            if capped:
+                log.info("Timer sweep: capped %s forgotten timer(s)", capped)
             return result
         except Exception:
             log.exception("Substitution sweep failed")

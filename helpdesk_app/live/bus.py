@@ -65,6 +65,15 @@ def access_topic(user_id: int) -> str:
 ACCESS_CHANGE = "access"  # `Change.kind` of a per-user access change (ticket/org ids are 0)
 
 
+def timer_topic(user_id: int) -> str:
+    """The topic of one user's work timer (domain/worktime_timer.py): their tabs showing
+    it follow a start, pause or stop made in another tab."""
+    return f"timer:{user_id}"
+
+
+TIMER_CHANGE = "timer"  # `Change.kind` of a timer change (ticket/org ids are 0)
+
+
 Listener = Callable[[Change], None]
 
 
@@ -155,6 +164,15 @@ def queue_access_change(session: Session, *user_ids: int) -> None:
     pending.append(Change(ticket_id=0, organisation_id=0, kind=ACCESS_CHANGE, public=False,
                           topics=tuple(access_topic(u) for u in ids)
                           + tuple(user_topic(u) for u in ids)))
+
+
+def queue_timer_change(session: Session, user_id: int) -> None:
+    """Remember that this user's timer changed; published once when `session` commits."""
+    pending: list[Change] = session.info.setdefault(_PENDING_KEY, [])
+    topics = (timer_topic(int(user_id)),)
+    if not any(c.kind == TIMER_CHANGE and c.topics == topics for c in pending):
+        pending.append(Change(ticket_id=0, organisation_id=0, kind=TIMER_CHANGE,
+                              public=False, topics=topics))
 
 
 @event.listens_for(Session, "after_commit")

@@ -73,9 +73,11 @@ from helpdesk_app.models.ticket import Channel, Priority, Status, Ticket, Ticket
 from helpdesk_app.models.ticket_seen import TicketSeen
 from helpdesk_app.models.timeline import EventKind, TimelineEvent
 from helpdesk_app.models.user import Role, User, UserSession
+from helpdesk_app.models.worktime import ActivityType, ContractRate, WorkEntry, WorkTimer
 
 __all__ = [
     "AccountToken",
+    "ActivityType",
     "AlertClock",
     "AlertLevel",
     "AppSetting",
@@ -89,6 +91,7 @@ __all__ = [
     "ChecklistTemplateItem",
     "Contract",
     "ContractContact",
+    "ContractRate",
     "ContractStatus",
     "ContractSubcontractor",
     "CustomField",
@@ -149,4 +152,6 @@ __all__ = [
     "User",
     "UserFactor",
     "UserSession",
+    "WorkEntry",
+    "WorkTimer",
 ]

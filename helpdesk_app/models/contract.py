@@ -58,6 +58,8 @@ class TicketType(SQLModel, table=True):
     resolution_minutes: int | None = Field(default=None)
     warning_percent: int = Field(default=75)
     is_active: bool = Field(default=True)
+    # resolving a ticket of this type needs at least one work entry (issue 14)
+    requires_work_entry: bool = Field(default=False)
 
 
 class TicketTypeTarget(SQLModel, table=True):

@@ -13,6 +13,8 @@ class Queue(SQLModel, table=True):
     is_active: bool = Field(default=True)
     # Display order on the admin page, the agent list's queue chips and every queue picker.
     position: int = Field(default=0)
+    # resolving a ticket of this queue needs at least one work entry (issue 14)
+    requires_work_entry: bool = Field(default=False)
 
 
 class QueueMember(SQLModel, table=True):

@@ -32,10 +32,13 @@ class EventKind:
     # handed to / accepted / returned by / withdrawn from a subcontractor (internal,
     # shared with that subcontractor); data: action, org, user, handover
     HANDOVER = "handover"
+    # work time logged, changed or removed (issue 14; internal, a subcontractor's shared
+    # with their organisation); data: action, entry, user, seconds, activity, billable
+    WORK = "work"
 
     ALL = (CREATED, REPLY, NOTE, STATUS, ASSIGNMENT, PRIORITY, QUEUE, ATTACHMENT,
            CONTRACT, TICKET_TYPE, FIELD, CHECKLIST, SLA_WARNING, SLA_BREACH, ESCALATION,
-           SUBSTITUTION, HANDOVER)
+           SUBSTITUTION, HANDOVER, WORK)
 
 
 class TimelineEvent(SQLModel, table=True):

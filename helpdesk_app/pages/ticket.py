@@ -11,6 +11,7 @@ from helpdesk_app.components.page import page
 from helpdesk_app.components.sla_badge import sla_badge
 from helpdesk_app.components.ticket_fields_panel import ticket_fields_panel
 from helpdesk_app.components.timeline_item import timeline_item
+from helpdesk_app.components.work_panel import work_panel
 from helpdesk_app.state.session import SessionState as S
 from helpdesk_app.state.ticket import REPLY_UPLOAD_ID
 from helpdesk_app.state.ticket import TicketState as T
@@ -271,6 +272,7 @@ def _ticket(staff: bool, sub: bool = False) -> rx.Component:
                 _edit_form() if staff else _client_status_buttons(),
                 ticket_fields_panel(),
                 checklist_panel() if staff or sub else rx.fragment(),
+                work_panel() if staff or sub else rx.fragment(),
                 _timeline(staff, sub),
                 rx.el.span(T.refreshed, id="live-refreshed", hidden=True),
                 width="100%", spacing="4",

@@ -16,8 +16,10 @@ from helpdesk_app.state.toolkit import unit_of_work
 
 
 def open_panel(state: Any, slot: str) -> None:
-    """`state` has `_clear()`, `_route_number()`, `_load(db, actor)` and `_ticket_id`."""
+    """`state` has `_clear()`, `_route_number()`, `_load(db, actor)` and `_ticket_id`; and
+    optionally `_extra_topics(actor)`, more topics for its watch (the person's timer)."""
     state._clear()
+    extra: set[str] = set()
     with unit_of_work(state) as (db, actor):
         if actor is None or not actor.is_agent:
             live.unwatch(state, slot=slot)
@@ -25,8 +27,10 @@ def open_panel(state: Any, slot: str) -> None:
         try:
             state._ticket_id = tickets.find_by_number(db, actor, state._route_number())
             state._load(db, actor)
+            if hasattr(state, "_extra_topics"):
+                extra = set(state._extra_topics(actor))
         except DomainError:
             state._clear()
             live.unwatch(state, slot=slot)
             return
-    live.watch(state, {f"ticket:{state._ticket_id}"}, public_only=False, slot=slot)
+    live.watch(state, {f"ticket:{state._ticket_id}", *extra}, public_only=False, slot=slot)

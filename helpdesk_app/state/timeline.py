@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from helpdesk_app.domain import tickets
-from helpdesk_app.i18n import format_size
+from helpdesk_app.i18n import format_business_minutes, format_size
 from helpdesk_app.models import EventKind
 from helpdesk_app.routes import ATTACHMENTS_API
 
@@ -106,6 +106,14 @@ def _handover(v: Viewer, d: dict) -> str:
                person=f" ({person})" if person else "")
 
 
+def _work(v: Viewer, d: dict) -> str:
+    action = d.get("action") if d.get("action") in ("added", "changed", "removed") else "added"
+    activity = v.names.get(f"activity_{'pl' if v.lang == 'pl' else 'en'}:{d.get('activity')}")
+    return v.t(f"event.work.{action}", person=v.names.get(f"user:{d.get('user')}", "—"),
+               duration=format_business_minutes(int(d.get("seconds") or 0) // 60, v.lang),
+               activity=f" · {activity}" if activity else "")
+
+
 # One entry per kind; a kind without one gets its plain name ("event.<kind>").
 TITLES: dict[str, Title] = {
     EventKind.CREATED: lambda v, d: v.t("event.created",
@@ -126,6 +134,7 @@ TITLES: dict[str, Title] = {
     EventKind.ESCALATION: _escalation,
     EventKind.SUBSTITUTION: _substitution,
     EventKind.HANDOVER: _handover,
+    EventKind.WORK: _work,
 }
 
 

@@ -181,7 +181,8 @@ def test_admins_and_clients_ignore_a_queue_limit() -> None:
 
 @pytest.mark.parametrize("role,expected", [
     ("admin", set(permissions.PERMISSIONS)),
-    ("coordinator", {permissions.BULK_EDIT, permissions.REPORTS_VIEW}),
+    ("coordinator", {permissions.BULK_EDIT, permissions.REPORTS_VIEW,
+                     permissions.WORKTIME_MANAGE}),
     ("technician", {permissions.BULK_EDIT}),
     ("client", set()),
 ])

@@ -28,9 +28,11 @@ DATA = {
     EventKind.SLA_BREACH: {"clock": "reaction", "due_at": WHEN.isoformat()},
     EventKind.ESCALATION: {"action": "assign_coordinator", "old": None, "new": 7},
     EventKind.HANDOVER: {"action": "handed", "org": 9, "user": 7},
+    EventKind.WORK: {"action": "added", "user": 7, "seconds": 5400, "activity": 2},
 }
 NAMES = {"user:7": "Anna Nowak", "queue:1": "Serwis", "queue:2": "Sieć",
-         "contract:3": "Umowa A", "type:5": "Awaria", "org:9": "ElektroSerwis"}
+         "contract:3": "Umowa A", "type:5": "Awaria", "org:9": "ElektroSerwis",
+         "activity_pl:2": "Na miejscu u klienta", "activity_en:2": "On site"}
 
 
 def _viewer(lang: str) -> Viewer:
@@ -102,3 +104,10 @@ def test_a_withdrawal_says_when_the_subcontractor_was_deactivated(lang, words):
     event = EventView(1, EventKind.HANDOVER, "", False, False, "", data, WHEN, [])
     title = event_item(_viewer(lang), event).title
     assert "ElektroSerwis" in title and words in title
+
+
+def test_a_work_entry_says_who_how_long_and_what():
+    assert event_item(_viewer("pl"), _event(EventKind.WORK)).title == \
+        "Anna Nowak: wpisano 1 godz. 30 min · Na miejscu u klienta"
+    assert event_item(_viewer("en"), _event(EventKind.WORK)).title == \
+        "Anna Nowak logged 1 hr 30 mins · On site"

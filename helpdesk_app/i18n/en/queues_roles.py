@@ -62,6 +62,8 @@ CATALOG: dict[str, str] = {
     "roles.perm.config.workflow": "May edit the workflow (statuses, transitions)",
     "roles.perm.reports.view": "May see reports (SLA board)",
     "roles.perm.users.manage": "May manage users and organisations (not admin accounts)",
+    "roles.perm.worktime.manage": "May log and correct anyone's work time",
+    "roles.perm.worktime.billing": "May lock invoiced work time and set contract rates",
     "roles.limit": "Only some queues",
     "roles.limit_help": "Members see the tickets of the queues ticked here and of the queues "
                         "they are members of, plus tickets assigned to them.",

@@ -62,6 +62,8 @@ CATALOG: dict[str, str] = {
     "roles.perm.config.workflow": "Może edytować obieg (statusy, przejścia)",
     "roles.perm.reports.view": "Może oglądać raporty (tablica SLA)",
     "roles.perm.users.manage": "Może zarządzać użytkownikami i organizacjami (bez kont administratorów)",
+    "roles.perm.worktime.manage": "Może wpisywać i poprawiać czas pracy innych",
+    "roles.perm.worktime.billing": "Może blokować zafakturowany czas pracy i ustalać stawki umów",
     "roles.limit": "Tylko wybrane kolejki",
     "roles.limit_help": "Członkowie widzą zgłoszenia z zaznaczonych tu kolejek i z kolejek, "
                         "do których należą, oraz zgłoszenia przypisane do nich.",
