@@ -6,18 +6,20 @@ Idempotent: a second run finds the service company and adds nothing.
 from __future__ import annotations
 
 import random
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from helpdesk_app.domain import sla
+from helpdesk_app.domain import sla, worktime, worktime_parsing
 from helpdesk_app.domain.auth import hash_password
 from helpdesk_app.domain.numbering import format_number
 from helpdesk_app.models import (
+    ActivityType,
     BusinessCalendar,
     CalendarWindow,
     Channel,
     Contract,
+    ContractRate,
     ContractSubcontractor,
     EventKind,
     MailChannel,
@@ -34,6 +36,7 @@ from helpdesk_app.models import (
     TicketTypeTarget,
     TimelineEvent,
     User,
+    WorkEntry,
 )
 from helpdesk_app.models.base import utcnow
 
@@ -110,6 +113,11 @@ REPLIES = [
 NOTES = [
     "Prawdopodobnie wina sterownika — sprawdzić wersję.", "Klient kluczowy, priorytet.",
     "Checked logs: disk almost full on the file server.",
+]
+WORK_DONE = [
+    "Diagnoza zdalna, restart usługi.", "Wymiana tonera i test wydruku.",
+    "Konfiguracja VPN na laptopie.", "Checked backups and cleaned up the disk.",
+    "Dojazd do klienta.", "Rozmowa z klientem, ustalenie zakresu.",
 ]
 
 
@@ -212,8 +220,38 @@ def seed_demo(db: Session, tickets: int = 200, seed: int = 42) -> bool:
     db.flush()
     for ticket_id in db.exec(select(Ticket.id)).all():
         sla.recompute_ticket(db, ticket_id, now)
+    _work_time(db, rng, now)
     db.commit()
     return True
+
+
+def _work_time(db: Session, rng: random.Random, now: datetime) -> None:
+    """Contract rates and a few work entries on each ticket someone works on (so the
+    work panel and the invoicing report have something to show)."""
+    for contract in db.exec(select(Contract)).all():
+        db.add(ContractRate(contract_id=contract.id, hourly_rate_minor=18000,
+                            rounding="up", rounding_minutes=15, minimum_visit_minutes=60,
+                            after_hours_pct=150, weekend_pct=200))
+    kinds = db.exec(select(ActivityType).order_by(ActivityType.sort_order)).all()
+    db.flush()
+    for t in db.exec(select(Ticket).where(col(Ticket.assignee_id).is_not(None))).all():
+        for _ in range(rng.randint(1, 3)):
+            minutes = rng.choice((15, 20, 30, 45, 60, 90, 120, 180))
+            start = t.created_at + timedelta(minutes=rng.randint(10, 60 * 24 * 3))
+            start = min(start, now - timedelta(minutes=minutes)).replace(second=0,
+                                                                           microsecond=0)
+            kind = rng.choice(kinds)
+            entry = WorkEntry(
+                ticket_id=t.id, user_id=t.assignee_id, organisation_id=t.organisation_id,
+                contract_id=t.contract_id, activity_type_id=kind.id,
+                work_date=worktime_parsing.local_date(start, "Europe/Warsaw"),
+                started_at=start, ended_at=start + timedelta(minutes=minutes),
+                seconds=minutes * 60, description=rng.choice(WORK_DONE),
+                billable=kind.billable, on_site=kind.on_site, created_by_id=t.assignee_id,
+                created_at=start + timedelta(minutes=minutes),
+                updated_at=start + timedelta(minutes=minutes))
+            worktime.rate_entry(db, entry)
+            db.add(entry)
 
 
 def _subcontractor(db: Session, pw: str, org_terms: dict[int, tuple[int, list[int]]]) -> None:

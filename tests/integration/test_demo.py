@@ -18,6 +18,7 @@ from helpdesk_app.models import (
     Ticket,
     TimelineEvent,
     User,
+    WorkEntry,
 )
 
 
@@ -55,6 +56,14 @@ def test_seed_demo(db: Session) -> None:
     created = db.exec(select(TimelineEvent).where(TimelineEvent.kind == EventKind.CREATED)).all()
     assert len(created) == len(all_tickets)
     assert db.exec(select(TimelineEvent).where(TimelineEvent.kind == EventKind.NOTE)).first()
+
+    # work time on the tickets someone works on, rated under each contract's rate
+    work = db.exec(select(WorkEntry)).all()
+    worked_on = {t.id for t in all_tickets if t.assignee_id is not None}
+    assert {e.ticket_id for e in work} == worked_on
+    assert all(e.user_id == db.get(Ticket, e.ticket_id).assignee_id for e in work)
+    assert all(e.amount_minor > 0 and e.billable_minutes * 60 >= e.seconds
+               for e in work if e.billable)
 
 
 def test_demo_is_usable(db: Session) -> None:

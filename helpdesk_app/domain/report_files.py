@@ -1,0 +1,193 @@
+"""Report tables as files (issue 14): CSV and XLSX, written batch by batch so memory stays
+flat however many rows there are, and the export files a background run leaves for
+download.
+
+- CSV: UTF-8 with a BOM (Excel reads Polish letters), a header row in the viewer's
+  language, machine-readable values: ISO dates, hours as decimal hours with a dot,
+  amounts in the currency's units with a dot, percentages as numbers. Every text cell is
+  formula-safe (a leading = + - @ is neutralised).
+- XLSX (openpyxl write-only mode: rows go to the file as they come): typed cells — dates
+  as dates, hours as numbers formatted 0.00, amounts as numbers formatted #,##0.00,
+  percentages as percentages — a bold header row and frozen panes under it.
+- Export files live in `<data dir>/exports/<token>.<ext>` with a `<token>.json` beside it
+  naming the owner; a download re-checks the owner (api/report_export.py). Files older
+  than a day are removed when a new export starts.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import secrets
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Protocol
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+
+from helpdesk_app.config import get_settings
+from helpdesk_app.domain.audit import safe_cell
+from helpdesk_app.i18n import t
+
+MAX_AGE_S = 24 * 3600
+_TOKEN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")
+FORMATS = ("csv", "xlsx")
+
+
+class ColumnLike(Protocol):
+    key: str
+    label_key: str
+    kind: str
+
+
+Batches = Iterable[Sequence[Sequence[Any]]]
+Progress = Callable[[int], None]
+
+
+def _plain(kind: str, value: Any) -> Any:
+    """A cell's value as a number/date for XLSX (None stays empty)."""
+    if value is None:
+        return None
+    if kind == "hours":
+        return round(int(value) / 3600, 4)
+    if kind == "money":
+        return Decimal(int(value)) / 100
+    if kind == "percent":
+        return float(value) / 100
+    if kind in ("int", "minutes"):
+        return int(value)
+    if kind in ("date", "month"):
+        return value if isinstance(value, (date, datetime)) else date.fromisoformat(str(value))
+    return str(value)
+
+
+def _csv_text(kind: str, value: Any) -> str:
+    plain = _plain(kind, value)
+    if plain is None:
+        return ""
+    if kind == "month":
+        return plain.strftime("%Y-%m")
+    if isinstance(plain, (date, datetime)):
+        return plain.isoformat()
+    if kind == "money":
+        return f"{plain:.2f}"
+    if kind == "hours":
+        return f"{plain:.2f}"
+    if kind == "percent":
+        return f"{float(value):.1f}"
+    return safe_cell(plain) if isinstance(plain, str) else str(plain)
+
+
+def header(columns: Sequence[ColumnLike], lang: str) -> list[str]:
+    return [t(c.label_key, lang) for c in columns]
+
+
+def csv_chunks(columns: Sequence[ColumnLike], batches: Batches, lang: str,
+               progress: Progress | None = None) -> Iterator[bytes]:
+    """The CSV in chunks: the header, then one chunk per batch of rows."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header(columns, lang))
+    yield ("\ufeff" + buffer.getvalue()).encode()
+    done = 0
+    for rows in batches:
+        buffer.seek(0)
+        buffer.truncate()
+        for row in rows:
+            writer.writerow([_csv_text(c.kind, v) for c, v in zip(columns, row, strict=False)])
+        done += len(rows)
+        if progress:
+            progress(done)
+        yield buffer.getvalue().encode()
+
+
+_FORMATS_XLSX = {"hours": "0.00", "money": "#,##0.00", "percent": "0.0%",
+                 "date": "yyyy-mm-dd", "month": "yyyy-mm", "int": "0", "minutes": "0"}
+
+
+def write_xlsx(path: Path, title: str, columns: Sequence[ColumnLike], batches: Batches,
+               lang: str, progress: Progress | None = None) -> int:
+    """Write an XLSX file row by row (write-only: flat memory). Returns the rows written."""
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(title=title[:31] or "Report")
+    ws.freeze_panes = "A2"
+    bold = Font(bold=True)
+    head = []
+    for label in header(columns, lang):
+        cell = WriteOnlyCell(ws, value=label)
+        cell.font = bold
+        head.append(cell)
+    ws.append(head)
+    formats = [_FORMATS_XLSX.get(c.kind) for c in columns]
+    done = 0
+    for rows in batches:
+        for row in rows:
+            out = []
+            for c, fmt, value in zip(columns, formats, row, strict=False):
+                plain = _plain(c.kind, value)
+                if isinstance(plain, str):
+                    plain = safe_cell(plain)
+                cell = WriteOnlyCell(ws, value=plain)
+                if fmt and plain is not None:
+                    cell.number_format = fmt
+                out.append(cell)
+            ws.append(out)
+        done += len(rows)
+        if progress:
+            progress(done)
+    wb.save(str(path))
+    return done
+
+
+# --------------------------------------------------------------------------- export files
+
+
+def exports_dir() -> Path:
+    folder = get_settings().data_dir / "exports"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def new_export(user_id: int, filename: str, fmt: str) -> tuple[str, Path]:
+    """A fresh token and the path to write, with the owner recorded beside it."""
+    if fmt not in FORMATS:
+        raise ValueError(fmt)
+    _sweep()
+    token = secrets.token_urlsafe(24)
+    folder = exports_dir()
+    (folder / f"{token}.json").write_text(json.dumps(
+        {"user_id": int(user_id), "filename": filename, "format": fmt,
+         "created": time.time()}))
+    return token, folder / f"{token}.{fmt}"
+
+
+def find_export(token: str, user_id: int) -> tuple[Path, str] | None:
+    """(file, download name) of the user's own finished export; None for anything else
+    (another person's token, a made-up one, an expired or unfinished file)."""
+    if not token or len(token) > 64 or not set(token) <= _TOKEN_CHARS:
+        return None
+    folder = exports_dir()
+    try:
+        meta = json.loads((folder / f"{token}.json").read_text())
+    except (OSError, ValueError):
+        return None
+    if meta.get("user_id") != int(user_id) or time.time() - meta.get("created", 0) > MAX_AGE_S:
+        return None
+    path = folder / f"{token}.{meta.get('format')}"
+    return (path, str(meta.get("filename") or path.name)) if path.is_file() else None
+
+
+def _sweep() -> None:
+    cutoff = time.time() - MAX_AGE_S
+    for f in exports_dir().iterdir():
+        try:
+            if f.stat().st_mtime < cutoff:
+                f.unlink()
+        except OSError:
+            continue
