@@ -120,6 +120,8 @@ def upgrade() -> None:
         with op.batch_alter_table(table) as batch:
             batch.add_column(sa.Column('requires_work_entry', sa.Boolean(), nullable=False,
                                        server_default=sa.false()))
+        with op.batch_alter_table(table) as batch:  # the default only filled existing rows
+            batch.alter_column('requires_work_entry', server_default=None)
 
 
 def downgrade() -> None:

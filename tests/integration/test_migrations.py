@@ -44,6 +44,8 @@ MODEL_TABLES = {
     "substitution", "substitution_ticket",
     # 0016: subcontractors
     "contract_subcontractor", "handover",
+    # 0017: work time
+    "activity_type", "contract_rate", "work_entry", "work_timer",
 }
 
 
