@@ -21,6 +21,7 @@ CATALOG: dict[str, str] = {
     "worktime_admin.reactivate": "Reactivate",
     "worktime_admin.billable": "billable",
     "worktime_admin.not_billable": "not billable",
+    "worktime_admin.on_site": "on site",
     "worktime_admin.used_by": "entries: {count}",
     "worktime_admin.inactive": "inactive",
     "worktime_admin.activity_saved": "Activity type saved.",

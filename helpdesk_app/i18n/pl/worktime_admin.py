@@ -23,6 +23,7 @@ CATALOG: dict[str, str] = {
     "worktime_admin.reactivate": "Włącz ponownie",
     "worktime_admin.billable": "płatny",
     "worktime_admin.not_billable": "niepłatny",
+    "worktime_admin.on_site": "na miejscu",
     "worktime_admin.used_by": "wpisów: {count}",
     "worktime_admin.inactive": "wyłączony",
     "worktime_admin.activity_saved": "Zapisano rodzaj czynności.",
