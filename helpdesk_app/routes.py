@@ -58,6 +58,8 @@ ADMIN_SECURITY = "/admin/security"
 SESSION_API = "/api/session"  # POST: claim -> HttpOnly cookie; + "/logout"
 # substitutions (issue 13): my absences and whom I stand in for (staff)
 SETTINGS_SUBSTITUTIONS = "/settings/substitutions"
+# work time (issue 14): activity types, contract rates, locking billed time
+ADMIN_WORKTIME = "/admin/worktime"
 
 # Who may open a page (the page decorator and the handler toolkit both check this).
 ANYONE: frozenset[str] = frozenset(Role.ALL)

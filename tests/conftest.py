@@ -166,6 +166,11 @@ def _empty_postgres(url: str) -> None:
             )).scalars().all()
             for seq in sequences:
                 conn.execute(text(f'ALTER SEQUENCE "{seq}" RESTART'))
+            # the restored seed rows keep their ids: the next insert must come after them
+            for name, rows in _SEED_ROWS.get(url, {}).items():
+                if rows and "id" in rows[0]:
+                    conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
+                                      f"{max(r['id'] for r in rows)})"))
     finally:
         eng.dispose()
 

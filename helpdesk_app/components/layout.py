@@ -52,6 +52,9 @@ def _nav_links() -> rx.Component:
             rx.cond(S.user_perms.contains("config.workflow") & (S.user_role != "admin"),
                     rx.link(S.tr["nav.admin_workflow"], href=routes.ADMIN_WORKFLOW,
                             id="nav-admin-workflow")),
+            rx.cond(S.user_perms.contains("worktime.billing") & (S.user_role != "admin"),
+                    rx.link(S.tr["nav.admin_worktime"], href=routes.ADMIN_WORKTIME,
+                            id="nav-admin-worktime")),
             rx.cond(S.user_perms.contains("users.manage") & (S.user_role != "admin"),
                     rx.fragment(
                         rx.link(S.tr["nav.admin_organisations"],
@@ -64,6 +67,8 @@ def _nav_links() -> rx.Component:
                         id="nav-admin-checklists"),
                 rx.link(S.tr["nav.admin_workflow"], href=routes.ADMIN_WORKFLOW,
                         id="nav-admin-workflow"),
+                rx.link(S.tr["nav.admin_worktime"], href=routes.ADMIN_WORKTIME,
+                        id="nav-admin-worktime"),
                 rx.link(S.tr["nav.admin_fields"], href=routes.ADMIN_FIELDS,
                         id="nav-admin-fields"),
                 rx.link(S.tr["nav.admin_mail"], href=routes.ADMIN_MAIL, id="nav-admin-mail"),

@@ -69,6 +69,8 @@ class TicketTypeInput:
     warning_percent: int = 75
     # priority -> (reaction minutes, resolution minutes)
     per_priority: dict[int, tuple[int | None, int | None]] = field(default_factory=dict)
+    # resolving needs a work entry (issue 14); None: as it was (a new type: no)
+    requires_work_entry: bool | None = None
 
 
 
@@ -185,6 +187,8 @@ def save_ticket_type(db: Session, actor: Actor, data: TicketTypeInput,
     row.contract_id, row.name_pl, row.name_en = data.contract_id, name_pl, name_en
     row.reaction_minutes, row.resolution_minutes = data.reaction_minutes, data.resolution_minutes
     row.warning_percent = data.warning_percent
+    if data.requires_work_entry is not None:
+        row.requires_work_entry = bool(data.requires_work_entry)
     db.add(row)
     db.flush()
     db.add_all(TicketTypeTarget(ticket_type_id=row.id, priority=p, reaction_minutes=r,
@@ -200,7 +204,8 @@ def save_ticket_type(db: Session, actor: Actor, data: TicketTypeInput,
 
 
 _TYPE_AUDITED = ("contract_id", "name_pl", "name_en", "reaction_minutes",
-                 "resolution_minutes", "warning_percent", "per_priority")
+                 "resolution_minutes", "warning_percent", "requires_work_entry",
+                 "per_priority")
 
 
 def _type_audited(db: Session, row: TicketType) -> dict:
@@ -244,6 +249,7 @@ class TicketTypeView:
     resolution_minutes: int | None
     warning_percent: int
     per_priority: dict[int, tuple[int | None, int | None]]
+    requires_work_entry: bool = False
 
 
 def list_contracts(db: Session, actor: Actor) -> list[ContractView]:
@@ -298,6 +304,7 @@ def list_ticket_types(db: Session, actor: Actor) -> list[TicketTypeView]:
         id=t.id, contract_id=c.id, contract=c.name, name_pl=t.name_pl, name_en=t.name_en,
         reaction_minutes=t.reaction_minutes, resolution_minutes=t.resolution_minutes,
         warning_percent=t.warning_percent, per_priority=overrides.get(t.id, {}),
+        requires_work_entry=t.requires_work_entry,
     ) for t, c in rows]
 
 

@@ -30,7 +30,7 @@ from helpdesk_app.models import Queue, QueueMember, User
 NAME_MAX = 120
 DESCRIPTION_MAX = 500
 # What the audit log compares when a queue is saved.
-_AUDITED = ("name", "description", "is_active")
+_AUDITED = ("name", "description", "is_active", "requires_work_entry")
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,7 @@ class QueueView:
     is_active: bool
     position: int
     members: int
+    requires_work_entry: bool = False  # resolving needs a work entry (issue 14)
 
 
 def _ordered() -> list:
@@ -53,7 +54,7 @@ def list_queues(db: Session, actor: Actor) -> list[QueueView]:
     counts = dict(db.exec(select(QueueMember.queue_id, func.count())
                           .group_by(QueueMember.queue_id)).all())
     return [QueueView(q.id, q.name, q.description, q.is_active, q.position,
-                      counts.get(q.id, 0))
+                      counts.get(q.id, 0), q.requires_work_entry)
             for q in db.exec(select(Queue).order_by(*_ordered())).all()]
 
 
@@ -77,9 +78,10 @@ def _target(queue: Queue) -> audit.Target:
 
 
 def save_queue(db: Session, actor: Actor, queue_id: int | None, *, name: str,
-               description: str) -> int:
-    """Create (`queue_id` None: placed last) or rename/describe a queue. Returns its id.
-    Every problem is reported next to its field (FormInvalid)."""
+               description: str, requires_work_entry: bool | None = None) -> int:
+    """Create (`queue_id` None: placed last) or rename/describe a queue, and whether
+    resolving its tickets needs a work entry (None: as it was). Returns its id. Every
+    problem is reported next to its field (FormInvalid)."""
     access.require_admin(actor)
     queue = _load(db, queue_id) if queue_id else None
     checks = FieldChecks()
@@ -103,6 +105,8 @@ def save_queue(db: Session, actor: Actor, queue_id: int | None, *, name: str,
                       position=(last if last is not None else -1) + 1)
     else:
         queue.name, queue.description = name, description
+    if requires_work_entry is not None:
+        queue.requires_work_entry = bool(requires_work_entry)
     db.add(queue)
     db.flush()
     audit.record_change(db, actor, "queue.updated" if before else "queue.created",

@@ -237,10 +237,13 @@ def spans_of(entry: WorkEntry) -> tuple[tuple[datetime, datetime], ...]:
     return ()
 
 
-def rate_entry(db: Session, entry: WorkEntry) -> None:
+def rate_entry(db: Session, entry: WorkEntry, *,
+               resolved: tuple[rating.RateRule | None, CalendarSpec | None] | None = None
+               ) -> None:
     """Store what the entry bills under its contract now (no contract: nothing to bill,
-    its minutes still counted)."""
-    rule, calendar = rule_for(db, entry.contract_id)
+    its minutes still counted). `resolved`: `rule_for(db, entry.contract_id)` already
+    looked up (re-rating a whole contract looks it up once)."""
+    rule, calendar = resolved if resolved is not None else rule_for(db, entry.contract_id)
     times = rating.EntryTimes(spans=spans_of(entry), seconds=entry.seconds,
                               day=entry.work_date, billable=entry.billable,
                               on_site=entry.on_site, after_hours=entry.after_hours)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from babel import Locale
@@ -89,3 +90,15 @@ def format_business_minutes(minutes: int, lang: str, day_minutes: int | None = N
         form = Locale.parse(_LOCALES.get(lang, "en_GB")).plural_form(days)
         text += " (" + t(f"duration.working_days.{form}", lang, n=days) + ")"
     return text
+
+
+def format_hours(minutes: int, lang: str) -> str:
+    """Worked or billed time in hours and minutes, never days ("14 godz. 30 min")."""
+    return _units(minutes, lang, _BUSINESS)
+
+
+def format_amount(minor: int, currency: str, lang: str) -> str:
+    """An amount in minor units with two decimals, as on an invoice: "2 610,00 PLN"."""
+    shown = _babel_decimal(Decimal(int(minor)) / 100, format="#,##0.00",
+                           locale=_LOCALES.get(lang, "en_GB"))
+    return f"{shown} {currency}"

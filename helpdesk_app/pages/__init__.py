@@ -19,6 +19,7 @@ from helpdesk_app.pages import (  # noqa: F401  (imported for their @page regist
     admin_sla,
     admin_users,
     admin_workflow,
+    admin_worktime,
     agent_list,
     login,
     new_ticket,

@@ -174,6 +174,11 @@ def _types() -> rx.Component:
                        A.set_value("tt_warning"), "tt-warning", error=_err("tt", "warning")),
             gap="0.75em", width="100%", direction=rx.breakpoints(initial="column", md="row"),
         ),
+        rx.el.label(rx.checkbox(checked=A.tt_requires_entry,
+                                on_change=A.set_value("tt_requires_entry"),
+                                id="tt-requires-entry"),
+                    rx.text(S.tr["worktime.requires_entry"], size="2"),
+                    style={"display": "flex", "gap": "0.5em", "alignItems": "center"}),
         rx.text(S.tr["admin.per_priority"], size="1", color_scheme="gray"),
         rx.cond(A.priority_opts.length() == 4,
                 rx.vstack(*[c for pair in zip(prio_rows, prio_errors, strict=True)

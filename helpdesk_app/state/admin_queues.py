@@ -30,7 +30,8 @@ class QueueRow:
 
 
 class AdminQueuesState(Form, SessionState):
-    form_fields: ClassVar[dict[str, object]] = {"f_name": str, "f_description": str}
+    form_fields: ClassVar[dict[str, object]] = {"f_name": str, "f_description": str,
+                                                "f_requires_entry": bool}
     message: str = ""
     error: str = ""
     form_errors: dict[str, str] = {}
@@ -38,6 +39,7 @@ class AdminQueuesState(Form, SessionState):
     f_id: str = ""
     f_name: str = ""
     f_description: str = ""
+    f_requires_entry: bool = False  # resolving needs a work entry (issue 14)
     confirm_id: str = ""  # the queue whose deactivation waits for "yes"
     confirm_name: str = ""
     members: list[Opt] = []
@@ -56,12 +58,14 @@ class AdminQueuesState(Form, SessionState):
             id=str(v.id), name=v.name,
             detail=" · ".join(p for p in (
                 v.description, self._t("queues.member_count", count=v.members),
+                self._t("worktime.requires_entry") if v.requires_work_entry else "",
                 "" if v.is_active else self._t("queues.inactive")) if p),
             active=v.is_active, first=i == 0, last=i == len(views) - 1,
         ) for i, v in enumerate(views)]
 
     def _clear_form(self) -> None:
         self.f_id = self.f_name = self.f_description = ""
+        self.f_requires_entry = False
         self.confirm_id = self.confirm_name = ""
         self.members, self.people_found, self.people_query = [], [], ""
         self.form_errors = {}
@@ -84,6 +88,7 @@ class AdminQueuesState(Form, SessionState):
             return
         self._clear_form()
         self.f_id, self.f_name, self.f_description = str(row.id), row.name, row.description
+        self.f_requires_entry = row.requires_work_entry
         self.message = self.error = ""
         self._load_members(db, actor)
 
@@ -92,7 +97,8 @@ class AdminQueuesState(Form, SessionState):
         self.message = ""  # a refusal keeps the typed text and shows each error by its field
         saved = queues_admin.save_queue(
             db, actor, int(self.f_id) if self.f_id.isdigit() else None,
-            name=self.f_name, description=self.f_description)
+            name=self.f_name, description=self.f_description,
+            requires_work_entry=self.f_requires_entry)
         self.f_id = str(saved)
         self.error, self.message, self.form_errors = "", self._t("queues.saved"), {}
         self._load(db, actor)

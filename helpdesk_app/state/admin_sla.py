@@ -60,7 +60,7 @@ class AdminSlaState(Form, SessionState):
         "con_queue": CHOICE, "con_escalation": CHOICE, "con_escalation_queue": CHOICE,
         "con_key": bool,
         "tt_contract": CHOICE, "tt_name_pl": str, "tt_name_en": str, "tt_reaction": str,
-        "tt_resolution": str, "tt_warning": str}
+        "tt_resolution": str, "tt_warning": str, "tt_requires_entry": bool}
     message: str = ""
     error: str = ""
     # the last refused form ("cal", "con", "tt") and its fields' messages
@@ -105,6 +105,7 @@ class AdminSlaState(Form, SessionState):
     tt_reaction: str = ""
     tt_resolution: str = ""
     tt_warning: str = "75"
+    tt_requires_entry: bool = False  # resolving needs a work entry (issue 14)
     tt_prio_reaction: list[str] = [""] * 4
     tt_prio_resolution: list[str] = [""] * 4
 
@@ -154,7 +155,8 @@ class AdminSlaState(Form, SessionState):
             str(t.id), f"{t.contract}: {t.name_pl if lang == 'pl' else t.name_en}",
             self._t("admin.type_summary", reaction=shown(t.reaction_minutes, t.contract_id),
                     resolution=shown(t.resolution_minutes, t.contract_id),
-                    warning=t.warning_percent))
+                    warning=t.warning_percent)
+            + (" · " + self._t("worktime.requires_entry") if t.requires_work_entry else ""))
             for t in types]
         self.calendar_opts = [Opt(str(c.id), c.name) for c in cals]
         self.org_opts = [Opt(str(o.id), o.label)
@@ -355,6 +357,7 @@ class AdminSlaState(Form, SessionState):
         self.tt_reaction = str(t.reaction_minutes or "")
         self.tt_resolution = str(t.resolution_minutes or "")
         self.tt_warning = str(t.warning_percent)
+        self.tt_requires_entry = t.requires_work_entry
         self.tt_prio_reaction = [str((t.per_priority.get(p) or (None, None))[0] or "")
                                  for p in Priority.ALL]
         self.tt_prio_resolution = [str((t.per_priority.get(p) or (None, None))[1] or "")
@@ -367,6 +370,7 @@ class AdminSlaState(Form, SessionState):
         self.tt_id = self.tt_contract = self.tt_name_pl = self.tt_name_en = ""
         self.tt_reaction = self.tt_resolution = ""
         self.tt_warning = "75"
+        self.tt_requires_entry = False
         self.tt_prio_reaction, self.tt_prio_resolution = [""] * 4, [""] * 4
         self.form_of, self.form_errors = "", {}
 
@@ -392,6 +396,7 @@ class AdminSlaState(Form, SessionState):
             resolution_minutes=checks.run("resolution", contracts.parse_minutes,
                                           self.tt_resolution, self._t("sla.clock.resolution")),
             warning_percent=warning, per_priority=per_priority,
+            requires_work_entry=self.tt_requires_entry,
         )
         saved = contracts.save_ticket_type(db, actor, data,
                                            int(self.tt_id) if self.tt_id else None,

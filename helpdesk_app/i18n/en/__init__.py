@@ -15,6 +15,7 @@ from helpdesk_app.i18n.en import (
     subcontractors,
     substitutions,
     worktime,
+    worktime_admin,
     worktime_entries,
 )
 from helpdesk_app.i18n.merge import merge
@@ -22,4 +23,4 @@ from helpdesk_app.i18n.merge import merge
 CATALOG: dict[str, str] = merge(core, sla, notifications, mail, accounts, audit,
                                 directory_admin, mail_identity, queues_roles, signin_security,
                                 subcontractors, substitutions, worktime,
-                                worktime_entries)
+                                worktime_admin, worktime_entries)

@@ -16,10 +16,11 @@ from helpdesk_app.i18n.pl import (
     subcontractors,
     substitutions,
     worktime,
+    worktime_admin,
     worktime_entries,
 )
 
 CATALOG: dict[str, str] = merge(core, sla, notifications, mail, accounts, audit,
                                 directory_admin, mail_identity, queues_roles, signin_security,
                                 subcontractors, substitutions, worktime,
-                                worktime_entries)
+                                worktime_admin, worktime_entries)
