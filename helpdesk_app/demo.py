@@ -227,14 +227,18 @@ def seed_demo(db: Session, tickets: int = 200, seed: int = 42) -> bool:
 
 def _work_time(db: Session, rng: random.Random, now: datetime) -> None:
     """Contract rates and a few work entries on each ticket someone works on (so the
-    work panel and the invoicing report have something to show)."""
-    for contract in db.exec(select(Contract)).all():
-        db.add(ContractRate(contract_id=contract.id, hourly_rate_minor=18000,
+    work panel and the invoicing report have something to show). The last client's
+    contract is left unpriced and without work: what a new contract looks like."""
+    contracts = db.exec(select(Contract).order_by(col(Contract.id))).all()
+    priced = [c.id for c in contracts[:-1]]
+    for contract_id in priced:
+        db.add(ContractRate(contract_id=contract_id, hourly_rate_minor=18000,
                             rounding="up", rounding_minutes=15, minimum_visit_minutes=60,
                             after_hours_pct=150, weekend_pct=200))
     kinds = db.exec(select(ActivityType).order_by(ActivityType.sort_order)).all()
     db.flush()
-    for t in db.exec(select(Ticket).where(col(Ticket.assignee_id).is_not(None))).all():
+    for t in db.exec(select(Ticket).where(col(Ticket.assignee_id).is_not(None),
+                                          col(Ticket.contract_id).in_(priced))).all():
         for _ in range(rng.randint(1, 3)):
             minutes = rng.choice((15, 20, 30, 45, 60, 90, 120, 180))
             start = t.created_at + timedelta(minutes=rng.randint(10, 60 * 24 * 3))

@@ -10,6 +10,7 @@ from sqlmodel import Session, SQLModel, select
 from helpdesk_app.demo import DEMO_PASSWORD, PROVIDER, demo_logins, seed_demo
 from helpdesk_app.domain import auth, tickets
 from helpdesk_app.models import (
+    ContractRate,
     EventKind,
     Organisation,
     OrgKind,
@@ -59,7 +60,10 @@ def test_seed_demo(db: Session) -> None:
 
     # work time on the tickets someone works on, rated under each contract's rate
     work = db.exec(select(WorkEntry)).all()
-    worked_on = {t.id for t in all_tickets if t.assignee_id is not None}
+    priced = set(db.exec(select(ContractRate.contract_id)).all())
+    assert len(priced) == 2  # the third client's contract is not priced yet
+    worked_on = {t.id for t in all_tickets
+                 if t.assignee_id is not None and t.contract_id in priced}
     assert {e.ticket_id for e in work} == worked_on
     assert all(e.user_id == db.get(Ticket, e.ticket_id).assignee_id for e in work)
     assert all(e.amount_minor > 0 and e.billable_minutes * 60 >= e.seconds

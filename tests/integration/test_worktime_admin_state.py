@@ -53,7 +53,10 @@ def entry(demo_db) -> dict:
     """A technician's hour on a demo ticket under a contract, 40 days ago; removed again
     afterwards (the demo database is shared by the module)."""
     with session_scope() as db:
-        ticket = db.exec(select(Ticket).where(col(Ticket.contract_id).is_not(None))
+        # a contract the demo leaves unpriced and without work (demo._work_time)
+        priced = select(ContractRate.contract_id)
+        ticket = db.exec(select(Ticket).where(col(Ticket.contract_id).is_not(None),
+                                              col(Ticket.contract_id).not_in(priced))
                          .order_by(col(Ticket.id))).first()
         tech = Actor.from_user(db.exec(select(User).where(User.email == TECH)).one())
         eid = worktime.add_entry(db, tech, ticket.id, EntryForm(day=DAY.isoformat(),
