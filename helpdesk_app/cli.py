@@ -1,5 +1,6 @@
-"""Command line: `python -m helpdesk_app.cli migrate|seed|setup|banner`, and the account
-commands `create-admin`, `check-production`, `disable-demo` (cli_accounts.py)."""
+"""Command line: `python -m helpdesk_app.cli migrate|seed|setup|banner|backfill-reports`,
+and the account commands `create-admin`, `check-production`, `disable-demo`
+(cli_accounts.py)."""
 
 from __future__ import annotations
 
@@ -64,6 +65,19 @@ def _needs_setup() -> bool:
         return needs_setup(db)
 
 
+def backfill_reports() -> int:
+    """After migration 0018: the first-response minutes of tickets answered before it."""
+    from helpdesk_app.db import session_scope
+    from helpdesk_app.domain.sla_recompute import backfill_first_response
+    from helpdesk_app.models.base import utcnow
+
+    def shown(done: int, total: int) -> None:
+        print(f"  {done:,}/{total:,} tickets", flush=True)
+
+    with session_scope() as db:
+        return backfill_first_response(db, utcnow(), progress=shown)
+
+
 def main(argv: list[str] | None = None) -> None:
     from helpdesk_app import cli_accounts
 
@@ -73,11 +87,16 @@ def main(argv: list[str] | None = None) -> None:
         sub.add_parser(name)
     sub.add_parser("banner").add_argument(
         "--no-demo", action="store_true", help="a production start: no demo logins")
+    sub.add_parser("backfill-reports", help="fill the first-response minutes of tickets "
+                                            "answered before migration 0018")
     cli_accounts.add_parsers(sub)
     args = parser.parse_args(argv)
     code = cli_accounts.run(args)
     if code is not None:
         raise SystemExit(code)
+    if args.command == "backfill-reports":
+        print(f"{backfill_reports():,} tickets filled.")
+        return
     if args.command in ("migrate", "setup"):
         migrate()
     if args.command in ("seed", "setup"):

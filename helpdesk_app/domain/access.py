@@ -139,7 +139,7 @@ def work_scope(actor: Actor) -> ColumnElement[bool]:
     """A WHERE clause on WorkEntry (within tickets the actor sees, `ticket_scope`): staff see
     every entry; a subcontractor only those of people of their own organisation (the desk's
     and other firms' time is not theirs to read); clients none on tickets (a client manager
-    sees their organisation's invoicing summary, domain/worktime_reports.py)."""
+    sees their organisation's work summary, domain/reports_client.py)."""
     if actor.role in Role.STAFF:
         return true()
     if actor.role == Role.SUBCONTRACTOR and actor.organisation_id is not None:

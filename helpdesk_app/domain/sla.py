@@ -200,6 +200,8 @@ class SlaResult:
     reaction: ClockResult
     resolution: ClockResult
     explain: Explanation | None = field(default=None, compare=False)
+    # business minutes until the first response (floor); None: unanswered or no calendar
+    first_response_minutes: int | None = None
 
 
 # ---------------------------------------------------------------------------- the core
@@ -354,6 +356,8 @@ def compute(inputs: SlaInputs, now: datetime, *, explain: bool = True) -> SlaRes
         next_check_at=next_check,
         reaction=reaction,
         resolution=resolution,
+        first_response_minutes=(None if response is None
+                                else int(reaction.used // timedelta(minutes=1))),
     )
     if not explain:
         return result
@@ -536,7 +540,8 @@ def load_inputs(db: Session, ticket: Ticket, *, new: bool = False,
 
 # The Ticket columns an SLA recompute writes (one-by-one here, in bulk in sla_recompute).
 STORED_COLUMNS = ("first_response_at", "resolved_at", "reaction_due_at", "resolution_due_at",
-                  "sla_state", "sla_paused_since", "sla_minutes_used", "sla_next_check_at")
+                  "sla_state", "sla_paused_since", "sla_minutes_used", "sla_next_check_at",
+                  "first_response_minutes")
 
 
 def stored_columns(result: SlaResult, now: datetime) -> dict[str, Any]:
@@ -549,6 +554,7 @@ def stored_columns(result: SlaResult, now: datetime) -> dict[str, Any]:
         "sla_state": result.state,
         "sla_paused_since": result.paused_since,
         "sla_minutes_used": result.minutes_used,
+        "first_response_minutes": result.first_response_minutes,  # the reports' medians
         # A user edit can carry a clock past its warning or due point at once (a priority
         # change, a pause after an unseen breach); the scheduler must still record that
         # alert, so such a ticket is due for a sweep now. The sweep sets the real next point.

@@ -287,3 +287,41 @@ def recompute_after_change(db: Session, now: datetime, *, calendar_id: int | Non
     ids = affected_ticket_ids(db, calendar_id=calendar_id, contract_id=contract_id,
                               ticket_type_id=ticket_type_id)
     return recompute_many(db, ids, now, batch_size=batch_size, progress=progress)
+
+
+_FILL = (update(_T).where(_T.c.id == bindparam("_id"))
+         .values(first_response_minutes=bindparam("_minutes")))
+
+
+def backfill_first_response(db: Session, now: datetime, *, batch_size: int = 500,
+                            progress: Progress | None = None) -> int:
+    """Fill `Ticket.first_response_minutes` (migration 0018) for answered tickets under a
+    contract that lack it, from their timeline, writing that column only: a finished
+    ticket's recorded outcome (state, minutes used) must not move. The minutes are measured
+    on the contract's calendar as it is now. Batches by id, one commit each; idempotent
+    (`python -m helpdesk_app.cli backfill-reports`). Returns the tickets written."""
+    missing = (col(Ticket.first_response_at).is_not(None),
+               col(Ticket.first_response_minutes).is_(None),
+               col(Ticket.contract_id).is_not(None))
+    total = db.exec(select(func.count()).select_from(Ticket).where(*missing)).one()
+    loader = _Loader(db)
+    written = done = last = 0
+    while True:
+        ids = list(db.exec(select(Ticket.id).where(col(Ticket.id) > last, *missing)
+                           .order_by(col(Ticket.id)).limit(batch_size)).all())
+        if not ids:
+            break
+        rows = [{"_id": ticket_id, "_minutes": minutes}
+                for ticket_id, _org, inputs in _load_batch(db, loader, ids)
+                if (minutes := sla.compute(inputs, now, explain=False).first_response_minutes)
+                is not None]
+        if rows:
+            db.execute(_FILL, rows)
+            _expire_loaded(db, [r["_id"] for r in rows])
+        db.commit()
+        written += len(rows)
+        done += len(ids)
+        last = ids[-1]
+        if progress is not None:
+            progress(done, total)
+    return written

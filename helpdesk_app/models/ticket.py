@@ -100,6 +100,9 @@ class Ticket(SQLModel, table=True):
     sla_paused_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # business minutes used on the resolution clock
     sla_minutes_used: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # business minutes on the reaction clock when it stopped at the first response (the
+    # reports' first-response medians); None: unanswered, no contract, or not backfilled
+    first_response_minutes: int | None = Field(default=None)
     # The next instant the scheduler must look at this ticket (warning or breach point).
     sla_next_check_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 

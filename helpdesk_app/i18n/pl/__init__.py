@@ -11,6 +11,7 @@ from helpdesk_app.i18n.pl import (
     mail_identity,
     notifications,
     queues_roles,
+    reports,
     signin_security,
     sla,
     subcontractors,
@@ -21,6 +22,6 @@ from helpdesk_app.i18n.pl import (
 )
 
 CATALOG: dict[str, str] = merge(core, sla, notifications, mail, accounts, audit,
-                                directory_admin, mail_identity, queues_roles, signin_security,
-                                subcontractors, substitutions, worktime,
+                                directory_admin, mail_identity, queues_roles, reports,
+                                signin_security, subcontractors, substitutions, worktime,
                                 worktime_admin, worktime_entries)
