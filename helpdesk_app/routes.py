@@ -17,6 +17,7 @@ AGENT_NEW = "/agent/new"
 AGENT_TICKETS = "/agent/tickets/"  # + number
 AGENT_TICKET = AGENT_TICKETS + "[ticket_number]"
 SLA_BOARD = "/agent/sla"
+REPORTS = "/agent/reports"  # issue 14: invoicing, workload, service (reports.view)
 AGENT_NOTIFICATIONS = "/agent/notifications"
 
 PORTAL = "/portal"
@@ -39,6 +40,8 @@ ADMIN_MAIL = "/admin/mail"
 # Audit log (issue 12): the admin page and its CSV export (admins; filters as query).
 ADMIN_AUDIT = "/admin/audit"
 AUDIT_EXPORT_API = "/api/audit.csv"
+REPORTS_EXPORT_API = "/api/reports/export"  # + ".csv" / ".xlsx" ?table=<key>&<filters>
+REPORTS_FILES_API = "/api/reports/files/"  # + token of a background export (its owner)
 # directory administration (issue 12: organisations and users)
 ADMIN_ORGANISATIONS = "/admin/organisations"
 ADMIN_USERS = "/admin/users"

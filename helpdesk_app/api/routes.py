@@ -9,6 +9,7 @@ from starlette.routing import Route
 
 from helpdesk_app.api.attachments import download_attachment
 from helpdesk_app.api.audit_export import export_audit
+from helpdesk_app.api.report_export import download_export, export_table
 from helpdesk_app.api.session import create_session, end_session
 from helpdesk_app.db import session_scope
 from helpdesk_app.domain import auth, mail_admin
@@ -49,6 +50,8 @@ def build_api() -> Starlette:
         Route("/api/attachments/{attachment_id}", download_attachment, methods=["GET"]),
         Route("/api/mail/{mail_id:int}.eml", download_mail, methods=["GET"]),
         Route("/api/audit.csv", export_audit, methods=["GET"]),  # routes.AUDIT_EXPORT_API
+        Route("/api/reports/export.{fmt}", export_table, methods=["GET"]),
+        Route("/api/reports/files/{token}", download_export, methods=["GET"]),
         # the HttpOnly session cookie (i12-signin)
         Route(SESSION_API, create_session, methods=["POST"]),
         Route(SESSION_API + "/logout", end_session, methods=["POST"]),

@@ -46,7 +46,10 @@ def _nav_links() -> rx.Component:
             rx.link(S.tr["nav.new_ticket"], href=routes.AGENT_NEW, id="nav-new"),
             # by permission (domain/permissions.py): custom roles may gain or lose these
             rx.cond(S.user_perms.contains("reports.view"),
-                    rx.link(S.tr["nav.sla_board"], href=routes.SLA_BOARD, id="nav-sla-board")),
+                    rx.fragment(
+                        rx.link(S.tr["nav.sla_board"], href=routes.SLA_BOARD,
+                                id="nav-sla-board"),
+                        rx.link(S.tr["nav.reports"], href=routes.REPORTS, id="nav-reports"))),
             rx.cond(S.user_perms.contains("config.sla") & (S.user_role != "admin"),
                     rx.link(S.tr["nav.admin_sla"], href=routes.ADMIN_SLA, id="nav-admin-sla")),
             rx.cond(S.user_perms.contains("config.workflow") & (S.user_role != "admin"),

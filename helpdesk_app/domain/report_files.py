@@ -50,10 +50,15 @@ Batches = Iterable[Sequence[Sequence[Any]]]
 Progress = Callable[[int], None]
 
 
-def _plain(kind: str, value: Any) -> Any:
-    """A cell's value as a number/date for XLSX (None stays empty)."""
+def _plain(kind: str, value: Any, lang: str = "en") -> Any:
+    """A cell's value as a number/date for XLSX (None stays empty); catalog keys are
+    written translated."""
     if value is None:
         return None
+    if kind == "key":
+        return t(str(value), lang)
+    if kind == "keys":
+        return ", ".join(t(k, lang) for k in str(value).split())
     if kind == "hours":
         return round(int(value) / 3600, 4)
     if kind == "money":
@@ -67,8 +72,8 @@ def _plain(kind: str, value: Any) -> Any:
     return str(value)
 
 
-def _csv_text(kind: str, value: Any) -> str:
-    plain = _plain(kind, value)
+def _csv_text(kind: str, value: Any, lang: str) -> str:
+    plain = _plain(kind, value, lang)
     if plain is None:
         return ""
     if kind == "month":
@@ -100,7 +105,8 @@ def csv_chunks(columns: Sequence[ColumnLike], batches: Batches, lang: str,
         buffer.seek(0)
         buffer.truncate()
         for row in rows:
-            writer.writerow([_csv_text(c.kind, v) for c, v in zip(columns, row, strict=False)])
+            writer.writerow([_csv_text(c.kind, v, lang)
+                             for c, v in zip(columns, row, strict=False)])
         done += len(rows)
         if progress:
             progress(done)
@@ -130,7 +136,7 @@ def write_xlsx(path: Path, title: str, columns: Sequence[ColumnLike], batches: B
         for row in rows:
             out = []
             for c, fmt, value in zip(columns, formats, row, strict=False):
-                plain = _plain(c.kind, value)
+                plain = _plain(c.kind, value, lang)
                 if isinstance(plain, str):
                     plain = safe_cell(plain)
                 cell = WriteOnlyCell(ws, value=plain)

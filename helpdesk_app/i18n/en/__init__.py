@@ -11,6 +11,7 @@ from helpdesk_app.i18n.en import (
     notifications,
     queues_roles,
     reports,
+    reports_ui,
     signin_security,
     sla,
     subcontractors,
@@ -23,5 +24,6 @@ from helpdesk_app.i18n.merge import merge
 
 CATALOG: dict[str, str] = merge(core, sla, notifications, mail, accounts, audit,
                                 directory_admin, mail_identity, queues_roles, reports,
+                                reports_ui,
                                 signin_security, subcontractors, substitutions, worktime,
                                 worktime_admin, worktime_entries)
