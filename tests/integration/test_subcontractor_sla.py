@@ -1,0 +1,135 @@
+"""Subcontractors and the SLA: their public reply is the first agent response (on the
+reply path, in the history the sweep reads and in the bulk recompute alike), and their
+status changes pause, resume and resolve the clocks like the desk's."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import pytest
+from sqlmodel import Session, select
+
+from helpdesk_app.domain import contracts, handover, sla, sla_recompute, tickets
+from helpdesk_app.domain.actor import Actor
+from helpdesk_app.domain.contracts import CalendarInput, ContractInput, TicketTypeInput
+from helpdesk_app.models import EventKind, OrgKind, Role, Status, Ticket, TimelineEvent
+from helpdesk_app.models.base import utcnow
+
+
+@dataclass
+class SubSla:
+    world: object
+    sub: Actor
+    coord: Actor
+    org_id: int
+
+
+@pytest.fixture
+def sub_sla(db: Session, world, make) -> SubSla:
+    """Org A on a 24/7 contract (reaction 1 h, resolution 8 h); a subcontractor "Fixers"."""
+    admin = world.actor("admin")
+    cal = contracts.save_calendar(db, admin, CalendarInput("24/7", always_open=True))
+    contract = contracts.save_contract(
+        db, admin, ContractInput(world.org_a.id, "Umowa A", date(2020, 1, 1), cal))
+    contracts.save_ticket_type(db, admin, TicketTypeInput(
+        contract, "Awaria", "Failure", reaction_minutes=60, resolution_minutes=480))
+    fixers = make.org("Fixers", OrgKind.SUBCONTRACTOR)
+    pawel = make.user(fixers, Role.SUBCONTRACTOR, name="Paweł Fixer")
+    return SubSla(world, make.actor(pawel), world.actor("coordinator"), fixers.id)
+
+
+def _handed_ticket(db: Session, make, s: SubSla, subject: str) -> Ticket:
+    t = make.ticket(s.world.actor("client"), subject)
+    assert handover.hand_over(db, s.coord, [t.id], s.org_id).failures == []
+    return _fresh(db, t.id)
+
+
+def _fresh(db: Session, ticket_id: int) -> Ticket:
+    db.expire_all()
+    return db.get(Ticket, ticket_id)
+
+
+def _reply_at(db: Session, ticket_id: int, body: str):
+    return db.exec(select(TimelineEvent.created_at).where(
+        TimelineEvent.ticket_id == ticket_id, TimelineEvent.body == body)).one()
+
+
+def test_a_subcontractor_s_public_reply_is_the_first_response(db, make, sub_sla) -> None:
+    t = _handed_ticket(db, make, sub_sla, "Pump station alarm")
+    assert (t.status, t.sla_state, t.first_response_at) == (Status.NEW, "running", None)
+    # their note is not an answer to the client
+    tickets.add_comment(db, sub_sla.sub, t.id, "Parts ordered", public=False)
+    assert _fresh(db, t.id).first_response_at is None
+    tickets.add_comment(db, sub_sla.sub, t.id, "We will be there at 10:00", public=True)
+    t = _fresh(db, t.id)
+    assert t.first_response_at == _reply_at(db, t.id, "We will be there at 10:00")
+    # like the desk's first answer, it takes the new ticket into work
+    assert t.status == Status.OPEN and t.sla_state == "running"
+    report = tickets.sla_report(db, sub_sla.coord, t.id, utcnow())
+    assert report.result.reaction.state == "met"
+
+
+def test_the_sweep_history_and_the_bulk_recompute_agree(db, make, sub_sla) -> None:
+    t = _handed_ticket(db, make, sub_sla, "Valve alarm")
+    tickets.add_comment(db, sub_sla.sub, t.id, "On site tomorrow", public=True)
+    answered = _reply_at(db, t.id, "On site tomorrow")
+    assert sla.load_history(db, [t.id])[t.id].first_response_at == answered
+    columns = ("first_response_at", "reaction_due_at", "resolution_due_at", "sla_state")
+    stored = {c: getattr(_fresh(db, t.id), c) for c in columns}
+    # forget the stored answer, then let the configuration-change path find it again
+    ticket = db.get(Ticket, t.id)
+    ticket.first_response_at = None
+    db.add(ticket)
+    db.commit()
+    sla_recompute.recompute_many(db, [t.id], utcnow())
+    again = _fresh(db, t.id)
+    assert again.first_response_at == answered
+    assert {c: getattr(again, c) for c in columns} == stored
+
+
+def test_their_answer_still_counts_after_a_withdrawal(db, make, sub_sla) -> None:
+    # the answer reached the client; a later withdrawal does not un-answer the ticket
+    t = _handed_ticket(db, make, sub_sla, "Old alarm")
+    tickets.add_comment(db, sub_sla.sub, t.id, "Checked, all fine", public=True)
+    handover.withdraw(db, sub_sla.coord, t.id)
+    sla_recompute.recompute_many(db, [t.id], utcnow())
+    assert _fresh(db, t.id).first_response_at == _reply_at(db, t.id, "Checked, all fine")
+
+
+def test_their_status_changes_pause_resume_and_resolve_like_staff(db, make, sub_sla) -> None:
+    t = _handed_ticket(db, make, sub_sla, "Sensor alarm")
+    sub = sub_sla.sub
+    tickets.add_comment(db, sub, t.id, "Looking into it", public=True)
+    t = _fresh(db, t.id)
+    first_due = t.resolution_due_at
+
+    version = tickets.set_status_as_client(db, sub, t.id, t.version, Status.PENDING)
+    t = _fresh(db, t.id)
+    assert (t.sla_state, t.resolution_due_at) == ("paused", None)
+    assert t.sla_paused_since is not None
+
+    version = tickets.set_status_as_client(db, sub, t.id, version, Status.OPEN)
+    t = _fresh(db, t.id)
+    assert t.sla_state == "running" and t.resolution_due_at >= first_due
+
+    tickets.set_status_as_client(db, sub, t.id, version, Status.RESOLVED)
+    t = _fresh(db, t.id)
+    assert t.sla_state == "met" and t.resolved_at is not None
+    assert t.sla_next_check_at is None
+    # the timeline (the history the SLA is derived from) says who did it: new -> open by
+    # their reply, then pending, open, resolved
+    authors = db.exec(select(TimelineEvent.author_id).where(
+        TimelineEvent.ticket_id == t.id, TimelineEvent.kind == EventKind.STATUS)).all()
+    assert authors == [sub.user_id] * 4
+
+
+def test_the_reaction_deadline_counts_down_until_they_answer(db, make, sub_sla) -> None:
+    t = _handed_ticket(db, make, sub_sla, "Late alarm")
+    assert t.reaction_due_at == t.created_at + timedelta(minutes=60)
+    row = tickets.list_tickets(db, sub_sla.sub, tickets.ListQuery()).rows[0]
+    assert (row.number, row.sla_state, row.sla_due_at) == (t.number, "running",
+                                                           t.reaction_due_at)
+    tickets.add_comment(db, sub_sla.sub, t.id, "Answer", public=True)
+    row = tickets.list_tickets(db, sub_sla.sub, tickets.ListQuery()).rows[0]
+    assert row.sla_due_at == _fresh(db, t.id).resolution_due_at
