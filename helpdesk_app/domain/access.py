@@ -33,10 +33,11 @@
   see public events and internal events shared with their organisation
   (`TimelineEvent.shared_with_org_id`: notes a coordinator shared, their own notes,
   handover events), never other internal notes. On such a ticket they may reply, write
-  notes (shared with their organisation), attach and work the checklist; statuses only
-  those marked "visible to subcontractors" (domain/workflow.py), through the same path as a
-  client's (`set_status_as_client`) - never the header edit (EDIT: assignee, queue,
-  priority). A withdrawal or return ends all of it at once.
+  notes (shared with their organisation), attach, work the checklist and see its SLA
+  deadlines (VIEW_SLA: they do the work; the contract behind them stays the desk's);
+  statuses only those marked "visible to subcontractors" (domain/workflow.py), through
+  the same path as a client's (`set_status_as_client`) - never the header edit (EDIT:
+  assignee, queue, priority). A withdrawal or return ends all of it at once.
 Anything an actor may not see is reported as "not found", so a guessed URL does not even
 confirm that a ticket exists.
 """
@@ -63,11 +64,12 @@ class Action(StrEnum):
     VIEW_INTERNAL = "view_internal"  # internal notes, agent-only fields
     CREATE_FOR_OTHERS = "create_for_others"
     CHECKLIST = "checklist"  # see and tick the ticket's checklist
+    VIEW_SLA = "view_sla"  # the ticket's SLA deadlines and countdown (not the contract)
 
 
 # What a subcontractor may do on a ticket handed to their organisation.
 _SUBCONTRACTOR_ACTIONS = (Action.VIEW, Action.REPLY, Action.NOTE, Action.ATTACH,
-                          Action.CHECKLIST)
+                          Action.CHECKLIST, Action.VIEW_SLA)
 
 
 _LIMITABLE = (Role.COORDINATOR, Role.TECHNICIAN)  # the base roles a custom role may have

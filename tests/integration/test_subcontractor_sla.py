@@ -1,6 +1,7 @@
-"""Subcontractors and the SLA: their public reply is the first agent response (on the
-reply path, in the history the sweep reads and in the bulk recompute alike), and their
-status changes pause, resume and resolve the clocks like the desk's."""
+"""Subcontractors and the SLA: they see the deadlines of the tickets handed to them (not
+the contract behind them); their public reply is the first agent response (on the reply
+path, in the history the sweep reads and in the bulk recompute alike), and their status
+changes pause, resume and resolve the clocks like the desk's."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from sqlmodel import Session, select
 from helpdesk_app.domain import contracts, handover, sla, sla_recompute, tickets
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.contracts import CalendarInput, ContractInput, TicketTypeInput
+from helpdesk_app.domain.errors import Forbidden, NotFound
 from helpdesk_app.models import EventKind, OrgKind, Role, Status, Ticket, TimelineEvent
 from helpdesk_app.models.base import utcnow
 
@@ -133,3 +135,27 @@ def test_the_reaction_deadline_counts_down_until_they_answer(db, make, sub_sla) 
     tickets.add_comment(db, sub_sla.sub, t.id, "Answer", public=True)
     row = tickets.list_tickets(db, sub_sla.sub, tickets.ListQuery()).rows[0]
     assert row.sla_due_at == _fresh(db, t.id).resolution_due_at
+
+
+def test_they_see_the_clocks_of_a_handed_ticket_not_the_contract(db, make, sub_sla) -> None:
+    t = _handed_ticket(db, make, sub_sla, "Meter alarm")
+    now = utcnow()
+    desk = tickets.sla_report(db, sub_sla.coord, t.id, now)
+    theirs = tickets.sla_report(db, sub_sla.sub, t.id, now)
+    assert theirs.result == desk.result  # the same clocks and deadlines
+    assert theirs.result.reaction.due_at == t.reaction_due_at
+    assert (theirs.contract, theirs.is_key, theirs.calendar) == ("", False, "")
+    assert (theirs.ticket_type_pl, theirs.ticket_type_en) == ("", "")
+    assert theirs.result.explain is None and desk.result.explain is not None
+    assert desk.contract == "Umowa A"
+
+
+def test_no_deadlines_of_a_ticket_not_handed_to_them(db, make, sub_sla) -> None:
+    t = _handed_ticket(db, make, sub_sla, "Withdrawn alarm")
+    handover.withdraw(db, sub_sla.coord, t.id)
+    plain = make.ticket(sub_sla.world.actor("client"), "Never handed")
+    for ticket_id in (t.id, plain.id):
+        with pytest.raises(NotFound):
+            tickets.sla_report(db, sub_sla.sub, ticket_id, utcnow())
+    with pytest.raises(Forbidden):  # the client's own ticket: still the desk's figures
+        tickets.sla_report(db, sub_sla.world.actor("client"), plain.id, utcnow())

@@ -5,6 +5,7 @@ open page with a clear message, and the handover panel works for each side."""
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 
 import pytest
@@ -23,12 +24,20 @@ from helpdesk_app.domain import auth, handover, tickets
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.attachments import IncomingFile
 from helpdesk_app.i18n import t
-from helpdesk_app.models import Attachment, Organisation, Ticket, TimelineEvent, User
+from helpdesk_app.models import (
+    Attachment,
+    Contract,
+    Organisation,
+    Ticket,
+    TimelineEvent,
+    User,
+)
 from helpdesk_app.state.agent_list import AgentListState
 from helpdesk_app.state.checklist import ChecklistState
 from helpdesk_app.state.handover import HandoverPanelState
 from helpdesk_app.state.session import SessionState
 from helpdesk_app.state.ticket import Header, TicketState
+from helpdesk_app.state.views import SUBCONTRACTOR_ROW_FIELDS, RowView
 
 with warnings.catch_warnings():  # starlette nags about httpx vs httpx2; either works here
     warnings.simplefilter("ignore")
@@ -110,12 +119,43 @@ def test_the_list_holds_only_tickets_handed_to_them(handed) -> None:
     assert {r.number for r in page.rows} == expected and handed["mine"] in expected
     assert page.total == len(expected)
     assert page.queue_counts == [] and page.agent_opts == [] and page.org_opts == []
-    assert all(r.queue == "" and r.assignee == "" and r.sla_state == "none"
-               for r in page.rows)
+    assert all(r.queue == "" and r.assignee == "" and r.channel == "" for r in page.rows)
     # search for a ticket not handed to them finds nothing
     page.search = handed["other"]
     call_handler(AgentListState, "apply_search", page)
     assert page.rows == [] and page.total == 0
+
+
+def _row(email: str, number: str) -> tuple[AgentListState, RowView]:
+    page = state_for(AgentListState, email)
+    call_handler(AgentListState, "on_load", page)
+    page.search = number
+    call_handler(AgentListState, "apply_search", page)
+    return page, next(r for r in page.rows if r.number == number)
+
+
+def test_their_rows_count_down_to_the_deadline_and_hold_nothing_else_of_the_desk(
+        handed) -> None:
+    page, mine = _row(SUB, handed["mine"])
+    _desk_page, desk = _row(COORD, handed["mine"])
+    assert mine.sla_state != "none"
+    assert (mine.sla_state, mine.sla_label, mine.sla_due) == (
+        desk.sla_state, desk.sla_label, desk.sla_due)
+    # every field the browser receives beyond the allowed ones is empty
+    blank = RowView()
+    filled = {name for name, value in dataclasses.asdict(mine).items()
+              if value != getattr(blank, name)}
+    assert filled <= set(SUBCONTRACTOR_ROW_FIELDS)
+    assert desk.queue and desk.channel and desk.status  # what the desk's row has
+    assert (mine.queue, mine.channel, mine.channel_label, mine.status) == ("", "", "", "")
+    assert (mine.assignee, mine.assignee_away, mine.is_key) == ("", "", False)
+    assert desk.queue not in repr(page.rows)
+    # their list sorts by the deadline too (soonest first); the SLA filter stays the desk's
+    call_handler(AgentListState, "sort_by", page, "due")
+    assert (page.sort, page.descending, page.error) == ("due", False, "")
+    assert page.sla_opts == []
+    call_handler(AgentListState, "set_filter", page, "f_sla", "breached")
+    assert page.f_sla == ""
 
 
 def test_staff_only_list_handlers_refuse_them(handed) -> None:
@@ -143,6 +183,21 @@ def test_the_ticket_page_holds_public_and_shared_content_only(handed) -> None:
     other = _open(TicketState, SUB, handed["other"])
     assert other.not_found and not other.loaded and other.events == []
     assert handed["other_subject"] not in repr(other.dict())
+
+
+def test_their_ticket_page_counts_down_without_the_contract_behind_it(handed) -> None:
+    page = _open(TicketState, SUB, handed["mine"])
+    desk = _open(TicketState, COORD, handed["mine"])
+    assert page.sla_state == desk.sla_state != "none"
+    assert (page.sla_label, page.sla_due) == (desk.sla_label, desk.sla_due)
+    lang = page.ui_lang
+    clocks = {t("sla.clock.reaction", lang), t("sla.clock.resolution", lang)}
+    theirs = [o.label for o in page.sla_lines]
+    assert theirs and set(theirs) <= clocks  # the clocks with their deadlines, nothing else
+    assert t("sla.contract", lang) in [o.label for o in desk.sla_lines]
+    with session_scope() as db:
+        contract = db.get(Contract, db.get(Ticket, handed["mine_id"]).contract_id).name
+    assert contract in repr(desk.dict()) and contract not in repr(page.dict())
 
 
 def test_their_note_is_shared_and_the_header_edit_is_refused(handed) -> None:

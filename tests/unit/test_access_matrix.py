@@ -221,7 +221,8 @@ def test_permission_keys_are_cleaned_to_the_vocabulary() -> None:
 # it (nothing handed: handed_to_org_id None) / one handed to another subcontractor.
 
 SUB_ORG, OTHER_SUB = 4, 5
-SUB_ACTIONS = {Action.VIEW, Action.REPLY, Action.NOTE, Action.ATTACH, Action.CHECKLIST}
+SUB_ACTIONS = {Action.VIEW, Action.REPLY, Action.NOTE, Action.ATTACH, Action.CHECKLIST,
+               Action.VIEW_SLA}
 SUB_TICKETS = {
     "handed": Ticket(id=21, number="2026-000021", subject="s", requester_id=ME,
                      organisation_id=ORG_A, queue_id=1, created_by_id=ME,
