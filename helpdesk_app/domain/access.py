@@ -37,7 +37,8 @@
   deadlines (VIEW_SLA: they do the work; the contract behind them stays the desk's);
   statuses only those marked "visible to subcontractors" (domain/workflow.py), through
   the same path as a client's (`set_status_as_client`) - never the header edit (EDIT:
-  assignee, queue, priority). A withdrawal or return ends all of it at once.
+  assignee, queue, priority). Their SLA board counts these tickets only (ticket_scope).
+  A withdrawal or return ends all of it at once.
 Anything an actor may not see is reported as "not found", so a guessed URL does not even
 confirm that a ticket exists.
 """

@@ -1,7 +1,8 @@
 """Subcontractors and the SLA: they see the deadlines of the tickets handed to them (not
-the contract behind them); their public reply is the first agent response (on the reply
-path, in the history the sweep reads and in the bulk recompute alike), and their status
-changes pause, resume and resolve the clocks like the desk's."""
+the contract behind them) and an SLA board counting those tickets only; their public
+reply is the first agent response (on the reply path, in the history the sweep reads and
+in the bulk recompute alike), and their status changes pause, resume and resolve the
+clocks like the desk's."""
 
 from __future__ import annotations
 
@@ -11,11 +12,19 @@ from datetime import date, timedelta
 import pytest
 from sqlmodel import Session, select
 
-from helpdesk_app.domain import contracts, handover, sla, sla_recompute, tickets
+from helpdesk_app.domain import contracts, handover, sla, sla_board, sla_recompute, tickets
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.contracts import CalendarInput, ContractInput, TicketTypeInput
 from helpdesk_app.domain.errors import Forbidden, NotFound
-from helpdesk_app.models import EventKind, OrgKind, Role, Status, Ticket, TimelineEvent
+from helpdesk_app.models import (
+    EventKind,
+    OrgKind,
+    Role,
+    SlaAlert,
+    Status,
+    Ticket,
+    TimelineEvent,
+)
 from helpdesk_app.models.base import utcnow
 
 
@@ -159,3 +168,79 @@ def test_no_deadlines_of_a_ticket_not_handed_to_them(db, make, sub_sla) -> None:
             tickets.sla_report(db, sub_sla.sub, ticket_id, utcnow())
     with pytest.raises(Forbidden):  # the client's own ticket: still the desk's figures
         tickets.sla_report(db, sub_sla.world.actor("client"), plain.id, utcnow())
+
+
+# --------------------------------------------------------------------------- the SLA board
+
+
+def _set(db: Session, ticket: Ticket, **values) -> Ticket:
+    """Stored SLA fields as the sweep would have left them (no recomputation)."""
+    row = db.get(Ticket, ticket.id)
+    for name, value in values.items():
+        setattr(row, name, value)
+    db.add(row)
+    db.commit()
+    return row
+
+
+@pytest.fixture
+def board_tickets(db: Session, make, sub_sla) -> dict[str, Ticket]:
+    """Fixers: one ticket at risk (assigned), one breached today, one resolved on time;
+    at risk elsewhere: one withdrawn from Fixers, one handed to Other Fixers, one never
+    handed; a breached never-handed ticket resolved late."""
+    now = utcnow()
+    tom = sub_sla.world.users["technician"]
+    risky = dict(status=Status.OPEN, sla_state="warning", first_response_at=now,
+                 resolution_due_at=now + timedelta(minutes=30), assignee_id=tom.id)
+    made = {name: _handed_ticket(db, make, sub_sla, name)
+            for name in ("risky", "late", "done", "withdrawn")}
+    _set(db, made["risky"], **risky)
+    _set(db, made["late"], status=Status.OPEN, sla_state="breached",
+         resolution_due_at=now - timedelta(minutes=5))
+    _set(db, made["done"], status=Status.RESOLVED, sla_state="met", resolved_at=now)
+    handover.withdraw(db, sub_sla.coord, made["withdrawn"].id)
+    _set(db, made["withdrawn"], **risky)
+    others = make.org("Other Fixers", OrgKind.SUBCONTRACTOR)
+    made["other"] = make.ticket(sub_sla.world.actor("client"), "other")
+    assert handover.hand_over(db, sub_sla.coord, [made["other"].id], others.id).failures == []
+    _set(db, made["other"], **risky)
+    made["plain"] = _set(db, make.ticket(sub_sla.world.actor("client"), "plain"), **risky)
+    made["plain-late"] = _set(db, make.ticket(sub_sla.world.actor("client"), "plain-late"),
+                              status=Status.RESOLVED, sla_state="breached", resolved_at=now)
+    for name in ("late", "plain"):
+        # dated now, so "today" holds it whatever the hour the test runs at
+        db.add(SlaAlert(ticket_id=made[name].id, clock="resolution", level="breach",
+                        point_at=now, due_at=now, created_at=now))
+    db.commit()
+    made["stranger"] = make.actor(make.user(others, Role.SUBCONTRACTOR, name="Stefan"))
+    return made
+
+
+def test_their_board_counts_only_the_tickets_handed_to_them(db, sub_sla, board_tickets):
+    b = sla_board.board(db, sub_sla.sub, utcnow(), tz="UTC")
+    risky = board_tickets["risky"]
+    assert [r.number for r in b.at_risk] == [risky.number] and b.at_risk_total == 1
+    assert (b.buckets[sla_board.AT_RISK], b.buckets[sla_board.BREACHED]) == (1, 1)
+    assert b.active_total == 2  # risky + late; not withdrawn, other or plain
+    assert (b.breaches.today, b.breaches.week) == (1, 1)  # the plain ticket's breach: no
+    assert (b.overall.met, b.overall.breached) == (1, 0)  # "done"; not "plain-late"
+    assert sum(d.met + d.breached for d in b.chart) == 1
+
+
+def test_their_board_names_no_assignee_contract_or_ticket_type(db, sub_sla, board_tickets):
+    theirs = sla_board.board(db, sub_sla.sub, utcnow(), tz="UTC")
+    row = theirs.at_risk[0]
+    assert (row.assignee, row.contract, row.is_key) == ("", "", False)
+    assert theirs.by_contract == [] and theirs.by_type == [] and not theirs.desk
+    desk = sla_board.board(db, sub_sla.coord, utcnow(), tz="UTC")
+    assert desk.desk and desk.by_contract and desk.by_type
+    mine = next(r for r in desk.at_risk if r.number == row.number)
+    assert (mine.assignee, mine.contract) == ("Tom Technician", "Umowa A")
+    # the desk's board counts every ticket: 4 at risk, 2 breaches today
+    assert (desk.at_risk_total, desk.breaches.today) == (4, 2)
+
+
+def test_another_subcontractor_s_board_holds_only_their_own(db, sub_sla, board_tickets):
+    b = sla_board.board(db, board_tickets["stranger"], utcnow(), tz="UTC")
+    assert [r.number for r in b.at_risk] == [board_tickets["other"].number]
+    assert b.active_total == 1 and b.breaches.today == 0 and b.overall.total == 0

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import warnings
+from datetime import timedelta
 
 import pytest
 from reflex.istate.data import RouterData
@@ -32,10 +33,12 @@ from helpdesk_app.models import (
     TimelineEvent,
     User,
 )
+from helpdesk_app.models.base import utcnow
 from helpdesk_app.state.agent_list import AgentListState
 from helpdesk_app.state.checklist import ChecklistState
 from helpdesk_app.state.handover import HandoverPanelState
 from helpdesk_app.state.session import SessionState
+from helpdesk_app.state.sla_board import SlaBoardState
 from helpdesk_app.state.ticket import Header, TicketState
 from helpdesk_app.state.views import SUBCONTRACTOR_ROW_FIELDS, RowView
 
@@ -233,6 +236,40 @@ def test_a_withdrawal_empties_their_open_page_with_a_message(handed) -> None:
     assert not panel.visible and panel.org_name == "" and not checklist.visible
 
 
+# --------------------------------------------------------------------------- the SLA board
+
+
+def test_their_sla_board_holds_the_handed_tickets_and_no_desk_names(handed) -> None:
+    with session_scope() as db:  # their ticket at risk: due in 30 minutes
+        ticket = db.get(Ticket, handed["mine_id"])
+        before = (ticket.sla_state, ticket.resolution_due_at)
+        ticket.sla_state, ticket.resolution_due_at = "warning", utcnow() + timedelta(minutes=30)
+        db.add(ticket)
+        db.commit()
+        handed_now = set(db.exec(select(Ticket.number).where(
+            Ticket.handed_to_org_id == handed["org"])).all())
+    try:
+        board = state_for(SlaBoardState, SUB)
+        call_handler(SlaBoardState, "on_load", board)
+        assert board.error == ""
+        numbers = {r.number for r in board.at_risk}
+        assert handed["mine"] in numbers and numbers <= handed_now
+        assert all(r.assignee == "" for r in board.at_risk)
+        assert board.by_contract == [] and board.by_type == []
+        desk = state_for(SlaBoardState, COORD)
+        call_handler(SlaBoardState, "on_load", desk)
+        assert desk.by_contract and desk.active_total > board.active_total
+        assert desk.by_contract[0].name not in repr(board.dict())
+        call_handler(SlaBoardState, "set_period", board, "7")
+        assert board.period_days == 7 and board.error == ""
+    finally:
+        with session_scope() as db:
+            ticket = db.get(Ticket, handed["mine_id"])
+            ticket.sla_state, ticket.resolution_due_at = before
+            db.add(ticket)
+            db.commit()
+
+
 # --------------------------------------------------------------------------- the handover panel
 
 
@@ -306,4 +343,4 @@ def test_every_other_staff_page_sends_them_to_their_list(demo_db) -> None:
     assert sorted(set(admitted) - public) == sorted([
         "/agent", "/agent/tickets/[ticket_number]", "/portal/tickets/[ticket_number]",
         "/agent/notifications", "/portal/notifications", "/settings/notifications",
-        "/settings/security"])
+        "/settings/security", "/agent/sla"])

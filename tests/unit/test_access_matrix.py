@@ -282,4 +282,12 @@ def test_a_subcontractor_without_an_organisation_match_sees_nothing() -> None:
     lonely = dataclasses.replace(_sub(), organisation_id=99)
     assert not any(access.can_see_ticket(lonely, t) for t in SUB_TICKETS.values())
     assert not access.admits(_sub(), frozenset(Role.STAFF))
-    assert permissions.effective(_sub()) == frozenset()
+
+
+def test_a_subcontractor_holds_the_reports_permission_only_and_no_custom_role() -> None:
+    # the SLA board of the tickets handed to them; every other page admits them by role
+    assert permissions.effective(_sub()) == {permissions.REPORTS_VIEW}
+    assert access.admits(_sub(), frozenset(Role.AGENTS), permissions.REPORTS_VIEW)
+    assert not access.admits(_sub(), frozenset(Role.STAFF), permissions.REPORTS_VIEW)
+    claimed = dataclasses.replace(_sub(), permissions=frozenset(permissions.PERMISSIONS))
+    assert permissions.effective(claimed) == {permissions.REPORTS_VIEW}
