@@ -85,8 +85,14 @@ def _nav_links() -> rx.Component:
             )),
         ),
         rx.cond(
-            S.is_subcontractor,  # the tickets handed to them; notifications, settings
-            rx.link(S.tr["nav.tickets_handed"], href=routes.AGENT, id="nav-tickets"),
+            # the tickets handed to them and their SLA board; notifications, settings
+            S.is_subcontractor,
+            rx.fragment(
+                rx.link(S.tr["nav.tickets_handed"], href=routes.AGENT, id="nav-tickets"),
+                rx.cond(S.user_perms.contains("reports.view"),
+                        rx.link(S.tr["nav.sla_board"], href=routes.SLA_BOARD,
+                                id="nav-sla-board")),
+            ),
             rx.fragment(
                 rx.link(S.tr["nav.my_tickets"], href=routes.PORTAL, id="nav-my"),
                 rx.link(S.tr["nav.new_ticket"], href=routes.PORTAL_NEW, id="nav-new"),

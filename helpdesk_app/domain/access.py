@@ -33,10 +33,12 @@
   see public events and internal events shared with their organisation
   (`TimelineEvent.shared_with_org_id`: notes a coordinator shared, their own notes,
   handover events), never other internal notes. On such a ticket they may reply, write
-  notes (shared with their organisation), attach and work the checklist; statuses only
-  those marked "visible to subcontractors" (domain/workflow.py), through the same path as a
-  client's (`set_status_as_client`) - never the header edit (EDIT: assignee, queue,
-  priority). A withdrawal or return ends all of it at once.
+  notes (shared with their organisation), attach, work the checklist and see its SLA
+  deadlines (VIEW_SLA: they do the work; the contract behind them stays the desk's);
+  statuses only those marked "visible to subcontractors" (domain/workflow.py), through
+  the same path as a client's (`set_status_as_client`) - never the header edit (EDIT:
+  assignee, queue, priority). Their SLA board counts these tickets only (ticket_scope).
+  A withdrawal or return ends all of it at once.
 - Work time (issue 14): staff and subcontractors log their own time on tickets they may
   work on (`Action.LOG_WORK`); staff see every entry of a visible ticket, a subcontractor
   only their own organisation's (`work_scope`), clients none. Correcting someone else's
@@ -69,11 +71,12 @@ class Action(StrEnum):
     CREATE_FOR_OTHERS = "create_for_others"
     CHECKLIST = "checklist"  # see and tick the ticket's checklist
     LOG_WORK = "log_work"  # log one's own work time on the ticket
+    VIEW_SLA = "view_sla"  # the ticket's SLA deadlines and countdown (not the contract)
 
 
 # What a subcontractor may do on a ticket handed to their organisation.
 _SUBCONTRACTOR_ACTIONS = (Action.VIEW, Action.REPLY, Action.NOTE, Action.ATTACH,
-                          Action.CHECKLIST, Action.LOG_WORK)
+                          Action.CHECKLIST, Action.LOG_WORK, Action.VIEW_SLA)
 
 
 _LIMITABLE = (Role.COORDINATOR, Role.TECHNICIAN)  # the base roles a custom role may have

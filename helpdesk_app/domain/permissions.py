@@ -7,7 +7,12 @@ before custom roles existed:
 - admin: everything (it is not even looked up: `has` answers True);
 - coordinator: bulk edits, the reports (SLA board) and correcting anyone's work time;
 - technician: bulk edits;
-- client: nothing here (clients never get custom roles).
+- client: nothing here (clients never get custom roles);
+- subcontractor: the reports, i.e. the SLA board, over the tickets handed to them
+  (domain/sla_board.py counts through access.ticket_scope and leaves the desk's names
+  out). Pages and handlers still admit them by role first: a report page for staff only
+  declares `roles=routes.STAFF`, and a report built from more than ticket_scope must
+  refuse them itself. Subcontractors never get custom roles either.
 
 A custom role (models/queue.CustomRole) names a base role, technician or coordinator, and
 the COMPLETE set of permissions its members get: ticking fewer boxes than the base role
@@ -43,6 +48,7 @@ BUILTIN: dict[str, frozenset[str]] = {
     Role.COORDINATOR: frozenset({BULK_EDIT, REPORTS_VIEW, WORKTIME_MANAGE}),
     Role.TECHNICIAN: frozenset({BULK_EDIT}),
     Role.CLIENT: frozenset(),
+    Role.SUBCONTRACTOR: frozenset({REPORTS_VIEW}),  # their SLA board (see above)
 }
 # The built-in roles a custom role may extend (admins have everything; clients nothing).
 BASE_ROLES: tuple[str, ...] = (Role.TECHNICIAN, Role.COORDINATOR)

@@ -17,8 +17,9 @@ Rules (what a reviewer or a client will ask about)
 * Both clocks start at `calendar.clock_start(received_at)` (cut-off applied) and count
   business time only while the ticket is in a status whose `sla_effect` is "counts".
   "pauses" and "stops" statuses do not count. The engine never looks at status names.
-* **Reaction clock** ends at the first public reply by a staff member (an internal note,
-  a client's reply, or the creation of the ticket by an agent on the phone do not count).
+* **Reaction clock** ends at the first public reply by an agent - staff or a subcontractor
+  the ticket is handed to (an internal note, a client's reply, or the creation of the
+  ticket by an agent on the phone do not count).
   A response before the clock start (e.g. after the cut-off) meets the target with 0 used.
 * **Resolution clock** ends when the ticket enters a "stops" status. `resolved_at` is the
   first entry into the *current* run of stopping statuses (resolved → closed keeps the
@@ -129,7 +130,7 @@ class SlaInputs:
     reaction: timedelta | None = None
     resolution: timedelta | None = None
     warning_percent: int | None = 75
-    first_response_at: datetime | None = None  # first public reply by staff
+    first_response_at: datetime | None = None  # first public reply by an agent
     priority: int | None = None  # for the explanation only: targets are already resolved
 
     @classmethod
@@ -484,12 +485,13 @@ def _status_changes(ticket_ids: Sequence[int]):
                       col(TimelineEvent.id)))
 
 
-def _first_responses(ticket_ids: Sequence[int]):
+def first_responses(ticket_ids: Sequence[int]) -> Any:
+    """(ticket id, first public agent reply) per ticket: the one rule, recompute uses it."""
     return (select(TimelineEvent.ticket_id, func.min(TimelineEvent.created_at))
             .join(User, col(User.id) == col(TimelineEvent.author_id))
             .where(col(TimelineEvent.ticket_id).in_(ticket_ids),
                    TimelineEvent.kind == EventKind.REPLY,
-                   col(TimelineEvent.is_public).is_(True), col(User.role).in_(Role.STAFF))
+                   col(TimelineEvent.is_public).is_(True), col(User.role).in_(Role.AGENTS))
             .group_by(TimelineEvent.ticket_id))
 
 
@@ -500,7 +502,7 @@ def load_history(db: Session, ticket_ids: Sequence[int]) -> dict[int, History]:
         return {}
     for ticket_id, at, data in db.exec(_status_changes(list(changes))).all():
         changes[ticket_id].append((at, data))
-    first = dict(db.exec(_first_responses(list(changes))).all())
+    first = dict(db.exec(first_responses(list(changes))).all())
     return {t: History(rows, first.get(t)) for t, rows in changes.items()}
 
 

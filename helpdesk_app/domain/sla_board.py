@@ -1,6 +1,13 @@
 """The SLA board for coordinators and admins: counts per SLA state, the at-risk list,
 breaches today / this week, compliance per contract and per ticket type, a daily chart.
 
+Who sees what: every figure counts the tickets of `access.ticket_scope(actor)` only - all
+of them for admins and coordinators, a queue-limited role's queues (and what is assigned
+to them), and for a subcontractor the tickets handed to their organisation now. A
+subcontractor's board leaves out the desk's names behind the figures: the at-risk rows
+carry no assignee or contract, and there is no compliance per contract or ticket type
+(`SlaBoard.desk` says which board it is).
+
 Everything is aggregated in SQL over indexed columns; the only ticket rows that reach
 Python are the at-risk page (at most 4 x `at_risk_limit` candidates, see `_at_risk`).
 The other queries return group rows only: states, contract x ticket type pairs, days,
@@ -60,7 +67,7 @@ from helpdesk_app.models import (
 )
 
 SLA_STATES = ("none", "running", "warning", "breached", "paused", "met")
-BOARD_ROLES = (Role.ADMIN, Role.COORDINATOR)  # the built-in roles with reports.view
+BOARD_ROLES = (Role.ADMIN, Role.COORDINATOR)  # built-in staff with reports.view (+ subcontractors)
 PERIOD_DAYS_MAX = 366
 AT_RISK_LIMIT_MAX = 200
 AT_RISK_WITHIN = timedelta(hours=2)
@@ -166,6 +173,7 @@ class SlaBoard:
     by_contract: list[ContractCompliance]  # worst compliance first
     by_type: list[TypeCompliance]
     chart: list[ChartDay] = field(default_factory=list)  # one per day, oldest first
+    desk: bool = True  # False: a subcontractor's board (no assignees, contracts, types)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -222,9 +230,11 @@ def board(db: Session, actor: Actor, now: datetime, *, period_days: int = 30,
           tz: str = "Europe/Warsaw", at_risk_limit: int = 20,
           at_risk_within: timedelta = AT_RISK_WITHIN) -> SlaBoard:
     """All figures of the SLA board at instant `now` (aware), days counted in `tz`."""
-    # built-in admins and coordinators; custom roles by their "reports" permission
+    # built-in admins and coordinators, subcontractors (their handed tickets); custom roles
+    # by their "reports" permission
     if not access.has(actor, permissions.REPORTS_VIEW):
         raise Forbidden()
+    desk = actor.is_staff  # the names behind the figures are the desk's business
     if now.tzinfo is None:
         raise Invalid()
     now = now.astimezone(UTC)
@@ -248,7 +258,8 @@ def board(db: Session, actor: Actor, now: datetime, *, period_days: int = 30,
         counts[state] = counts.get(state, 0) + n
 
     # 2. at risk: warning, or running with the next deadline within the horizon
-    at_risk, at_risk_total = _at_risk(db, scope, active, now + at_risk_within, limit)
+    at_risk, at_risk_total = _at_risk(db, scope, active, now + at_risk_within, limit,
+                                      desk=desk)
 
     # 3. breaches on the local day / ISO week of `now`
     today = now.astimezone(zone).date()
@@ -258,6 +269,8 @@ def board(db: Session, actor: Actor, now: datetime, *, period_days: int = 30,
     # the tickets resolved in the period
     first_day = today - timedelta(days=period_days - 1)
     overall, by_contract, by_type, chart = _compliance(db, scope, zone, first_day, today, now)
+    if not desk:
+        by_contract, by_type = [], []
 
     # the cards: the at-risk list's own total, and the running tickets that are not in it
     running_at_risk = at_risk_total - counts.get("warning", 0)
@@ -267,7 +280,7 @@ def board(db: Session, actor: Actor, now: datetime, *, period_days: int = 30,
         now=now, tz=tz, counts=counts, active_total=sum(counts.values()), buckets=buckets,
         at_risk=at_risk, at_risk_total=at_risk_total, breaches=breaches,
         period_start=first_day, period_end=today, overall=overall,
-        by_contract=by_contract, by_type=by_type, chart=chart,
+        by_contract=by_contract, by_type=by_type, chart=chart, desk=desk,
     )
 
 
@@ -282,7 +295,7 @@ def _risky(horizon: datetime) -> Any:
 
 
 def _at_risk(db: Session, scope: Any, active: Any, horizon: datetime,
-             limit: int) -> tuple[list[AtRiskRow], int]:
+             limit: int, *, desk: bool) -> tuple[list[AtRiskRow], int]:
     """The `limit` at-risk tickets with the soonest next deadline, and how many there are.
 
     Sorting all at-risk tickets by the computed next deadline would read every one of
@@ -290,7 +303,8 @@ def _at_risk(db: Session, scope: Any, active: Any, horizon: datetime,
     their first `limit` rows — warning / running, by resolution deadline and (unanswered
     only) by reaction deadline — and the page is merged from those. That is exact: the
     next deadline is never later than the column a query orders by, so a ticket missing
-    from its query's first `limit` rows has `limit` tickets due before it."""
+    from its query's first `limit` rows has `limit` tickets due before it. `desk` False:
+    rows without assignee and contract (a subcontractor's board)."""
     due, clock = _next_due()
     resolution, reaction = col(Ticket.resolution_due_at), col(Ticket.reaction_due_at)
     unanswered = col(Ticket.first_response_at).is_(None)
@@ -320,8 +334,9 @@ def _at_risk(db: Session, scope: Any, active: Any, horizon: datetime,
                     .where(scope, active, _risky(horizon))).one()
 
     orgs = _names(db, Organisation, {r.organisation_id for r in rows}, "name")
-    people = _names(db, User, {r.assignee_id for r in rows if r.assignee_id}, "full_name")
-    contracts = _names(db, Contract, {r.contract_id for r in rows if r.contract_id},
+    people = _names(db, User, {r.assignee_id for r in rows if r.assignee_id and desk},
+                    "full_name")
+    contracts = _names(db, Contract, {r.contract_id for r in rows if r.contract_id and desk},
                        "name", "is_key")
     result = []
     for r in rows:

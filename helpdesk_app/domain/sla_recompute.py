@@ -16,7 +16,7 @@ is exact — paused time is never lost.
 * `recompute_after_change(...)`: both of the above in one call (admin pages).
 
 `sla.recompute_ticket` costs ~8 queries and ORM work per ticket (~1 ms+). Here a batch is
-loaded with a handful of `IN` queries (tickets, STATUS events, first staff public reply;
+loaded with a handful of `IN` queries (tickets, STATUS events, first public agent reply;
 ticket types, per-priority targets and contracts once per run; calendar specs through
 `sla.spec_for_calendar`), `sla.SlaInputs` are built with exactly the semantics of
 `sla.load_inputs`, `sla.compute(..., explain=False)` runs, and the Ticket SLA columns are
@@ -38,14 +38,12 @@ from helpdesk_app.live.bus import queue_change
 from helpdesk_app.models import (
     Contract,
     EventKind,
-    Role,
     SlaEffect,
     Ticket,
     TicketStatus,
     TicketType,
     TicketTypeTarget,
     TimelineEvent,
-    User,
 )
 
 Progress = Callable[[int, int], None]
@@ -188,13 +186,7 @@ def _load_batch(db: Session, loader: _Loader, ids: Sequence[int]
     ).all():
         changes.setdefault(ticket_id, []).append((at, data))
 
-    responses = dict(db.exec(
-        select(TimelineEvent.ticket_id, func.min(TimelineEvent.created_at))
-        .join(User, col(User.id) == col(TimelineEvent.author_id))
-        .where(col(TimelineEvent.ticket_id).in_(found), TimelineEvent.kind == EventKind.REPLY,
-               col(TimelineEvent.is_public).is_(True), col(User.role).in_(Role.STAFF))
-        .group_by(col(TimelineEvent.ticket_id))
-    ).all())
+    responses = dict(db.exec(sla.first_responses(found)).all())
 
     loader.prepare({t[5] for t in tickets if t[5] is not None},
                    {t[6] for t in tickets if t[6] is not None})

@@ -347,20 +347,23 @@ def _contract_and_type(db: Session, organisation_id: int, now: datetime,
 
 def sla_report(db: Session, actor: Actor, ticket_id: int, now: datetime) -> SlaReport | None:
     """The ticket's SLA with the explanation of its due dates (agents only); None without a
-    contract. Computed from the timeline now, so it always agrees with the stored fields."""
+    contract. Computed from the timeline now, so it always agrees with the stored fields.
+    A subcontractor gets the clocks (states, targets, deadlines) but not what is behind
+    them - contract, ticket type, calendar and the explanation stay the desk's business."""
     ticket = db.get(Ticket, ticket_id)
-    access.require(actor, Action.VIEW_INTERNAL, ticket)
+    access.require(actor, Action.VIEW_SLA, ticket)
     contract = db.get(Contract, ticket.contract_id) if ticket.contract_id else None
     if contract is None:
         return None
+    desk = actor.is_staff
     ttype = db.get(TicketType, ticket.ticket_type_id) if ticket.ticket_type_id else None
     calendar = db.get(BusinessCalendar, contract.calendar_id)
     return SlaReport(
-        contract=contract.name, is_key=contract.is_key,
-        ticket_type_pl=ttype.name_pl if ttype else "",
-        ticket_type_en=ttype.name_en if ttype else "",
-        calendar=calendar.name if calendar else "",
-        result=sla.compute(sla.load_inputs(db, ticket), now, explain=True),
+        contract=contract.name if desk else "", is_key=contract.is_key and desk,
+        ticket_type_pl=ttype.name_pl if ttype and desk else "",
+        ticket_type_en=ttype.name_en if ttype and desk else "",
+        calendar=calendar.name if calendar and desk else "",
+        result=sla.compute(sla.load_inputs(db, ticket), now, explain=desk),
         day_minutes=calendars.working_day_minutes(sla.spec_for_calendar(db, calendar.id))
         if calendar else None,
     )

@@ -234,13 +234,15 @@ def add_comment(db: Session, actor: Actor, ticket_id: int, body: str, *, public:
     attachments.store_files(db, actor, ticket, event, files)
     values: dict[str, Any] = {"updated_at": now}
     # A client answering a ticket that waited on them (or was resolved) puts it back in
-    # the agents' court; the first public agent reply takes a new ticket into work.
+    # the agents' court; the first public agent reply takes a new ticket into work. Agents
+    # are staff and the subcontractor the ticket is handed to: their public reply answers
+    # the client, so it is the first response for the SLA too (sla.first_responses).
     old_status = ticket.status
     current = db.get(TicketStatus, ticket.status)
     category = current.category if current else None
     client_back = actor.is_client and category in (StatusCategory.WAITING,
                                                      StatusCategory.RESOLVED)
-    first_answer = actor.is_staff and public and category == StatusCategory.NEW
+    first_answer = actor.is_agent and public and category == StatusCategory.NEW
     new_status = reopen or (workflow.first_of_category(db, ticket.contract_id,
                                                        StatusCategory.OPEN)
                             if client_back or first_answer else None)
@@ -251,7 +253,7 @@ def add_comment(db: Session, actor: Actor, ticket_id: int, body: str, *, public:
             data={"old": ticket.status, "new": new_status}, created_at=now,
         ))
     db.execute(update(Ticket).where(Ticket.id == ticket.id).values(**values))
-    if new_status or (public and actor.is_staff):
+    if new_status or (public and actor.is_agent):
         sla.recompute_ticket(db, ticket.id, now)  # status or first agent response changed
     kind = dispatch.PUBLIC_REPLY if public else dispatch.INTERNAL_NOTE
     dispatch.ticket_event(db, actor, ticket, kind, event=event, now=now)

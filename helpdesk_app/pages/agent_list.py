@@ -35,7 +35,8 @@ def _channel(r: RowView) -> rx.Component:
 
 
 def _staff(component: rx.Component) -> rx.Component:
-    """Only staff see it (a subcontractor's list has no queues, assignees, SLA or bulk)."""
+    """Only staff see it (a subcontractor's list has no queues, assignees, channels or bulk;
+    it does have the SLA column)."""
     return rx.cond(S.is_staff, component)
 
 
@@ -64,8 +65,7 @@ def _row(r: RowView) -> rx.Component:
             class_name="pm-subject"),
         rx.table.cell(rx.badge(r.status_label, variant="soft", class_name="pm-status"),
                       class_name="pm-c-status"),
-        _staff(rx.table.cell(sla_badge(r.sla_state, r.sla_label, r.sla_due),
-                             class_name="pm-c-sla")),
+        rx.table.cell(sla_badge(r.sla_state, r.sla_label, r.sla_due), class_name="pm-c-sla"),
         rx.table.cell(rx.text(r.priority_label, class_name="pm-prio-" + r.priority),
                       class_name="pm-c-prio"),
         _staff(rx.table.cell(r.queue, class_name="pm-c-queue")),
@@ -341,7 +341,7 @@ def agent_list_page() -> rx.Component:
                 _sort_header(S.tr["col.number"], "number"),
                 rx.table.column_header_cell(S.tr["col.subject"]),
                 _sort_header(S.tr["col.status"], "status"),
-                _staff(_sort_header(S.tr["col.sla"], "due")),
+                _sort_header(S.tr["col.sla"], "due"),
                 _sort_header(S.tr["col.priority"], "priority"),
                 _staff(rx.table.column_header_cell(S.tr["col.queue"])),
                 _staff(rx.table.column_header_cell(S.tr["col.assignee"])),

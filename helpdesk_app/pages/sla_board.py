@@ -1,4 +1,5 @@
-"""SLA board (coordinators, admins): live."""
+"""SLA board (coordinators, admins; subcontractors over the tickets handed to them,
+without the assignee column and the compliance per contract and type): live."""
 
 from __future__ import annotations
 
@@ -24,6 +25,11 @@ def _count(c: StateCount) -> rx.Component:
     )
 
 
+def _desk(component: rx.Component) -> rx.Component:
+    """Only staff see it (a subcontractor's board names no assignees or contracts)."""
+    return rx.cond(S.is_staff, component)
+
+
 def _risk(r: RiskRow) -> rx.Component:
     return rx.table.row(
         rx.table.cell(rx.hstack(
@@ -32,10 +38,10 @@ def _risk(r: RiskRow) -> rx.Component:
             class_name="pm-board-number"),
         rx.table.cell(r.subject, class_name="pm-subject"),
         rx.table.cell(r.organisation),
-        rx.table.cell(r.assignee),
+        _desk(rx.table.cell(r.assignee)),
         rx.table.cell(r.clock),
         rx.table.cell(sla_badge(r.state, r.label, r.due)),
-        class_name="pm-risk-row",
+        class_name="pm-risk-row", custom_attrs={"data-number": r.number},
     )
 
 
@@ -63,7 +69,7 @@ def _compliance_table(rows, title) -> rx.Component:
     ), width="100%")
 
 
-@page(routes.SLA_BOARD, title_key="page.sla_board", roles=routes.STAFF,
+@page(routes.SLA_BOARD, title_key="page.sla_board", roles=routes.AGENTS,
       permission=permissions.REPORTS_VIEW,
       on_load=B.on_load, max_width="1400px")
 def sla_board_page() -> rx.Component:
@@ -101,7 +107,7 @@ def sla_board_page() -> rx.Component:
                         rx.table.column_header_cell(S.tr["col.number"]),
                         rx.table.column_header_cell(S.tr["col.subject"]),
                         rx.table.column_header_cell(S.tr["col.organisation"]),
-                        rx.table.column_header_cell(S.tr["col.assignee"]),
+                        _desk(rx.table.column_header_cell(S.tr["col.assignee"])),
                         rx.table.column_header_cell(S.tr["board.clock"]),
                         rx.table.column_header_cell(S.tr["col.sla"]),
                     )),
@@ -125,12 +131,13 @@ def sla_board_page() -> rx.Component:
                 ),
                 width="100%", id="board-chart",
             ), width="100%"),
-            rx.flex(
+            _desk(rx.flex(
                 _compliance_table(B.by_contract, S.tr["board.by_contract"]),
                 _compliance_table(B.by_type, S.tr["board.by_type"]),
                 gap="0.75em", width="100%", direction=rx.breakpoints(initial="column",
                                                                       lg="row"),
-            ),
+                id="board-compliance",
+            )),
             rx.el.span(B.refreshed, id="live-refreshed", hidden=True),
             spacing="4", width="100%",
         )

@@ -37,7 +37,9 @@ def _person_field(label, value, id: str, *, nobody=None) -> rx.Component:
     )
 
 
-def _header(staff: bool) -> rx.Component:
+def _header(staff: bool, sub: bool = False) -> rx.Component:
+    """`staff`: everything; `sub`: a subcontractor's - the client's fields plus the SLA
+    countdown and its clocks (they do the work); else a client's."""
     fields = [
         _field(S.tr["col.status"], T.ticket.status_label, "h-status"),
         _person_field(S.tr["ticket.requester"], T.ticket.requester, "h-requester"),
@@ -58,12 +60,12 @@ def _header(staff: bool) -> rx.Component:
         rx.hstack(
             rx.badge(T.ticket.number, size="3", id="ticket-number"),
             rx.heading(T.ticket.subject, size="5", id="ticket-subject"),
-            rx.box(sla_badge(T.sla_state, T.sla_label, T.sla_due), id="h-sla") if staff
-            else rx.fragment(),
+            rx.box(sla_badge(T.sla_state, T.sla_label, T.sla_due), id="h-sla")
+            if staff or sub else rx.fragment(),
             wrap="wrap", align="center",
         ),
         rx.flex(*fields, gap="1em", wrap="wrap"),
-        _explain() if staff else rx.fragment(),
+        _explain() if staff or sub else rx.fragment(),
         width="100%", spacing="3",
     )
 
@@ -267,7 +269,7 @@ def _ticket(staff: bool, sub: bool = False) -> rx.Component:
             rx.vstack(
                 rx.hstack(rx.link("← ", S.tr["ticket.back"], href=back, size="2"), rx.spacer(),
                           _jump_to_reply(), width="100%", align="center"),
-                _header(staff),
+                _header(staff, sub),
                 handover_panel() if staff or sub else rx.fragment(),
                 _edit_form() if staff else _client_status_buttons(),
                 ticket_fields_panel(),

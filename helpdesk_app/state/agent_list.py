@@ -4,8 +4,9 @@ background with progress, then see what succeeded and why the rest did not; coor
 also hand the selection to a subcontractor.
 
 Subcontractors get this page too, for the tickets handed to them (the access policy):
-search, status, custom-field filters, sorting and paging; no queues, assignees, SLA or bulk
-changes (those handlers stay staff-only)."""
+search, status, custom-field filters, sorting (by SLA deadline too) and paging, each row
+with its SLA countdown; no queues, assignees, channels, SLA filters or bulk changes (those
+handlers stay staff-only; their rows: views.subcontractor_row_view)."""
 
 from __future__ import annotations
 
@@ -37,7 +38,14 @@ from helpdesk_app.state import live
 from helpdesk_app.state.forms import Form
 from helpdesk_app.state.session import SessionState
 from helpdesk_app.state.toolkit import bare_session, handler, unit_of_work
-from helpdesk_app.state.views import Opt, QueueCount, RowView, options, row_view
+from helpdesk_app.state.views import (
+    Opt,
+    QueueCount,
+    RowView,
+    options,
+    row_view,
+    subcontractor_row_view,
+)
 
 
 @dataclasses.dataclass
@@ -238,12 +246,8 @@ class AgentListState(Form, SessionState):
         rows = [row_view(r, self.ui_lang, self._dt(r.updated_at), labels=labels,
                          unread=r.id in unread, away=away.get(r.assignee_id, ""))
                 for r in result.rows]
-        # a subcontractor's rows: no queue, assignee, channel or SLA (the desk's business)
-        self.rows = rows if actor.is_staff else [
-            dataclasses.replace(r, queue="", assignee="", channel="", channel_label="",
-                                sla_state="none", sla_label="", sla_due="", is_key=False,
-                                assignee_away="")
-            for r in rows]
+        # a subcontractor's rows: the SLA countdown, not the desk's queue, assignee, channel
+        self.rows = rows if actor.is_staff else [subcontractor_row_view(r) for r in rows]
         self._page_versions = bulk.row_versions(db, actor, result.rows) if actor.is_staff \
             else {}
         self._sync_selection()

@@ -1,5 +1,7 @@
 """The SLA board for coordinators and admins: live counts, at-risk list, breaches,
-compliance and a daily chart. All figures are aggregated in SQL (domain/sla_board.py)."""
+compliance and a daily chart. All figures are aggregated in SQL (domain/sla_board.py).
+Subcontractors get it too, over the tickets handed to them: without assignees and the
+compliance per contract and ticket type (the domain leaves those out for them)."""
 
 from __future__ import annotations
 
@@ -67,7 +69,7 @@ class SlaBoardState(SessionState):
     error: str = ""
     refreshed: int = 0
 
-    @handler(roles=routes.STAFF, permission=permissions.REPORTS_VIEW)
+    @handler(roles=routes.AGENTS, permission=permissions.REPORTS_VIEW)
     def on_load(self, db, actor: Actor):
         self._load(db, actor)
         live.watch(self, {"tickets"}, public_only=False)
@@ -87,10 +89,11 @@ class SlaBoardState(SessionState):
         self.counts = [StateCount(state, self._t(f"sla.{state}"), b.buckets.get(name, 0))
                        for name, state in CARDS]
         self.active_total = b.active_total
+        unassigned = self._t("ticket.unassigned") if b.desk else ""  # (subcontractors: "")
         self.at_risk = [RiskRow(
             number=r.number, subject=r.subject, organisation=r.organisation,
             # every row of the list is in the at-risk bucket, whatever its stored state
-            assignee=r.assignee or self._t("ticket.unassigned"), state="warning",
+            assignee=r.assignee or unassigned, state="warning",
             label=self._t("sla.warning"), clock=self._t(f"sla.clock.{r.clock}"),
             due=r.due_at.isoformat(), is_key=r.is_key) for r in b.at_risk]
         self.at_risk_total = b.at_risk_total
@@ -111,7 +114,7 @@ class SlaBoardState(SessionState):
             self._load(db, actor)
         self.refreshed += 1
 
-    @handler(roles=routes.STAFF, permission=permissions.REPORTS_VIEW)
+    @handler(roles=routes.AGENTS, permission=permissions.REPORTS_VIEW)
     def set_period(self, db, actor: Actor, value: str):
         if value.isdigit() and int(value) in PERIODS:
             self.period_days = int(value)

@@ -104,7 +104,8 @@ class TicketState(Form, SessionState):
     queue_opts: list[Opt] = []
     agent_opts: list[Opt] = []
     refreshed: int = 0
-    # SLA (agents only): badge plus the "explain" lines
+    # SLA (staff, and a subcontractor on a ticket handed to them): badge plus the
+    # "explain" lines (a subcontractor's: the clocks only, domain sla_report)
     sla_state: str = "none"
     sla_label: str = ""
     sla_due: str = ""
@@ -251,13 +252,13 @@ class TicketState(Form, SessionState):
 
     def _load_sla(self, db, actor: Actor) -> None:
         self.sla_state, self.sla_label, self.sla_due, self.sla_lines = "none", "", "", []
-        if not actor.is_staff:
+        if not actor.is_agent:
             return
         report = tickets.sla_report(db, actor, self._ticket_id, utcnow())
         if report is None:
             return
         r = report.result
-        self.sla_lines = self._explain_lines(report)
+        self.sla_lines = self._explain_lines(report, staff=actor.is_staff)
         finished = sla_outcome.outcome(
             r.state, r.resolved_at, first_response_at=r.first_response_at,
             reaction_due_at=r.reaction_due_at, resolution_due_at=r.resolution_due_at)
@@ -277,15 +278,15 @@ class TicketState(Form, SessionState):
         return format_business_minutes(int(value.total_seconds() // 60), self.ui_lang,
                                        day_minutes)
 
-    def _explain_lines(self, report: tickets.SlaReport) -> list[Opt]:
+    def _explain_lines(self, report: tickets.SlaReport, *, staff: bool) -> list[Opt]:
         r, e = report.result, report.result.explain
         type_name = report.ticket_type_pl if self.ui_lang == "pl" else report.ticket_type_en
-        lines = [
+        lines = [  # what the deadlines come from: the desk's (a subcontractor: none)
             Opt(label=self._t("sla.contract"), value=report.contract + (
                 " ★ " + self._t("sla.key_contract") if report.is_key else "")),
             Opt(label=self._t("sla.type"), value=type_name or "—"),
             Opt(label=self._t("sla.calendar"), value=report.calendar),
-        ]
+        ] if staff else []
         if e is not None:
             start = self._dt(e.clock_start)
             if e.cutoff_applied:

@@ -72,6 +72,20 @@ def row_view(row: TicketRow, lang: str, updated: str, *,
     )
 
 
+# What a subcontractor's list row carries (issue 13): the ticket, its status label,
+# priority and SLA countdown (they do the work). Not the status key (a status hidden from
+# them reads as its category), queue, assignee, channel or the key-contract mark.
+SUBCONTRACTOR_ROW_FIELDS = ("id", "number", "subject", "status_label", "priority",
+                            "priority_label", "organisation", "requester", "updated",
+                            "sla_state", "sla_label", "sla_due", "unread")
+
+
+def subcontractor_row_view(view: RowView) -> RowView:
+    """`view` cut down to SUBCONTRACTOR_ROW_FIELDS: built from the allowed fields, so a
+    field added to RowView later stays empty for subcontractors until someone says so."""
+    return RowView(**{name: getattr(view, name) for name in SUBCONTRACTOR_ROW_FIELDS})
+
+
 def outcome_label(o: Outcome, lang: str) -> str:
     """A finished ticket's SLA outcome: "met", "resolved 21 min late" (wall-clock time
     after the deadline; domain/sla_outcome.py)."""

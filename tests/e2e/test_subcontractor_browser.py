@@ -1,8 +1,9 @@
 """Subcontractors in the browser (issue 13): a coordinator hands a ticket over (the
 subcontractor serving its contract is offered first) and shares a note; the
-subcontractor signs in on a phone (390×844), sees only that ticket, never the desk's
-internal note, accepts it; the coordinator withdraws it while the subcontractor's page is
-open, which then says so without a reload and shows nothing of the ticket any more."""
+subcontractor signs in on a phone (390×844) and sees only that ticket, with its SLA
+countdown, on their list and their SLA board; on its page never the desk's internal
+note; accepts it; the coordinator withdraws it while the subcontractor's page is open,
+which then says so without a reload and shows nothing of the ticket any more."""
 
 from __future__ import annotations
 
@@ -78,9 +79,26 @@ def test_hand_over_work_on_a_phone_and_withdraw_live(new_page, app_server):
         rows = sub.locator(".pm-row")
         expect(rows.first).to_be_visible()
         assert {r.get_attribute("data-number") for r in rows.all()} <= handed
-        expect(sub.locator(f'.pm-row[data-number="{number}"]')).to_be_visible()
+        row = sub.locator(f'.pm-row[data-number="{number}"]')
+        expect(row).to_be_visible()
+        # the SLA countdown of the ticket they work on (the water utility: 24/7, 1 h)
+        expect(row.locator(".pm-sla")).to_have_attribute("data-sla", "running")
+        expect(row.locator(".pm-c-queue")).to_have_count(0)
+        expect(row.locator(".pm-c-assignee")).to_have_count(0)
+        expect(sub.locator("#sort-due")).to_have_count(1)  # the header (wide screens)
         expect(sub.locator("#nav-new")).to_have_count(0)
         expect(sub.locator("#quick-filters")).to_have_count(0)
+        _fits(sub)
+
+        # their SLA board: only tickets handed to them (ours is due within the hour), no
+        # assignee column, no compliance per contract or ticket type
+        expect(sub.locator("#nav-sla-board")).to_have_count(1)
+        sub.goto("/agent/sla")
+        risk_rows = sub.locator(".pm-risk-row")
+        expect(sub.locator(f'.pm-risk-row[data-number="{number}"]')).to_be_visible()
+        assert {r.get_attribute("data-number") for r in risk_rows.all()} <= handed
+        expect(sub.locator("#at-risk th")).to_have_count(5)
+        expect(sub.locator("#board-compliance")).to_have_count(0)
         _fits(sub)
 
         # a ticket not handed to them does not exist for them
@@ -98,6 +116,10 @@ def test_hand_over_work_on_a_phone_and_withdraw_live(new_page, app_server):
         expect(timeline).to_contain_text(f"Proszę o wizytę {tag}")
         expect(timeline).not_to_contain_text(secret)
         expect(sub.locator("#e-priority")).to_have_count(0)  # no header edit
+        expect(sub.locator("#h-sla .pm-sla")).to_have_attribute("data-sla", "running")
+        sub.click("#sla-explain-toggle")
+        expect(sub.locator("#sla-explain")).to_contain_text(t("sla.clock.reaction", "pl"))
+        expect(sub.locator("#sla-explain")).not_to_contain_text(t("sla.contract", "pl"))
         sub.click("#handover-accept")
         expect(sub.locator("#handover-state")).to_have_attribute("data-state", "accepted")
         _fits(sub)

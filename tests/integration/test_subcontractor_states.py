@@ -5,7 +5,9 @@ open page with a clear message, and the handover panel works for each side."""
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
+from datetime import timedelta
 
 import pytest
 from reflex.istate.data import RouterData
@@ -23,12 +25,22 @@ from helpdesk_app.domain import auth, handover, tickets
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.attachments import IncomingFile
 from helpdesk_app.i18n import t
-from helpdesk_app.models import Attachment, Organisation, Ticket, TimelineEvent, User
+from helpdesk_app.models import (
+    Attachment,
+    Contract,
+    Organisation,
+    Ticket,
+    TimelineEvent,
+    User,
+)
+from helpdesk_app.models.base import utcnow
 from helpdesk_app.state.agent_list import AgentListState
 from helpdesk_app.state.checklist import ChecklistState
 from helpdesk_app.state.handover import HandoverPanelState
 from helpdesk_app.state.session import SessionState
+from helpdesk_app.state.sla_board import SlaBoardState
 from helpdesk_app.state.ticket import Header, TicketState
+from helpdesk_app.state.views import SUBCONTRACTOR_ROW_FIELDS, RowView
 
 with warnings.catch_warnings():  # starlette nags about httpx vs httpx2; either works here
     warnings.simplefilter("ignore")
@@ -110,12 +122,43 @@ def test_the_list_holds_only_tickets_handed_to_them(handed) -> None:
     assert {r.number for r in page.rows} == expected and handed["mine"] in expected
     assert page.total == len(expected)
     assert page.queue_counts == [] and page.agent_opts == [] and page.org_opts == []
-    assert all(r.queue == "" and r.assignee == "" and r.sla_state == "none"
-               for r in page.rows)
+    assert all(r.queue == "" and r.assignee == "" and r.channel == "" for r in page.rows)
     # search for a ticket not handed to them finds nothing
     page.search = handed["other"]
     call_handler(AgentListState, "apply_search", page)
     assert page.rows == [] and page.total == 0
+
+
+def _row(email: str, number: str) -> tuple[AgentListState, RowView]:
+    page = state_for(AgentListState, email)
+    call_handler(AgentListState, "on_load", page)
+    page.search = number
+    call_handler(AgentListState, "apply_search", page)
+    return page, next(r for r in page.rows if r.number == number)
+
+
+def test_their_rows_count_down_to_the_deadline_and_hold_nothing_else_of_the_desk(
+        handed) -> None:
+    page, mine = _row(SUB, handed["mine"])
+    _desk_page, desk = _row(COORD, handed["mine"])
+    assert mine.sla_state != "none"
+    assert (mine.sla_state, mine.sla_label, mine.sla_due) == (
+        desk.sla_state, desk.sla_label, desk.sla_due)
+    # every field the browser receives beyond the allowed ones is empty
+    blank = RowView()
+    filled = {name for name, value in dataclasses.asdict(mine).items()
+              if value != getattr(blank, name)}
+    assert filled <= set(SUBCONTRACTOR_ROW_FIELDS)
+    assert desk.queue and desk.channel and desk.status  # what the desk's row has
+    assert (mine.queue, mine.channel, mine.channel_label, mine.status) == ("", "", "", "")
+    assert (mine.assignee, mine.assignee_away, mine.is_key) == ("", "", False)
+    assert desk.queue not in repr(page.rows)
+    # their list sorts by the deadline too (soonest first); the SLA filter stays the desk's
+    call_handler(AgentListState, "sort_by", page, "due")
+    assert (page.sort, page.descending, page.error) == ("due", False, "")
+    assert page.sla_opts == []
+    call_handler(AgentListState, "set_filter", page, "f_sla", "breached")
+    assert page.f_sla == ""
 
 
 def test_staff_only_list_handlers_refuse_them(handed) -> None:
@@ -143,6 +186,21 @@ def test_the_ticket_page_holds_public_and_shared_content_only(handed) -> None:
     other = _open(TicketState, SUB, handed["other"])
     assert other.not_found and not other.loaded and other.events == []
     assert handed["other_subject"] not in repr(other.dict())
+
+
+def test_their_ticket_page_counts_down_without_the_contract_behind_it(handed) -> None:
+    page = _open(TicketState, SUB, handed["mine"])
+    desk = _open(TicketState, COORD, handed["mine"])
+    assert page.sla_state == desk.sla_state != "none"
+    assert (page.sla_label, page.sla_due) == (desk.sla_label, desk.sla_due)
+    lang = page.ui_lang
+    clocks = {t("sla.clock.reaction", lang), t("sla.clock.resolution", lang)}
+    theirs = [o.label for o in page.sla_lines]
+    assert theirs and set(theirs) <= clocks  # the clocks with their deadlines, nothing else
+    assert t("sla.contract", lang) in [o.label for o in desk.sla_lines]
+    with session_scope() as db:
+        contract = db.get(Contract, db.get(Ticket, handed["mine_id"]).contract_id).name
+    assert contract in repr(desk.dict()) and contract not in repr(page.dict())
 
 
 def test_their_note_is_shared_and_the_header_edit_is_refused(handed) -> None:
@@ -176,6 +234,40 @@ def test_a_withdrawal_empties_their_open_page_with_a_message(handed) -> None:
     assert page.events == [] and page.ticket == Header() and page.client_status_opts == []
     assert SHARED not in repr(page.dict())
     assert not panel.visible and panel.org_name == "" and not checklist.visible
+
+
+# --------------------------------------------------------------------------- the SLA board
+
+
+def test_their_sla_board_holds_the_handed_tickets_and_no_desk_names(handed) -> None:
+    with session_scope() as db:  # their ticket at risk: due in 30 minutes
+        ticket = db.get(Ticket, handed["mine_id"])
+        before = (ticket.sla_state, ticket.resolution_due_at)
+        ticket.sla_state, ticket.resolution_due_at = "warning", utcnow() + timedelta(minutes=30)
+        db.add(ticket)
+        db.commit()
+        handed_now = set(db.exec(select(Ticket.number).where(
+            Ticket.handed_to_org_id == handed["org"])).all())
+    try:
+        board = state_for(SlaBoardState, SUB)
+        call_handler(SlaBoardState, "on_load", board)
+        assert board.error == ""
+        numbers = {r.number for r in board.at_risk}
+        assert handed["mine"] in numbers and numbers <= handed_now
+        assert all(r.assignee == "" for r in board.at_risk)
+        assert board.by_contract == [] and board.by_type == []
+        desk = state_for(SlaBoardState, COORD)
+        call_handler(SlaBoardState, "on_load", desk)
+        assert desk.by_contract and desk.active_total > board.active_total
+        assert desk.by_contract[0].name not in repr(board.dict())
+        call_handler(SlaBoardState, "set_period", board, "7")
+        assert board.period_days == 7 and board.error == ""
+    finally:
+        with session_scope() as db:
+            ticket = db.get(Ticket, handed["mine_id"])
+            ticket.sla_state, ticket.resolution_due_at = before
+            db.add(ticket)
+            db.commit()
 
 
 # --------------------------------------------------------------------------- the handover panel
@@ -251,4 +343,4 @@ def test_every_other_staff_page_sends_them_to_their_list(demo_db) -> None:
     assert sorted(set(admitted) - public) == sorted([
         "/agent", "/agent/tickets/[ticket_number]", "/portal/tickets/[ticket_number]",
         "/agent/notifications", "/portal/notifications", "/settings/notifications",
-        "/settings/security"])
+        "/settings/security", "/agent/sla"])

@@ -223,7 +223,7 @@ def test_permission_keys_are_cleaned_to_the_vocabulary() -> None:
 
 SUB_ORG, OTHER_SUB = 4, 5
 SUB_ACTIONS = {Action.VIEW, Action.REPLY, Action.NOTE, Action.ATTACH, Action.CHECKLIST,
-               Action.LOG_WORK}
+               Action.LOG_WORK, Action.VIEW_SLA}
 SUB_TICKETS = {
     "handed": Ticket(id=21, number="2026-000021", subject="s", requester_id=ME,
                      organisation_id=ORG_A, queue_id=1, created_by_id=ME,
@@ -283,4 +283,12 @@ def test_a_subcontractor_without_an_organisation_match_sees_nothing() -> None:
     lonely = dataclasses.replace(_sub(), organisation_id=99)
     assert not any(access.can_see_ticket(lonely, t) for t in SUB_TICKETS.values())
     assert not access.admits(_sub(), frozenset(Role.STAFF))
-    assert permissions.effective(_sub()) == frozenset()
+
+
+def test_a_subcontractor_holds_the_reports_permission_only_and_no_custom_role() -> None:
+    # the SLA board of the tickets handed to them; every other page admits them by role
+    assert permissions.effective(_sub()) == {permissions.REPORTS_VIEW}
+    assert access.admits(_sub(), frozenset(Role.AGENTS), permissions.REPORTS_VIEW)
+    assert not access.admits(_sub(), frozenset(Role.STAFF), permissions.REPORTS_VIEW)
+    claimed = dataclasses.replace(_sub(), permissions=frozenset(permissions.PERMISSIONS))
+    assert permissions.effective(claimed) == {permissions.REPORTS_VIEW}

@@ -36,10 +36,12 @@ def test_subcontractors_get_the_agent_list_ticket_page_and_their_own_settings_on
     open_to_them = sorted(p.route for p in PAGES
                           if (routes.page_rule(p.route).roles or frozenset()) and
                           sub in routes.page_rule(p.route).roles)
+    # and the SLA board, over the tickets handed to them (domain/sla_board.py)
     assert open_to_them == sorted([
         "/agent", "/agent/tickets/[ticket_number]", "/portal/tickets/[ticket_number]",
         "/agent/notifications", "/portal/notifications", "/settings/notifications",
-        "/settings/security"])
+        "/settings/security", "/agent/sla"])
+    assert routes.page_rule("/agent/sla").permission == "reports.view"
 
 
 def test_a_path_no_page_declared_admits_nobody():
