@@ -36,11 +36,10 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import create_engine, func, insert, select, text
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session
 
@@ -235,17 +234,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--pg", help="a PostgreSQL server URL: a new database is made there")
     args = parser.parse_args(argv)
     if args.pg:
-        admin = create_engine(args.pg, isolation_level="AUTOCOMMIT")
-        name = f"pomocnik_bench_{uuid.uuid4().hex[:8]}"
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            result = run(args.users, args.runs, make_url(args.pg).set(database=name)
-                         .render_as_string(hide_password=False))
-        finally:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
+        with _seed.pg_database(args.pg) as url:
+            result = run(args.users, args.runs, url)
     else:
         with tempfile.TemporaryDirectory(prefix="pomocnik-bench-") as tmp:
             result = run(args.users, args.runs, f"sqlite:///{Path(tmp) / 'bench.db'}")
