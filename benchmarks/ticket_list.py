@@ -284,8 +284,7 @@ def subcontractor_actor(engine: Engine, rng: random.Random) -> tuple[Actor, int]
                 db.execute(update(Ticket).where(col(Ticket.id).in_(chosen[start:start + 1000]))
                            .values(handed_to_org_id=org.id))
             db.commit()
-            db.connection().exec_driver_sql("ANALYZE")
-            db.commit()
+            _seed.analyze(engine)
         user = db.exec(select(User).where(User.organisation_id == org.id)).one()
         handed = db.exec(select(func.count()).select_from(Ticket).where(
             Ticket.handed_to_org_id == org.id)).one()
