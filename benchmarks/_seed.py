@@ -18,12 +18,16 @@ from __future__ import annotations
 import bisect
 import random
 import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, event, insert, select, text
-from sqlalchemy.engine import Connection
+from sqlalchemy import Engine, create_engine, event, insert, select, text
+from sqlalchemy.engine import Connection, make_url
 
 from helpdesk_app.domain.numbering import format_number
 from helpdesk_app.domain.user_search import search_text
@@ -88,13 +92,18 @@ class Reference:
 
 
 def bulk_engine_pragmas(engine: Engine) -> None:
-    """Make an SQLite engine load fast: big page cache, no fsync while seeding."""
-    if engine.dialect.name != "sqlite":
-        return
+    """Make a seeding engine load fast: on SQLite a big page cache and no fsync, on
+    PostgreSQL no wait for the WAL flush at each commit (benchmark data: a crash while
+    seeding only means seeding again)."""
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_conn: Any, _record: Any) -> None:
         cur = dbapi_conn.cursor()
+        if engine.dialect.name != "sqlite":
+            cur.execute("SET synchronous_commit = off")
+            cur.close()
+            dbapi_conn.commit()
+            return
         cur.execute("PRAGMA synchronous=OFF")
         cur.execute("PRAGMA cache_size=-1000000")  # ~1 GB: index pages stay in memory
         cur.execute("PRAGMA temp_store=MEMORY")
@@ -254,12 +263,56 @@ def _save_counters(conn: Connection, before: dict[int, int], after: dict[int, in
 
 
 def analyze(engine: Engine) -> None:
-    """Refresh planner statistics (ANALYZE) and fold the WAL back into the database file."""
+    """Refresh planner statistics (ANALYZE) and fold the WAL back into the database file
+    (SQLite); on PostgreSQL VACUUM ANALYZE, which also marks the pages all-visible as
+    autovacuum would after a bulk load (index-only scans skip the table only then; the
+    benchmark machine's server runs with autovacuum off)."""
+    if engine.dialect.name != "sqlite":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM ANALYZE")
+        return
     with engine.begin() as conn:
         conn.execute(text("ANALYZE"))
-    if engine.dialect.name == "sqlite":
-        with engine.connect() as conn:
-            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def database_mb(engine: Engine) -> float:
+    """The size of the database in MB (the file on SQLite)."""
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            pages = conn.exec_driver_sql("PRAGMA page_count").scalar_one()
+            return pages * conn.exec_driver_sql("PRAGMA page_size").scalar_one() / 1e6
+        return conn.execute(text("SELECT pg_database_size(current_database())")).scalar_one() / 1e6
+
+
+def backend(engine: Engine) -> str:
+    """"SQLite 3.40.1" / "PostgreSQL 15.20": which database the figures come from."""
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            return "SQLite " + conn.exec_driver_sql("SELECT sqlite_version()").scalar_one()
+        return "PostgreSQL " + conn.exec_driver_sql("SHOW server_version").scalar_one().split()[0]
+
+
+@contextmanager
+def pg_database(server_url: str, name: str | None = None) -> Iterator[str]:
+    """The URL of a database on the PostgreSQL server at `server_url`: a new one, dropped
+    afterwards; or `name`, created if missing and kept (to measure the same data again)."""
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    keep = name is not None
+    name = name or f"pomocnik_bench_{uuid.uuid4().hex[:8]}"
+    try:
+        with admin.connect() as conn:
+            exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"),
+                                  {"n": name}).first()
+            if not exists:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        if not keep:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def office_calendar(conn: Connection, now: datetime) -> int:
@@ -279,22 +332,35 @@ def office_calendar(conn: Connection, now: datetime) -> int:
     return cal
 
 
-def run_cli(run: Any, doc: str, argv: list[str] | None = None) -> None:
+def run_cli(run: Any, doc: str, argv: list[str] | None = None, *, pg: bool = False) -> None:
     """The list benchmarks' command line: --tickets, --runs, --db (keep/reuse a database);
-    prints `run(...)`'s result as the last line, one JSON object."""
+    prints `run(...)`'s result as the last line, one JSON object. `pg`: the script also
+    runs on PostgreSQL (`--pg SERVER_URL`, with `--db` naming the database to keep) and its
+    `run` takes a database URL instead of a path."""
     import argparse
     import json
     import tempfile
-    from pathlib import Path
 
     parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--tickets", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=200)
-    parser.add_argument("--db", type=Path, help="keep/reuse the database at this path")
+    parser.add_argument("--db", help="keep/reuse the database at this path (with --pg: "
+                        "this database on the server)" if pg else
+                        "keep/reuse the database at this path")
+    if pg:
+        parser.add_argument("--pg", help="a PostgreSQL server URL: a new database is made "
+                            "there (dropped afterwards unless --db names it)")
     args = parser.parse_args(argv)
-    if args.db:
-        result = run(args.tickets, args.runs, args.db.resolve())
+
+    def target(path: Path) -> Any:
+        return f"sqlite:///{path}" if pg else path
+
+    if pg and args.pg:
+        with pg_database(args.pg, args.db) as url:
+            result = run(args.tickets, args.runs, url)
+    elif args.db:
+        result = run(args.tickets, args.runs, target(Path(args.db).resolve()))
     else:
         with tempfile.TemporaryDirectory(prefix="pomocnik-bench-") as tmp:
-            result = run(args.tickets, args.runs, Path(tmp) / "bench.db")
+            result = run(args.tickets, args.runs, target(Path(tmp) / "bench.db"))
     print(json.dumps(result))

@@ -2,6 +2,7 @@
 substitution costs on every click (building the actor).
 
     .venv/bin/python benchmarks/substitution_sweep.py [--users 10000] [--runs 5] [--pg URL]
+        [--statements]
 
 Seeds a fresh database (alembic migrations; SQLite in a temp folder, or a new PostgreSQL
 database on `--pg`) with SQLAlchemy Core executemany: 2 × N staff users, 5 × N historic
@@ -15,6 +16,9 @@ Then, each run in a new Session like one scheduler tick, `substitution_schedule.
 1. at T0: starts all N (audit entries, live changes) — the goal: ≤ 200 ms for 10,000;
 2. a day later: ends all N (audit, 1,000 "substitution ended" timeline events);
 3. once more: finds nothing due.
+
+`--statements` also prints, per pass, the wall time of each statement (by its first
+words) and what is left (commits, Python): the breakdown docs/performance.md quotes.
 
 For every click: `actor_loading.load` for a technician who covers nobody (the cost every
 staff member pays: one indexed query) and for one who covers a colleague, against the
@@ -36,11 +40,12 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
+from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import create_engine, func, insert, select, text
+from sqlalchemy import event, func, insert, select, text
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session
 
@@ -134,11 +139,51 @@ def plan_round(engine: Engine, absent: list[int], substitutes: list[int], ticket
             for i, t in enumerate(tickets)])
 
 
-def timed_pass(engine: Engine, now: datetime) -> tuple[float, substitution_schedule.PassResult]:
+class Statements:
+    """With --statements: the wall time of each statement a timed pass runs (from sending
+    it to having its answer), summed per pass by its first words; what is left of the pass
+    is commits and Python."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.passes: dict[str, list[dict[str, float]]] = defaultdict(list)
+        self.current: dict[str, float] | None = None
+        event.listen(engine, "before_cursor_execute", self._before)
+        event.listen(engine, "after_cursor_execute", self._after)
+
+    def _before(self, conn: Any, *_args: Any) -> None:
+        conn.info["statement_t0"] = time.perf_counter()
+
+    def _after(self, conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if self.current is not None:
+            label = " ".join(statement.split()[:3])[:40]
+            ms = (time.perf_counter() - conn.info["statement_t0"]) * 1000
+            self.current[label] = self.current.get(label, 0.0) + ms
+
+    def print(self) -> None:
+        for kind, passes in self.passes.items():
+            print(f"  {kind} pass, per statement (p50 over the runs):")
+            labels = dict.fromkeys(label for p in passes for label in p if label != "pass")
+            for label in [*labels, "pass"]:
+                values = [p.get(label, 0.0) for p in passes]
+                shown = "the whole pass" if label == "pass" else label
+                print(f"    {shown:<42} {statistics.median(values):7.1f} ms")
+            rest = [p["pass"] - sum(v for k, v in p.items() if k != "pass") for p in passes]
+            print(f"    {'(commits, Python)':<42} {statistics.median(rest):7.1f} ms")
+
+
+def timed_pass(engine: Engine, now: datetime, statements: Statements | None = None,
+               kind: str = "") -> tuple[float, substitution_schedule.PassResult]:
     with Session(engine, expire_on_commit=False) as db:
+        if statements is not None:
+            statements.current = {}
         t0 = time.perf_counter()
         result = substitution_schedule.run_pass(db, now)
-        return (time.perf_counter() - t0) * 1000, result
+        ms = (time.perf_counter() - t0) * 1000
+        if statements is not None and kind:
+            statements.passes[kind].append({**statements.current, "pass": ms})
+        if statements is not None:
+            statements.current = None
+        return ms, result
 
 
 def actor_costs(engine: Engine, runs: int = 300) -> dict[str, float]:
@@ -178,7 +223,7 @@ def actor_costs(engine: Engine, runs: int = 300) -> dict[str, float]:
     return out
 
 
-def run(n: int, runs: int, url: str) -> dict:
+def run(n: int, runs: int, url: str, per_statement: bool = False) -> dict:
     migrate(url)
     seeder = make_engine(url)
     _seed.bulk_engine_pragmas(seeder)
@@ -190,12 +235,14 @@ def run(n: int, runs: int, url: str) -> dict:
     print(f"Seeded {2 * n:,} staff, {5 * n:,} historic substitutions and {TICKETS:,} "
           f"tickets in {seed_s:.1f} s ({engine.dialect.name}); each run plans {n:,} more")
     starts, ends, idles = [], [], []
+    statements = Statements(engine) if per_statement else None
     for i in range(runs + 1):  # the first run warms caches and statement compilation
         start = T0 + timedelta(days=2 * i)
         if i:
             plan_round(engine, absent, substitutes, tickets, start)
-        ms_start, started = timed_pass(engine, start)
-        ms_end, ended = timed_pass(engine, start + timedelta(days=1))
+        ms_start, started = timed_pass(engine, start, statements, "start" if i else "")
+        ms_end, ended = timed_pass(engine, start + timedelta(days=1), statements,
+                                   "end" if i else "")
         ms_idle, idle = timed_pass(engine, start + timedelta(days=1))
         assert len(started.started) == n and len(ended.ended) == n, (started, ended)
         assert ended.timeline_events == TICKETS and not idle.started and not idle.ended
@@ -217,6 +264,8 @@ def run(n: int, runs: int, url: str) -> dict:
               f"max {max(values):8.1f} ms{verdict} ≤ {GOAL_MS:.0f} ms" if verdict else
               f"  {label:<22} p50 {statistics.median(values):8.1f} ms  "
               f"max {max(values):8.1f} ms")
+    if statements is not None:
+        statements.print()
     print(f"  actor build (every click): base {costs['actor_base_us']:.0f} µs, "
           f"covering nobody {costs['actor_nobody_us']:.0f} µs, "
           f"covering one colleague {costs['actor_covering_us']:.0f} µs")
@@ -233,22 +282,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--users", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--pg", help="a PostgreSQL server URL: a new database is made there")
+    parser.add_argument("--statements", action="store_true",
+                        help="also print where each pass spends its time, per statement")
     args = parser.parse_args(argv)
     if args.pg:
-        admin = create_engine(args.pg, isolation_level="AUTOCOMMIT")
-        name = f"pomocnik_bench_{uuid.uuid4().hex[:8]}"
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            result = run(args.users, args.runs, make_url(args.pg).set(database=name)
-                         .render_as_string(hide_password=False))
-        finally:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
+        with _seed.pg_database(args.pg) as url:
+            result = run(args.users, args.runs, url, args.statements)
     else:
         with tempfile.TemporaryDirectory(prefix="pomocnik-bench-") as tmp:
-            result = run(args.users, args.runs, f"sqlite:///{Path(tmp) / 'bench.db'}")
+            result = run(args.users, args.runs, f"sqlite:///{Path(tmp) / 'bench.db'}",
+                         args.statements)
     print(json.dumps(result))
 
 

@@ -36,7 +36,7 @@ from enum import Enum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, insert, literal, null, or_
+from sqlalchemy import ColumnElement, Insert, Select, insert, literal, null, or_
 from sqlmodel import Session, col, func, select
 
 from helpdesk_app.domain import access
@@ -221,17 +221,23 @@ def record_from_select(db: Session, actor: Actor | None, action: str, rows: Sele
     thousands of rows): one INSERT ... SELECT in the caller's transaction. `rows` selects
     (target type, target id, target label, details as JSON text); the caller answers for
     the details: no secrets, small values (what `clean_details` would keep)."""
+    db.execute(insert_from_select(actor, action, rows))
+
+
+def insert_from_select(actor: Actor | None, action: str, rows: Select) -> Insert:
+    """The statement `record_from_select` runs, for a caller that embeds it in its own
+    (on PostgreSQL, a CTE fed by the UPDATE ... RETURNING whose rows it records)."""
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}: add it to audit.ACTIONS")
     table = AuditEvent.__table__
     who = (actor_label(actor) if actor else "")[:200]
     subquery = rows.subquery()
-    db.execute(insert(table).from_select(
+    return insert(table).from_select(
         ["at", "actor_id", "actor_label", "action", "target_type", "target_id",
          "target_label", "details", "address"],
         select(literal(utcnow(), type_=table.c.at.type),
                literal(actor.user_id if actor else None, type_=table.c.actor_id.type),
-               literal(who), literal(action), *subquery.c, null())))
+               literal(who), literal(action), *subquery.c, null()))
 
 
 def record_change(db: Session, actor: Actor | None, action: str, *, target: Target,
