@@ -25,6 +25,7 @@ PORTAL_NEW = "/portal/new"
 PORTAL_TICKETS = "/portal/tickets/"  # + number
 PORTAL_TICKET = PORTAL_TICKETS + "[ticket_number]"
 PORTAL_NOTIFICATIONS = "/portal/notifications"
+PORTAL_WORK = "/portal/work"  # issue 14: a client manager's summary of work done for them
 
 SETTINGS_NOTIFICATIONS = "/settings/notifications"
 

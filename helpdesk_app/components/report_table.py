@@ -51,10 +51,11 @@ def report_table(table: TableView) -> rx.Component:
             rx.heading(table.title, size="3"),
             rx.spacer(),
             # document links: client-side routing would swallow the download
-            rx.link("CSV", href=table.csv_href, class_name="pm-export-csv",
-                    reload_document=True, download=""),
-            rx.link("XLSX", href=table.xlsx_href, class_name="pm-export-xlsx",
-                    reload_document=True, download=""),
+            rx.cond(table.csv_href != "", rx.fragment(
+                rx.link("CSV", href=table.csv_href, class_name="pm-export-csv",
+                        reload_document=True, download=""),
+                rx.link("XLSX", href=table.xlsx_href, class_name="pm-export-xlsx",
+                        reload_document=True, download=""))),
             gap="0.75em", align="center", width="100%", wrap="wrap"),
         _chart(table),
         rx.cond(

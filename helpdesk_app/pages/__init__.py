@@ -26,6 +26,7 @@ from helpdesk_app.pages import (  # noqa: F401  (imported for their @page regist
     notification_prefs,
     notifications,
     portal,
+    portal_work,
     reports,
     security_settings,
     sla_board,

@@ -111,7 +111,7 @@ def view(table: Any, lang: str, *, title: str, query: dict[str, str], export_pat
             record.update({f"s{n}": chart_value(cols[i].kind, r[i])
                            for n, (_k, i) in enumerate(series[:MAX_SERIES])})
             chart.append(record)
-    params = urlencode({**query, "table": table.key})
+    params = urlencode({**query, "table": table.key}) if export_path else ""
     return TableView(
         key=table.key, title=title,
         columns=[ColView(t(cols[i].label_key, lang), cols[i].kind in NUMERIC) for i in shown],
@@ -119,7 +119,8 @@ def view(table: Any, lang: str, *, title: str, query: dict[str, str], export_pat
         links=[link(r) if link else "" for r in table.rows],
         totals=[totals[i] for i in shown] if totals else [],
         truncated=bool(getattr(table, "truncated", False)),
-        csv_href=f"{export_path}.csv?{params}", xlsx_href=f"{export_path}.xlsx?{params}",
+        csv_href=f"{export_path}.csv?{params}" if export_path else "",
+        xlsx_href=f"{export_path}.xlsx?{params}" if export_path else "",
         chart=chart, chart_x="x",
         chart_labels=[t(cols[keys.index(k)].label_key, lang) for k in chart_series
                       if k in keys][:MAX_SERIES])

@@ -1,6 +1,10 @@
 """English: the reports page (issue 14) - tabs, filters, exports."""
 
 CATALOG: dict[str, str] = {
+    "page.portal_work": "Work done for us",
+    "portal.work_link": "Work done for us",
+    "portal.work_title": "Work done for your organisation",
+    "portal.work_help": "Hours our team logged on your organisation's tickets in the last 12 months, and what of it is billable.",
     "page.reports": "Reports",
     "nav.reports": "Reports",
     "reports.title": "Reports",

@@ -1,6 +1,10 @@
 """Polski: strona raportów (issue 14) - zakładki, filtry, eksporty."""
 
 CATALOG: dict[str, str] = {
+    "page.portal_work": "Praca dla nas",
+    "portal.work_link": "Praca dla nas",
+    "portal.work_title": "Praca wykonana dla Twojej organizacji",
+    "portal.work_help": "Godziny, które nasz zespół wpisał na zgłoszeniach Twojej organizacji w ostatnich 12 miesiącach, i ile z nich podlega rozliczeniu.",
     "page.reports": "Raporty",
     "nav.reports": "Raporty",
     "reports.title": "Raporty",
