@@ -230,10 +230,11 @@ def instant_bounds(flt: ReportFilter, zone: ZoneInfo | None = None) -> list[date
 
 
 def ticket_filters(actor: Actor, flt: ReportFilter, *, person: bool = True,
-                   organisation: bool = True) -> list[ColumnElement[bool]]:
-    """The access scope and the filter's ticket-level conditions (person: the assignee;
-    `organisation`: False where the work entry's own organisation/contract decide)."""
-    terms: list[Any] = [access.ticket_scope(actor)]
+                   organisation: bool = True, scope: Any = None) -> list[ColumnElement[bool]]:
+    """The access scope (`access.ticket_scope` unless another is given) and the filter's
+    ticket-level conditions (person: the assignee; `organisation`: False where the work
+    entry's own organisation/contract decide)."""
+    terms: list[Any] = [access.ticket_scope(actor) if scope is None else scope]
     if organisation and flt.organisation_id is not None:
         terms.append(col(Ticket.organisation_id) == flt.organisation_id)
     if organisation and flt.contract_id is not None:

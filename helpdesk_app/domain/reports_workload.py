@@ -103,7 +103,7 @@ def workload_by_queue(db: Session, actor: Actor, flt: ReportFilter) -> Table:
     bounds = instant_bounds(flt)
     start, end = bounds[0], bounds[-1]
     # per-queue figures: a queue-limited actor sees only rows of their queues
-    scope = [access.queue_figures_scope(actor), *ticket_filters(actor, flt)[1:]]
+    scope = ticket_filters(actor, flt, scope=access.queue_figures_scope(actor))
     figures: dict[int, list[int]] = {}
     hours = (select(Ticket.queue_id, func.sum(_E.seconds), func.sum(_E.billable_minutes))
              .join(Ticket, col(Ticket.id) == col(_E.ticket_id))
