@@ -230,10 +230,11 @@ def instant_bounds(flt: ReportFilter, zone: ZoneInfo | None = None) -> list[date
 
 
 def ticket_filters(actor: Actor, flt: ReportFilter, *, person: bool = True,
-                   organisation: bool = True) -> list[ColumnElement[bool]]:
-    """The access scope and the filter's ticket-level conditions (person: the assignee;
-    `organisation`: False where the work entry's own organisation/contract decide)."""
-    terms: list[Any] = [access.ticket_scope(actor)]
+                   organisation: bool = True, scope: Any = None) -> list[ColumnElement[bool]]:
+    """The access scope (`access.ticket_scope` unless another is given) and the filter's
+    ticket-level conditions (person: the assignee; `organisation`: False where the work
+    entry's own organisation/contract decide)."""
+    terms: list[Any] = [access.ticket_scope(actor) if scope is None else scope]
     if organisation and flt.organisation_id is not None:
         terms.append(col(Ticket.organisation_id) == flt.organisation_id)
     if organisation and flt.contract_id is not None:
@@ -303,6 +304,30 @@ def percentile(ordered: Sequence[int | float], p: float) -> float | int | None:
     h = (len(ordered) - 1) * p / 100
     lo = math.floor(h)
     hi = min(lo + 1, len(ordered) - 1)
-    value = ordered[lo] + (h - lo) * (ordered[hi] - ordered[lo])
+    return _one_decimal(ordered[lo] + (h - lo) * (ordered[hi] - ordered[lo]))
+
+
+def _one_decimal(value: float) -> float | int:
     value = round(value, 1)
     return int(value) if value == int(value) else value
+
+
+def percentile_counted(counted: Sequence[tuple[int | float, int]], p: float
+                       ) -> float | int | None:
+    """`percentile` of a histogram: (value, how many times) pairs in ascending value
+    order - what a GROUP BY returns, so the database sends one row per distinct value."""
+    total = sum(n for _v, n in counted)
+    if not total:
+        return None
+    h = (total - 1) * p / 100
+    lo = math.floor(h)
+    below = None  # the value at rank `lo` (0-based)
+    seen = 0
+    for value, n in counted:
+        if below is None and seen + n > lo:
+            below = value
+        if seen + n > lo + 1 or seen + n == total:
+            above = value
+            break
+        seen += n
+    return _one_decimal(below + (h - lo) * (above - below))

@@ -53,12 +53,16 @@ def workload(db: Session, actor: Actor, flt: ReportFilter) -> Table:
         if person is not None:
             figures.setdefault(person, [0] * 5)[index] += _int(value)
 
-    work = select(_E.user_id, func.sum(_E.seconds), func.sum(_E.billable_minutes),
+    # `+ 0`: the same groups, but SQLite then reads the range from the covering
+    # ix_work_entry_invoicing (0.8 s a month at 466,000 entries) instead of walking the
+    # (user, date) index for its order with a row read per entry (2.4 s)
+    worker = (col(_E.user_id) + 0).label("worker")
+    work = select(worker, func.sum(_E.seconds), func.sum(_E.billable_minutes),
                   func.count(distinct(_E.ticket_id)))
     if needs_ticket(actor, flt):
         work = work.join(Ticket, col(Ticket.id) == col(_E.ticket_id))
     for person, seconds, minutes, tickets in db.exec(
-            work.where(*entry_filters(actor, flt)).group_by(_E.user_id)).all():
+            work.where(*entry_filters(actor, flt)).group_by(worker)).all():
         add(person, 0, seconds)
         add(person, 1, _int(minutes) * 60)
         add(person, 2, tickets)
@@ -99,7 +103,7 @@ def workload_by_queue(db: Session, actor: Actor, flt: ReportFilter) -> Table:
     bounds = instant_bounds(flt)
     start, end = bounds[0], bounds[-1]
     # per-queue figures: a queue-limited actor sees only rows of their queues
-    scope = [access.queue_figures_scope(actor), *ticket_filters(actor, flt)[1:]]
+    scope = ticket_filters(actor, flt, scope=access.queue_figures_scope(actor))
     figures: dict[int, list[int]] = {}
     hours = (select(Ticket.queue_id, func.sum(_E.seconds), func.sum(_E.billable_minutes))
              .join(Ticket, col(Ticket.id) == col(_E.ticket_id))

@@ -10,7 +10,12 @@ import pytest
 
 from helpdesk_app.domain.calendars import CalendarSpec, get_calendar, weekdays
 from helpdesk_app.domain.errors import Invalid
-from helpdesk_app.domain.reports_common import ReportFilter, percentile, periods
+from helpdesk_app.domain.reports_common import (
+    ReportFilter,
+    percentile,
+    percentile_counted,
+    periods,
+)
 from helpdesk_app.domain.sla import SlaInputs, compute, stored_columns
 from helpdesk_app.models import SlaEffect
 
@@ -170,3 +175,24 @@ def test_every_report_label_is_in_both_catalogs():
     assert len(used) > 50
     for lang in ("pl", "en"):
         assert used - set(CATALOGS[lang]) == set(), lang
+
+
+def test_a_histogram_gives_the_same_percentiles_as_the_list():
+    # 10, 10, 20, 40: median between 10 and 20; p90 at rank 2.7 → 20 + 0.7 × 20
+    counted = [(10, 2), (20, 1), (40, 1)]
+    assert (percentile_counted(counted, 50), percentile_counted(counted, 90)) == (15, 34)
+    assert percentile([10, 10, 20, 40], 90) == 34
+    assert percentile_counted([(5, 3)], 90) == 5
+    assert percentile_counted([], 50) is None
+
+
+def test_the_histogram_agrees_with_the_list_on_random_samples():
+    import random
+    from collections import Counter
+
+    rng = random.Random(14)
+    for _ in range(200):
+        values = sorted(rng.choice((0, 1, 5, 5, 30, 480, 481)) for _ in range(rng.randint(1, 40)))
+        counted = sorted(Counter(values).items())
+        for p in (50, 90):
+            assert percentile_counted(counted, p) == percentile(values, p)
