@@ -20,7 +20,8 @@ _INLINE_SAFE = {"image/png", "image/jpeg", "image/gif", "image/webp", "applicati
                 "text/plain"}
 
 
-def _disposition(kind: str, filename: str) -> str:
+def disposition(kind: str, filename: str) -> str:
+    """A Content-Disposition with an ASCII fallback name and the exact UTF-8 one."""
     ascii_name = filename.encode("ascii", "replace").decode().replace('"', "_").replace("?", "_")
     return f"{kind}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
 
@@ -43,7 +44,7 @@ async def download_attachment(request: Request) -> Response:
         path,
         media_type=row.content_type if inline else "application/octet-stream",
         headers={
-            "Content-Disposition": _disposition("inline" if inline else "attachment",
+            "Content-Disposition": disposition("inline" if inline else "attachment",
                                                 row.filename),
             "X-Content-Type-Options": "nosniff",
             "Cache-Control": "private, no-store",

@@ -9,11 +9,10 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, Response, StreamingResponse
 
+from helpdesk_app.api.attachments import disposition
 from helpdesk_app.db import session_scope
 from helpdesk_app.domain import auth, report_exports, report_files, worktime_parsing
 from helpdesk_app.domain.errors import DomainError, Forbidden, NotFound
@@ -25,9 +24,7 @@ _TYPES = {"csv": "text/csv; charset=utf-8",
 
 
 def _headers(name: str) -> dict[str, str]:
-    ascii_name = name.encode("ascii", "replace").decode().replace('"', "_")
-    return {"Content-Disposition":
-            f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}",
+    return {"Content-Disposition": disposition("attachment", name),
             "X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"}
 
 

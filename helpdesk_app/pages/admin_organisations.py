@@ -17,7 +17,6 @@ from helpdesk_app.components.directory_admin import (
 from helpdesk_app.components.layout import SYNCED_TEXT, error_callout
 from helpdesk_app.components.page import page
 from helpdesk_app.domain import permissions
-from helpdesk_app.models import OrgKind
 from helpdesk_app.state.admin_organisations import AdminOrganisationsState as A
 from helpdesk_app.state.session import SessionState as S
 
@@ -112,7 +111,7 @@ def _panel() -> rx.Component:
                                          color_scheme="gray")),
         rx.cond(A.confirm == "toggle", confirm_box(
             rx.cond(A.o_active,
-                    rx.cond(A.o_kind == OrgKind.SUBCONTRACTOR,
+                    rx.cond(A.o_is_subcontractor,
                             S.tr["orgadmin.confirm_deactivate"] + " "
                             + S.tr["orgadmin.confirm_deactivate_sub"],
                             S.tr["orgadmin.confirm_deactivate"]),

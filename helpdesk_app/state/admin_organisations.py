@@ -60,6 +60,10 @@ class AdminOrganisationsState(Form, SessionState):
     o_contracts: list[str] = []
     confirm: str = ""  # "", "toggle" or "delete": the question showing
 
+    @rx.var
+    def o_is_subcontractor(self) -> bool:
+        return self.o_kind == OrgKind.SUBCONTRACTOR
+
     @handler(roles=routes.STAFF, permission=permissions.USERS_MANAGE)
     def on_load(self, db, actor: Actor):
         start_admin_page(self)

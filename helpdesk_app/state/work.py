@@ -20,11 +20,12 @@ from helpdesk_app import routes
 from helpdesk_app.domain import dates, worktime, worktime_timer
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.errors import DomainError
-from helpdesk_app.i18n import format_business_minutes, format_number
+from helpdesk_app.i18n import format_business_minutes
 from helpdesk_app.live.bus import Change, timer_topic
 from helpdesk_app.models.base import utcnow
 from helpdesk_app.state import live
 from helpdesk_app.state.forms import CHOICE, Form
+from helpdesk_app.state.report_views import cell
 from helpdesk_app.state.session import SessionState
 from helpdesk_app.state.ticket_panel import open_panel
 from helpdesk_app.state.toolkit import handler, unit_of_work
@@ -49,10 +50,6 @@ class WorkRow:
     locked: bool = False
     lock_ref: str = ""
     can_change: bool = False
-
-
-def money(minor: int, currency: str, lang: str) -> str:
-    return f"{format_number(round(minor / 100, 2), lang)} {currency}"
 
 
 class WorkState(Form, SessionState):
@@ -98,6 +95,7 @@ class WorkState(Form, SessionState):
     refreshed: int = 0
     _ticket_id: int = 0
     _activity_defaults: dict[str, list[bool]] = {}
+    _views: list = []  # the entries as last loaded (backend only)
 
     # ---- helpers
 
@@ -122,13 +120,13 @@ class WorkState(Form, SessionState):
         self.visible = actor.is_agent
         self.manages = worktime.manages(actor)
         self.show_money = actor.is_staff
-        views = worktime.entries_for(db, actor, self._ticket_id, lang)
+        views = self._views = worktime.entries_for(db, actor, self._ticket_id, lang)
         self.can_log = worktime.can_log(db, actor, self._ticket_id)
         self.rows = [self._row(v) for v in views]
         totals = worktime.totals_for(db, actor, self._ticket_id)
         self.total = self._hours(totals.seconds)
         self.billable_total = format_business_minutes(totals.billable_minutes, lang)
-        self.amount_total = money(totals.amount_minor, totals.currency, lang) \
+        self.amount_total = cell("money", totals.amount_minor, lang, totals.currency) \
             if actor.is_staff else ""
         kinds = worktime.activity_types(db)
         self.activity_opts = [Opt(str(a.id), a.name_pl if lang == "pl" else a.name_en)
@@ -150,7 +148,7 @@ class WorkState(Form, SessionState):
             id=str(v.id), who=v.user_name, day=dates.format_day(v.work_date, lang), span=span,
             duration=self._hours(v.seconds), activity=v.activity, description=v.description,
             billable=v.billable, flags=" · ".join(flags),
-            amount=money(v.amount_minor, v.currency, lang) if self.show_money else "",
+            amount=cell("money", v.amount_minor, lang, v.currency) if self.show_money else "",
             capped=v.capped, locked=v.locked, lock_ref=v.lock_ref, can_change=v.can_change)
 
     def _clock(self, value: datetime) -> str:
@@ -301,9 +299,7 @@ class WorkState(Form, SessionState):
         if entry_id is None:
             self.message = self._t("worktime.too_short")
             return
-        written = next((v for v in worktime.entries_for(db, actor, self._ticket_id,
-                                                        self.ui_lang)
-                        if v.id == entry_id and v.can_change), None)
+        written = next((v for v in self._views if v.id == entry_id and v.can_change), None)
         if written is not None:
             self._fill(written)
         self.message = self._t("worktime.stopped",
