@@ -1,6 +1,6 @@
 """One timeline item, drawn by the component for its kind: a message (the ticket's first
 text, a reply, an internal note) with its body and files; an SLA warning or breach; an
-escalation; any other change as one compact line."""
+escalation; a period the SLA clock was paused; any other change as one compact line."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import reflex as rx
 from helpdesk_app.components.avatar import avatar
 from helpdesk_app.models import EventKind
 from helpdesk_app.state.session import SessionState as S
-from helpdesk_app.state.timeline import EventItem, FileView
+from helpdesk_app.state.timeline import PAUSE_KIND, EventItem, FileView
 
 
 def _file(f: FileView) -> rx.Component:
@@ -80,6 +80,7 @@ def timeline_item(e: EventItem) -> rx.Component:
         (EventKind.SLA_WARNING, sla_item(e, "amber")),
         (EventKind.SLA_BREACH, sla_item(e, "red")),
         (EventKind.ESCALATION, sla_item(e, "purple")),
+        (PAUSE_KIND, sla_item(e, "gray")),
         (EventKind.HANDOVER, handover_item(e)),
         change_item(e),
     )

@@ -140,14 +140,22 @@ def _confirm() -> rx.Component:
                   on_click=W.cancel_delete)), color="red", size="1"))
 
 
+def work_figures() -> list[rx.Component]:
+    """Total and billable time for the ticket header (the panel below loads them)."""
+    def field(label, value, id: str) -> rx.Component:  # as the header's other fields
+        return rx.cond(W.visible, rx.vstack(
+            rx.text(label, size="1", color_scheme="gray"), rx.text(value, size="2", id=id),
+            spacing="0", min_width="9em"))
+    return [field(S.tr["worktime.total"], W.total, "work-total"),
+            field(S.tr["worktime.billable"], W.billable_total, "work-billable-total")]
+
+
 def work_panel() -> rx.Component:
     return rx.box(
         rx.cond(W.visible, rx.card(rx.vstack(
             rx.flex(
                 rx.heading(S.tr["worktime.title"], size="3"),
                 rx.spacer(),
-                _figure(S.tr["worktime.total"], W.total, "work-total"),
-                _figure(S.tr["worktime.billable"], W.billable_total, "work-billable-total"),
                 rx.cond(W.show_money, _figure("", W.amount_total, "work-amount-total")),
                 gap="1.25em", wrap="wrap", align="end", width="100%"),
             _timer(),

@@ -230,6 +230,13 @@ def _history(inputs: SlaInputs, now: datetime) -> list[tuple[datetime, datetime 
             for i, (a, e) in enumerate(merged)]
 
 
+def pause_periods(inputs: SlaInputs, now: datetime) -> tuple[tuple[datetime, datetime | None], ...]:
+    """When the ticket sat in a pausing status, up to `now`: (start, end or None while it
+    still does). Wall-clock periods from the status history alone, so they exist without a
+    calendar too; the header sums them and the timeline shows each (issue 14)."""
+    return tuple((a, b) for a, b, effect in _history(inputs, now) if effect == SlaEffect.PAUSES)
+
+
 def _threshold(target: timedelta, percent: int | None) -> timedelta | None:
     if percent is None or not 0 < percent < 100:
         return None

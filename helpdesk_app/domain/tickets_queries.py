@@ -358,12 +358,14 @@ def sla_report(db: Session, actor: Actor, ticket_id: int, now: datetime) -> SlaR
     desk = actor.is_staff
     ttype = db.get(TicketType, ticket.ticket_type_id) if ticket.ticket_type_id else None
     calendar = db.get(BusinessCalendar, contract.calendar_id)
+    inputs = sla.load_inputs(db, ticket)
     return SlaReport(
         contract=contract.name if desk else "", is_key=contract.is_key and desk,
         ticket_type_pl=ttype.name_pl if ttype and desk else "",
         ticket_type_en=ttype.name_en if ttype and desk else "",
         calendar=calendar.name if calendar and desk else "",
-        result=sla.compute(sla.load_inputs(db, ticket), now, explain=desk),
+        result=sla.compute(inputs, now, explain=desk),
+        pauses=sla.pause_periods(inputs, now),
         day_minutes=calendars.working_day_minutes(sla.spec_for_calendar(db, calendar.id))
         if calendar else None,
     )

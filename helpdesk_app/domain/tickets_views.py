@@ -185,6 +185,8 @@ class SlaReport:
     calendar: str
     result: sla.SlaResult
     day_minutes: int | None = None  # the calendar's working day, for showing targets
+    # wall-clock periods in a pausing status (end None: still paused), sla.pause_periods
+    pauses: tuple[tuple[datetime, datetime | None], ...] = ()
 
 
 @dataclass(frozen=True)

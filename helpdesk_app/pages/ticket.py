@@ -11,7 +11,7 @@ from helpdesk_app.components.page import page
 from helpdesk_app.components.sla_badge import sla_badge
 from helpdesk_app.components.ticket_fields_panel import ticket_fields_panel
 from helpdesk_app.components.timeline_item import timeline_item
-from helpdesk_app.components.work_panel import work_panel
+from helpdesk_app.components.work_panel import work_figures, work_panel
 from helpdesk_app.state.session import SessionState as S
 from helpdesk_app.state.ticket import REPLY_UPLOAD_ID
 from helpdesk_app.state.ticket import TicketState as T
@@ -56,6 +56,10 @@ def _header(staff: bool, sub: bool = False) -> rx.Component:
             _field(S.tr["col.channel"], T.ticket.channel_label, "h-channel"),
             _field(S.tr["ticket.email"], T.ticket.requester_email, "h-email"),
         ]
+    if staff or sub:  # what the work took, and how long the SLA clock stood still
+        fields += [*work_figures(),
+                   rx.cond(T.sla_paused != "",
+                           _field(S.tr["sla.paused_total"], T.sla_paused, "h-sla-paused"))]
     return rx.vstack(
         rx.hstack(
             rx.badge(T.ticket.number, size="3", id="ticket-number"),

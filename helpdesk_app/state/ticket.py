@@ -7,6 +7,7 @@ Used by the agent page (/agent/tickets/[ticket_number]) and the client page
 from __future__ import annotations
 
 import dataclasses
+from datetime import datetime, timedelta
 from typing import ClassVar
 
 import reflex as rx
@@ -22,14 +23,14 @@ from helpdesk_app.domain import (
 )
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.errors import Conflict, DomainError, NotFound
-from helpdesk_app.i18n import format_business_minutes
+from helpdesk_app.i18n import format_business_minutes, format_duration
 from helpdesk_app.live.bus import Change, access_topic
 from helpdesk_app.models import Priority
 from helpdesk_app.models.base import utcnow
 from helpdesk_app.state import live
 from helpdesk_app.state.forms import Form
 from helpdesk_app.state.session import SessionState
-from helpdesk_app.state.timeline import EventItem, Viewer, event_item
+from helpdesk_app.state.timeline import EventItem, Viewer, merge_pauses
 from helpdesk_app.state.toolkit import handler, unit_of_work
 from helpdesk_app.state.uploads import read_uploads
 from helpdesk_app.state.views import Opt, options, outcome_label
@@ -110,7 +111,10 @@ class TicketState(Form, SessionState):
     sla_label: str = ""
     sla_due: str = ""
     sla_lines: list[Opt] = []
+    sla_paused: str = ""  # the header's total time in pausing statuses ("" when never)
     show_explain: bool = False
+    _pauses: list = []  # [(start, end or None)] for the timeline, from the SLA report
+    _sla_at: datetime | None = None  # the instant they were computed for
     _ticket_id: int = 0
 
     def _route_number(self) -> str:
@@ -140,8 +144,8 @@ class TicketState(Form, SessionState):
             self.agent_opts = [Opt("none", self._t("ticket.unassigned"))] + [
                 Opt(str(o.id), o.label) for o in directory.agents(db, actor)]
             self._load_choices(db, actor)
+        self._load_sla(db, actor)  # first: the timeline shows its pause periods
         self._show(detail, reset_form=True, staff=actor.is_staff)
-        self._load_sla(db, actor)
         self._load_status_choices(db, actor)
         self._load_reply_outcome(db, actor)
         self.loaded = True
@@ -189,7 +193,7 @@ class TicketState(Form, SessionState):
         if not d.handed_to:
             self.reply_share = False
         viewer = Viewer(self._t, self._dt, lang, self._status_labels, d.names)
-        items = [event_item(viewer, e) for e in d.events]
+        items = merge_pauses(viewer, d.events, self._pauses, self._sla_at or utcnow())
         self.events = items[::-1] if self.timeline_order == "newest" else items
         if not staff:
             # What a client's page holds is what a client may see: no queue, assignee,
@@ -223,9 +227,9 @@ class TicketState(Form, SessionState):
     def _refresh(self, db, actor: Actor, *, reset_form: bool) -> None:
         db.rollback()  # a fresh read, also after a refused write in this unit of work
         try:
-            self._show(tickets.get_ticket(db, actor, self._ticket_id), reset_form=reset_form,
-                       staff=actor.is_staff)
+            detail = tickets.get_ticket(db, actor, self._ticket_id)
             self._load_sla(db, actor)
+            self._show(detail, reset_form=reset_form, staff=actor.is_staff)
             self._load_status_choices(db, actor)
             self._load_reply_outcome(db, actor)
             self._mark_seen(db, actor)
@@ -242,6 +246,7 @@ class TicketState(Form, SessionState):
         self.status_opts, self.client_status_opts, self.sla_lines = [], [], []
         self.reply_text, self.handed_to, self.closed_note = "", "", ""
         self.sla_state, self.sla_label, self.sla_due = "none", "", ""
+        self.sla_paused, self._pauses = "", []
         live.unwatch(self)
 
     def _mark_seen(self, db, actor: Actor) -> None:
@@ -252,12 +257,20 @@ class TicketState(Form, SessionState):
 
     def _load_sla(self, db, actor: Actor) -> None:
         self.sla_state, self.sla_label, self.sla_due, self.sla_lines = "none", "", "", []
+        self.sla_paused, self._pauses, self._sla_at = "", [], None
         if not actor.is_agent:
             return
-        report = tickets.sla_report(db, actor, self._ticket_id, utcnow())
+        now = utcnow()
+        report = tickets.sla_report(db, actor, self._ticket_id, now)
         if report is None:
             return
         r = report.result
+        self._pauses, self._sla_at = list(report.pauses), now
+        if report.pauses:
+            total = format_duration(sum(((end or now) - start for start, end in report.pauses),
+                                        timedelta()), self.ui_lang)
+            ongoing = report.pauses[-1][1] is None
+            self.sla_paused = self._t("sla.paused_ongoing", duration=total) if ongoing else total
         self.sla_lines = self._explain_lines(report, staff=actor.is_staff)
         finished = sla_outcome.outcome(
             r.state, r.resolved_at, first_response_at=r.first_response_at,

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from helpdesk_app.domain import tickets
-from helpdesk_app.i18n import format_business_minutes, format_size
+from helpdesk_app.i18n import format_business_minutes, format_duration, format_size
 from helpdesk_app.models import EventKind
 from helpdesk_app.routes import ATTACHMENTS_API
 
@@ -149,3 +149,29 @@ def event_item(v: Viewer, e: tickets.EventView) -> EventItem:
         files=[FileView(str(a.id), a.filename, format_size(a.size, v.lang),
                         f"{ATTACHMENTS_API}{a.id}") for a in e.attachments],
     )
+
+
+# Not a stored event: a period the SLA clock stood still, derived from the status history.
+PAUSE_KIND = "sla_pause"
+
+
+def pause_item(v: Viewer, index: int, start: datetime, end: datetime | None,
+               now: datetime) -> EventItem:
+    """"SLA paused 10:00 – 14:20 (4 hrs 20 mins)", or "since 10:00" while it lasts."""
+    duration = format_duration((end or now) - start, v.lang)
+    title = (v.t("event.sla_pause", start=v.dt(start), end=v.dt(end), duration=duration)
+             if end is not None else
+             v.t("event.sla_pause_ongoing", start=v.dt(start), duration=duration))
+    return EventItem(id=f"pause-{index}", kind=PAUSE_KIND, author=v.t("event.system"),
+                     is_public=False, title=title, when=v.dt(start))
+
+
+def merge_pauses(v: Viewer, events: list[tickets.EventView],
+                 pauses: list[tuple[datetime, datetime | None]], now: datetime) -> list[EventItem]:
+    """The timeline in time order with the pause periods in it, each just after the status
+    change that started it."""
+    timed = [(e.created_at, 0, event_item(v, e)) for e in events]
+    timed += [(start, 1, pause_item(v, i, start, end, now))
+              for i, (start, end) in enumerate(pauses)]
+    timed.sort(key=lambda x: (x[0], x[1]))  # stable: events keep their order among equals
+    return [item for _at, _rank, item in timed]

@@ -65,6 +65,9 @@ def test_agent_and_client_story(new_page):
     agent.select_option("#e-status", value="pending")
     agent.click("#save-header")
     expect(agent.locator("#h-status")).to_have_text("Oczekuje na klienta")
+    # waiting for the client pauses the SLA clock: the header and the timeline say since when
+    expect(agent.locator("#h-sla-paused")).to_contain_text("trwa")
+    expect(agent.locator('#timeline [data-kind="sla_pause"]')).to_contain_text("SLA wstrzymane od")
 
     # A second agent tab keeps the list open, filtered to this ticket.
     agent_list = agent.context.new_page()
@@ -81,6 +84,7 @@ def test_agent_and_client_story(new_page):
     client.locator(f'.pm-row[data-number="{number}"]').click()
     expect(client.locator("#timeline")).to_contain_text(reply)
     assert note not in client.content(), "an internal note reached the client's page"
+    assert client.locator('[data-kind="sla_pause"], #h-sla-paused').count() == 0
     assert client.locator("#e-status").count() == 0, "client sees agent-only edit controls"
     # No horizontal scrolling on a 390 px wide phone.
     assert client.evaluate("document.documentElement.scrollWidth") <= 390 + 1

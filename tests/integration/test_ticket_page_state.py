@@ -8,10 +8,11 @@ from sqlmodel import col, select
 from state_support import call_handler, state_for
 
 from helpdesk_app.db import session_scope
-from helpdesk_app.domain import workflow
+from helpdesk_app.domain import tickets, workflow
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.models import Status, Ticket, TimelineEvent, User
 from helpdesk_app.state.ticket import TicketState
+from helpdesk_app.state.timeline import PAUSE_KIND
 
 CLIENT = "ewa.lewandowska@wodociagi-lodz.example"
 AGENT = "anna.nowak@pomocnik.example"
@@ -103,3 +104,28 @@ def test_newest_first_applies_to_the_timeline(demo_db) -> None:
     assert [e.id for e in page.events] == oldest_first[::-1]
     call_handler(TicketState, "set_newest_first", page, False)
     assert [e.id for e in page.events] == oldest_first
+
+
+def test_agents_see_pause_periods_and_the_paused_total_clients_do_not(demo_db) -> None:
+    """A pausing status ("pending": waiting for the client) stops the SLA clock: staff read
+    how long in the header and each period on the timeline, right after the change that
+    started it; the client's page holds none of it."""
+    with session_scope() as db:
+        client = db.exec(select(User).where(User.email == CLIENT)).one()
+        ticket = db.exec(select(Ticket).where(Ticket.requester_id == client.id,
+                                              Ticket.status == Status.OPEN,
+                                              col(Ticket.contract_id).is_not(None))
+                         .order_by(col(Ticket.id))).first()
+        assert ticket is not None, "the demo has an open ticket on a contract"
+        tickets.update_ticket(db, _actor(AGENT), ticket.id, ticket.version,
+                              {"status": Status.PENDING})
+    page = _page(AGENT, ticket)
+    assert page.sla_paused.endswith("trwa")  # "0 min, trwa": paused now
+    kinds = [e.kind for e in page.events]
+    assert kinds.count(PAUSE_KIND) == 1
+    assert kinds[kinds.index(PAUSE_KIND) - 1] == "status"
+    assert "SLA wstrzymane od" in page.events[kinds.index(PAUSE_KIND)].title
+
+    client_page = _page(CLIENT, ticket)
+    assert client_page.sla_paused == ""
+    assert PAUSE_KIND not in [e.kind for e in client_page.events]

@@ -24,6 +24,7 @@ from helpdesk_app.domain.sla import (
     SlaInputs,
     Targets,
     compute,
+    pause_periods,
     resolve_targets,
 )
 from helpdesk_app.models import Priority, SlaEffect
@@ -140,6 +141,20 @@ def test_pausing_twice_then_resuming(no_cutoff: BusinessCalendar) -> None:
     # Warning at 75 % = 6 h used; 2.5 h used by 14:30, so 3.5 h later:
     # 14:30–16:00 (1.5) + Tue 8–10 (2) → Tue 10:00.
     assert r.next_check_at == L(2026, 3, 17, 10)
+
+
+def test_pause_periods_are_wall_clock_and_need_no_calendar() -> None:
+    # Twice paused, the second time still now; a repeated pausing status is one period;
+    # a change after `now` is not history yet.
+    received = L(2026, 3, 16, 9)
+    history = [(received, C), *PAUSE_TWICE[:2], (L(2026, 3, 16, 12), P),
+               (L(2026, 3, 16, 13), P), (L(2026, 3, 16, 18), C)]
+    now = L(2026, 3, 16, 15)
+    got = pause_periods(SlaInputs(received_at=received, calendar=None, transitions=history),
+                        now)
+    assert got == ((L(2026, 3, 16, 10), L(2026, 3, 16, 11)), (L(2026, 3, 16, 12), None))
+    never = SlaInputs(received_at=received, calendar=None, transitions=[(received, C)])
+    assert pause_periods(never, now) == ()
 
 
 def test_while_paused_due_is_undefined(no_cutoff: BusinessCalendar) -> None:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from helpdesk_app.domain.tickets import EventView
 from helpdesk_app.i18n import format_datetime, t
 from helpdesk_app.models import EventKind
-from helpdesk_app.state.timeline import TITLES, Viewer, event_item
+from helpdesk_app.state.timeline import PAUSE_KIND, TITLES, Viewer, event_item, merge_pauses
 
 WHEN = datetime(2026, 3, 2, 9, 15, tzinfo=UTC)
 DATA = {
@@ -111,3 +111,20 @@ def test_a_work_entry_says_who_how_long_and_what():
         "Anna Nowak: wpisano 1 godz. 30 min · Na miejscu u klienta"
     assert event_item(_viewer("en"), _event(EventKind.WORK)).title == \
         "Anna Nowak logged 1 hr 30 mins · On site"
+
+
+def test_pause_periods_sit_after_the_status_change_that_started_them():
+    v = _viewer("en")
+    later = WHEN + timedelta(hours=4, minutes=20)
+    status = EventView(1, EventKind.STATUS, "Anna Nowak", True, True, "",
+                       {"old": "open", "new": "pending"}, WHEN, [])
+    reply = EventView(2, EventKind.REPLY, "Ewa", False, True, "Done", {}, later, [])
+    items = merge_pauses(v, [status, reply], [(WHEN, later), (later, None)],
+                         now=later + timedelta(minutes=30))
+    assert [i.kind for i in items] == [EventKind.STATUS, PAUSE_KIND, EventKind.REPLY,
+                                       PAUSE_KIND]
+    ended, ongoing = items[1], items[3]
+    assert ended.title == "SLA paused 02/03/2026, 10:15 – 02/03/2026, 14:35 (4 hrs 20 mins)"
+    assert ongoing.title == "SLA paused since 02/03/2026, 14:35 (30 mins so far)"
+    assert not ended.is_public and not ended.by_person
+    assert merge_pauses(_viewer("pl"), [status], [], now=later)[0].kind == EventKind.STATUS
