@@ -6,8 +6,8 @@ download.
   language, machine-readable values: ISO dates, hours as decimal hours with a dot,
   amounts in the currency's units with a dot, percentages as numbers. Every text cell is
   formula-safe (a leading = + - @ is neutralised).
-- XLSX (openpyxl write-only mode: rows go to the file as they come): typed cells — dates
-  as dates, hours as numbers formatted 0.00, amounts as numbers formatted #,##0.00,
+- XLSX (XlsxWriter's constant-memory mode: rows go to the file as they come): typed
+  cells — dates as dates, hours as numbers formatted 0.00, amounts as numbers formatted #,##0.00,
   percentages as percentages — a bold header row and frozen panes under it.
 - Export files live in `<data dir>/exports/<token>.<ext>` with a `<token>.json` beside it
   naming the owner; a download re-checks the owner (api/report_export.py). Files older
@@ -27,9 +27,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
+import xlsxwriter
 
 from helpdesk_app.config import get_settings
 from helpdesk_app.domain.audit import safe_cell
@@ -119,36 +117,57 @@ _FORMATS_XLSX = {"hours": "0.00", "money": "#,##0.00", "percent": "0.0%",
 
 def write_xlsx(path: Path, title: str, columns: Sequence[ColumnLike], batches: Batches,
                lang: str, progress: Progress | None = None) -> int:
-    """Write an XLSX file row by row (write-only: flat memory). Returns the rows written."""
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(title=title[:31] or "Report")
-    ws.freeze_panes = "A2"
-    bold = Font(bold=True)
-    head = []
-    for label in header(columns, lang):
-        cell = WriteOnlyCell(ws, value=label)
-        cell.font = bold
-        head.append(cell)
-    ws.append(head)
-    formats = [_FORMATS_XLSX.get(c.kind) for c in columns]
-    done = 0
-    for rows in batches:
-        for row in rows:
-            out = []
-            for c, fmt, value in zip(columns, formats, row, strict=False):
-                plain = _plain(c.kind, value, lang)
-                if isinstance(plain, str):
-                    plain = safe_cell(plain)
-                cell = WriteOnlyCell(ws, value=plain)
-                if fmt and plain is not None:
-                    cell.number_format = fmt
-                out.append(cell)
-            ws.append(out)
-        done += len(rows)
-        if progress:
-            progress(done)
-    wb.save(str(path))
+    """Write an XLSX file row by row (XlsxWriter's constant-memory mode: each row goes to
+    the file as the next one starts, strings inline). Returns the rows written.
+
+    XlsxWriter rather than openpyxl for writing: openpyxl builds an object and an XML
+    element per cell and wrote 2,800 rows/s of the 15-column entry export here (100,000
+    entries in 36 s against the 15 s goal); XlsxWriter's typed writes are several times
+    faster with the same typed cells. Tests read the files back with openpyxl."""
+    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True, "in_memory": False})
+    try:
+        ws = wb.add_worksheet(_sheet_title(title))
+        ws.freeze_panes(1, 0)
+        bold = wb.add_format({"bold": True})
+        for i, label in enumerate(header(columns, lang)):
+            ws.write_string(0, i, label, bold)
+        formats = {kind: wb.add_format({"num_format": fmt})
+                   for kind, fmt in _FORMATS_XLSX.items()}
+        # per column: index, kind, how to write it (string / number / date), its format
+        plan = [(i, c.kind, _HOW.get(c.kind, "s"), formats.get(c.kind))
+                for i, c in enumerate(columns)]
+        put_s, put_n, put_d = ws.write_string, ws.write_number, ws.write_datetime
+        done = 0
+        for rows in batches:
+            for row in rows:
+                done += 1
+                for i, kind, how, fmt in plan:
+                    value = row[i] if i < len(row) else None
+                    if value is None:
+                        continue
+                    value = _plain(kind, value, lang)
+                    if how == "n":
+                        put_n(done, i, value, fmt)
+                    elif how == "d":  # a date or a month: written as a date
+                        put_d(done, i, value if isinstance(value, datetime)
+                              else datetime(value.year, value.month, value.day), fmt)
+                    else:  # strings stay strings, never formulas
+                        put_s(done, i, value)
+            if progress:
+                progress(done)
+    finally:
+        wb.close()
     return done
+
+
+_HOW = {"date": "d", "month": "d", "hours": "n", "money": "n", "percent": "n", "int": "n",
+        "minutes": "n"}
+
+
+def _sheet_title(title: str) -> str:
+    # Excel's rules: at most 31 characters, none of []:*?/\
+    cleaned = "".join(" " if ch in "[]:*?/\\" else ch for ch in title).strip()
+    return cleaned[:31] or "Report"
 
 
 # --------------------------------------------------------------------------- export files
