@@ -1,4 +1,5 @@
-"""Command line: `python -m helpdesk_app.cli migrate|seed|setup|banner|backfill-reports`,
+"""Command line: `python -m helpdesk_app.cli migrate|seed|setup|banner|backfill-reports|
+rerate`,
 and the account commands `create-admin`, `check-production`, `disable-demo`
 (cli_accounts.py)."""
 
@@ -78,6 +79,32 @@ def backfill_reports() -> int:
         return backfill_first_response(db, utcnow(), progress=shown)
 
 
+def rerate(contract_id: int, email: str) -> int:
+    """Re-rate a contract's unbilled entries under its current rule (finishes a re-rating
+    the page's background run did not complete), as `email` ("worktime.billing")."""
+    from sqlmodel import select
+
+    from helpdesk_app.db import session_scope
+    from helpdesk_app.domain import worktime_admin
+    from helpdesk_app.domain.actor import Actor
+    from helpdesk_app.domain.errors import DomainError
+    from helpdesk_app.i18n import t
+    from helpdesk_app.models import User
+
+    def shown(done: int, total: int) -> None:
+        print(f"  {done:,}/{total:,} entries", flush=True)
+
+    with session_scope() as db:
+        user = db.exec(select(User).where(User.email == email.strip().lower())).first()
+        if user is None:
+            raise SystemExit(f"no user {email}")
+        try:
+            return worktime_admin.rerate_contract(db, Actor.from_user(user), contract_id,
+                                                  shown)
+        except DomainError as e:
+            raise SystemExit(t(e.key, "en", **e.params)) from None
+
+
 def main(argv: list[str] | None = None) -> None:
     from helpdesk_app import cli_accounts
 
@@ -89,6 +116,10 @@ def main(argv: list[str] | None = None) -> None:
         "--no-demo", action="store_true", help="a production start: no demo logins")
     sub.add_parser("backfill-reports", help="fill the first-response minutes of tickets "
                                             "answered before migration 0018")
+    re_rate = sub.add_parser("rerate", help="re-rate a contract's unbilled work entries")
+    re_rate.add_argument("contract_id", type=int)
+    re_rate.add_argument("--as", dest="email", required=True,
+                         help="the admin doing it (needs worktime.billing)")
     cli_accounts.add_parsers(sub)
     args = parser.parse_args(argv)
     code = cli_accounts.run(args)
@@ -96,6 +127,9 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(code)
     if args.command == "backfill-reports":
         print(f"{backfill_reports():,} tickets filled.")
+        return
+    if args.command == "rerate":
+        print(f"{rerate(args.contract_id, args.email):,} entries re-rated.")
         return
     if args.command in ("migrate", "setup"):
         migrate()

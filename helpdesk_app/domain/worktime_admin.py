@@ -9,16 +9,22 @@ for whoever holds "worktime.billing" (admins hold it).
 - Rates: the form is text as an admin types it ("180,00" an hour, multipliers in
   percent, minutes as whole numbers); every problem is reported next to its field at
   once, each checked by `rating.validate_rule` so the rules live in one place.
-- Saving a changed rule re-rates every entry of the contract that is not locked
-  ("billed"), in the same transaction: read in batches, written with one conditional
-  UPDATE per batch that skips an entry locked meanwhile. Locked entries keep what was
-  invoiced. The audit entry says what changed and how many entries were re-rated.
+- Saving a changed rule commits it with its audit entry (what changed, how many unbilled
+  entries it re-rates), then re-rates every entry of the contract that is not locked
+  ("billed") in batches of `RERATE_BATCH`, each its own short transaction so a big
+  contract never holds the database's write lock for long: read, rated under the rule
+  as it is at that batch (a later change wins), written with one conditional UPDATE
+  that skips an entry locked meanwhile. Locked entries keep what was invoiced. The page
+  re-rates up to one batch at once and more in the background with progress
+  (state/admin_worktime.py); an interrupted run is completed by saving the rule again
+  or `cli rerate CONTRACT_ID`.
 Every save is audited (`worktime.activity_saved`, `worktime.rate_changed`).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from sqlalchemy import bindparam, func
@@ -205,7 +211,7 @@ class RateInfo:
 @dataclass(frozen=True)
 class RateSaved:
     changed: bool
-    rerated: int  # unlocked entries rated again under the new rule
+    rerated: int  # unlocked entries rated (save_rule: to rate) again under the new rule
 
 
 def format_money(minor: int, lang: str) -> str:
@@ -309,8 +315,17 @@ def rate_info(db: Session, actor: Actor, contract_id: int, lang: str) -> RateInf
 
 
 def save_rate(db: Session, actor: Actor, contract_id: int, form: RateForm) -> RateSaved:
-    """Set the contract's rule; when it changed, re-rate its unlocked entries (module
-    doc). One transaction: the rule, the amounts and the audit entry go together."""
+    """Set the contract's rule and re-rate its unlocked entries (module doc)."""
+    saved = save_rule(db, actor, contract_id, form)
+    if not saved.changed:
+        return saved
+    return RateSaved(True, rerate_contract(db, actor, contract_id))
+
+
+def save_rule(db: Session, actor: Actor, contract_id: int, form: RateForm) -> RateSaved:
+    """Set the contract's rule with its audit entry (one commit); `rerated` is how many
+    unlocked entries `rerate_contract` has to rate again. Nothing changes when the rule
+    is the same."""
     _require(actor)
     contract = _contract(db, contract_id)
     rule = parse_rate(form)
@@ -325,19 +340,20 @@ def save_rate(db: Session, actor: Actor, contract_id: int, form: RateForm) -> Ra
         return RateSaved(False, 0)
     row.updated_at = utcnow()
     db.add(row)
-    db.flush()
-    rerated = rerate_contract(db, contract.id)
+    unlocked = _counts(db, contract.id)[0]
     audit.record(db, actor, "worktime.rate_changed",
                  target=audit.Target("contract", contract.id, contract.name),
-                 details={**changes, "entries_rerated": rerated})
+                 details={**changes, "entries_rerated": unlocked})
     db.commit()
-    return RateSaved(True, rerated)
+    return RateSaved(True, unlocked)
 
 
-def rerate_contract(db: Session, contract_id: int) -> int:
-    """Rate every unlocked entry of the contract again under its current rule, in the
-    caller's transaction. Returns how many were rated."""
-    resolved = worktime.rule_for(db, contract_id)
+def rerate_contract(db: Session, actor: Actor, contract_id: int,
+                    progress: Callable[[int, int], None] | None = None) -> int:
+    """Rate every unlocked entry of the contract again under its current rule, one
+    committed batch at a time, reporting (done, total). Returns how many were rated."""
+    _require(actor)
+    _contract(db, contract_id)
     table = WorkEntry.__table__
     # conditional: an entry locked since it was read keeps its invoiced amount
     write = table.update().where(table.c.id == bindparam("b_id"),
@@ -347,9 +363,15 @@ def rerate_contract(db: Session, contract_id: int) -> int:
     ids = list(db.exec(select(WorkEntry.id).where(
         WorkEntry.contract_id == contract_id, col(WorkEntry.locked_at).is_(None))
         .order_by(col(WorkEntry.id))).all())
+    db.rollback()  # no read transaction held open between the batches
+    if progress:
+        progress(0, len(ids))
     for start in range(0, len(ids), RERATE_BATCH):
+        db.expire_all()  # the rule as it is now, not as this session first read it
+        resolved = worktime.rule_for(db, contract_id)  # so a later change wins
         batch = db.exec(select(WorkEntry).where(
-            col(WorkEntry.id).in_(ids[start:start + RERATE_BATCH]))).all()
+            col(WorkEntry.id).in_(ids[start:start + RERATE_BATCH]),
+            col(WorkEntry.locked_at).is_(None))).all()
         params = []
         for entry in batch:
             old = (entry.billable_minutes, entry.amount_minor, entry.currency)
@@ -362,4 +384,7 @@ def rerate_contract(db: Session, contract_id: int) -> int:
                                "b_currency": new[2]})
         if params:
             db.execute(write, params)
+        db.commit()
+        if progress:
+            progress(min(start + RERATE_BATCH, len(ids)), len(ids))
     return len(ids)

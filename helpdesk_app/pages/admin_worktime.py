@@ -137,7 +137,15 @@ def _rate_form() -> rx.Component:
                   "on_site_pct", placeholder="100", input_mode="numeric"),
             **_ROW),
         rx.text(S.tr["worktime_admin.rate_help"], size="1", color_scheme="gray"),
-        rx.button(S.tr["ticket.save"], on_click=A.save_rate, id="rate-save"),
+        rx.button(S.tr["ticket.save"], on_click=A.save_rate, id="rate-save",
+                  disabled=A.rerating),
+        rx.cond(A.rerating, rx.hstack(
+            rx.text(S.tr["worktime_admin.rerating"], size="2"),
+            rx.progress(value=rx.cond(A.rerate_total > 0,
+                                      A.rerate_done * 100 / A.rerate_total, 0),
+                        width="10em", id="rerate-progress"),
+            rx.text(A.rerate_done, " / ", A.rerate_total, size="1", id="rerate-progress-text"),
+            align="center", wrap="wrap")),
         _saved("rate"),
         spacing="3", width="100%", id="rate-form",
     )

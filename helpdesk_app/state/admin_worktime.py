@@ -4,6 +4,7 @@ domain/worktime_admin.py and domain/worktime_billing.py; this holds what the pag
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from datetime import datetime
 from typing import ClassVar
@@ -22,7 +23,7 @@ from helpdesk_app.models.base import utcnow
 from helpdesk_app.state.admin_common import start_admin_page
 from helpdesk_app.state.forms import CHOICE, Form
 from helpdesk_app.state.session import SessionState
-from helpdesk_app.state.toolkit import handler
+from helpdesk_app.state.toolkit import bare_session, handler, unit_of_work
 from helpdesk_app.state.views import Opt, options
 
 BILLING = {"roles": routes.STAFF, "permission": permissions.WORKTIME_BILLING}
@@ -88,6 +89,10 @@ class AdminWorktimeState(Form, SessionState):
     r_weekend: str = "100"
     r_on_site: str = "100"
     rate_note: str = ""
+    # re-rating a big contract in the background: entries done / to do
+    rerating: bool = False
+    rerate_done: int = 0
+    rerate_total: int = 0
     # lock
     org_opts: list[Opt] = []
     kind_opts: list[Opt] = []
@@ -228,16 +233,60 @@ class AdminWorktimeState(Form, SessionState):
     def save_rate(self, db, actor: Actor):
         self._start_save("rate")
         contract_id = _id(self.rate_contract)
-        if contract_id is None:
-            return
-        saved = worktime_admin.save_rate(db, actor, contract_id, RateForm(
+        if contract_id is None or self.rerating:
+            return None
+        saved = worktime_admin.save_rule(db, actor, contract_id, RateForm(
             **{field: getattr(self, name) for name, field in _RATE_FIELDS.items()}))
         self.form_of = ""
-        self.message = (self._t("worktime_admin.rate_saved", count=saved.rerated)
-                        if saved.changed else self._t("worktime_admin.rate_unchanged"))
+        if saved.changed and saved.rerated > worktime_admin.RERATE_BATCH:
+            # a big contract: in the background with progress, the page stays usable
+            self.rerating, self.rerate_done, self.rerate_total = True, 0, saved.rerated
+            return AdminWorktimeState.run_rerate(contract_id)
+        if saved.changed:
+            count = worktime_admin.rerate_contract(db, actor, contract_id)
+            self.message = self._t("worktime_admin.rate_saved", count=count)
+        else:
+            self.message = self._t("worktime_admin.rate_unchanged")
         self.message_of = "rate"
         self._load_rate(db, actor)
         self._preview(db, actor)
+        return None
+
+    @rx.event(background=True)
+    async def run_rerate(self, contract_id: int):
+        async with self:
+            with unit_of_work(self) as (_db, actor):  # the actor, checked again
+                pass
+            if actor is None or not self.rerating:
+                self.rerating = False
+                return
+
+        def progress(done: int, total: int) -> None:
+            state["done"], state["total"] = done, total
+
+        def work() -> int:
+            with bare_session() as db:  # a thread: handed the actor checked above
+                return worktime_admin.rerate_contract(db, actor, contract_id, progress)
+
+        state = {"done": 0, "total": self.rerate_total}
+        task = asyncio.ensure_future(asyncio.to_thread(work))
+        while not task.done():
+            await asyncio.sleep(0.3)
+            async with self:
+                self.rerate_done, self.rerate_total = state["done"], state["total"]
+        async with self:
+            self.rerating, self.message_of = False, "rate"
+            try:
+                count = task.result()
+            except DomainError as e:
+                self.message, self.error = "", self._err(e)
+                return
+            self.message = self._t("worktime_admin.rate_saved", count=count)
+            self.rerate_done = count
+            with unit_of_work(self) as (db, actor):
+                if actor is not None:
+                    self._load_rate(db, actor)
+                    self._preview(db, actor)
 
     # ---- lock
 

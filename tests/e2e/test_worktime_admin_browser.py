@@ -1,7 +1,8 @@
 """Work time and billing in the browser (issue 14): an admin gives a contract its rate — a
 bad amount and a bad percentage are named next to their fields and nothing typed is lost
 — fixes it (the contract's unbilled entries are re-rated), then locks last month under an
-invoice number after a preview and a confirmation, and sees how many entries it took."""
+invoice number after a preview and a confirmation, and sees how many entries it took; a
+later change re-rates a contract of more than one batch in the background."""
 
 from __future__ import annotations
 
@@ -38,6 +39,20 @@ def _two_entries_last_month(engine) -> tuple[int, list[int], date, date]:
         db.add_all(rows)
         db.commit()
         return ticket.contract_id, [r.id for r in rows], first, last
+
+
+def _unbilled_this_month(engine, contract_id: int, n: int) -> list[int]:
+    """`n` one-hour entries today on a ticket of the contract, unrated."""
+    with Session(engine) as db:
+        ticket = db.exec(select(Ticket).where(Ticket.contract_id == contract_id)
+                         .order_by(col(Ticket.id))).first()
+        rows = [WorkEntry(ticket_id=ticket.id, user_id=ticket.created_by_id,
+                          organisation_id=ticket.organisation_id, contract_id=contract_id,
+                          work_date=date.today(), seconds=3600,
+                          created_by_id=ticket.created_by_id) for _ in range(n)]
+        db.add_all(rows)
+        db.commit()
+        return [r.id for r in rows]
 
 
 def test_admin_sets_a_rate_fixes_it_and_locks_last_month(new_page, app_server):
@@ -96,6 +111,22 @@ def test_admin_sets_a_rate_fixes_it_and_locks_last_month(new_page, app_server):
     expect(page.locator(".pm-lock-row").filter(has_text=ref)).to_contain_text("wpisów: 2")
     with Session(engine) as db:
         assert {db.get(WorkEntry, i).lock_ref for i in entry_ids} == {ref}
+
+    # a contract with more unbilled entries than one batch is re-rated in the background
+    # (progress under the form); the billed ones keep their invoiced amounts
+    many = _unbilled_this_month(engine, contract_id, 1200)
+    page.fill("#rate-amount", "200,00")
+    page.click("#rate-save")
+    with Session(engine) as db:
+        unbilled = len(db.exec(select(WorkEntry.id).where(
+            WorkEntry.contract_id == contract_id, col(WorkEntry.locked_at).is_(None))).all())
+    assert unbilled >= 1200
+    expect(page.locator("#rate-message")).to_have_text(
+        PL["worktime_admin.rate_saved"].format(count=unbilled), timeout=30_000)
+    expect(page.locator("#rate-save")).to_be_enabled()
+    with Session(engine) as db:
+        assert {db.get(WorkEntry, i).amount_minor for i in many} == {20000}
+        assert [db.get(WorkEntry, i).amount_minor for i in entry_ids] == [18000, 18000]
 
     # on a phone the open forms still fit: nothing scrolls sideways
     page.set_viewport_size({"width": 390, "height": 844})

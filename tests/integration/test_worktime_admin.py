@@ -9,7 +9,7 @@ import json
 from datetime import UTC, datetime
 
 import pytest
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from helpdesk_app.domain import (
     contracts,
@@ -300,3 +300,38 @@ def test_the_resolve_rule_is_set_on_a_ticket_type_and_audited(db, world, make, d
     ticket = make.ticket(world.actor("coordinator"), "Typ wymaga pracy",
                          requester=world.users["client"], ticket_type_id=ttype.id)
     assert ticket.ticket_type_id == ttype.id and worktime.requires_entry(db, ticket)
+
+
+def test_re_rating_commits_each_batch_and_a_rule_changed_meanwhile_wins(db, world, desk,
+                                                                        monkeypatch):
+    """A big contract is re-rated in short transactions (the page does it in the
+    background): each batch reads the rule as it is then, so a change saved half-way
+    through applies to the rest, and what is done stays done."""
+    monkeypatch.setattr(worktime_admin, "RERATE_BATCH", 2)
+    admin, tech = world.actor("admin"), world.actor("technician")
+    ids = [worktime.add_entry(db, tech, desk.id, EntryForm(duration="1:00"), now=NOW)
+           for _ in range(5)]
+    saved = worktime_admin.save_rule(db, admin, desk.contract_id, RateForm(
+        hourly_rate="60", rounding="none"))
+    assert (saved.changed, saved.rerated) == (True, 5)
+    db.expire_all()
+    assert db.get(WorkEntry, ids[0]).amount_minor == 18000  # the rule alone re-rates nothing
+
+    seen = []
+
+    def progress(done: int, total: int) -> None:
+        seen.append((done, total))
+        if done == 2:  # after the first batch committed, another admin changes the rate
+            with Session(db.get_bind()) as other:
+                committed = other.get(WorkEntry, ids[0]).amount_minor
+                assert committed == 6000, "the first batch is committed"
+                worktime_admin.save_rule(other, admin, desk.contract_id, RateForm(
+                    hourly_rate="120", rounding="none"))
+
+    assert worktime_admin.rerate_contract(db, admin, desk.contract_id, progress) == 5
+    assert seen == [(0, 5), (2, 5), (4, 5), (5, 5)]
+    db.expire_all()
+    assert [db.get(WorkEntry, i).amount_minor for i in ids] == [6000, 6000, 12000, 12000,
+                                                               12000]
+    with pytest.raises(Forbidden):
+        worktime_admin.rerate_contract(db, tech, desk.contract_id)

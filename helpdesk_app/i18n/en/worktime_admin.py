@@ -49,6 +49,7 @@ CATALOG: dict[str, str] = {
     "worktime_admin.rate_note": "A change re-rates the unbilled entries ({unlocked}); "
                                 "billed ones ({locked}) keep their amounts.",
     "worktime_admin.rate_saved": "Rate saved; unbilled entries re-rated: {count}.",
+    "worktime_admin.rerating": "Re-rating unbilled entries…",
     "worktime_admin.rate_unchanged": "Nothing changed.",
     # errors
     "worktime_admin.key_invalid": "The key must be 2–40 lower-case letters, digits or _ and "

@@ -52,6 +52,7 @@ CATALOG: dict[str, str] = {
     "worktime_admin.rate_note": "Zmiana przelicza nierozliczone wpisy ({unlocked}); "
                                 "rozliczone ({locked}) zachowują swoje kwoty.",
     "worktime_admin.rate_saved": "Zapisano stawkę; przeliczone nierozliczone wpisy: {count}.",
+    "worktime_admin.rerating": "Przeliczanie nierozliczonych wpisów…",
     "worktime_admin.rate_unchanged": "Nic się nie zmieniło.",
     # błędy
     "worktime_admin.key_invalid": "Klucz to 2–40 małych liter, cyfr lub _, zaczyna się "
