@@ -78,3 +78,17 @@ def test_a_technician_without_reports_does_not_get_the_page(new_page):
     page.goto("/agent/reports")
     expect(page).to_have_url(re.compile(r"/agent$"))
     expect(page.locator("#nav-reports")).to_have_count(0)
+
+
+def test_every_reports_tab_fits_a_phone(new_page):
+    """Tables with many columns scroll inside their own box; the page never scrolls
+    sideways at 390 px, on any tab, and each tab shows its tables."""
+    page = new_page(phone=True)
+    login(page, COORD)
+    for tab in ("invoicing", "workload", "service"):
+        page.goto(f"/agent/reports?tab={tab}")
+        expect(page.locator("#reports-tab-" + tab)).to_be_visible()
+        expect(page.locator(".pm-report").first).to_be_visible()
+        page.wait_for_timeout(300)  # charts lay themselves out
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390 + 1, f"{tab}: the page is {width} px wide"
