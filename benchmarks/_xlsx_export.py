@@ -4,8 +4,8 @@
 (its own sessions from the app's engine, the audit entry, the invoicing count for the
 progress total, batches from `iter_entries`, openpyxl write-only) into a temporary data
 folder. Each measurement runs in a spawned process so that its peak resident memory
-(`ru_maxrss`) belongs to the export alone: the figure is the peak minus the resident size
-just before the export started. Run for a small and a large range, the two peaks show
+(VmHWM) belongs to the export alone: the figure is the peak minus the resident size just
+before the export started. Run for a small and a large range, the two peaks show
 whether memory stays flat as the row count grows.
 """
 
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import resource
 import tempfile
 import time
 import traceback
@@ -30,6 +29,16 @@ def _rss_mb() -> float:
     with open("/proc/self/statm") as f:
         pages = int(f.read().split()[1])
     return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def _peak_mb() -> float:
+    # VmHWM, the peak of this process image: ru_maxrss would carry the parent's peak over
+    # (Linux keeps it across fork and exec), and the parent has just iterated 100k rows
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmHWM in /proc/self/status")
 
 
 def _child(url: str, data_dir: str, query: dict[str, str], today: date, out: Any) -> None:
@@ -61,7 +70,7 @@ def _export(url: str, data_dir: str, query: dict[str, str], today: date) -> dict
         coord, query, "xlsx", "pl", today=today,
         progress=lambda done, total: ticks.append((time.perf_counter(), done, total)))
     seconds = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
+    peak = _peak_mb()
     path, _name = report_files.find_export(token, coord.user_id)
     # read back (untimed): write-only files carry no dimension, so count the rows
     sheet = load_workbook(path, read_only=True).active
