@@ -50,6 +50,7 @@ confirm that a ticket exists.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from enum import StrEnum
 
 from sqlalchemy import ColumnElement, false, or_, true
@@ -202,6 +203,20 @@ def can(actor: Actor, action: Action, ticket: Ticket | None = None) -> bool:
 def queue_limited(actor: Actor) -> bool:
     """Whether a queue limit applies to the actor (custom role; never admins or clients)."""
     return actor.visible_queue_ids is not None and actor.role in _LIMITABLE
+
+
+def list_scope_key(actor: Actor, *, names_self: bool) -> Actor:
+    """Who stands for everyone that sees exactly the same tickets as `actor` in a list:
+    two actors with equal keys get equal list pages (and queue chips) for the same query,
+    so state/live.py may compute a page once for all tabs showing it. Only what cannot
+    change the result is dropped: name, e-mail and language always; the user id only for
+    staff whose scope does not name them (no queue limit, no substitution) and a query
+    that does not (`names_self`: "mine", "Substituting for")."""
+    key = replace(actor, full_name="", email="", language="")
+    if (actor.role in Role.STAFF and not queue_limited(actor) and not actor.covering_ids
+            and not names_self):
+        key = replace(key, user_id=0)
+    return key
 
 
 def queue_figures_scope(actor: Actor) -> ColumnElement[bool]:

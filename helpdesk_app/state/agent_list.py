@@ -18,6 +18,7 @@ import reflex as rx
 
 from helpdesk_app import routes
 from helpdesk_app.domain import (
+    access,
     bulk,
     directory,
     fields,
@@ -31,7 +32,13 @@ from helpdesk_app.domain import (
 )
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.errors import DomainError
-from helpdesk_app.live.bus import Change, access_topic, seen_topic
+from helpdesk_app.live.bus import (
+    ACCESS_CHANGE,
+    SEEN_CHANGE,
+    Change,
+    access_topic,
+    seen_topic,
+)
 from helpdesk_app.models import Channel, Priority
 from helpdesk_app.models.base import utcnow
 from helpdesk_app.state import live
@@ -103,6 +110,7 @@ class AgentListState(Form, SessionState):
     covering_label: str = ""
     covering_chip: str = ""
     _agents: list = []  # the assignee filter's people, read on load
+    _fingerprint: int = 0  # of the rows and counts last shown (live refreshes skip equal)
 
     # ---- bulk selection, kept on the server: ticket id -> the version the agent saw
     # (the browser only sends "tick row X"; an id that is not on the shown page is ignored,
@@ -208,16 +216,16 @@ class AgentListState(Form, SessionState):
     def _sync_covering(self, db, actor: Actor) -> None:
         """The "Substituting for …" filter exists while the agent covers somebody."""
         covered = substitutions.names(db, actor.covering_ids)
-        self.covering_label = ", ".join(sorted(covered.values()))
+        self._set("covering_label", ", ".join(sorted(covered.values())))
         if not covered and self.f_assignee == tickets.COVERING:
             self.f_assignee = ""  # the substitution ended: back to every ticket
-        self.covering_chip = (self._t("list.assignee_covering", names=self.covering_label)
-                              if covered else "")
+        self._set("covering_chip", self._t("list.assignee_covering", names=self.covering_label)
+                  if covered else "")
         opts = [Opt("mine", self._t("list.assignee_mine")),
                 Opt("unassigned", self._t("list.assignee_unassigned"))]
         if covered:
             opts.append(Opt(tickets.COVERING, self.covering_chip))
-        self.agent_opts = opts + [Opt(v, label) for v, label in self._agents]
+        self._set("agent_opts", opts + [Opt(v, label) for v, label in self._agents])
 
     def _away_marks(self, db, rows: list[tickets.TicketRow]) -> dict[int, str]:
         """assignee id -> "away until …, substituted by …" for the page's assignees."""
@@ -230,16 +238,31 @@ class AgentListState(Form, SessionState):
                              name=names.get(a.substitute_id, ""))
                 for uid, a in away.items()}
 
-    def _load(self, db, actor) -> None:
+    def _load(self, db, actor, *, quiet: bool = False) -> bool:
+        """Read the page. `quiet` (a live refresh for somebody else's change): stop when the
+        fresh page and counts are what the tab already shows — no variable changes, so the
+        tab is sent nothing. Returns whether the page was redrawn."""
         if actor.is_staff:  # a subcontractor has no assignee filter (nor substitutes)
             self._sync_covering(db, actor)
-        try:
-            result = tickets.list_tickets(db, actor, self._query())
+        query = self._query()
+        scope = access.list_scope_key(
+            actor, names_self=query.assignee in ("mine", tickets.COVERING))
+        try:  # shared by the tabs refreshed in one live pass with the same scope and query
+            result = live.shared(("agent_list", scope, repr(query)),
+                                 lambda: tickets.list_tickets(db, actor, query))
         except DomainError as e:
-            self.error = self._err(e)
-            return
-        self.error = ""
-        self.shown_search = self.search.strip()
+            self._set("error", self._err(e))
+            return True
+        counts = (live.shared(("queue_counts", access.list_scope_key(actor, names_self=False)),
+                              lambda: tickets.queue_counts(db, actor))
+                  if actor.is_staff else [])
+        fingerprint = hash((tuple(result.rows), result.total, result.total_capped,
+                            tuple(counts)))
+        if quiet and fingerprint == self._fingerprint and not self.error:
+            return False
+        self._fingerprint = fingerprint
+        self._set("error", "")
+        self._set("shown_search", self.search.strip())
         labels = workflow.labels_for(db, self.ui_lang, actor)
         unread = ticket_seen.unread_ids(db, actor, [r.id for r in result.rows])
         away = self._away_marks(db, result.rows) if actor.is_staff else {}
@@ -247,21 +270,28 @@ class AgentListState(Form, SessionState):
                          unread=r.id in unread, away=away.get(r.assignee_id, ""))
                 for r in result.rows]
         # a subcontractor's rows: the SLA countdown, not the desk's queue, assignee, channel
-        self.rows = rows if actor.is_staff else [subcontractor_row_view(r) for r in rows]
+        self._set("rows", rows if actor.is_staff else [subcontractor_row_view(r) for r in rows])
         self._page_versions = bulk.row_versions(db, actor, result.rows) if actor.is_staff \
             else {}
         self._sync_selection()
-        self.total = result.total
-        self.total_capped = result.total_capped
-        self.queue_counts = [QueueCount(str(qid), name, n)
-                             for qid, name, n in tickets.queue_counts(db, actor)] \
-            if actor.is_staff else []
+        self._set("total", result.total)
+        self._set("total_capped", result.total_capped)
+        self._set("queue_counts", [QueueCount(str(qid), name, n) for qid, name, n in counts])
+        return True
+
+    def _set(self, name: str, value) -> None:
+        """Assign only a changed value: an assignment alone would resend it to the tab."""
+        if getattr(self, name) != value:
+            setattr(self, name, value)
 
     def _live_refresh(self, changes: list[Change]) -> None:
         with unit_of_work(self) as (db, actor):
             if actor is None or not actor.is_agent:
                 return
-            self._load(db, actor)
+            # the agent's own unread marks or access changed: redraw whatever the rows say
+            personal = any(c.kind in (SEEN_CHANGE, ACCESS_CHANGE) for c in changes)
+            if not self._load(db, actor, quiet=not personal):
+                return  # nothing on this tab changed: it is sent nothing
         self.refreshed += 1
 
     # ---- filters, sorting, paging (each re-queries one page on the server)

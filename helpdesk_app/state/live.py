@@ -10,13 +10,24 @@ A tab has one *page* watch (slot "page", the default: opening another page repla
 and may have more in other slots for parts of the shell that live on every page, e.g. the
 notification bell (slot "bell"). Watches of one tab that point at the same state class are
 refreshed once per burst, with the changes of all of them.
+
+Cost at scale (issue 15): a delivery pass runs each tab's refresh in a worker thread, so
+the event loop keeps answering other tabs' events while the database is read; within one
+pass, tabs that would run the same query for the same access scope share its result
+(`shared`: e.g. 200 agents on the default list cost one list query, not 200); and passes
+start at most every `MIN_PASS_INTERVAL` seconds — changes arriving meanwhile wait and go
+together, the last one always delivered. A page whose fresh result equals what it shows
+changes no variable, so Reflex sends that tab nothing.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import reflex as rx
 
@@ -33,6 +44,13 @@ class Watch:
 
 
 PAGE = "page"
+# at most one delivery pass per this many seconds (a burst of changes is one pass)
+MIN_PASS_INTERVAL = 0.25
+
+T = TypeVar("T")
+# results computed during the current delivery pass, by key (see `shared`)
+_pass_results: contextvars.ContextVar[dict[Hashable, Any] | None] = contextvars.ContextVar(
+    "pomocnik_live_pass", default=None)
 
 # (client token (one per browser tab), slot) -> what that part of the tab watches
 _watches: dict[tuple[str, str], Watch] = {}
@@ -63,6 +81,20 @@ def watching(state: rx.State, *, slot: str = PAGE) -> bool:
     return w is not None and w.state_cls is type(state)
 
 
+def shared(key: Hashable, compute: Callable[[], T]) -> T:
+    """`compute()`, once per delivery pass for each `key`: tabs refreshed in the same pass
+    that ask with an equal key get the same result. The key must hold everything the
+    result depends on (the query and `access.list_scope_key`), so sharing never shows a
+    tab anything its own query would not. Outside a pass (a person's own click) it simply
+    computes."""
+    results = _pass_results.get()
+    if results is None:
+        return compute()
+    if key not in results:
+        results[key] = compute()
+    return results[key]
+
+
 def _concerns(w: Watch, change: Change) -> bool:
     return bool(w.topics.intersection(change.topics)) and (change.public or not w.public_only)
 
@@ -75,10 +107,15 @@ async def dispatch_changes(app: rx.App) -> None:
     try:
         while True:
             changes = [await queue.get()]
+            started = loop.time()
             # A bulk edit produces a burst: refresh each tab once for the whole burst.
             while not queue.empty():
                 changes.append(queue.get_nowait())
             await _deliver(app, changes)
+            # what arrives before the next pass may start waits for it (coalescing)
+            rest = MIN_PASS_INTERVAL - (loop.time() - started)
+            if rest > 0:
+                await asyncio.sleep(rest)
     finally:
         bus.unsubscribe(handle)
 
@@ -100,10 +137,17 @@ async def _deliver(app: rx.App, changes: list[Change]) -> None:
             due[(token, w.state_cls)] = relevant
         else:  # a second watch of the same state in this tab (page + bell)
             got.extend([c for c in relevant if c not in got])
-    for (token, state_cls), relevant in due.items():
-        try:
-            async with app.modify_state(rx.BaseStateToken(ident=token, cls=state_cls)) as root:
-                page_state = await root.get_state(state_cls)
-                page_state._live_refresh(relevant)
-        except Exception:  # one broken tab must not stop the others' updates
-            log.exception("live refresh failed for a tab")
+    marker = _pass_results.set({})
+    try:
+        for (token, state_cls), relevant in due.items():
+            try:
+                async with app.modify_state(
+                        rx.BaseStateToken(ident=token, cls=state_cls)) as root:
+                    page_state = await root.get_state(state_cls)
+                    # the database work off the event loop; the state stays locked for
+                    # this tab meanwhile, so nothing else touches it
+                    await asyncio.to_thread(page_state._live_refresh, relevant)
+            except Exception:  # one broken tab must not stop the others' updates
+                log.exception("live refresh failed for a tab")
+    finally:
+        _pass_results.reset(marker)

@@ -1,0 +1,130 @@
+"""Live refresh at scale (issue 15): within one delivery pass, agent-list tabs with the same
+access scope and query share one query result, and a tab whose fresh page equals what it
+shows is left alone (nothing is sent). Whatever the changes, every tab must end up showing
+exactly what a fresh load of its view shows — the property checked here."""
+
+from __future__ import annotations
+
+import random
+
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from sqlmodel import col, select
+from state_support import call_handler, state_for
+
+from helpdesk_app.db import session_scope
+from helpdesk_app.domain import access, tickets
+from helpdesk_app.domain.actor import Actor
+from helpdesk_app.live.bus import Change, topics_for
+from helpdesk_app.models import Priority, Ticket, User
+from helpdesk_app.state import live
+from helpdesk_app.state.agent_list import AgentListState
+
+ANNA = "anna.nowak@pomocnik.example"
+PIOTR = "piotr.zielinski@pomocnik.example"
+COORD = "koordynator@pomocnik.example"
+# (filter, value) views a tab may show; sort columns to go with them
+VIEWS = [("f_status", "active"), ("f_status", "pending"), ("f_status", "all"),
+         ("f_priority", "4"), ("f_assignee", "mine"), ("f_assignee", "unassigned")]
+SORTS = ["priority", "updated", "number"]
+CHANGES = [("status", "open"), ("status", "pending"), ("status", "resolved"),
+           ("priority", 1), ("priority", 4), ("assignee", "anna"), ("assignee", None)]
+
+
+def _actor(email: str) -> Actor:
+    with session_scope() as db:
+        return Actor.from_user(db.exec(select(User).where(User.email == email)).one())
+
+
+def _tab(email: str, view: tuple[str, str], sort: str) -> AgentListState:
+    tab = state_for(AgentListState, email)
+    call_handler(AgentListState, "on_load", tab)
+    call_handler(AgentListState, "set_filter", tab, *view)
+    if sort != tab.sort:
+        call_handler(AgentListState, "sort_by", tab, sort)
+    return tab
+
+
+def _shown(tab: AgentListState) -> tuple:
+    return ([(r.id, r.status_label, r.priority_label, r.assignee, r.updated)
+             for r in tab.rows], tab.total, [(q.value, q.count) for q in tab.queue_counts])
+
+
+def _change(number: int, what: tuple[str, object]) -> Change:
+    """Make one change to the `number`-th active ticket as the coordinator."""
+    with session_scope() as db:
+        ids = db.exec(select(Ticket.id).order_by(col(Ticket.id))).all()
+        ticket = db.get(Ticket, ids[number % len(ids)])
+        field, value = what
+        if field == "assignee" and value == "anna":
+            value = db.exec(select(User.id).where(User.email == ANNA)).one()
+        tickets.update_ticket(db, _actor(COORD), ticket.id, ticket.version, {field: value})
+        return Change(ticket_id=ticket.id, organisation_id=ticket.organisation_id,
+                      kind="updated", public=True,
+                      topics=topics_for(ticket.id, ticket.organisation_id))
+
+
+def _one_pass(tabs: list[AgentListState], changes: list[Change]) -> None:
+    marker = live._pass_results.set({})
+    try:
+        for tab in tabs:
+            tab._live_refresh(changes)
+    finally:
+        live._pass_results.reset(marker)
+
+
+def test_staff_without_a_queue_limit_share_a_key_unless_the_view_names_them(demo_db):
+    anna, piotr = _actor(ANNA), _actor(PIOTR)
+    assert (access.list_scope_key(anna, names_self=False)
+            == access.list_scope_key(piotr, names_self=False))
+    assert (access.list_scope_key(anna, names_self=True)
+            != access.list_scope_key(piotr, names_self=True))
+
+
+def test_a_pass_queries_once_for_tabs_with_the_same_scope_and_view(demo_db, monkeypatch):
+    tabs = [_tab(email, ("f_status", "active"), "priority") for email in (ANNA, PIOTR)]
+    calls = []
+    real = tickets.list_tickets
+    monkeypatch.setattr(tickets, "list_tickets",
+                        lambda *a, **k: calls.append(1) or real(*a, **k))
+    change = _change(3, ("priority", 4))
+    _one_pass(tabs, [change])
+    assert len(calls) == 1
+    assert _shown(tabs[0])[0] == _shown(tabs[1])[0]  # same rows; their own marks apart
+
+
+def test_a_tab_the_change_does_not_touch_is_sent_nothing(demo_db):
+    tab = _tab(ANNA, ("f_status", "pending"), "number")
+    before = tab.refreshed
+    tab.dirty_vars.clear()
+    # a ticket that is not pending stays not pending: this tab's page cannot change
+    with session_scope() as db:
+        other = db.exec(select(Ticket).where(Ticket.status == "open")
+                        .order_by(col(Ticket.id))).first()
+        tickets.update_ticket(db, _actor(COORD), other.id, other.version,
+                              {"priority": Priority.LOW if other.priority != Priority.LOW
+                               else Priority.HIGH})
+    _one_pass([tab], [Change(other.id, other.organisation_id, "updated", True,
+                             topics_for(other.id, other.organisation_id))])
+    assert tab.refreshed == before and not tab.dirty_vars
+
+
+@settings(max_examples=10, deadline=None, phases=[Phase.explicit, Phase.generate],
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(views=st.lists(st.tuples(st.sampled_from([ANNA, PIOTR, COORD]), st.sampled_from(VIEWS),
+                                st.sampled_from(SORTS)), min_size=2, max_size=5),
+       steps=st.lists(st.lists(st.tuples(st.integers(0, 200), st.sampled_from(CHANGES)),
+                               min_size=1, max_size=3), min_size=1, max_size=4))
+def test_every_tab_converges_to_what_a_fresh_load_shows(demo_db, views, steps):
+    tabs = [(v, _tab(*v)) for v in views]
+    for burst in steps:
+        changes = []
+        for number, what in burst:
+            try:
+                changes.append(_change(number, what))
+            except Exception:  # a move the workflow refuses: no change, nothing to send
+                continue
+        random.shuffle(tabs)  # the order tabs are refreshed in must not matter
+        _one_pass([tab for _v, tab in tabs], changes)
+    for view, tab in tabs:
+        assert _shown(tab) == _shown(_tab(*view)), view
