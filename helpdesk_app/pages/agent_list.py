@@ -15,8 +15,9 @@ from helpdesk_app.state.views import RowView
 def _sort_header(label, column: str, cls: str = "") -> rx.Component:
     arrow = rx.cond(A.sort == column, rx.cond(A.descending, " ↓", " ↑"), "")
     return rx.table.column_header_cell(
-        rx.link(label, arrow, on_click=A.sort_by(column), cursor="pointer",
-                id=f"sort-{column}"),
+        # a button, not a link: an <a href="#"> would change the URL and reload the page
+        rx.button(label, arrow, on_click=A.sort_by(column), variant="ghost", size="1",
+                  color_scheme="gray", class_name="pm-sort", id=f"sort-{column}"),
         class_name=cls,
     )
 
@@ -172,10 +173,10 @@ def _filters() -> rx.Component:
                          id="f-field-value", placeholder=S.tr["list.field_value_hint"],
                          width="auto", **SYNCED_TEXT),
             )),
-            rx.cond(A.f_field != "", rx.link(
+            rx.cond(A.f_field != "", rx.button(
                 S.tr["list.sort_by_field"],
                 rx.cond(A.sort == "field", rx.cond(A.descending, " ↓", " ↑"), ""),
-                on_click=A.sort_by("field"), cursor="pointer", id="sort-field", size="2")),
+                on_click=A.sort_by("field"), variant="ghost", id="sort-field", size="2")),
             spacing="1", align="center",
         )),
         rx.button(S.tr["list.clear"], variant="soft", on_click=A.clear_filters, id="clear"),

@@ -63,8 +63,8 @@ def _search_note() -> rx.Component:
         rx.callout(
             rx.hstack(
                 rx.text(S.tr["portal.filtered_by"], " „", rx.el.b(P.search), "”", size="2"),
-                rx.link(S.tr["portal.clear_search"], on_click=P.clear_search, cursor="pointer",
-                        size="2", id="search-clear"),
+                rx.button(S.tr["portal.clear_search"], on_click=P.clear_search,
+                          variant="ghost", size="1", id="search-clear"),
                 wrap="wrap", align="center",
             ),
             icon="search", size="1", color_scheme="blue", id="search-note", width="100%",

@@ -78,8 +78,8 @@ def _explain() -> rx.Component:
     return rx.cond(
         T.sla_lines.length() > 0,
         rx.vstack(
-            rx.link(S.tr["sla.explain"], on_click=T.toggle_explain, cursor="pointer",
-                    size="2", id="sla-explain-toggle"),
+            rx.button(S.tr["sla.explain"], on_click=T.toggle_explain, variant="ghost",
+                      size="2", id="sla-explain-toggle"),
             rx.cond(
                 T.show_explain,
                 rx.box(
