@@ -15,6 +15,10 @@ What the generated frontend (.web/utils/state.js, context.jsx) does, and this re
   "events": [..]}]` (no "final" marker: an event with nothing dirty sends nothing);
 - a client-side navigation sends `..on_load_internal_state.on_load_internal` with the new
   route's router_data; pings are `2`, answered `3`.
+
+Signing in (`sign_in`) is Pomocnik's own flow: LoginState.submit answers with a
+`_call_script` that form-POSTs a one-time claim to /api/session, whose answer sets the
+HttpOnly session cookie; the next socket of the tab carries it in its handshake.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
 from wsproto import ConnectionType, WSConnection
 from wsproto.events import (
     AcceptConnection,
@@ -45,6 +50,7 @@ HYDRATE = f"{ROOT}.hydrate_and_load"
 ON_LOAD = f"{ROOT}.reflex___state____on_load_internal_state.on_load_internal"
 USER_AGENT = "pomocnik-live-load/1"
 NAMESPACE = "/_event"  # Reflex's EventNamespace; the default "/" connects but hears nothing
+SESSION_COOKIE = "pomocnik_session"
 
 
 def new_token() -> str:
@@ -347,3 +353,50 @@ def delta_has(substate: str, *names: str) -> Callable[[dict], bool]:
 def frontend_event(name: str) -> Callable[[dict], bool]:
     """Predicate: the update carries a frontend event such as `_call_script`."""
     return lambda update: any(e.get("name") == name for e in update.get("events") or [])
+
+
+# ---- Pomocnik's sign-in, as the /login page does it
+
+_SESSION = ("helpdesk_app.state.session", "SessionState")
+SESSION = state_path(_SESSION)
+LOGIN = state_path(_SESSION, ("helpdesk_app.state.session", "LoginState"))
+UI_LANG = f"{SESSION}.{field('ui_lang')}"  # a LocalStorage var: sent back on hydrate
+
+
+def _sign_in_answer(update: dict) -> bool:
+    """The claim script, or the sign-in page refusing / asking for a second factor."""
+    if frontend_event("_call_script")(update):
+        return True
+    values = (update.get("delta") or {}).get(LOGIN) or {}
+    return bool(values.get(field("error"))) or values.get(field("step")) in (
+        "factor", "enrol", "codes")
+
+
+async def sign_in(base_url: str, email: str, password: str, *, hashes: list[str] | None = None,
+                  schema: str = "", timeout: float = 30) -> tuple[str, str, dict[str, str]]:
+    """A tab on /login submits the form; its claim goes to POST /api/session (same address
+    and user agent as the socket: the claim is bound to both). Returns (the tab's token,
+    the cookie header for its next socket, the tab's browser storage)."""
+    tab = Tab(base_url, hashes=hashes, schema=schema)
+    tab.storage_keys.add(UI_LANG)
+    await tab.open("/login", timeout=timeout)
+    try:
+        answer = tab.expect(_sign_in_answer)
+        tab.emit(f"{LOGIN}.submit", {"form": form_data(email=email, password=password)})
+        _t, update = await asyncio.wait_for(answer, timeout)
+        scripts = [e["payload"]["javascript_code"] for e in update.get("events") or []
+                   if e.get("name") == "_call_script"]
+        found = re.search(r'i\.value = ("[^"]*")', scripts[0]) if scripts else None
+        if found is None:
+            raise RuntimeError(f"sign-in of {email} did not finish: {tab.get(LOGIN, 'error')!r}"
+                               f" step {tab.get(LOGIN, 'step')!r}")
+        claim = json.loads(found.group(1))
+    finally:
+        await tab.close()
+    async with httpx.AsyncClient(base_url=tab.base_url, timeout=timeout, headers={
+            "user-agent": USER_AGENT, "origin": tab.base_url}) as client:
+        r = await client.post("/api/session", data={"claim": claim})
+    if SESSION_COOKIE not in r.cookies:
+        raise RuntimeError(f"no session cookie for {email}: HTTP {r.status_code}")
+    cookie = "; ".join(f"{k}={v}" for k, v in r.cookies.items())
+    return tab.token, cookie, dict(tab.storage)
