@@ -23,7 +23,9 @@ Measured over `--seconds` after `--warmup`:
 - event RTT: every 5-10 s (random) each agent sorts (sort_by), pages (next_page /
   prev_page) or searches (set_value + apply_search, or clear_search); RTT = from sending
   the event until its answer (the list's delta that sets `page`, which only a list
-  handler does; a live refresh carries `refreshed` instead);
+  handler does; a live refresh carries `refreshed` instead). A browser's sort click
+  today also re-runs the page's on_load (the header link's href="#" navigates); that
+  second event is not sent here;
 - propagation: the writer (its own signed-in tabs) makes `--rate` changes per second
   through the ticket page as an agent would: open /agent/tickets/<n> (on_load), set the
   priority (set_value) and save (save_header). For every agent tab that showed the
