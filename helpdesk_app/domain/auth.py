@@ -119,8 +119,10 @@ def session_id_of(db: Session, token: str | None) -> int | None:
         UserSession.token_hash == _token_hash(token))).first()
 
 
-def resolve_session(db: Session, token: str | None) -> Actor | None:
-    """The actor behind a browser token, or None when it is unknown, revoked or expired."""
+def resolve_session(db: Session, token: str | None, *, touch: bool = True) -> Actor | None:
+    """The actor behind a browser token, or None when it is unknown, revoked or expired.
+    `touch=False`: not the person's own action (a live refresh pushed to an open tab), so
+    it does not count as activity and an idle session still expires."""
     if not token:
         return None
     row = db.exec(select(UserSession).where(UserSession.token_hash == _token_hash(token))).first()
@@ -136,7 +138,7 @@ def resolve_session(db: Session, token: str | None) -> Actor | None:
     user = db.get(User, row.user_id)
     if user is None or not directory.account_enabled(db, user):
         return None
-    if now - row.last_seen_at >= _TOUCH_EVERY:
+    if touch and now - row.last_seen_at >= _TOUCH_EVERY:
         row.last_seen_at = now
         db.add(row)
         db.commit()

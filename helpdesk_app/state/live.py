@@ -81,6 +81,12 @@ def watching(state: rx.State, *, slot: str = PAGE) -> bool:
     return w is not None and w.state_cls is type(state)
 
 
+def in_pass() -> bool:
+    """Whether this code runs inside a delivery pass (a refresh pushed to an open tab,
+    not something its person did)."""
+    return _pass_results.get() is not None
+
+
 def shared(key: Hashable, compute: Callable[[], T]) -> T:
     """`compute()`, once per delivery pass for each `key`: tabs refreshed in the same pass
     that ask with an equal key get the same result. The key must hold everything the

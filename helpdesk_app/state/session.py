@@ -101,7 +101,8 @@ class SessionState(rx.State):
 
     def _actor(self, db: Session) -> Actor | None:
         """Resolve the token again; clears the identity when the session is gone."""
-        actor = auth.resolve_session(db, self.token)
+        # a live refresh re-checks the actor too, but is not the person's activity
+        actor = auth.resolve_session(db, self.token, touch=not live.in_pass())
         if actor is None:
             self._user_id, self.user_name, self.user_role = 0, "", ""
             self.user_perms = []
@@ -112,13 +113,13 @@ class SessionState(rx.State):
 
     def _remember(self, actor: Actor) -> None:
         self._user_id = actor.user_id
-        self.user_name = actor.full_name
-        self.user_role = actor.role
-        self.user_is_manager = actor.is_client_manager
-        self.user_tz = actor.timezone
-        perms = sorted(permissions.effective(actor))
-        if perms != self.user_perms:
-            self.user_perms = perms
+        # only what changed: an assignment alone would resend it with every live refresh
+        for name, value in (("user_name", actor.full_name), ("user_role", actor.role),
+                            ("user_is_manager", actor.is_client_manager),
+                            ("user_tz", actor.timezone),
+                            ("user_perms", sorted(permissions.effective(actor)))):
+            if getattr(self, name) != value:
+                setattr(self, name, value)
 
     def _t(self, key: str, **params: object) -> str:
         return t(key, self.ui_lang, **params)

@@ -6,6 +6,7 @@ exactly what a fresh load of its view shows — the property checked here."""
 from __future__ import annotations
 
 import random
+from datetime import timedelta
 
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
@@ -13,10 +14,11 @@ from sqlmodel import col, select
 from state_support import call_handler, state_for
 
 from helpdesk_app.db import session_scope
-from helpdesk_app.domain import access, tickets
+from helpdesk_app.domain import access, auth, tickets
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.live.bus import Change, topics_for
-from helpdesk_app.models import Priority, Ticket, User
+from helpdesk_app.models import Priority, Ticket, User, UserSession
+from helpdesk_app.models.base import utcnow
 from helpdesk_app.state import live
 from helpdesk_app.state.agent_list import AgentListState
 
@@ -128,3 +130,24 @@ def test_every_tab_converges_to_what_a_fresh_load_shows(demo_db, views, steps):
         _one_pass([tab for _v, tab in tabs], changes)
     for view, tab in tabs:
         assert _shown(tab) == _shown(_tab(*view)), view
+
+
+def test_a_live_refresh_is_not_activity_an_idle_session_still_expires(demo_db):
+    tab = _tab(ANNA, ("f_status", "active"), "priority")
+    long_ago = utcnow() - timedelta(minutes=5)
+    with session_scope() as db:
+        row = db.exec(select(UserSession).where(
+            UserSession.token_hash == auth._token_hash(tab.token))).one()
+        row.last_seen_at = long_ago
+        db.add(row)
+        db.commit()
+    _one_pass([tab], [_change(5, ("priority", 1))])
+
+    def seen() -> object:
+        with session_scope() as db:
+            return db.exec(select(UserSession.last_seen_at).where(
+                UserSession.token_hash == auth._token_hash(tab.token))).one()
+
+    assert seen() == long_ago  # pushed to the tab: not the person's doing
+    call_handler(AgentListState, "next_page", tab)  # the person clicks: that counts
+    assert seen() > long_ago
