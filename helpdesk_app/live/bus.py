@@ -171,13 +171,14 @@ class ChangeBus(InProcessBus):
 
     def unsubscribe(self, handle: int) -> None:
         super().unsubscribe(handle)
-        with self._lock:
-            empty = not self._listeners
-        if empty:
-            with self._remote_lock:
-                if self._listening is not None:
-                    self._listening.stop()
-                    self._listening = None
+        # Decided under the remote lock, so a listener subscribing meanwhile either keeps
+        # the thread alive or starts a new one after this stop.
+        with self._remote_lock:
+            with self._lock:
+                empty = not self._listeners
+            if empty and self._listening is not None:
+                self._listening.stop()
+                self._listening = None
 
     def publish(self, change: Change) -> None:
         # Own listeners first, synchronously and exactly once (the remote skips messages

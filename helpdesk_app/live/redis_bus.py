@@ -90,11 +90,14 @@ def decode(data: bytes | str) -> tuple[str, Change]:
 
 
 def _client(url: str, *, name: str, timeout: float | None) -> redis.Redis:
-    # No retries: redis-py's default retries with back-off would hold a commit for seconds.
+    # redis-py's default retries with back-off would hold a commit for seconds. One
+    # immediate retry when a connection breaks mid-command (a change sent twice costs a
+    # second refresh, nothing more); a timeout is not retried.
     return redis.Redis.from_url(url, socket_connect_timeout=PUBLISH_TIMEOUT,
                                 socket_timeout=timeout, socket_keepalive=True,
-                                retry=Retry(NoBackoff(), 0), client_name=name,
-                                health_check_interval=15)
+                                retry=Retry(NoBackoff(), 1,
+                                            supported_errors=(redis.ConnectionError,)),
+                                client_name=name, health_check_interval=15)
 
 
 class RedisTransport:

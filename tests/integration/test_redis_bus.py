@@ -372,6 +372,15 @@ def test_bus_survives_a_redis_restart(private_redis, prefix: str) -> None:
         assert ta.published == 2
         assert _wait_for(lambda: 3 in [c.ticket_id for c in got_b])
         assert 2 not in [c.ticket_id for c in got_b]  # pub/sub keeps nothing for later
+        # A restart while nobody publishes: the first change after it still goes out
+        # (the dead pooled connection is replaced, not reported as an outage).
+        before = tb.subscriptions
+        stop()
+        start()
+        assert _wait_for(lambda: tb.subscriptions > before, 15), "did not subscribe again"
+        a.publish(_change(4))
+        assert ta.published == 3
+        assert _wait_for(lambda: 4 in [c.ticket_id for c in got_b])
     finally:
         ta.stop(wait=2)
         tb.stop(wait=2)
