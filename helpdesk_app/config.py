@@ -70,6 +70,11 @@ class Settings:
     timer_cap_hours: int = 10
     # substitutions (issue 13): how often the scheduler starts/ends them; 0 or less: off
     substitution_sweep_seconds: float = 30.0
+    # Redis for the change bus across processes (live/redis_bus.py); empty: in-process only
+    redis_url: str = ""
+    # names this deployment's bus channel: deployments sharing one Redis server must differ
+    # (pub/sub channels are server-wide, not per database number)
+    redis_prefix: str = "pomocnik"
 
 
 @dataclass(frozen=True)
@@ -191,6 +196,8 @@ def get_settings() -> Settings:
         signin_account_free_attempts=_int("POMOCNIK_SIGNIN_ACCOUNT_FREE_ATTEMPTS", 5),
         timer_cap_hours=_int("POMOCNIK_TIMER_CAP_HOURS", 10),
         substitution_sweep_seconds=_float("POMOCNIK_SUBSTITUTION_SWEEP_SECONDS", 30),
+        redis_url=os.environ.get("REDIS_URL", "").strip(),
+        redis_prefix=os.environ.get("POMOCNIK_REDIS_PREFIX", "").strip() or "pomocnik",
     )
 
 

@@ -5,20 +5,27 @@ published only after the transaction commits (a rolled-back change never reaches
 Subscribers receive `Change` objects that carry topics and ids, never private data; a page
 that receives one re-queries through the access policy.
 
-The default backend is in-process. A Redis pub/sub backend only has to implement
-`Backend.publish` and feed `deliver_local()` on each worker — pages don't change.
+`bus` (a `ChangeBus`) always delivers a change to the listeners of its own process, once,
+at publish time. Without REDIS_URL that is all (the embedded default). With REDIS_URL it
+also sends the change to the other processes of the deployment through Redis pub/sub
+(live/redis_bus.py), and a process with listeners runs one subscriber thread that feeds
+their changes to `deliver_local()` — pages don't change. Publishing never fails a commit.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session
+
+log = logging.getLogger(__name__)
 
 _PENDING_KEY = "pomocnik_pending_changes"
 
@@ -107,7 +114,85 @@ class InProcessBus:
                 listener(change)
 
 
-bus = InProcessBus()
+class Remote(Protocol):
+    """Carries changes between processes (live/redis_bus.py `RedisTransport`)."""
+
+    def publish(self, change: Change) -> bool: ...
+
+    def listen(self, deliver: Listener) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+def _remote_from_settings() -> Remote | None:
+    """The Redis transport when REDIS_URL is set, else None (in-process only)."""
+    from helpdesk_app.config import get_settings
+
+    settings = get_settings()
+    if not settings.redis_url:
+        return None
+    # imported only when configured: the embedded default never touches redis-py
+    from helpdesk_app.live.redis_bus import transport_for
+
+    return transport_for(settings.redis_url, settings.redis_prefix)
+
+
+class ChangeBus(InProcessBus):
+    """The process's bus: local fan-out, plus other processes through `remote` (default:
+    Redis when configured). The remote is looked up on every call, so settings read at
+    run time (tests, a forked worker) pick the right one."""
+
+    def __init__(self, remote: Callable[[], Remote | None] = _remote_from_settings) -> None:
+        super().__init__()
+        self._remote_for = remote
+        self._remote_lock = threading.Lock()
+        self._listening: Remote | None = None
+
+    def _remote(self) -> Remote | None:
+        try:
+            return self._remote_for()
+        except Exception:  # bad settings must not turn a committed change into an error
+            log.exception("live bus: no remote transport")
+            return None
+
+    def subscribe(self, listener: Listener) -> int:
+        handle = super().subscribe(listener)
+        remote = self._remote()
+        with self._remote_lock:
+            if remote is not self._listening:
+                if self._listening is not None:
+                    self._listening.stop()
+                self._listening = remote
+            if remote is not None:
+                # One subscriber thread per process, started by the first listener only:
+                # a process that only publishes (the CLI) never starts one.
+                remote.listen(self.deliver_local)
+        return handle
+
+    def unsubscribe(self, handle: int) -> None:
+        super().unsubscribe(handle)
+        # Decided under the remote lock, so a listener subscribing meanwhile either keeps
+        # the thread alive or starts a new one after this stop.
+        with self._remote_lock:
+            with self._lock:
+                empty = not self._listeners
+            if empty and self._listening is not None:
+                self._listening.stop()
+                self._listening = None
+
+    def publish(self, change: Change) -> None:
+        # Own listeners first, synchronously and exactly once (the remote skips messages
+        # of this process); then the others, which never raises.
+        self.deliver_local(change)
+        remote = self._remote()
+        if remote is not None:
+            try:
+                remote.publish(change)
+            except Exception:
+                log.exception("live bus: publishing a change failed")
+
+
+bus = ChangeBus()
 
 
 def asyncio_listener(loop: asyncio.AbstractEventLoop, queue: asyncio.Queue) -> Listener:
