@@ -50,7 +50,10 @@ class RunningApp:
 
 def app_env(data_dir: Path, port: int, extra: dict[str, str] | None = None) -> dict[str, str]:
     env = dict(os.environ)
-    env.pop("DATABASE_URL", None)
+    # the embedded mode unless a caller asks for more (`extra`): a developer's own
+    # DATABASE_URL / REDIS_URL must not turn a test app into a scaled one
+    for name in ("DATABASE_URL", "REDIS_URL", "REFLEX_REDIS_URL"):
+        env.pop(name, None)
     bin_dirs = [str(REPO_ROOT / ".tools" / "node_modules" / ".bin"),
                 str(Path(sys.executable).parent)]
     env.update({

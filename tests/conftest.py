@@ -72,7 +72,8 @@ def app_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{data / 'unused.db'}")
     for name in ("POMOCNIK_MAX_ATTACHMENT_MB", "POMOCNIK_SESSION_IDLE_MINUTES",
                  "POMOCNIK_SESSION_ABSOLUTE_HOURS", "POMOCNIK_TIMEZONE", "POMOCNIK_LANGUAGE",
-                 "POMOCNIK_TIMER_CAP_HOURS"):
+                 "POMOCNIK_TIMER_CAP_HOURS", "REDIS_URL", "REFLEX_REDIS_URL",
+                 "POMOCNIK_REDIS_PREFIX"):  # a developer's Redis must not carry test changes
         monkeypatch.delenv(name, raising=False)
     get_settings.cache_clear()
     yield data
