@@ -8,12 +8,14 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from e2e_support import AGENT, CLIENT_REQUESTER_LABEL, login
 from playwright.sync_api import expect
 from sqlmodel import Session, select
 
 from helpdesk_app.db import make_engine
+from helpdesk_app.domain import dates
 from helpdesk_app.models import Ticket, User, WorkEntry, WorkTimer
 
 LIVE_TIMEOUT_MS = 5_000
@@ -90,6 +92,9 @@ def test_a_hand_entry_with_bad_input_keeps_what_was_typed(new_page):
     login(page, AGENT)
     _new_ticket(page, f"Wpis ręczny {uuid.uuid4().hex[:6]}")
     page.click("#work-add")
+    # yesterday: 8:00-9:30 today is still in the future before half past nine (refused)
+    yesterday = datetime.now(ZoneInfo("Europe/Warsaw")).date() - timedelta(days=1)
+    page.fill("#work-day", dates.format_day(yesterday, "pl"))
     page.fill("#work-start", "25:00")
     page.fill("#work-end", "9:30")
     page.fill("#work-description", "Konfiguracja routera")
