@@ -26,6 +26,20 @@ def mail_to(sink, email: str, *, wait_s: float = 20):
     return None
 
 
+def create_ticket(page, subject: str, body: str = "Opis problemu") -> str:
+    """An agent's new phone ticket for the demo client; returns its number once its page
+    shows it."""
+    import re
+
+    page.goto("/agent/new")
+    page.select_option("#n-requester", label=CLIENT_REQUESTER_LABEL)
+    page.fill("#n-subject", subject)
+    page.fill("#n-body", body)
+    page.click("#n-submit")
+    page.wait_for_url(re.compile(r"/agent/tickets/\d{4}-\d{6}"))
+    return page.locator("#ticket-number").inner_text().strip()
+
+
 def login(page, email: str, password: str = DEMO_PASSWORD) -> None:
     page.goto("/login")
     page.fill("#email", email)

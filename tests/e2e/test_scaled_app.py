@@ -34,7 +34,7 @@ from typing import Any
 
 import pytest
 import redis
-from e2e_support import AGENT, AGENT2, CLIENT, CLIENT_REQUESTER_LABEL, login
+from e2e_support import AGENT, AGENT2, CLIENT, create_ticket, login
 from smtp_sink import SmtpSink
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
@@ -245,16 +245,6 @@ def _open(scaled: Scaled, browser: Any, email: str, number: str, *,
     raise AssertionError(f"16 tabs in a row landed on worker {not_on}")
 
 
-def _create_ticket(page: Any, subject: str) -> str:
-    page.goto("/agent/new")
-    page.select_option("#n-requester", label=CLIENT_REQUESTER_LABEL)
-    page.fill("#n-subject", subject)
-    page.fill("#n-body", "Opis problemu")
-    page.click("#n-submit")
-    page.wait_for_url(re.compile(r"/agent/tickets/\d{4}-\d{6}"))
-    return page.locator("#ticket-number").inner_text().strip()
-
-
 def _send(tab: Tab, message: str, *, note: bool = False) -> None:
     page = tab.page
     page.click("#reply-note" if note else "#reply-public")
@@ -278,7 +268,7 @@ def ticket(scaled: Scaled, browser_thread: BrowserThread) -> str:
     def make() -> str:
         page = _new_page(scaled, browser_thread.browser, AGENT)
         try:
-            return _create_ticket(page, f"Skalowanie {uuid.uuid4().hex[:8]}")
+            return create_ticket(page, f"Skalowanie {uuid.uuid4().hex[:8]}")
         finally:
             page.context.close()
 

@@ -5,12 +5,11 @@ by hand with bad input gets its messages next to the fields and loses nothing.""
 
 from __future__ import annotations
 
-import re
 import uuid
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from e2e_support import AGENT, CLIENT_REQUESTER_LABEL, login
+from e2e_support import AGENT, create_ticket, login
 from playwright.sync_api import expect
 from sqlmodel import Session, select
 
@@ -22,14 +21,9 @@ LIVE_TIMEOUT_MS = 5_000
 
 
 def _new_ticket(page, subject: str) -> str:
-    page.goto("/agent/new")
-    page.select_option("#n-requester", label=CLIENT_REQUESTER_LABEL)
-    page.fill("#n-subject", subject)
-    page.fill("#n-body", "Drukarka nie drukuje")
-    page.click("#n-submit")
-    page.wait_for_url(re.compile(r"/agent/tickets/\d{4}-\d{6}"))
+    number = create_ticket(page, subject, body="Drukarka nie drukuje")
     expect(page.locator("#ticket-subject")).to_have_text(subject)
-    return page.locator("#ticket-number").inner_text().strip()
+    return number
 
 
 def test_timer_across_two_tabs_then_stop_and_describe(new_page, app_server):
