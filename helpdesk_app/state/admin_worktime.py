@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import logging
 from datetime import datetime
 from typing import ClassVar
 from zoneinfo import ZoneInfo
@@ -26,6 +27,7 @@ from helpdesk_app.state.session import SessionState
 from helpdesk_app.state.toolkit import bare_session, handler, unit_of_work
 from helpdesk_app.state.views import Opt, options
 
+log = logging.getLogger(__name__)
 BILLING = {"roles": routes.STAFF, "permission": permissions.WORKTIME_BILLING}
 # the lock form's inputs: each change refreshes the preview line
 LOCK_FIELDS = ("lock_kind", "lock_contract", "lock_org", "lock_from", "lock_to", "lock_ref")
@@ -280,6 +282,10 @@ class AdminWorktimeState(Form, SessionState):
                 count = task.result()
             except DomainError as e:
                 self.message, self.error = "", self._err(e)
+                return
+            except Exception:  # said to the admin; saving the rule again finishes it
+                log.exception("re-rating contract %s failed", contract_id)
+                self.message, self.error = "", self._t("error.generic")
                 return
             self.message = self._t("worktime_admin.rate_saved", count=count)
             self.rerate_done = count

@@ -279,11 +279,6 @@ class AgentListState(Form, SessionState):
         self._set("queue_counts", [QueueCount(str(qid), name, n) for qid, name, n in counts])
         return True
 
-    def _set(self, name: str, value) -> None:
-        """Assign only a changed value: an assignment alone would resend it to the tab."""
-        if getattr(self, name) != value:
-            setattr(self, name, value)
-
     def _live_refresh(self, changes: list[Change]) -> None:
         with unit_of_work(self) as (db, actor):
             if actor is None or not actor.is_agent:

@@ -113,13 +113,17 @@ class SessionState(rx.State):
 
     def _remember(self, actor: Actor) -> None:
         self._user_id = actor.user_id
-        # only what changed: an assignment alone would resend it with every live refresh
         for name, value in (("user_name", actor.full_name), ("user_role", actor.role),
                             ("user_is_manager", actor.is_client_manager),
                             ("user_tz", actor.timezone),
                             ("user_perms", sorted(permissions.effective(actor)))):
-            if getattr(self, name) != value:
-                setattr(self, name, value)
+            self._set(name, value)
+
+    def _set(self, name: str, value: object) -> None:
+        """Assign only a changed value: an assignment alone would resend it to the tab
+        (with every live refresh, for what a refresh recomputes)."""
+        if getattr(self, name) != value:
+            setattr(self, name, value)
 
     def _t(self, key: str, **params: object) -> str:
         return t(key, self.ui_lang, **params)
