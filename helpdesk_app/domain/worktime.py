@@ -285,11 +285,28 @@ _AUDITED = ("work_date", "started_at", "ended_at", "seconds", "activity_type_id"
             "description", "billable", "on_site", "after_hours")
 
 
+def _minute(value: datetime | None) -> datetime | None:
+    return value.replace(second=0, microsecond=0) if value is not None else None
+
+
+def _same_timing(entry: WorkEntry, parsed: _Parsed) -> bool:
+    """True when the form shows the entry's own times as the page filled them in (to the
+    minute): the timer's exact seconds and its paused spans then stay, so describing a
+    stopped timer does not turn 25 min 10 s between 10:20:50 and 10:46:00 into 26 min."""
+    if parsed.day != entry.work_date:
+        return False
+    if parsed.started_at is not None:
+        return (_minute(parsed.started_at), _minute(parsed.ended_at)) == (
+            _minute(entry.started_at), _minute(entry.ended_at))
+    return parsed.seconds == entry.seconds // 60 * 60
+
+
 def _apply(entry: WorkEntry, parsed: _Parsed, form: EntryForm) -> None:
-    entry.work_date, entry.started_at, entry.ended_at = parsed.day, parsed.started_at, \
-        parsed.ended_at
-    entry.spans = None
-    entry.seconds, entry.description = parsed.seconds, parsed.description
+    if entry.id is None or not _same_timing(entry, parsed):
+        entry.work_date, entry.started_at, entry.ended_at = parsed.day, parsed.started_at, \
+            parsed.ended_at
+        entry.spans, entry.seconds = None, parsed.seconds
+    entry.description = parsed.description
     entry.activity_type_id = parsed.activity.id if parsed.activity else None
     default_billable = parsed.activity.billable if parsed.activity else True
     default_on_site = parsed.activity.on_site if parsed.activity else False

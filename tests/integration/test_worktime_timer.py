@@ -4,14 +4,17 @@ a forgotten timer capped once by the sweep or on the next look."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import Session, select
 
 from helpdesk_app.config import get_settings
+from helpdesk_app.domain import worktime
 from helpdesk_app.domain import worktime_timer as timer
 from helpdesk_app.domain.errors import Conflict, Forbidden, Invalid, NotFound
+from helpdesk_app.domain.worktime import EntryForm
 from helpdesk_app.live.bus import TIMER_CHANGE, timer_topic
 from helpdesk_app.models import AuditEvent, WorkEntry, WorkTimer
 
@@ -50,6 +53,30 @@ def test_start_pause_resume_stop_writes_one_entry_with_its_spans(db, world, two,
     assert timer.current(db, tech, T0 + 71 * MIN) is None
     with pytest.raises(Invalid):
         timer.pause(db, tech, now=T0 + 72 * MIN)
+
+
+def test_describing_a_stopped_timer_keeps_its_exact_time_and_spans(db, world, two):
+    """The page fills the entry's times in to the minute; saving them unchanged with a
+    description must not round the timer's 25 min 10 s up to 26 min (10:20:50-10:46:00)
+    nor count its pause as work; a changed end time is what the person says now."""
+    tech = world.actor("technician")
+    start = T0 + 20 * MIN + timedelta(seconds=50)
+    timer.start(db, tech, two[0].id, now=start)
+    timer.pause(db, tech, now=start + 10 * MIN)
+    timer.start(db, tech, two[0].id, now=start + 20 * MIN)
+    entry_id = timer.stop(db, tech, now=start + 35 * MIN + timedelta(seconds=10))
+    e = db.get(WorkEntry, entry_id)
+    spans, worked = list(e.spans), 25 * 60 + 10
+    assert e.seconds == worked
+    as_filled = EntryForm(day="01.07.2026", start="8:20", end="8:56",
+                          description="Wymiana tonera")
+    worktime.edit_entry(db, tech, entry_id, as_filled, now=T0 + 2 * 60 * MIN)
+    db.refresh(e)
+    assert (e.seconds, e.spans, e.description) == (worked, spans, "Wymiana tonera")
+    worktime.edit_entry(db, tech, entry_id, replace(as_filled, end="8:50"),
+                        now=T0 + 2 * 60 * MIN)
+    db.refresh(e)
+    assert (e.seconds, e.spans) == (30 * 60, None)
 
 
 def test_starting_on_another_ticket_stops_the_first_and_logs_it(db, world, two):
