@@ -16,6 +16,7 @@ event (live refreshes, background tasks) opens the same unit of work with
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -94,7 +95,7 @@ def handler(*, roles: frozenset[str] = routes.ANYONE, error: str = "error", toas
 
             return rx.event(_public(fn, run_async), **event_options)
 
-        def run(self, *args, **kwargs):
+        def run_sync(self, *args, **kwargs):
             with session_scope() as db:
                 actor = _admit(self, db, roles, permission)
                 if not isinstance(actor, Actor):
@@ -103,6 +104,12 @@ def handler(*, roles: frozenset[str] = routes.ANYONE, error: str = "error", toas
                     return fn(self, db, actor, *args, **kwargs)
                 except DomainError as e:
                     return _refuse(self, db, e, error, toast)
+
+        async def run(self, *args, **kwargs):
+            # The database work runs off the event loop: meanwhile the worker answers other
+            # tabs and delivers live changes. Reflex holds this tab's state lock until the
+            # handler returns, so nothing else touches the state from another thread.
+            return await asyncio.to_thread(run_sync, self, *args, **kwargs)
 
         return rx.event(_public(fn, run), **event_options)
 
