@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -31,8 +32,11 @@ def t(key: str, lang: str, **params: object) -> str:
     return text
 
 
+@functools.lru_cache(maxsize=8192)
 def format_datetime(value: datetime | None, lang: str, tz: str) -> str:
-    """A UTC instant shown in the user's zone and language, e.g. '21.11.2026, 10:05'."""
+    """A UTC instant shown in the user's zone and language, e.g. '21.11.2026, 10:05'.
+    Memoised: a live refresh formats the same timestamps for every open list tab, and
+    Babel takes ~40 µs a call (a quarter of a list tab's refresh)."""
     if value is None:
         return ""
     local = value.astimezone(ZoneInfo(tz))

@@ -49,10 +49,28 @@ from helpdesk_app.state.views import (
     Opt,
     QueueCount,
     RowView,
+    interned,
     options,
     row_view,
     subcontractor_row_view,
 )
+
+# change kinds that redraw the list whatever its rows: the agent's unread marks or access
+_PERSONAL = frozenset({SEEN_CHANGE, ACCESS_CHANGE})
+
+
+def _read(db, actor: Actor, query: tickets.ListQuery
+          ) -> tuple[tickets.TicketPage, list, int]:
+    """The page, the queue counts and their fingerprint; shared by the tabs of one live
+    pass that have the same access scope and query."""
+    scope = access.list_scope_key(actor, names_self=query.assignee in ("mine", tickets.COVERING))
+    result = live.shared(("agent_list", scope, repr(query)),
+                         lambda: tickets.list_tickets(db, actor, query))
+    counts = (live.shared(("queue_counts", access.list_scope_key(actor, names_self=False)),
+                          lambda: tickets.queue_counts(db, actor))
+              if actor.is_staff else [])
+    fingerprint = hash((tuple(result.rows), result.total, result.total_capped, tuple(counts)))
+    return result, counts, fingerprint
 
 
 @dataclasses.dataclass
@@ -185,19 +203,20 @@ class AgentListState(Form, SessionState):
         self.channel_opts = options(list(Channel.ALL), lang, "channel")
         self.sla_opts = options(list(tickets.SLA_FILTERS), lang, "list.sla")
         # only the queues whose tickets the actor may list (custom role's queue limit)
-        self.queue_opts = [Opt(str(o.id), o.label)
-                           for o in queues_admin.visible_queues(db, actor)]
+        # (the lists every tab shows alike are held once per process: views.interned)
+        self.queue_opts = interned([Opt(str(o.id), o.label)
+                                    for o in queues_admin.visible_queues(db, actor)])
         agents = directory.agents(db, actor)
-        self._agents = [(str(o.id), o.label) for o in agents]
-        self.org_opts = [Opt(str(o.id), o.label)
-                         for o in directory.client_organisations(db, actor)]
+        self._agents = interned([(str(o.id), o.label) for o in agents])
+        self.org_opts = interned([Opt(str(o.id), o.label)
+                                  for o in directory.client_organisations(db, actor)])
         # Every active status: each ticket's own set and transitions are checked per
         # ticket by the workflow when the change is applied.
-        self.bulk_status_opts = [
+        self.bulk_status_opts = interned([
             Opt(k, workflow.label(st, lang, for_client=False))
-            for k, st in workflow.all_statuses(db).items() if st.is_active]
-        self.bulk_assignee_opts = [Opt("none", self._t("bulk.unassign"))] + [
-            Opt(str(o.id), o.label) for o in agents]
+            for k, st in workflow.all_statuses(db).items() if st.is_active])
+        self.bulk_assignee_opts = interned([Opt("none", self._t("bulk.unassign"))] + [
+            Opt(str(o.id), o.label) for o in agents])
 
     def _query(self) -> tickets.ListQuery:
         def num(v: str) -> int | None:
@@ -225,7 +244,7 @@ class AgentListState(Form, SessionState):
                 Opt("unassigned", self._t("list.assignee_unassigned"))]
         if covered:
             opts.append(Opt(tickets.COVERING, self.covering_chip))
-        self._set("agent_opts", opts + [Opt(v, label) for v, label in self._agents])
+        self._set("agent_opts", interned(opts + [Opt(v, label) for v, label in self._agents]))
 
     def _away_marks(self, db, rows: list[tickets.TicketRow]) -> dict[int, str]:
         """assignee id -> "away until …, substituted by …" for the page's assignees."""
@@ -245,25 +264,24 @@ class AgentListState(Form, SessionState):
         if actor.is_staff:  # a subcontractor has no assignee filter (nor substitutes)
             self._sync_covering(db, actor)
         query = self._query()
-        scope = access.list_scope_key(
-            actor, names_self=query.assignee in ("mine", tickets.COVERING))
-        try:  # shared by the tabs refreshed in one live pass with the same scope and query
-            result = live.shared(("agent_list", scope, repr(query)),
-                                 lambda: tickets.list_tickets(db, actor, query))
+        try:
+            result, counts, fingerprint = _read(db, actor, query)
         except DomainError as e:
             self._set("error", self._err(e))
+            live.leave_probe(self, None)  # every change refreshes it fully
             return True
-        counts = (live.shared(("queue_counts", access.list_scope_key(actor, names_self=False)),
-                              lambda: tickets.queue_counts(db, actor))
-                  if actor.is_staff else [])
-        fingerprint = hash((tuple(result.rows), result.total, result.total_capped,
-                            tuple(counts)))
+        # later passes check this first, without the tab's lock (see state/live.py)
+        live.leave_probe(self, live.Probe(
+            fingerprint, lambda probe_db: _read(probe_db, actor, query)[2],
+            always=_PERSONAL))
         if quiet and fingerprint == self._fingerprint and not self.error:
             return False
         self._fingerprint = fingerprint
         self._set("error", "")
         self._set("shown_search", self.search.strip())
-        labels = workflow.labels_for(db, self.ui_lang, actor)
+        labels = live.shared(("status_labels", self.ui_lang, actor.is_client,
+                              actor.is_subcontractor),
+                             lambda: workflow.labels_for(db, self.ui_lang, actor))
         unread = ticket_seen.unread_ids(db, actor, [r.id for r in result.rows])
         away = self._away_marks(db, result.rows) if actor.is_staff else {}
         rows = [row_view(r, self.ui_lang, self._dt(r.updated_at), labels=labels,
@@ -271,8 +289,10 @@ class AgentListState(Form, SessionState):
                 for r in result.rows]
         # a subcontractor's rows: the SLA countdown, not the desk's queue, assignee, channel
         self._set("rows", rows if actor.is_staff else [subcontractor_row_view(r) for r in rows])
-        self._page_versions = bulk.row_versions(db, actor, result.rows) if actor.is_staff \
-            else {}
+        self._page_versions = live.shared(
+            ("row_versions", access.list_scope_key(actor, names_self=False),
+             tuple((r.id, r.updated_at) for r in result.rows)),
+            lambda: bulk.row_versions(db, actor, result.rows)) if actor.is_staff else {}
         self._sync_selection()
         self._set("total", result.total)
         self._set("total_capped", result.total_capped)
@@ -284,7 +304,7 @@ class AgentListState(Form, SessionState):
             if actor is None or not actor.is_agent:
                 return
             # the agent's own unread marks or access changed: redraw whatever the rows say
-            personal = any(c.kind in (SEEN_CHANGE, ACCESS_CHANGE) for c in changes)
+            personal = any(c.kind in _PERSONAL for c in changes)
             if not self._load(db, actor, quiet=not personal):
                 return  # nothing on this tab changed: it is sent nothing
         self.refreshed += 1

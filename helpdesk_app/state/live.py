@@ -11,13 +11,23 @@ and may have more in other slots for parts of the shell that live on every page,
 notification bell (slot "bell"). Watches of one tab that point at the same state class are
 refreshed once per burst, with the changes of all of them.
 
-Cost at scale (issue 15): a delivery pass runs each tab's refresh in a worker thread, so
-the event loop keeps answering other tabs' events while the database is read; within one
+Cost at scale (issue 15): a delivery pass runs each tab's refresh in a worker thread (a
+few tabs at a time), so the event loop keeps answering other tabs' events while the
+database is read; within one
 pass, tabs that would run the same query for the same access scope share its result
 (`shared`: e.g. 200 agents on the default list cost one list query, not 200); and passes
 start at most every `MIN_PASS_INTERVAL` seconds — changes arriving meanwhile wait and go
 together, the last one always delivered. A page whose fresh result equals what it shows
 changes no variable, so Reflex sends that tab nothing.
+
+A page may also leave a `Probe` with its tab: the fingerprint of what it shows and how to
+compute that fingerprint again (through `shared`, with the actor and query of its last
+load). A pass first runs the probes of the concerned tabs, together in one worker thread;
+a tab whose fingerprint is unchanged is skipped without taking its state lock, resolving
+its session or touching its state (most tabs, for most changes). The probe only decides
+*whether* to refresh: what a tab is sent still comes from its own `_live_refresh`, with
+the actor resolved again. Changes of a kind in `Probe.always` (e.g. the person's access)
+always take the full refresh.
 """
 
 from __future__ import annotations
@@ -25,12 +35,15 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
+import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import reflex as rx
+from sqlmodel import Session
 
+from helpdesk_app.db import session_scope
 from helpdesk_app.live.bus import Change, asyncio_listener, bus
 
 log = logging.getLogger(__name__)
@@ -43,9 +56,21 @@ class Watch:
     public_only: bool
 
 
+@dataclass(frozen=True)
+class Probe:
+    fingerprint: Hashable
+    compute: Callable[[Session], Hashable]  # run in a worker thread inside a pass
+    always: frozenset[str] = frozenset()  # change kinds that skip the probe
+
+
+# (client token, page state class) -> the changes a pass delivers to it
+Due = dict[tuple[str, type[rx.State]], list[Change]]
+
 PAGE = "page"
 # at most one delivery pass per this many seconds (a burst of changes is one pass)
 MIN_PASS_INTERVAL = 0.25
+# tabs refreshed at the same time within a pass
+REFRESH_CONCURRENCY = 3
 
 T = TypeVar("T")
 # results computed during the current delivery pass, by key (see `shared`)
@@ -54,17 +79,33 @@ _pass_results: contextvars.ContextVar[dict[Hashable, Any] | None] = contextvars.
 
 # (client token (one per browser tab), slot) -> what that part of the tab watches
 _watches: dict[tuple[str, str], Watch] = {}
+# (client token, state class) -> the probe its page left at its last load
+_probes: dict[tuple[str, type[rx.State]], Probe] = {}
 
 
 def watch(state: rx.State, topics: set[str] | frozenset[str], *, public_only: bool,
           slot: str = PAGE) -> None:
     token = state.router.session.client_token
     if token:
+        old = _watches.get((token, slot))
+        if old is not None and old.state_cls is not type(state):
+            _probes.pop((token, old.state_cls), None)
         _watches[(token, slot)] = Watch(type(state), frozenset(topics), public_only)
 
 
+def leave_probe(state: rx.State, probe: Probe | None) -> None:
+    """Set (None: drop) the probe of this state's tab; see the module doc."""
+    key = (state.router.session.client_token, type(state))
+    if probe is None:
+        _probes.pop(key, None)
+    elif key[0]:
+        _probes[key] = probe
+
+
 def unwatch(state: rx.State, *, slot: str = PAGE) -> None:
-    _watches.pop((state.router.session.client_token, slot), None)
+    old = _watches.pop((state.router.session.client_token, slot), None)
+    if old is not None:
+        _probes.pop((state.router.session.client_token, old.state_cls), None)
 
 
 def forget_tab(state: rx.State) -> None:
@@ -72,6 +113,8 @@ def forget_tab(state: rx.State) -> None:
     token = state.router.session.client_token
     for key in [k for k in _watches if k[0] == token]:
         _watches.pop(key, None)
+    for key in [k for k in _probes if k[0] == token]:
+        _probes.pop(key, None)
 
 
 def watching(state: rx.State, *, slot: str = PAGE) -> bool:
@@ -129,11 +172,12 @@ async def dispatch_changes(app: rx.App) -> None:
 async def _deliver(app: rx.App, changes: list[Change]) -> None:
     connected = app.event_namespace.token_to_sid if app.event_namespace else {}
     # (token, state class) -> the relevant changes of all its watches, in order, once each
-    due: dict[tuple[str, type[rx.State]], list[Change]] = {}
+    due: Due = {}
     for key, w in list(_watches.items()):
         token = key[0]
         if token not in connected:
             _watches.pop(key, None)  # tab closed; a reconnecting tab re-registers on load
+            _probes.pop((token, w.state_cls), None)
             continue
         relevant = [c for c in changes if _concerns(w, c)]
         if not relevant:
@@ -144,16 +188,46 @@ async def _deliver(app: rx.App, changes: list[Change]) -> None:
         else:  # a second watch of the same state in this tab (page + bell)
             got.extend([c for c in relevant if c not in got])
     marker = _pass_results.set({})
+    started, concerned = time.perf_counter(), len(due)
     try:
-        for (token, state_cls), relevant in due.items():
-            try:
-                async with app.modify_state(
-                        rx.BaseStateToken(ident=token, cls=state_cls)) as root:
-                    page_state = await root.get_state(state_cls)
-                    # the database work off the event loop; the state stays locked for
-                    # this tab meanwhile, so nothing else touches it
-                    await asyncio.to_thread(page_state._live_refresh, relevant)
-            except Exception:  # one broken tab must not stop the others' updates
-                log.exception("live refresh failed for a tab")
+        if any(key in _probes for key in due):
+            due = await asyncio.to_thread(still_due, due)
+        # a few tabs at once: one's database reads (which release the GIL) overlap with
+        # another's Python, so both cores work
+        slots = asyncio.Semaphore(REFRESH_CONCURRENCY)
+        await asyncio.gather(*(_refresh(app, token, state_cls, relevant, slots)
+                               for (token, state_cls), relevant in due.items()))
     finally:
         _pass_results.reset(marker)
+    log.debug("live pass: %d changes, %d tabs concerned, %d refreshed, %.0f ms",
+              len(changes), concerned, len(due), (time.perf_counter() - started) * 1000)
+
+
+async def _refresh(app: rx.App, token: str, state_cls: type[rx.State],
+                   relevant: list[Change], slots: asyncio.Semaphore) -> None:
+    async with slots:
+        try:
+            async with app.modify_state(rx.BaseStateToken(ident=token, cls=state_cls)) as root:
+                page_state = await root.get_state(state_cls)
+                # the database work off the event loop; the state stays locked for this
+                # tab meanwhile, so nothing else touches it
+                await asyncio.to_thread(page_state._live_refresh, relevant)
+        except Exception:  # one broken tab must not stop the others' updates
+            log.exception("live refresh failed for a tab")
+
+
+def still_due(due: Due) -> Due:
+    """`due` without the tabs whose probe says they would show the same. Runs the probes
+    (the database, in one session): call it in a worker thread, inside a pass."""
+    left: Due = {}
+    with session_scope() as db:
+        for key, relevant in due.items():
+            probe = _probes.get(key)
+            if probe is not None and not any(c.kind in probe.always for c in relevant):
+                try:
+                    if probe.compute(db) == probe.fingerprint:
+                        continue
+                except Exception:  # the full refresh decides, and reports, what is wrong
+                    log.debug("live probe failed", exc_info=True)
+            left[key] = relevant
+    return left

@@ -1,22 +1,27 @@
 """Live refresh at scale (issue 15): within one delivery pass, agent-list tabs with the same
-access scope and query share one query result, and a tab whose fresh page equals what it
-shows is left alone (nothing is sent). Whatever the changes, every tab must end up showing
-exactly what a fresh load of its view shows — the property checked here."""
+access scope and query share one query result; a tab whose probe (the fingerprint of its
+last load, computed again) is unchanged is skipped before its state is touched, and a tab
+whose fresh page equals what it shows is sent nothing. Whatever the changes, every tab
+must end up showing exactly what a fresh load of its view shows — the property checked
+here, with passes run as `live._deliver` runs them."""
 
 from __future__ import annotations
 
 import random
+import uuid
 from datetime import timedelta
 
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from reflex.istate.data import RouterData
+from reflex_base import constants
 from sqlmodel import col, select
 from state_support import call_handler, state_for
 
 from helpdesk_app.db import session_scope
 from helpdesk_app.domain import access, auth, tickets
 from helpdesk_app.domain.actor import Actor
-from helpdesk_app.live.bus import Change, topics_for
+from helpdesk_app.live.bus import ACCESS_CHANGE, Change, topics_for
 from helpdesk_app.models import Priority, Ticket, User, UserSession
 from helpdesk_app.models.base import utcnow
 from helpdesk_app.state import live
@@ -40,6 +45,11 @@ def _actor(email: str) -> Actor:
 
 def _tab(email: str, view: tuple[str, str], sort: str) -> AgentListState:
     tab = state_for(AgentListState, email)
+    # its own browser tab: the live registry (watch, probe) is keyed by the client token
+    session_token = tab.token
+    tab.parent_state.parent_state.router = RouterData.from_router_data(
+        {constants.RouteVar.CLIENT_TOKEN: uuid.uuid4().hex})
+    tab.token = session_token
     call_handler(AgentListState, "on_load", tab)
     call_handler(AgentListState, "set_filter", tab, *view)
     if sort != tab.sort:
@@ -66,13 +76,22 @@ def _change(number: int, what: tuple[str, object]) -> Change:
                       topics=topics_for(ticket.id, ticket.organisation_id))
 
 
-def _one_pass(tabs: list[AgentListState], changes: list[Change]) -> None:
+def _key(tab: AgentListState) -> tuple[str, type]:
+    return (tab.router.session.client_token, AgentListState)
+
+
+def _one_pass(tabs: list[AgentListState], changes: list[Change]) -> list[AgentListState]:
+    """A delivery pass as `live._deliver` runs it: the probes first, then the full refresh
+    of the tabs left. Returns the tabs that were refreshed."""
     marker = live._pass_results.set({})
     try:
-        for tab in tabs:
+        left = live.still_due({_key(tab): changes for tab in tabs})
+        refreshed = [tab for tab in tabs if _key(tab) in left]
+        for tab in refreshed:
             tab._live_refresh(changes)
     finally:
         live._pass_results.reset(marker)
+    return refreshed
 
 
 def test_staff_without_a_queue_limit_share_a_key_unless_the_view_names_them(demo_db):
@@ -106,9 +125,31 @@ def test_a_tab_the_change_does_not_touch_is_sent_nothing(demo_db):
         tickets.update_ticket(db, _actor(COORD), other.id, other.version,
                               {"priority": Priority.LOW if other.priority != Priority.LOW
                                else Priority.HIGH})
-    _one_pass([tab], [Change(other.id, other.organisation_id, "updated", True,
-                             topics_for(other.id, other.organisation_id))])
+    refreshed = _one_pass([tab], [Change(other.id, other.organisation_id, "updated", True,
+                                         topics_for(other.id, other.organisation_id))])
+    assert refreshed == []  # the probe decided: its state was not even locked
     assert tab.refreshed == before and not tab.dirty_vars
+
+
+def test_a_tab_whose_page_changes_is_refreshed_fully(demo_db):
+    tab = _tab(ANNA, ("f_status", "active"), "updated")
+    before = tab.refreshed
+    change = _change(7, ("priority", 1))  # the newest change sorts first on "updated"
+    assert _one_pass([tab], [change]) == [tab]
+    assert tab.refreshed == before + 1 and tab.rows[0].id == str(change.ticket_id)
+
+
+def test_the_agents_own_access_change_skips_the_probe(demo_db):
+    tab = _tab(ANNA, ("f_status", "pending"), "number")
+    access_change = Change(0, 0, ACCESS_CHANGE, False, ())
+    assert _one_pass([tab], [access_change]) == [tab]
+
+
+def test_a_page_that_failed_to_load_leaves_no_probe(demo_db):
+    tab = _tab(ANNA, ("f_status", "active"), "priority")
+    assert _key(tab) in live._probes
+    live.forget_tab(tab)  # signing out drops the tab's probe with its watches
+    assert _key(tab) not in live._probes
 
 
 @settings(max_examples=10, deadline=None, phases=[Phase.explicit, Phase.generate],
@@ -151,3 +192,13 @@ def test_a_live_refresh_is_not_activity_an_idle_session_still_expires(demo_db):
     assert seen() == long_ago  # pushed to the tab: not the person's doing
     call_handler(AgentListState, "next_page", tab)  # the person clicks: that counts
     assert seen() > long_ago
+
+
+def test_tabs_of_one_desk_hold_its_option_lists_once(demo_db):
+    """With 200 agents every list tab shows three lists of 200 people: held once per
+    process, not once per tab (RSS per tab, issue 15); another view keeps its own."""
+    anna, piotr = _tab(ANNA, ("f_status", "active"), "priority"), \
+        _tab(PIOTR, ("f_status", "pending"), "number")
+    for name in ("bulk_assignee_opts", "org_opts", "queue_opts", "_agents"):
+        assert getattr(anna, name).__wrapped__ is getattr(piotr, name).__wrapped__, name
+    assert [o.value for o in anna.agent_opts][:2] == ["mine", "unassigned"]
