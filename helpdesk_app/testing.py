@@ -87,8 +87,8 @@ def start_app(data_dir: Path, *, demo: bool = True, extra_env: dict[str, str] | 
     log_path = data_dir / "app.log"
     log = log_path.open("wb")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "reflex", "run", "--env", "prod", "--frontend-port", str(port),
-         "--backend-port", str(port), "--loglevel", "info"],
+        [sys.executable, "-m", "helpdesk_app.serve", "run", "--env", "prod",
+         "--frontend-port", str(port), "--backend-port", str(port), "--loglevel", "info"],
         cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )
     app = RunningApp(f"http://127.0.0.1:{port}", data_dir, proc, log_path)

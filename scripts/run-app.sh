@@ -19,5 +19,6 @@ else
     python -m helpdesk_app.cli seed
     python -m helpdesk_app.cli banner
 fi
-exec reflex run --env prod --frontend-port "$PORT" --backend-port "$PORT" \
-    --backend-host "$BIND" --loglevel warning
+# `reflex run` whose server starts a worker again when it dies (helpdesk_app/serve.py)
+exec python -m helpdesk_app.serve run --env prod --frontend-port "$PORT" \
+    --backend-port "$PORT" --backend-host "$BIND" --loglevel warning

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Run Pomocnik scaled out: PostgreSQL + Redis + several app worker processes on one port
 # (see docs/operations.md). Migrates first, then starts `reflex run --env prod` with
-# GRANIAN_WORKERS worker processes; every worker serves pages and websockets, Redis
+# GRANIAN_WORKERS worker processes (through helpdesk_app/serve.py: a dead one is started
+# again); every worker serves pages and websockets, Redis
 # carries Reflex's state and the live change bus between them.
 #   DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/pomocnik (default; created
 #                              when missing)
@@ -77,5 +78,6 @@ else
     python -m helpdesk_app.cli banner
 fi
 echo "Scaled out: $WORKERS worker processes on $BIND:$PORT, Redis and PostgreSQL shared."
-exec reflex run --env prod --frontend-port "$PORT" --backend-port "$PORT" \
-    --backend-host "$BIND" --loglevel warning
+# `reflex run` whose server starts a worker again when it dies (helpdesk_app/serve.py)
+exec python -m helpdesk_app.serve run --env prod --frontend-port "$PORT" \
+    --backend-port "$PORT" --backend-host "$BIND" --loglevel warning

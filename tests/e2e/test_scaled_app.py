@@ -20,6 +20,7 @@ import os
 import pickle
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -380,3 +381,40 @@ def test_scheduler_and_outbox_run_once_per_deployment(scaled: Scaled) -> None:
     received = Counter(m.message()["Message-ID"].strip("<>") for m in scaled.sink.messages)
     assert [mid for mid, n in received.items() if n > 1] == []  # nothing went out twice
     assert set(sent) <= set(received)
+
+
+def test_a_killed_worker_is_started_again_and_both_tabs_show_what_changed(
+        scaled: Scaled, browser_thread: BrowserThread, ticket: str) -> None:
+    """Runs last: it kills a worker (the lock check above wants both as they started).
+    The server (helpdesk_app/serve.py) starts a new worker in its place and stays up; the
+    tab that was on the killed worker reconnects and shows the change made meanwhile, the
+    tab on the other worker gets it live."""
+    browser = browser_thread.browser
+    first = browser_thread.run(_open, scaled, browser, AGENT, ticket)
+    second = browser_thread.run(
+        lambda: _open(scaled, browser, AGENT2, ticket, not_on=first.worker))
+    victim = min(scaled.workers)  # one of the two tabs is on it: they are on both workers
+    os.kill(victim, signal.SIGKILL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        workers = _children(scaled.app.process.pid)
+        if len(workers) == WORKERS and victim not in workers:
+            break
+        assert scaled.app.process.poll() is None, "the instance stopped with its worker"
+        time.sleep(0.5)
+    else:
+        raise AssertionError(f"no new worker in place of {victim}: {workers}")
+    message = f"Po awarii workera {uuid.uuid4().hex[:6]}"
+    env = dict(os.environ, DATABASE_URL=scaled.db_url, REDIS_URL=scaled.redis_url,
+               POMOCNIK_REDIS_PREFIX=scaled.prefix, POMOCNIK_DATA_DIR=str(scaled.app.data_dir))
+    subprocess.run([sys.executable, "-c", _PLAIN_PROCESS, ticket, AGENT, message], env=env,
+                   cwd=REPO_ROOT, check=True, timeout=120)
+
+    def both_see_it() -> None:
+        from playwright.sync_api import expect
+
+        for tab in (first, second):  # the reconnecting tab may take its retry backoff
+            expect(tab.page.locator("#timeline")).to_contain_text(message, timeout=30_000)
+            tab.close()
+
+    browser_thread.run(both_see_it)
