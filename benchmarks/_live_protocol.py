@@ -171,6 +171,7 @@ class Tab:
         self.route: dict[str, Any] = router_data("/")
         self.connected = False
         self.closed_reason = ""
+        self.action_sent = 0.0  # perf_counter when the tab's own last action was sent
         self._ws = WSConnection(ConnectionType.CLIENT)
         self._reader: asyncio.StreamReader | None = None
         self._writer: asyncio.StreamWriter | None = None

@@ -2,6 +2,10 @@
 
     PYTHONPATH=. .venv/bin/python benchmarks/live_load.py [--agents 25] [--rate 2] \
         [--seconds 60] [--warmup 10] [--workers 1] [--keep]
+    # scaled out: two workers on a fresh PostgreSQL database (dropped after) and Redis
+    PYTHONPATH=. .venv/bin/python benchmarks/live_load.py --agents 400 --workers 2 \
+        --pg postgresql+psycopg://postgres@127.0.0.1:5432/postgres \
+        --redis redis://127.0.0.1:6379/12
     # against an app that is already running (its database must be reachable here):
     PYTHONPATH=. .venv/bin/python benchmarks/live_load.py --url http://127.0.0.1:3000 \
         --db-url sqlite:////path/to/data/pomocnik.db [--app-pid PID (for RSS and CPU)]
@@ -33,7 +37,9 @@ Measured over `--seconds` after `--warmup`:
   bumps `refreshed`) shows the new priority; when the row is no longer on the tab's page
   (re-sorted by the change, or the agent paged away), the first refresh after the save's
   answer counts. The agent's own click re-querying the list is a pull and does not
-  count. Unanswered in 15 s: missed;
+  count; when such a pull surely read after the commit (it shows the new priority, or
+  it was sent after the save's answer) the tab is current and no refresh follows: the
+  watch is settled as superseded, neither timed nor missed. Unanswered in 15 s: missed;
 - errors: disconnects, backend error toasts, timeouts (30 s), failed saves, missed
   updates;
 - app RSS (sum of VmRSS over the app's process group) before and after connecting the
@@ -254,11 +260,21 @@ class Load:
         watches = self.watches.get(tab.token)
         if rows is None or not watches:
             return
-        # Only a live refresh (it bumps `refreshed`) counts as the change reaching the tab;
-        # the agent's own click re-querying the list is a pull, not propagation.
-        if P.field("refreshed") not in values:
-            return
         shown = {r.get("id"): r.get("priority") for r in rows}
+        # Only a live refresh (it bumps `refreshed`) counts as the change reaching the tab;
+        # the agent's own click re-querying the list is a pull, not propagation. A pull that
+        # surely read after the commit (it shows the new priority, or it was sent after the
+        # save's answer) leaves the tab current: no refresh follows, the watch is settled
+        # as superseded, neither timed nor missed.
+        if P.field("refreshed") not in values:
+            for tid, w in list(watches.items()):
+                if w.t_saved is not None and (
+                        shown.get(tid) == w.priority
+                        or (tid not in shown and tab.action_sent >= w.t_saved)):
+                    if self.fig.in_window(w.t_send):
+                        self.fig.superseded += 1
+                    del watches[tid]
+            return
         for tid, w in list(watches.items()):
             if tid in shown and shown[tid] != w.priority:
                 continue  # a refresh that queried before the commit: wait on
@@ -305,6 +321,7 @@ class Load:
             try:
                 for name, payload in events:
                     t0 = tab.emit(f"{LIST}.{name}", payload)
+                tab.action_sent = t0
                 t1, _update = await asyncio.wait_for(answer, TIMEOUT)
                 if self.fig.in_window(t0):
                     ms = (t1 - t0) * 1000
@@ -481,6 +498,8 @@ def report(args: argparse.Namespace, fig: Figures, out: dict[str, Any]) -> dict[
     r = {
         "benchmark": "live_load", "agents": args.agents, "workers": args.workers,
         "rate": args.rate, "seconds": args.seconds, "warmup": args.warmup,
+        "database": "postgresql" if args.pg else ("sqlite" if not args.url else None),
+        "redis": bool(args.redis),
         "rtt_p50_ms": pct(fig.rtt_ms, 0.5), "rtt_p95_ms": pct(fig.rtt_ms, 0.95),
         "rtt_p99_ms": pct(fig.rtt_ms, 0.99), "rtt_max_ms": pct(fig.rtt_ms, 1.0),
         "rtt_count": len(fig.rtt_ms),
@@ -524,10 +543,30 @@ def report(args: argparse.Namespace, fig: Figures, out: dict[str, Any]) -> dict[
     if (r["gen_cpu_pct"] or 0) > 80:
         print("  WARNING: the load generator used over 80 % of a core: these figures may be "
               "its limit, not the app's")
-    if args.workers > 1:
-        print("  NOTE: several workers: without a cross-worker bus a change reaches only the "
-              "tabs on the writer's worker (see missed)")
     return r
+
+
+def _create_pg_database(admin_url: str) -> tuple[str, str]:
+    """(name, URL) of a new empty database on the server of `admin_url`."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"pomocnik_live_load_{os.getpid()}"
+    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return name, make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_pg_database(admin_url: str, name: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
 
 
 def _raise_interrupt(_signum: int, _frame: Any) -> None:
@@ -543,6 +582,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--warmup", type=float, default=10.0)
     parser.add_argument("--seed", type=int, default=15)
     parser.add_argument("--keep", action="store_true", help="keep the temp data folder")
+    parser.add_argument("--pg", metavar="ADMIN_URL",
+                        help="run the app on a fresh PostgreSQL database made (and dropped) "
+                             "through this server URL, e.g. "
+                             "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--redis", metavar="URL",
+                        help="Redis for the change bus and Reflex's state (needed by "
+                             "--workers > 1), e.g. redis://127.0.0.1:6379/12")
     parser.add_argument("--url", help="attach to a running app instead of starting one")
     parser.add_argument("--db-url", help="(with --url) the app's database, for the accounts")
     parser.add_argument("--app-pid", type=int,
@@ -550,8 +596,10 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.url and not args.db_url:
         parser.error("--url needs --db-url (the accounts are created in the app's database)")
+    if args.workers > 1 and not args.url and not args.redis:
+        parser.error("--workers > 1 needs --redis (the change bus and the tabs' state)")
     signal.signal(signal.SIGTERM, _raise_interrupt)
-    app, data_dir = None, None
+    app, data_dir, pg_db = None, None, None
     try:
         if args.url:
             base_url, db_url = args.url.rstrip("/"), args.db_url
@@ -561,14 +609,22 @@ def main(argv: list[str] | None = None) -> None:
             from helpdesk_app.testing import start_app
 
             data_dir = Path(tempfile.mkdtemp(prefix="pomocnik-live-load-"))
-            print(f"Starting the app (prod build, {args.workers} worker(s)) on {data_dir} ...",
-                  flush=True)
+            env = {"GRANIAN_WORKERS": str(args.workers)}
+            db_url = f"sqlite:///{data_dir / 'pomocnik.db'}"
+            if args.pg:
+                pg_db = _create_pg_database(args.pg)
+                db_url = env["DATABASE_URL"] = pg_db[1]
+            if args.redis:
+                env.update(REDIS_URL=args.redis, REFLEX_REDIS_URL=args.redis,
+                           POMOCNIK_REDIS_PREFIX=f"pomocnik-live-load-{os.getpid()}")
+            print(f"Starting the app (prod build, {args.workers} worker(s), "
+                  f"{'PostgreSQL' if args.pg else 'SQLite'}"
+                  f"{' + Redis' if args.redis else ''}) on {data_dir} ...", flush=True)
             t0 = time.perf_counter()
-            app = start_app(data_dir, extra_env={"GRANIAN_WORKERS": str(args.workers)})
+            app = start_app(data_dir, extra_env=env)
             print(f"App up at {app.url} in {time.perf_counter() - t0:.1f} s "
                   f"(log: {app.log_path})", flush=True)
             base_url, pgid = app.url, app.process.pid
-            db_url = f"sqlite:///{data_dir / 'pomocnik.db'}"
             web_dir = REPO_ROOT / ".web-test"  # testing.app_env's build folder
         emails = create_accounts(db_url, args.agents)
         hashes, schema = P.compiled_boot(web_dir)
@@ -582,6 +638,8 @@ def main(argv: list[str] | None = None) -> None:
             app.stop()
         if data_dir is not None and not args.keep:
             shutil.rmtree(data_dir, ignore_errors=True)
+        if pg_db is not None and not args.keep:
+            _drop_pg_database(args.pg, pg_db[0])
     print(json.dumps(result))
 
 
