@@ -273,7 +273,7 @@ class AgentListState(Form, SessionState):
         # later passes check this first, without the tab's lock (see state/live.py)
         live.leave_probe(self, live.Probe(
             fingerprint, lambda probe_db: _read(probe_db, actor, query)[2],
-            always=_PERSONAL))
+            always=_PERSONAL, shown=frozenset(r.id for r in result.rows)))
         if quiet and fingerprint == self._fingerprint and not self.error:
             return False
         self._fingerprint = fingerprint

@@ -27,7 +27,8 @@ a tab whose fingerprint is unchanged is skipped without taking its state lock, r
 its session or touching its state (most tabs, for most changes). The probe only decides
 *whether* to refresh: what a tab is sent still comes from its own `_live_refresh`, with
 the actor resolved again. Changes of a kind in `Probe.always` (e.g. the person's access)
-always take the full refresh.
+always take the full refresh. The tabs left are refreshed stale-first: those whose page
+shows a changed ticket before those a change may enter or reorder.
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ class Probe:
     fingerprint: Hashable
     compute: Callable[[Session], Hashable]  # run in a worker thread inside a pass
     always: frozenset[str] = frozenset()  # change kinds that skip the probe
+    shown: frozenset[int] = frozenset()  # ticket ids on the tab's page (refreshed first)
 
 
 # (client token, page state class) -> the changes a pass delivers to it
@@ -192,6 +194,7 @@ async def _deliver(app: rx.App, changes: list[Change]) -> None:
     try:
         if any(key in _probes for key in due):
             due = await asyncio.to_thread(still_due, due)
+        due = stale_first(due, changes)
         # a few tabs at once: one's database reads (which release the GIL) overlap with
         # another's Python, so both cores work
         slots = asyncio.Semaphore(REFRESH_CONCURRENCY)
@@ -214,6 +217,14 @@ async def _refresh(app: rx.App, token: str, state_cls: type[rx.State],
                 await asyncio.to_thread(page_state._live_refresh, relevant)
         except Exception:  # one broken tab must not stop the others' updates
             log.exception("live refresh failed for a tab")
+
+
+def stale_first(due: Due, changes: list[Change]) -> Due:
+    """`due` with the tabs whose page shows a changed ticket (stale on screen) first, then
+    the others (a change may enter their page or reorder it), each group in its order."""
+    changed = {c.ticket_id for c in changes}
+    return dict(sorted(due.items(), key=lambda item: not (
+        (probe := _probes.get(item[0])) is not None and probe.shown & changed)))
 
 
 def still_due(due: Due) -> Due:

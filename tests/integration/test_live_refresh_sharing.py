@@ -202,3 +202,15 @@ def test_tabs_of_one_desk_hold_its_option_lists_once(demo_db):
     for name in ("bulk_assignee_opts", "org_opts", "queue_opts", "_agents"):
         assert getattr(anna, name).__wrapped__ is getattr(piotr, name).__wrapped__, name
     assert [o.value for o in anna.agent_opts][:2] == ["mine", "unassigned"]
+
+
+def test_tabs_showing_a_changed_ticket_are_refreshed_first(demo_db):
+    tabs = [_tab(ANNA, ("f_status", "all"), "number") for _ in range(2)]
+    for tab in tabs:
+        call_handler(AgentListState, "next_page", tab)
+    call_handler(AgentListState, "prev_page", tabs[1])  # page 1 again
+    on_second_page = int(tabs[0].rows[0].id)
+    assert on_second_page not in {int(r.id) for r in tabs[1].rows}
+    change = Change(on_second_page, 0, "updated", True, ("tickets",))
+    due = {_key(tab): [change] for tab in reversed(tabs)}
+    assert list(live.stale_first(due, [change])) == [_key(tabs[0]), _key(tabs[1])]
