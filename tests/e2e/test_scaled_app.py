@@ -312,6 +312,14 @@ with Session(get_engine(), expire_on_commit=False) as db:
 """
 
 
+def _note_from_a_plain_process(scaled: Scaled, ticket: str, message: str) -> None:
+    """An internal note committed by a process of its own, as the CLI would."""
+    env = dict(os.environ, DATABASE_URL=scaled.db_url, REDIS_URL=scaled.redis_url,
+               POMOCNIK_REDIS_PREFIX=scaled.prefix, POMOCNIK_DATA_DIR=str(scaled.app.data_dir))
+    subprocess.run([sys.executable, "-c", _PLAIN_PROCESS, ticket, AGENT, message], env=env,
+                   cwd=REPO_ROOT, check=True, timeout=120)
+
+
 def test_change_from_a_plain_process_reaches_both_workers(
         scaled: Scaled, browser_thread: BrowserThread, ticket: str) -> None:
     browser = browser_thread.browser
@@ -319,10 +327,7 @@ def test_change_from_a_plain_process_reaches_both_workers(
     second = browser_thread.run(
         lambda: _open(scaled, browser, AGENT2, ticket, not_on=first.worker))
     message = f"Notatka z procesu {uuid.uuid4().hex[:6]}"
-    env = dict(os.environ, DATABASE_URL=scaled.db_url, REDIS_URL=scaled.redis_url,
-               POMOCNIK_REDIS_PREFIX=scaled.prefix, POMOCNIK_DATA_DIR=str(scaled.app.data_dir))
-    subprocess.run([sys.executable, "-c", _PLAIN_PROCESS, ticket, AGENT, message], env=env,
-                   cwd=REPO_ROOT, check=True, timeout=120)
+    _note_from_a_plain_process(scaled, ticket, message)
 
     def both_see_it() -> None:
         for tab in (first, second):
@@ -405,10 +410,7 @@ def test_a_killed_worker_is_started_again_and_both_tabs_show_what_changed(
     else:
         raise AssertionError(f"no new worker in place of {victim}: {workers}")
     message = f"Po awarii workera {uuid.uuid4().hex[:6]}"
-    env = dict(os.environ, DATABASE_URL=scaled.db_url, REDIS_URL=scaled.redis_url,
-               POMOCNIK_REDIS_PREFIX=scaled.prefix, POMOCNIK_DATA_DIR=str(scaled.app.data_dir))
-    subprocess.run([sys.executable, "-c", _PLAIN_PROCESS, ticket, AGENT, message], env=env,
-                   cwd=REPO_ROOT, check=True, timeout=120)
+    _note_from_a_plain_process(scaled, ticket, message)
 
     def both_see_it() -> None:
         from playwright.sync_api import expect
