@@ -55,6 +55,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import random
@@ -546,29 +547,6 @@ def report(args: argparse.Namespace, fig: Figures, out: dict[str, Any]) -> dict[
     return r
 
 
-def _create_pg_database(admin_url: str) -> tuple[str, str]:
-    """(name, URL) of a new empty database on the server of `admin_url`."""
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    name = f"pomocnik_live_load_{os.getpid()}"
-    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    engine.dispose()
-    return name, make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-
-
-def _drop_pg_database(admin_url: str, name: str) -> None:
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    engine.dispose()
-
-
 def _raise_interrupt(_signum: int, _frame: Any) -> None:
     raise KeyboardInterrupt
 
@@ -581,7 +559,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--warmup", type=float, default=10.0)
     parser.add_argument("--seed", type=int, default=15)
-    parser.add_argument("--keep", action="store_true", help="keep the temp data folder")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the temp data folder (and the --pg database)")
     parser.add_argument("--pg", metavar="ADMIN_URL",
                         help="run the app on a fresh PostgreSQL database made (and dropped) "
                              "through this server URL, e.g. "
@@ -599,47 +578,50 @@ def main(argv: list[str] | None = None) -> None:
     if args.workers > 1 and not args.url and not args.redis:
         parser.error("--workers > 1 needs --redis (the change bus and the tabs' state)")
     signal.signal(signal.SIGTERM, _raise_interrupt)
-    app, data_dir, pg_db = None, None, None
-    try:
-        if args.url:
-            base_url, db_url = args.url.rstrip("/"), args.db_url
-            pgid = os.getpgid(args.app_pid) if args.app_pid else None  # no RSS/CPU then
-            web_dir = Path(os.environ.get("REFLEX_WEB_WORKDIR", REPO_ROOT / ".web"))
-        else:
-            from helpdesk_app.testing import start_app
+    app, data_dir = None, None
+    with contextlib.ExitStack() as stack:  # the database is dropped last, after the app
+        try:
+            if args.url:
+                base_url, db_url = args.url.rstrip("/"), args.db_url
+                pgid = os.getpgid(args.app_pid) if args.app_pid else None  # no RSS/CPU then
+                web_dir = Path(os.environ.get("REFLEX_WEB_WORKDIR", REPO_ROOT / ".web"))
+            else:
+                from helpdesk_app.testing import start_app
 
-            data_dir = Path(tempfile.mkdtemp(prefix="pomocnik-live-load-"))
-            env = {"GRANIAN_WORKERS": str(args.workers)}
-            db_url = f"sqlite:///{data_dir / 'pomocnik.db'}"
-            if args.pg:
-                pg_db = _create_pg_database(args.pg)
-                db_url = env["DATABASE_URL"] = pg_db[1]
-            if args.redis:
-                env.update(REDIS_URL=args.redis, REFLEX_REDIS_URL=args.redis,
-                           POMOCNIK_REDIS_PREFIX=f"pomocnik-live-load-{os.getpid()}")
-            print(f"Starting the app (prod build, {args.workers} worker(s), "
-                  f"{'PostgreSQL' if args.pg else 'SQLite'}"
-                  f"{' + Redis' if args.redis else ''}) on {data_dir} ...", flush=True)
-            t0 = time.perf_counter()
-            app = start_app(data_dir, extra_env=env)
-            print(f"App up at {app.url} in {time.perf_counter() - t0:.1f} s "
-                  f"(log: {app.log_path})", flush=True)
-            base_url, pgid = app.url, app.process.pid
-            web_dir = REPO_ROOT / ".web-test"  # testing.app_env's build folder
-        emails = create_accounts(db_url, args.agents)
-        hashes, schema = P.compiled_boot(web_dir)
-        if not hashes:
-            print(f"  (no compiled frontend in {web_dir}: every hydrate sends the full state)")
-        load = Load(base_url, hashes, schema, args.seed)
-        out = asyncio.run(run_load(load, emails, args, pgid))
-        result = report(args, load.fig, out)
-    finally:
-        if app is not None:
-            app.stop()
-        if data_dir is not None and not args.keep:
-            shutil.rmtree(data_dir, ignore_errors=True)
-        if pg_db is not None and not args.keep:
-            _drop_pg_database(args.pg, pg_db[0])
+                data_dir = Path(tempfile.mkdtemp(prefix="pomocnik-live-load-"))
+                env = {"GRANIAN_WORKERS": str(args.workers)}
+                db_url = f"sqlite:///{data_dir / 'pomocnik.db'}"
+                if args.pg:
+                    from _seed import pg_database
+
+                    kept = f"pomocnik_live_load_{os.getpid()}" if args.keep else None
+                    db_url = env["DATABASE_URL"] = stack.enter_context(
+                        pg_database(args.pg, kept))
+                if args.redis:
+                    env.update(REDIS_URL=args.redis, REFLEX_REDIS_URL=args.redis,
+                               POMOCNIK_REDIS_PREFIX=f"pomocnik-live-load-{os.getpid()}")
+                print(f"Starting the app (prod build, {args.workers} worker(s), "
+                      f"{'PostgreSQL' if args.pg else 'SQLite'}"
+                      f"{' + Redis' if args.redis else ''}) on {data_dir} ...", flush=True)
+                t0 = time.perf_counter()
+                app = start_app(data_dir, extra_env=env)
+                print(f"App up at {app.url} in {time.perf_counter() - t0:.1f} s "
+                      f"(log: {app.log_path})", flush=True)
+                base_url, pgid = app.url, app.process.pid
+                web_dir = REPO_ROOT / ".web-test"  # testing.app_env's build folder
+            emails = create_accounts(db_url, args.agents)
+            hashes, schema = P.compiled_boot(web_dir)
+            if not hashes:
+                print(f"  (no compiled frontend in {web_dir}: every hydrate sends the full "
+                      "state)")
+            load = Load(base_url, hashes, schema, args.seed)
+            out = asyncio.run(run_load(load, emails, args, pgid))
+            result = report(args, load.fig, out)
+        finally:
+            if app is not None:
+                app.stop()
+            if data_dir is not None and not args.keep:
+                shutil.rmtree(data_dir, ignore_errors=True)
     print(json.dumps(result))
 
 
