@@ -12,7 +12,7 @@ notification bell (slot "bell"). Watches of one tab that point at the same state
 refreshed once per burst, with the changes of all of them.
 
 Cost at scale (issue 15): a delivery pass runs each tab's refresh in a worker thread (one
-tab at a time: `REFRESH_CONCURRENCY`), so the event loop keeps answering other tabs'
+tab after another), so the event loop keeps answering other tabs'
 events while the database is read; within one pass, tabs that would run the same query
 for the same access scope share its result (`shared`: e.g. 200 agents on the default list
 cost one list query, not 200); and passes
@@ -71,10 +71,6 @@ Due = dict[tuple[str, type[rx.State]], list[Change]]
 PAGE = "page"
 # at most one delivery pass per this many seconds (a burst of changes is one pass)
 MIN_PASS_INTERVAL = 0.25
-# tabs refreshed at the same time within a pass. Measured at 200 agents on one worker
-# (A/B, 2 runs each): 1 beats 3 (RTT p95 123-132 vs 208-213 ms, propagation p95 1.4-1.8
-# vs 2.2-2.5 s): refresh threads fight the event loop for the GIL
-REFRESH_CONCURRENCY = 1
 
 T = TypeVar("T")
 # results computed during the current delivery pass, by key (see `shared`)
@@ -197,9 +193,10 @@ async def _deliver(app: rx.App, changes: list[Change]) -> None:
         if any(key in _probes for key in due):
             due = await asyncio.to_thread(still_due, due)
         due = stale_first(due, changes)
-        slots = asyncio.Semaphore(REFRESH_CONCURRENCY)
-        await asyncio.gather(*(_refresh(app, token, state_cls, relevant, slots)
-                               for (token, state_cls), relevant in due.items()))
+        # one tab after another: refreshing three at once was slower at 200 agents (RTT
+        # p95 208-213 vs 123-132 ms; the threads fight the event loop for the GIL)
+        for (token, state_cls), relevant in due.items():
+            await _refresh(app, token, state_cls, relevant)
     finally:
         _pass_results.reset(marker)
     log.debug("live pass: %d changes, %d tabs concerned, %d refreshed, %.0f ms",
@@ -207,16 +204,15 @@ async def _deliver(app: rx.App, changes: list[Change]) -> None:
 
 
 async def _refresh(app: rx.App, token: str, state_cls: type[rx.State],
-                   relevant: list[Change], slots: asyncio.Semaphore) -> None:
-    async with slots:
-        try:
-            async with app.modify_state(rx.BaseStateToken(ident=token, cls=state_cls)) as root:
-                page_state = await root.get_state(state_cls)
-                # the database work off the event loop; the state stays locked for this
-                # tab meanwhile, so nothing else touches it
-                await asyncio.to_thread(page_state._live_refresh, relevant)
-        except Exception:  # one broken tab must not stop the others' updates
-            log.exception("live refresh failed for a tab")
+                   relevant: list[Change]) -> None:
+    try:
+        async with app.modify_state(rx.BaseStateToken(ident=token, cls=state_cls)) as root:
+            page_state = await root.get_state(state_cls)
+            # the database work off the event loop; the state stays locked for this tab
+            # meanwhile, so nothing else touches it
+            await asyncio.to_thread(page_state._live_refresh, relevant)
+    except Exception:  # one broken tab must not stop the others' updates
+        log.exception("live refresh failed for a tab")
 
 
 def stale_first(due: Due, changes: list[Change]) -> Due:
