@@ -46,10 +46,13 @@ class _AccountForm(rx.State, mixin=True):
     error: str = ""
     form_errors: dict[str, str] = {}
     done: bool = False
+    # Set on load (a language switch re-runs it), not a computed var: one that reads
+    # SessionState's `ui_lang` makes every tab's event load this page's state too
+    # (with Redis: one more read and unpickle each; docs/architecture.md, "Tab state").
+    password_hint: str = ""
 
-    @rx.var
-    def password_hint(self) -> str:
-        return self._t("account.password_hint", min=passwords.min_length())
+    def _load_hint(self) -> None:
+        self.password_hint = self._t("account.password_hint", min=passwords.min_length())
 
     def _clear(self) -> None:
         self.error, self.form_errors, self.done = "", {}, False
@@ -76,6 +79,7 @@ class SetupState(_AccountForm, SessionState):
     @rx.event
     def on_load(self):
         self.error, self.form_errors = "", {}
+        self._load_hint()
         if self.done:
             return None
         with bare_session() as db:
@@ -134,6 +138,7 @@ class _LinkPage(rx.State, mixin=True):
     @rx.event
     def on_load(self):
         self._clear()
+        self._load_hint()
         with bare_session() as db:
             user = self._lookup(db, self._token())
             self.valid = user is not None
@@ -197,14 +202,13 @@ class ResetState(_LinkPage, _AccountForm, SessionState):
 
 class ResetRequestState(SessionState):
     sent: bool = False
-
-    @rx.var
-    def sent_message(self) -> str:
-        return self._t("reset.sent", minutes=get_settings().accounts.reset_ttl_minutes)
+    sent_message: str = ""  # set on load: see _AccountForm.password_hint
 
     @rx.event
     def on_load(self):
         self.sent = False
+        self.sent_message = self._t("reset.sent",
+                                    minutes=get_settings().accounts.reset_ttl_minutes)
 
     @rx.event
     def submit(self, form: dict):
