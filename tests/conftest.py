@@ -17,6 +17,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+import redis
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, SQLModel
@@ -43,6 +44,7 @@ from helpdesk_app.models import (
 )
 
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 PASSWORD = "correct-horse-battery"
 
 # Role labels used by the access matrix. "client-manager" is a client with the flag set.
@@ -103,6 +105,21 @@ def pg_admin_engine() -> Iterator[Engine]:
         pytest.skip(reason)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """A real Redis (POMOCNIK_TEST_REDIS_URL, default redis://127.0.0.1:6379/0); skip (or
+    fail in CI) when unreachable. Tests keep their keys and channels under a prefix."""
+    url = os.environ.get("POMOCNIK_TEST_REDIS_URL") or DEFAULT_REDIS_URL
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except (redis.RedisError, OSError) as exc:
+        reason = f"Redis not reachable at {url}; set POMOCNIK_TEST_REDIS_URL ({exc})"
+        if _in_ci():
+            pytest.fail(reason + " [CI=true: Redis tests must run, not skip]", pytrace=False)
+        pytest.skip(reason)
+    return url
 
 
 @contextmanager

@@ -43,13 +43,13 @@ from helpdesk_app.models import Channel, Priority
 from helpdesk_app.models.base import utcnow
 from helpdesk_app.state import live
 from helpdesk_app.state.forms import Form
+from helpdesk_app.state.interned import interned
 from helpdesk_app.state.session import SessionState
 from helpdesk_app.state.toolkit import bare_session, handler, unit_of_work
 from helpdesk_app.state.views import (
     Opt,
     QueueCount,
     RowView,
-    interned,
     options,
     row_view,
     subcontractor_row_view,
@@ -203,7 +203,7 @@ class AgentListState(Form, SessionState):
         self.channel_opts = options(list(Channel.ALL), lang, "channel")
         self.sla_opts = options(list(tickets.SLA_FILTERS), lang, "list.sla")
         # only the queues whose tickets the actor may list (custom role's queue limit)
-        # (the lists every tab shows alike are held once per process: views.interned)
+        # (the lists every tab shows alike are held once per process: state/interned.py)
         self.queue_opts = interned([Opt(str(o.id), o.label)
                                     for o in queues_admin.visible_queues(db, actor)])
         agents = directory.agents(db, actor)

@@ -15,25 +15,6 @@ class Opt:
     label: str = ""
 
 
-_INTERNED: dict[tuple, list] = {}
-_INTERNED_MAX = 1024  # distinct lists kept (languages x scopes x lists); then start over
-
-
-def interned(items: list) -> list:
-    """The one list of the process equal to `items` (Opt records or tuples). Every tab of a
-    desk shows the same option lists — with 200 agents, three lists of 200 people each —
-    so in-memory tab states hold them once, not once per tab (issue 15: ~70 kB a tab).
-    The lists are assigned whole, never changed in place."""
-    key = (type(items[0]) if items else None,
-           tuple((o.value, o.label) if isinstance(o, Opt) else o for o in items))
-    got = _INTERNED.get(key)
-    if got is None:
-        if len(_INTERNED) >= _INTERNED_MAX:
-            _INTERNED.clear()
-        _INTERNED[key] = got = items
-    return got
-
-
 @dataclasses.dataclass
 class QueueCount:
     value: str = ""

@@ -28,8 +28,6 @@ from helpdesk_app.live.bus import Change, ChangeBus, bus, queue_change
 from helpdesk_app.live.redis_bus import RedisTransport, channel_for, decode, encode
 from helpdesk_app.models import Queue, TimelineEvent
 
-DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
-
 
 def _in_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
@@ -48,19 +46,6 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def redis_url() -> str:
-    url = os.environ.get("POMOCNIK_TEST_REDIS_URL") or DEFAULT_REDIS_URL
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
-    except (redis.RedisError, OSError) as exc:
-        reason = f"Redis not reachable at {url}; set POMOCNIK_TEST_REDIS_URL ({exc})"
-        if _in_ci():
-            pytest.fail(reason + " [CI=true: Redis tests must run, not skip]", pytrace=False)
-        pytest.skip(reason)
-    return url
 
 
 @pytest.fixture
