@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from helpdesk_app.config import get_settings
 from helpdesk_app.domain import (
@@ -22,7 +22,7 @@ from helpdesk_app.domain import (
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.errors import AuthFailed, Invalid
 from helpdesk_app.i18n import LANGUAGES
-from helpdesk_app.models import User, UserSession
+from helpdesk_app.models import Organisation, User, UserSession
 from helpdesk_app.models.base import utcnow
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
@@ -125,7 +125,13 @@ def resolve_session(db: Session, token: str | None, *, touch: bool = True) -> Ac
     it does not count as activity and an idle session still expires."""
     if not token:
         return None
-    row = db.exec(select(UserSession).where(UserSession.token_hash == _token_hash(token))).first()
+    # the user and their organisation come along, so the checks below find them in the
+    # session (this runs for every event and every live refresh of every tab)
+    found = db.exec(select(UserSession, User, Organisation)
+                    .join(User, col(User.id) == UserSession.user_id)
+                    .outerjoin(Organisation, col(Organisation.id) == User.organisation_id)
+                    .where(UserSession.token_hash == _token_hash(token))).first()
+    row = found[0] if found is not None else None
     if row is None or row.revoked:
         return None
     now = utcnow()

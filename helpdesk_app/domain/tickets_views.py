@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from helpdesk_app.domain import attachments, sla
@@ -203,38 +204,45 @@ class ContractChoice:
 def _names(db: Session, model: Any, ids: set[int], attr: str) -> dict[int, str]:
     if not ids:
         return {}
-    return {r.id: getattr(r, attr) for r in db.exec(select(model).where(col(model.id).in_(ids)))}
+    # two columns, not whole rows: a page's people, queues and organisations on every load
+    return dict(db.exec(select(model.id, getattr(model, attr))
+                        .where(col(model.id).in_(ids))).all())
+
+
+# made once: a fresh alias per call makes SQLAlchemy compile the statement every time
+_REQUESTER, _ASSIGNEE = aliased(User, name="requester"), aliased(User, name="assignee")
 
 
 def _rows(db: Session, tickets: list[Ticket]) -> list[TicketRow]:
-    """Labels for one page of tickets in three small queries, not one per row."""
-    queues = _names(db, Queue, {t.queue_id for t in tickets}, "name")
-    orgs = _names(db, Organisation, {t.organisation_id for t in tickets}, "name")
-    people = _names(
-        db, User,
-        {t.requester_id for t in tickets} | {t.assignee_id for t in tickets if t.assignee_id},
-        "full_name",
-    )
-    contract_ids = {t.contract_id for t in tickets if t.contract_id}
-    key_contracts = set(db.exec(
-        select(Contract.id).where(col(Contract.id).in_(contract_ids),
-                                  col(Contract.is_key).is_(True))
-    ).all()) if contract_ids else set()
+    """Labels for one page of tickets in one query over the page's ids, not one per row
+    (every list load, live probe and refresh runs it: issue 15)."""
+    if not tickets:
+        return []
+    requester, assignee = _REQUESTER, _ASSIGNEE
+    labels = {row[0]: row[1:] for row in db.exec(
+        select(Ticket.id, Queue.name, Organisation.name, requester.full_name,
+               assignee.full_name, Contract.is_key)
+        .outerjoin(Queue, Queue.id == Ticket.queue_id)
+        .outerjoin(Organisation, Organisation.id == Ticket.organisation_id)
+        .outerjoin(requester, requester.id == Ticket.requester_id)
+        .outerjoin(assignee, assignee.id == Ticket.assignee_id)
+        .outerjoin(Contract, Contract.id == Ticket.contract_id)
+        .where(col(Ticket.id).in_([t.id for t in tickets]))).all()}
+    none = (None,) * 5
     return [
         TicketRow(
             id=t.id, number=t.number, subject=t.subject, status=t.status, priority=t.priority,
-            channel=t.channel, queue=queues.get(t.queue_id, ""),
-            organisation=orgs.get(t.organisation_id, ""),
-            requester=people.get(t.requester_id, ""),
-            assignee=people.get(t.assignee_id, "") if t.assignee_id else "",
+            channel=t.channel, queue=queue or "", organisation=org or "",
+            requester=req or "", assignee=(who or "") if t.assignee_id else "",
             updated_at=t.updated_at,
             sla_state=t.sla_state,
             sla_due_at=_next_due(t),
-            is_key=t.contract_id in key_contracts,
+            is_key=bool(is_key),
             sla_outcome=outcomes.of_ticket(t),
             assignee_id=t.assignee_id,
         )
         for t in tickets
+        for queue, org, req, who, is_key in (labels.get(t.id, none),)
     ]
 
 

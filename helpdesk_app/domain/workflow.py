@@ -166,7 +166,7 @@ def reopen_target(db: Session, ticket: Ticket) -> str | None:
 
 def active_keys(db: Session) -> list[str]:
     """Statuses in which a ticket still needs work (the lists' "active" filter)."""
-    return [s.key for s in db.exec(select(TicketStatus)).all() if not is_resolving(s)]
+    return [k for k, s in all_statuses(db).items() if not is_resolving(s)]
 
 
 def _name(s: TicketStatus, lang: str) -> str:
