@@ -11,7 +11,6 @@ handlers stay staff-only; their rows: views.subcontractor_row_view)."""
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 from typing import ClassVar
 
 import reflex as rx
@@ -47,6 +46,7 @@ from helpdesk_app.state.interned import interned
 from helpdesk_app.state.session import SessionState
 from helpdesk_app.state.toolkit import bare_session, handler, unit_of_work
 from helpdesk_app.state.views import (
+    BulkFailureView,
     Opt,
     QueueCount,
     RowView,
@@ -59,24 +59,21 @@ from helpdesk_app.state.views import (
 _PERSONAL = frozenset({SEEN_CHANGE, ACCESS_CHANGE})
 
 
-def _read(db, actor: Actor, query: tickets.ListQuery
+def _read(db, actor: Actor, query: tickets.ListQuery, counts: list | None = None
           ) -> tuple[tickets.TicketPage, list, int]:
     """The page, the queue counts and their fingerprint; shared by the tabs of one live
-    pass that have the same access scope and query."""
+    pass that have the same access scope and query. `counts`: the ones the tab shows,
+    when its own click changed only the view (the counts do not depend on it, and a
+    change to them reaches the tab through its probe)."""
     scope = access.list_scope_key(actor, names_self=query.assignee in ("mine", tickets.COVERING))
     result = live.shared(("agent_list", scope, repr(query)),
                          lambda: tickets.list_tickets(db, actor, query))
-    counts = (live.shared(("queue_counts", access.list_scope_key(actor, names_self=False)),
-                          lambda: tickets.queue_counts(db, actor))
-              if actor.is_staff else [])
+    if counts is None:
+        counts = (live.shared(("queue_counts", access.list_scope_key(actor, names_self=False)),
+                              lambda: tickets.queue_counts(db, actor))
+                  if actor.is_staff else [])
     fingerprint = hash((tuple(result.rows), result.total, result.total_capped, tuple(counts)))
     return result, counts, fingerprint
-
-
-@dataclasses.dataclass
-class BulkFailureView:
-    number: str = ""
-    reason: str = ""
 
 
 # How many failures the result panel lists (the count always covers all of them).
@@ -257,15 +254,18 @@ class AgentListState(Form, SessionState):
                              name=names.get(a.substitute_id, ""))
                 for uid, a in away.items()}
 
-    def _load(self, db, actor, *, quiet: bool = False) -> bool:
+    def _load(self, db, actor, *, quiet: bool = False, same_counts: bool = False) -> bool:
         """Read the page. `quiet` (a live refresh for somebody else's change): stop when the
         fresh page and counts are what the tab already shows — no variable changes, so the
-        tab is sent nothing. Returns whether the page was redrawn."""
+        tab is sent nothing. `same_counts` (the agent sorted, paged or filtered): keep the
+        queue counts shown. Returns whether the page was redrawn."""
         if actor.is_staff:  # a subcontractor has no assignee filter (nor substitutes)
             self._sync_covering(db, actor)
         query = self._query()
+        shown = ([(int(q.value), q.label, q.count) for q in self.queue_counts]
+                 if same_counts and actor.is_staff and self.queue_counts else None)
         try:
-            result, counts, fingerprint = _read(db, actor, query)
+            result, counts, fingerprint = _read(db, actor, query, shown)
         except DomainError as e:
             self._set("error", self._err(e))
             live.leave_probe(self, None)  # every change refreshes it fully
@@ -315,7 +315,7 @@ class AgentListState(Form, SessionState):
         # A selection belongs to the filter it was made under.
         self.page = 1
         self._clear_selection()
-        self._load(db, actor)
+        self._load(db, actor, same_counts=True)
 
     # The list's filter dropdowns; "all" is the dropdowns' "any" entry.
     _FILTERS = ("f_status", "f_queue", "f_assignee", "f_priority", "f_org", "f_channel",
@@ -407,13 +407,13 @@ class AgentListState(Form, SessionState):
     def next_page(self, db, actor: Actor):
         if self.page < self.page_count:
             self.page += 1
-            self._load(db, actor)
+            self._load(db, actor, same_counts=True)
 
     @handler(roles=routes.AGENTS)
     def prev_page(self, db, actor: Actor):
         if self.page > 1:
             self.page -= 1
-            self._load(db, actor)
+            self._load(db, actor, same_counts=True)
 
     # ---- bulk selection
 

@@ -16,6 +16,12 @@ class Opt:
 
 
 @dataclasses.dataclass
+class BulkFailureView:  # one ticket a bulk change could not change, and why
+    number: str = ""
+    reason: str = ""
+
+
+@dataclasses.dataclass
 class QueueCount:
     value: str = ""
     label: str = ""

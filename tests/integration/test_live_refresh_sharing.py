@@ -139,6 +139,23 @@ def test_a_tab_whose_page_changes_is_refreshed_fully(demo_db):
     assert tab.refreshed == before + 1 and tab.rows[0].id == str(change.ticket_id)
 
 
+def test_sorting_and_paging_keep_the_counts_shown_and_a_pass_brings_them_up_to_date(
+        demo_db, monkeypatch):
+    tab = _tab(COORD, ("f_status", "active"), "priority")
+    shown = _shown(tab)[2]
+    counted = []
+    real = tickets.queue_counts
+    monkeypatch.setattr(tickets, "queue_counts",
+                        lambda *a, **k: counted.append(1) or real(*a, **k))
+    change = _change(5, ("status", "resolved"))  # one active ticket fewer in its queue
+    call_handler(AgentListState, "sort_by", tab, "number")
+    call_handler(AgentListState, "set_filter", tab, "f_priority", "all")
+    assert counted == [] and _shown(tab)[2] == shown  # the agent's clicks: the view only
+    assert _one_pass([tab], [change]) == [tab]  # the probe sees the counts moved
+    assert _shown(tab)[2] != shown and _shown(tab)[2] == _shown(_tab(COORD, (
+        "f_status", "active"), "number"))[2]
+
+
 def test_the_agents_own_access_change_skips_the_probe(demo_db):
     tab = _tab(ANNA, ("f_status", "pending"), "number")
     access_change = Change(0, 0, ACCESS_CHANGE, False, ())
