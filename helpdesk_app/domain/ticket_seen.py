@@ -17,16 +17,20 @@ is open. When that takes an unread mark away, one change is published after comm
 viewer's own topic (`live.bus.seen_topic`), so their other tabs' lists drop the mark; no
 other user hears about it and the change carries no ticket data.
 
-Flags for a page of rows come from one query (`unread_ids`), separate from and after the
-list query, so the list itself keeps its plan and speed.
+Flags for a page of rows come from two small queries (`unread_ids`), separate from and
+after the list query, so the list itself keeps its plan and speed: who last wrote when on
+those tickets (`latest_by_author`, the same for every viewer with the same event scope, so
+a live pass reads it once per page) and the viewer's own side (assignee, "new" status,
+when they looked).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from functools import lru_cache
 
-from sqlalchemy import and_, exists, or_
+from sqlalchemy import and_, bindparam, func
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
@@ -39,42 +43,74 @@ from helpdesk_app.models import Ticket, TicketSeen, TimelineEvent
 from helpdesk_app.models.base import utcnow
 from helpdesk_app.models.status import StatusCategory, TicketStatus
 
+# Per (ticket, author): when they last wrote something a viewer of this event scope may
+# see. Shared by every viewer with the same event scope (a live pass computes it once for
+# all tabs showing the same page); "someone else wrote after I looked" is then a lookup.
+_LATEST_BY_AUTHOR = (
+    select(TimelineEvent.ticket_id, TimelineEvent.author_id,
+           func.max(TimelineEvent.created_at))
+    .where(col(TimelineEvent.ticket_id).in_(bindparam("ids", expanding=True)))
+    .group_by(col(TimelineEvent.ticket_id), col(TimelineEvent.author_id)))
+_NEW_KEYS = select(TicketStatus.key).where(TicketStatus.category == StatusCategory.NEW)
+# The viewer's side, one row per ticket: whom it is assigned to, whether it is in a "new"
+# status, when the viewer last had it open. Built once per access scope (`_mine`): making
+# the statement cost more than running it.
+_MINE = (
+    select(Ticket.id, Ticket.assignee_id, col(Ticket.status).in_(_NEW_KEYS.scalar_subquery()),
+           TicketSeen.seen_at)
+    .outerjoin(TicketSeen, and_(TicketSeen.ticket_id == Ticket.id,
+                                TicketSeen.user_id == bindparam("me")))
+    .where(col(Ticket.id).in_(bindparam("ids", expanding=True))))
 
-def _new_keys(db: Session) -> list[str]:
-    # the keys only: loading every status row for this cost a list refresh a third of
-    # its unread-marks query
-    return list(db.exec(select(TicketStatus.key)
-                        .where(TicketStatus.category == StatusCategory.NEW)).all())
+# who wrote what when, per ticket: ticket id -> [(author id or None, latest time)]
+Latest = dict[int, list[tuple[int | None, datetime]]]
 
 
-def unread_ids(db: Session, actor: Actor, ticket_ids: Iterable[int]) -> set[int]:
-    """Which of `ticket_ids` (one page of a list) are unread for `actor`: one query."""
+def latest_by_author(db: Session, actor: Actor, ticket_ids: Iterable[int]) -> Latest:
+    """For each of `ticket_ids`, who wrote on its timeline (what `actor` may see of it)
+    and when they last did; it says nothing by itself: `unread_ids` applies the ticket
+    scope. Equal for actors with equal `access.list_scope_key(actor, names_self=False)`."""
+    ids = sorted({int(i) for i in ticket_ids})
+    out: Latest = {}
+    if ids:
+        stmt = _latest(access.list_scope_key(actor, names_self=False))
+        for ticket_id, author_id, at in db.execute(stmt, {"ids": ids}):
+            out.setdefault(ticket_id, []).append((author_id, at))
+    return out
+
+
+# by `access.list_scope_key`: equal keys, equal scopes
+@lru_cache(maxsize=1024)
+def _latest(scope: Actor):
+    return _LATEST_BY_AUTHOR.where(access.event_scope(scope))
+
+
+@lru_cache(maxsize=1024)
+def _mine(scope: Actor):
+    return _MINE.where(access.ticket_scope(scope))
+
+
+def unread_ids(db: Session, actor: Actor, ticket_ids: Iterable[int],
+               latest: Latest | None = None) -> set[int]:
+    """Which of `ticket_ids` (one page of a list) are unread for `actor`: two small
+    queries. `latest`: `latest_by_author` of these ids for an actor with the same event
+    scope, when the caller has it already (a live pass shares it among tabs)."""
     ids = sorted({int(i) for i in ticket_ids})
     if not ids:
         return set()
     me = actor.user_id
-    seen = (select(TicketSeen.ticket_id, TicketSeen.seen_at)
-            .where(TicketSeen.user_id == me, col(TicketSeen.ticket_id).in_(ids))
-            .subquery())
-    news = exists().where(
-        TimelineEvent.ticket_id == Ticket.id,
-        or_(seen.c.seen_at.is_(None), TimelineEvent.created_at > seen.c.seen_at),
-        or_(col(TimelineEvent.author_id).is_(None), TimelineEvent.author_id != me),
-        access.event_scope(actor),
-    )
-    new_keys = _new_keys(db)
-    concerns_me = or_(
-        seen.c.ticket_id.is_not(None),  # opened before: anything new counts
-        Ticket.assignee_id == me,
-        and_(col(Ticket.assignee_id).is_(None), col(Ticket.status).in_(new_keys))
-        if new_keys else False,
-    )
-    rows = db.exec(
-        select(Ticket.id)
-        .outerjoin(seen, seen.c.ticket_id == Ticket.id)
-        .where(col(Ticket.id).in_(ids), access.ticket_scope(actor), concerns_me, news)
-    ).all()
-    return set(rows)
+    if latest is None:
+        latest = latest_by_author(db, actor, ids)
+    mine = db.execute(_mine(access.list_scope_key(actor, names_self=True)),
+                      {"me": me, "ids": ids})
+    out = set()
+    for ticket_id, assignee_id, is_new, seen in mine:
+        concerns_me = (seen is not None or assignee_id == me
+                       or (assignee_id is None and bool(is_new)))
+        if concerns_me and any((author is None or author != me) and (seen is None or at > seen)
+                               for author, at in latest.get(ticket_id, ())):
+            out.add(ticket_id)
+    return out
 
 
 def seen_at(db: Session, actor: Actor, ticket_id: int) -> datetime | None:

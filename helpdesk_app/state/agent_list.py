@@ -76,6 +76,13 @@ def _read(db, actor: Actor, query: tickets.ListQuery, counts: list | None = None
     return result, counts, fingerprint
 
 
+def _away(db, assignees: frozenset[int]) -> tuple[dict, dict[int, str]]:
+    """Who of `assignees` is away now, and their substitutes' names (the same for every
+    staff viewer, so a live pass reads them once per set of assignees)."""
+    away = substitution_cover.away_many(db, assignees, utcnow())
+    return away, substitutions.names(db, {a.substitute_id for a in away.values()})
+
+
 # How many failures the result panel lists (the count always covers all of them).
 FAILURES_SHOWN = 200
 NO_CHANGE = "all"  # the action bar dropdowns' "no change" placeholder value
@@ -245,11 +252,10 @@ class AgentListState(Form, SessionState):
 
     def _away_marks(self, db, rows: list[tickets.TicketRow]) -> dict[int, str]:
         """assignee id -> "away until …, substituted by …" for the page's assignees."""
-        away = substitution_cover.away_many(db, {r.assignee_id for r in rows if r.assignee_id},
-                                            utcnow())
+        assignees = frozenset(r.assignee_id for r in rows if r.assignee_id)
+        away, names = live.shared(("away", assignees), lambda: _away(db, assignees))
         if not away:
             return {}
-        names = substitutions.names(db, {a.substitute_id for a in away.values()})
         return {uid: self._t("list.away_mark", end=self._dt(a.ends_at),
                              name=names.get(a.substitute_id, ""))
                 for uid, a in away.items()}
@@ -282,7 +288,10 @@ class AgentListState(Form, SessionState):
         labels = live.shared(("status_labels", self.ui_lang, actor.is_client,
                               actor.is_subcontractor),
                              lambda: workflow.labels_for(db, self.ui_lang, actor))
-        unread = ticket_seen.unread_ids(db, actor, [r.id for r in result.rows])
+        ids = [r.id for r in result.rows]
+        unread = ticket_seen.unread_ids(db, actor, ids, live.shared(
+            ("unread_latest", access.list_scope_key(actor, names_self=False), tuple(ids)),
+            lambda: ticket_seen.latest_by_author(db, actor, ids)))
         away = self._away_marks(db, result.rows) if actor.is_staff else {}
         rows = [row_view(r, self.ui_lang, self._dt(r.updated_at), labels=labels,
                          unread=r.id in unread, away=away.get(r.assignee_id, ""))
