@@ -76,6 +76,24 @@ def _read(db, actor: Actor, query: tickets.ListQuery, counts: list | None = None
     return result, counts, fingerprint
 
 
+_agent_opts_made: dict[tuple, list] = {}
+
+
+def _agent_opts(head: tuple[tuple[str, str], ...], agents: list) -> list[Opt]:
+    """The assignee filter's choices: `head` ("Mine", "Unassigned", …), then `agents`
+    (an interned list). Made once per process for each head and list: a live refresh
+    asks for them on every tab."""
+    digest = getattr(agents, "digest", None)
+    got = _agent_opts_made.get((head, digest)) if digest else None
+    if got is None:
+        got = interned([Opt(v, label) for v, label in (*head, *agents)])
+        if digest:
+            if len(_agent_opts_made) >= 256:
+                _agent_opts_made.clear()
+            _agent_opts_made[(head, digest)] = got
+    return got
+
+
 def _away(db, assignees: frozenset[int]) -> tuple[dict, dict[int, str]]:
     """Who of `assignees` is away now, and their substitutes' names (the same for every
     staff viewer, so a live pass reads them once per set of assignees)."""
@@ -244,11 +262,11 @@ class AgentListState(Form, SessionState):
             self.f_assignee = ""  # the substitution ended: back to every ticket
         self._set("covering_chip", self._t("list.assignee_covering", names=self.covering_label)
                   if covered else "")
-        opts = [Opt("mine", self._t("list.assignee_mine")),
-                Opt("unassigned", self._t("list.assignee_unassigned"))]
+        head = (("mine", self._t("list.assignee_mine")),
+                ("unassigned", self._t("list.assignee_unassigned")))
         if covered:
-            opts.append(Opt(tickets.COVERING, self.covering_chip))
-        self._set("agent_opts", interned(opts + [Opt(v, label) for v, label in self._agents]))
+            head += ((tickets.COVERING, self.covering_chip),)
+        self._set("agent_opts", _agent_opts(head, self._agents))
 
     def _away_marks(self, db, rows: list[tickets.TicketRow]) -> dict[int, str]:
         """assignee id -> "away until …, substituted by …" for the page's assignees."""
@@ -427,8 +445,10 @@ class AgentListState(Form, SessionState):
     # ---- bulk selection
 
     def _sync_selection(self) -> None:
-        self.selected_count = len(self._selected)
-        self.page_selected = [r.id for r in self.rows if int(r.id) in self._selected]
+        self._set("selected_count", len(self._selected))
+        # (nothing selected, the usual case: no walk through the rows' state proxies)
+        self._set("page_selected", [r.id for r in self.rows if int(r.id) in self._selected]
+                  if self._selected else [])
 
     def _clear_selection(self) -> None:
         self._selected = {}
