@@ -23,9 +23,7 @@ from helpdesk_app.domain import (
     fields,
     handover,
     queues_admin,
-    substitution_cover,
     substitutions,
-    ticket_seen,
     tickets,
     workflow,
 )
@@ -39,7 +37,7 @@ from helpdesk_app.live.bus import (
     seen_topic,
 )
 from helpdesk_app.models import Channel, Priority
-from helpdesk_app.models.base import utcnow
+from helpdesk_app.state import agent_list_reads as reads
 from helpdesk_app.state import live
 from helpdesk_app.state.forms import Form
 from helpdesk_app.state.interned import interned
@@ -57,48 +55,6 @@ from helpdesk_app.state.views import (
 
 # change kinds that redraw the list whatever its rows: the agent's unread marks or access
 _PERSONAL = frozenset({SEEN_CHANGE, ACCESS_CHANGE})
-
-
-def _read(db, actor: Actor, query: tickets.ListQuery, counts: list | None = None
-          ) -> tuple[tickets.TicketPage, list, int]:
-    """The page, the queue counts and their fingerprint; shared by the tabs of one live
-    pass that have the same access scope and query. `counts`: the ones the tab shows,
-    when its own click changed only the view (the counts do not depend on it, and a
-    change to them reaches the tab through its probe)."""
-    scope = access.list_scope_key(actor, names_self=query.assignee in ("mine", tickets.COVERING))
-    result = live.shared(("agent_list", scope, repr(query)),
-                         lambda: tickets.list_tickets(db, actor, query))
-    if counts is None:
-        counts = (live.shared(("queue_counts", access.list_scope_key(actor, names_self=False)),
-                              lambda: tickets.queue_counts(db, actor))
-                  if actor.is_staff else [])
-    fingerprint = hash((tuple(result.rows), result.total, result.total_capped, tuple(counts)))
-    return result, counts, fingerprint
-
-
-_agent_opts_made: dict[tuple, list] = {}
-
-
-def _agent_opts(head: tuple[tuple[str, str], ...], agents: list) -> list[Opt]:
-    """The assignee filter's choices: `head` ("Mine", "Unassigned", …), then `agents`
-    (an interned list). Made once per process for each head and list: a live refresh
-    asks for them on every tab."""
-    digest = getattr(agents, "digest", None)
-    got = _agent_opts_made.get((head, digest)) if digest else None
-    if got is None:
-        got = interned([Opt(v, label) for v, label in (*head, *agents)])
-        if digest:
-            if len(_agent_opts_made) >= 256:
-                _agent_opts_made.clear()
-            _agent_opts_made[(head, digest)] = got
-    return got
-
-
-def _away(db, assignees: frozenset[int]) -> tuple[dict, dict[int, str]]:
-    """Who of `assignees` is away now, and their substitutes' names (the same for every
-    staff viewer, so a live pass reads them once per set of assignees)."""
-    away = substitution_cover.away_many(db, assignees, utcnow())
-    return away, substitutions.names(db, {a.substitute_id for a in away.values()})
 
 
 # How many failures the result panel lists (the count always covers all of them).
@@ -266,12 +222,12 @@ class AgentListState(Form, SessionState):
                 ("unassigned", self._t("list.assignee_unassigned")))
         if covered:
             head += ((tickets.COVERING, self.covering_chip),)
-        self._set("agent_opts", _agent_opts(head, self._agents))
+        self._set("agent_opts", reads.agent_opts(head, self._agents))
 
     def _away_marks(self, db, rows: list[tickets.TicketRow]) -> dict[int, str]:
         """assignee id -> "away until …, substituted by …" for the page's assignees."""
         assignees = frozenset(r.assignee_id for r in rows if r.assignee_id)
-        away, names = live.shared(("away", assignees), lambda: _away(db, assignees))
+        away, names = live.shared(("away", assignees), lambda: reads.away(db, assignees))
         if not away:
             return {}
         return {uid: self._t("list.away_mark", end=self._dt(a.ends_at),
@@ -289,14 +245,14 @@ class AgentListState(Form, SessionState):
         shown = ([(int(q.value), q.label, q.count) for q in self.queue_counts]
                  if same_counts and actor.is_staff and self.queue_counts else None)
         try:
-            result, counts, fingerprint = _read(db, actor, query, shown)
+            result, counts, fingerprint = reads.page(db, actor, query, shown)
         except DomainError as e:
             self._set("error", self._err(e))
             live.leave_probe(self, None)  # every change refreshes it fully
             return True
         # later passes check this first, without the tab's lock (see state/live.py)
         live.leave_probe(self, live.Probe(
-            fingerprint, lambda probe_db: _read(probe_db, actor, query)[2],
+            fingerprint, lambda probe_db: reads.page(probe_db, actor, query)[2],
             always=_PERSONAL, shown=frozenset(r.id for r in result.rows)))
         if quiet and fingerprint == self._fingerprint and not self.error:
             return False
@@ -306,10 +262,7 @@ class AgentListState(Form, SessionState):
         labels = live.shared(("status_labels", self.ui_lang, actor.is_client,
                               actor.is_subcontractor),
                              lambda: workflow.labels_for(db, self.ui_lang, actor))
-        ids = [r.id for r in result.rows]
-        unread = ticket_seen.unread_ids(db, actor, ids, live.shared(
-            ("unread_latest", access.list_scope_key(actor, names_self=False), tuple(ids)),
-            lambda: ticket_seen.latest_by_author(db, actor, ids)))
+        unread = reads.unread(db, actor, [r.id for r in result.rows])
         away = self._away_marks(db, result.rows) if actor.is_staff else {}
         rows = [row_view(r, self.ui_lang, self._dt(r.updated_at), labels=labels,
                          unread=r.id in unread, away=away.get(r.assignee_id, ""))

@@ -58,8 +58,9 @@ def _tab(email: str, view: tuple[str, str], sort: str) -> AgentListState:
 
 
 def _shown(tab: AgentListState) -> tuple:
-    return ([(r.id, r.status_label, r.priority_label, r.assignee, r.updated)
-             for r in tab.rows], tab.total, [(q.value, q.count) for q in tab.queue_counts])
+    return ([(r.id, r.status_label, r.priority_label, r.assignee, r.updated, r.unread,
+              r.assignee_away) for r in tab.rows],
+            tab.total, [(q.value, q.count) for q in tab.queue_counts])
 
 
 def _change(number: int, what: tuple[str, object]) -> Change:
@@ -111,7 +112,9 @@ def test_a_pass_queries_once_for_tabs_with_the_same_scope_and_view(demo_db, monk
     change = _change(3, ("priority", 4))
     _one_pass(tabs, [change])
     assert len(calls) == 1
-    assert _shown(tabs[0])[0] == _shown(tabs[1])[0]  # same rows; their own marks apart
+    # the same rows; their own unread marks apart
+    assert ([row[:5] for row in _shown(tabs[0])[0]]
+            == [row[:5] for row in _shown(tabs[1])[0]])
 
 
 def test_a_tab_the_change_does_not_touch_is_sent_nothing(demo_db):

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import event
 from sqlmodel import Session
 
-from helpdesk_app.domain import ticket_seen, tickets
+from helpdesk_app.domain import access, ticket_seen, tickets
 from helpdesk_app.domain.errors import NotFound
 from helpdesk_app.live.bus import SEEN_CHANGE, seen_topic
 from helpdesk_app.models import Status, Ticket
@@ -159,3 +159,31 @@ def test_flags_for_a_page_take_one_query(db, world, make, people):
     assert len(statements) == 1
     # seen + news; three never-opened unassigned new tickets
     assert flags == {made[0].id, made[3].id, made[4].id, made[5].id}
+
+
+def test_who_wrote_when_is_shared_only_by_equal_scopes_and_the_marks_agree(db, world, make,
+                                                                          people):
+    """A live pass reads `latest_by_author` once per scope and page: what one agent's
+    marks are computed from gives another agent of the same scope the same marks as a
+    query of their own, and a client's scope never sees an internal note in it."""
+    tom, tina, client = people["technician"], people["technician2"], people["client"]
+    made = [make.ticket(client, f"T{i}", requester=world.users["client"]) for i in range(3)]
+    ids = [t.id for t in made]
+    for t in made:
+        for someone in (tom, tina, client):
+            ticket_seen.mark_seen(db, someone, t.id)
+    tickets.add_comment(db, tina, made[0].id, "internal only", public=False)
+    tickets.add_comment(db, tom, made[1].id, "We are on it", public=True)
+
+    assert (access.list_scope_key(tom, names_self=False)
+            == access.list_scope_key(tina, names_self=False))
+    staff_latest = ticket_seen.latest_by_author(db, tina, ids)
+    assert ticket_seen.unread_ids(db, tom, ids, staff_latest) == {made[0].id}
+    assert ticket_seen.unread_ids(db, tom, ids) == {made[0].id}
+    # her own note is not news to her; tom's reply is
+    assert ticket_seen.unread_ids(db, tina, ids, staff_latest) == {made[1].id}
+    client_latest = ticket_seen.latest_by_author(db, client, ids)
+    tina_id = world.users["technician2"].id
+    assert tina_id in {author for author, _at in staff_latest[made[0].id]}
+    assert tina_id not in {author for author, _at in client_latest.get(made[0].id, [])}
+    assert ticket_seen.unread_ids(db, client, ids, client_latest) == {made[1].id}
