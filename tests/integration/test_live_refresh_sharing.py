@@ -82,14 +82,20 @@ def _key(tab: AgentListState) -> tuple[str, type]:
 
 
 def _one_pass(tabs: list[AgentListState], changes: list[Change]) -> list[AgentListState]:
-    """A delivery pass as `live._deliver` runs it: the probes first, then the full refresh
-    of the tabs left. Returns the tabs that were refreshed."""
+    """A delivery pass as `live._deliver` runs it: the tabs showing a changed ticket, then
+    the probes of the others and the full refresh of those left. Returns the tabs that
+    were refreshed."""
     marker = live._pass_results.set({})
     try:
-        left = live.still_due({_key(tab): changes for tab in tabs})
+        stale, rest = live.split_stale({_key(tab): changes for tab in tabs}, changes)
+        for tab in tabs:
+            if _key(tab) in stale:
+                tab._live_refresh(changes)
+        left = {**stale, **live.still_due(rest)}
         refreshed = [tab for tab in tabs if _key(tab) in left]
         for tab in refreshed:
-            tab._live_refresh(changes)
+            if _key(tab) not in stale:
+                tab._live_refresh(changes)
     finally:
         live._pass_results.reset(marker)
     return refreshed
@@ -233,4 +239,6 @@ def test_tabs_showing_a_changed_ticket_are_refreshed_first(demo_db):
     assert on_second_page not in {int(r.id) for r in tabs[1].rows}
     change = Change(on_second_page, 0, "updated", True, ("tickets",))
     due = {_key(tab): [change] for tab in reversed(tabs)}
-    assert list(live.stale_first(due, [change])) == [_key(tabs[0]), _key(tabs[1])]
+    stale, rest = live.split_stale(due, [change])
+    assert list(stale) == [_key(tabs[0])]
+    assert list(rest) == [_key(tabs[1])]
