@@ -104,20 +104,11 @@ def ticket_ids_for(db: Session, actor: Actor, query: tickets.ListQuery,
     return [tid for tid, _ in selection_for(db, actor, query, cap)]
 
 
-def row_versions(db: Session, actor: Actor,
-                 rows: Iterable[tickets.TicketRow]) -> dict[int, int]:
-    """The versions of the rows a page shows. The rows were read a moment earlier: a row
-    whose ticket changed in between (its `updated_at` differs) gets UNKNOWN_VERSION, so a
-    bulk change on it is a conflict, never an overwrite of something the agent did not see."""
-    shown = {r.id: r.updated_at for r in rows}
-    if not shown:
-        return {}
-    found = db.exec(
-        select(Ticket.id, Ticket.version, Ticket.updated_at)
-        .where(col(Ticket.id).in_(list(shown)), access.ticket_scope(actor))
-    ).all()
-    return {tid: version if updated == shown[tid] else UNKNOWN_VERSION
-            for tid, version, updated in found}
+def row_versions(rows: Iterable[tickets.TicketRow]) -> dict[int, int]:
+    """The versions of the rows a page shows, as read with them (the list query went
+    through the access policy): a ticket changed since is a conflict when a bulk change
+    reaches it, never an overwrite of something the agent did not see."""
+    return {r.id: r.version for r in rows}
 
 
 # --------------------------------------------------------------------------- applying

@@ -59,6 +59,8 @@ class TicketRow:
     # a finished ticket's SLA outcome (met / late by how much), None while open
     sla_outcome: outcomes.Outcome | None = None
     assignee_id: int | None = None  # agents' lists mark an assignee who is away (issue 13)
+    # read with the row: the version the agent has on screen (bulk changes lock on it)
+    version: int = 0
 
 
 @dataclass(frozen=True)
@@ -240,6 +242,7 @@ def _rows(db: Session, tickets: list[Ticket]) -> list[TicketRow]:
             is_key=bool(is_key),
             sla_outcome=outcomes.of_ticket(t),
             assignee_id=t.assignee_id,
+            version=t.version,
         )
         for t in tickets
         for queue, org, req, who, is_key in (labels.get(t.id, none),)

@@ -17,7 +17,6 @@ import reflex as rx
 
 from helpdesk_app import routes
 from helpdesk_app.domain import (
-    access,
     bulk,
     directory,
     fields,
@@ -269,10 +268,7 @@ class AgentListState(Form, SessionState):
                 for r in result.rows]
         # a subcontractor's rows: the SLA countdown, not the desk's queue, assignee, channel
         self._set("rows", rows if actor.is_staff else [subcontractor_row_view(r) for r in rows])
-        self._page_versions = live.shared(
-            ("row_versions", access.list_scope_key(actor, names_self=False),
-             tuple((r.id, r.updated_at) for r in result.rows)),
-            lambda: bulk.row_versions(db, actor, result.rows)) if actor.is_staff else {}
+        self._page_versions = bulk.row_versions(result.rows) if actor.is_staff else {}
         self._sync_selection()
         self._set("total", result.total)
         self._set("total_capped", result.total_capped)
