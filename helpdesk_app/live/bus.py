@@ -80,6 +80,18 @@ def timer_topic(user_id: int) -> str:
 
 TIMER_CHANGE = "timer"  # `Change.kind` of a timer change (ticket/org ids are 0)
 
+# Every watch hears a change with this topic: "what you show may be stale, read it again".
+EVERYTHING = "*"
+RESYNC = "resync"  # `Change.kind` of that (ticket/org ids are 0)
+
+
+def resync_change() -> Change:
+    """Sent to this process's listeners when it may have missed changes (its Redis
+    subscription was lost for a while): every open page re-reads through the access
+    policy. It carries no data, so it is public: a client's page re-reads its own."""
+    return Change(ticket_id=0, organisation_id=0, kind=RESYNC, public=True,
+                  topics=(EVERYTHING,))
+
 
 Listener = Callable[[Change], None]
 

@@ -17,8 +17,9 @@ What Redis being unavailable costs (pub/sub keeps nothing for later):
   (local delivery does not need Redis); tabs on other workers miss that refresh and show
   it at their next reload or the next change they hear about.
 * A subscriber that loses its connection (Redis restarted, connection killed) reconnects
-  with a growing pause (up to `MAX_RECONNECT_PAUSE`); changes sent while it was away are
-  not delivered to its worker.
+  with a growing pause (up to `MAX_RECONNECT_PAUSE`). Changes sent while it was away are
+  lost, so once it is subscribed again it hands its worker one `bus.resync_change()`:
+  every open page there re-reads what it shows.
 
 Channels are server-wide (Redis database numbers do not separate pub/sub), so the
 channel name holds a deployment prefix (POMOCNIK_REDIS_PREFIX) and the URL's database
@@ -42,7 +43,7 @@ from redis.backoff import NoBackoff
 from redis.connection import parse_url
 from redis.retry import Retry
 
-from helpdesk_app.live.bus import Change
+from helpdesk_app.live.bus import Change, resync_change
 
 log = logging.getLogger(__name__)
 
@@ -190,6 +191,9 @@ class RedisTransport:
     def _run(self, stop: threading.Event, ready: threading.Event) -> None:
         pause = FIRST_RECONNECT_PAUSE
         lost = False
+        # Subscribed before: a new confirmation follows a reconnection (ours, or redis-py's
+        # own retry, which subscribes again by itself), and changes may have been missed.
+        confirmed = False
         while not stop.is_set():
             client = _client(self.url, name=self.client_name, timeout=None)
             pubsub = client.pubsub()
@@ -206,6 +210,9 @@ class RedisTransport:
                         if lost:
                             lost = False
                             log.info("live bus: subscribed to Redis again")
+                        if confirmed:
+                            self._resync()
+                        confirmed = True
                     elif message["type"] == "message" and not stop.is_set():
                         # (a stopped thread still polling must not deliver beside its
                         # successor)
@@ -214,8 +221,8 @@ class RedisTransport:
                 ready.clear()
                 if not lost:
                     lost = True
-                    log.warning("live bus: lost the Redis subscription (%s); reconnecting. "
-                                "Changes sent meanwhile do not reach this worker", exc)
+                    log.warning("live bus: lost the Redis subscription (%s); reconnecting "
+                                "(the open pages re-read what they show then)", exc)
             except Exception:  # a bug must not end live updates for good
                 ready.clear()
                 log.exception("live bus: subscriber failed; restarting it")
@@ -223,6 +230,11 @@ class RedisTransport:
                 _close_quietly(pubsub, client)
             stop.wait(pause)
             pause = min(pause * 2, MAX_RECONNECT_PAUSE)
+
+    def _resync(self) -> None:
+        deliver = self._deliver
+        if deliver is not None:
+            deliver(resync_change())
 
     def _handle(self, data: Any) -> None:
         try:

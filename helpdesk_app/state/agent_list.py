@@ -30,6 +30,7 @@ from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.errors import DomainError
 from helpdesk_app.live.bus import (
     ACCESS_CHANGE,
+    RESYNC,
     SEEN_CHANGE,
     Change,
     access_topic,
@@ -52,8 +53,9 @@ from helpdesk_app.state.views import (
     subcontractor_row_view,
 )
 
-# change kinds that redraw the list whatever its rows: the agent's unread marks or access
-_PERSONAL = frozenset({SEEN_CHANGE, ACCESS_CHANGE})
+# change kinds that redraw the list whatever its rows: the agent's unread marks or access,
+# or a resync after missed changes (the probe's fingerprint has no unread marks)
+_PERSONAL = frozenset({SEEN_CHANGE, ACCESS_CHANGE, RESYNC})
 
 
 # How many failures the result panel lists (the count always covers all of them).

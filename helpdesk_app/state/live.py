@@ -45,7 +45,7 @@ import reflex as rx
 from sqlmodel import Session
 
 from helpdesk_app.db import session_scope
-from helpdesk_app.live.bus import Change, asyncio_listener, bus
+from helpdesk_app.live.bus import EVERYTHING, Change, asyncio_listener, bus
 
 log = logging.getLogger(__name__)
 
@@ -145,6 +145,8 @@ def shared(key: Hashable, compute: Callable[[], T]) -> T:
 
 
 def _concerns(w: Watch, change: Change) -> bool:
+    if EVERYTHING in change.topics:  # a resync: every page re-reads (it carries no data)
+        return True
     return bool(w.topics.intersection(change.topics)) and (change.public or not w.public_only)
 
 

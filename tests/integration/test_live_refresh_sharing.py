@@ -21,7 +21,7 @@ from state_support import call_handler, state_for
 from helpdesk_app.db import session_scope
 from helpdesk_app.domain import access, auth, tickets
 from helpdesk_app.domain.actor import Actor
-from helpdesk_app.live.bus import ACCESS_CHANGE, Change, topics_for
+from helpdesk_app.live.bus import ACCESS_CHANGE, Change, resync_change, topics_for
 from helpdesk_app.models import Priority, Ticket, User, UserSession
 from helpdesk_app.models.base import utcnow
 from helpdesk_app.state import live
@@ -242,3 +242,23 @@ def test_tabs_showing_a_changed_ticket_are_refreshed_first(demo_db):
     stale, rest = live.split_stale(due, [change])
     assert list(stale) == [_key(tabs[0])]
     assert list(rest) == [_key(tabs[1])]
+
+
+def test_after_missed_changes_a_resync_brings_every_tab_to_what_a_fresh_load_shows(demo_db):
+    """The Redis subscriber was away while tickets changed (nothing was delivered); the
+    resync it sends on its return redraws every tab, unread marks included."""
+    views = [(ANNA, ("f_status", "active"), "updated"), (PIOTR, ("f_status", "all"), "number"),
+             (COORD, ("f_priority", "4"), "priority")]
+    tabs = [(v, _tab(*v)) for v in views]
+    before = [_shown(tab) for _v, tab in tabs]
+    with session_scope() as db:  # committed, never delivered
+        for row in tabs[0][1].rows[:3]:
+            ticket = db.get(Ticket, int(row.id))
+            tickets.update_ticket(db, _actor(COORD), ticket.id, ticket.version,
+                                  {"priority": 1 if ticket.priority != 1 else 4})
+    assert [_shown(tab) for _v, tab in tabs] == before
+    assert any(_shown(_tab(*v)) != shown for v, shown in zip(views, before, strict=True))
+    refreshed = _one_pass([tab for _v, tab in tabs], [resync_change()])
+    assert len(refreshed) == len(tabs)  # the probes do not decide for a resync
+    for view, tab in tabs:
+        assert _shown(tab) == _shown(_tab(*view)), view

@@ -24,7 +24,7 @@ from sqlmodel import Session, select
 from helpdesk_app.config import REPO_ROOT, get_settings
 from helpdesk_app.domain import tickets
 from helpdesk_app.live import redis_bus
-from helpdesk_app.live.bus import Change, ChangeBus, bus, queue_change
+from helpdesk_app.live.bus import RESYNC, Change, ChangeBus, bus, queue_change, resync_change
 from helpdesk_app.live.redis_bus import RedisTransport, channel_for, decode, encode
 from helpdesk_app.models import Queue, TimelineEvent
 
@@ -240,8 +240,12 @@ def test_subscriber_resumes_after_the_connection_drops(pair, redis_url: str) -> 
     before = tb.subscriptions
     _kill_subscriber(redis_url, tb)
     assert _wait_for(lambda: tb.subscriptions > before), "did not subscribe again"
+    # what was sent meanwhile is lost: the worker's pages are told to read again
+    assert _wait_for(lambda: [c.kind for c in got] == ["reply", RESYNC])
+    assert got[1] == resync_change()
     a.publish(_change(2))
-    assert _wait_for(lambda: [c.ticket_id for c in got] == [1, 2])
+    assert _wait_for(lambda: [(c.ticket_id, c.kind) for c in got]
+                     == [(1, "reply"), (0, RESYNC), (2, "reply")])
 
 
 def test_deployments_with_other_prefixes_do_not_hear_each_other(redis_url: str,
@@ -356,7 +360,8 @@ def test_bus_survives_a_redis_restart(private_redis, prefix: str) -> None:
         a.publish(_change(3))
         assert ta.published == 2
         assert _wait_for(lambda: 3 in [c.ticket_id for c in got_b])
-        assert 2 not in [c.ticket_id for c in got_b]  # pub/sub keeps nothing for later
+        assert 2 not in [c.ticket_id for c in got_b]  # pub/sub keeps nothing for later...
+        assert RESYNC in [c.kind for c in got_b]  # ...so b's pages were told to read again
         # A restart while nobody publishes: the first change after it still goes out
         # (the dead pooled connection is replaced, not reported as an outage).
         before = tb.subscriptions

@@ -4,7 +4,13 @@ import asyncio
 
 from async_support import run_async
 
-from helpdesk_app.live.bus import Change, InProcessBus, asyncio_listener, topics_for
+from helpdesk_app.live.bus import (
+    Change,
+    InProcessBus,
+    asyncio_listener,
+    resync_change,
+    topics_for,
+)
 
 
 def _change(ticket_id: int = 1) -> Change:
@@ -53,3 +59,17 @@ def test_asyncio_listener_hands_over_to_queue() -> None:
         return await asyncio.wait_for(queue.get(), timeout=2)
 
     assert run_async(main()).ticket_id == 3
+
+
+def test_a_resync_concerns_every_watch_and_carries_no_data() -> None:
+    from helpdesk_app.state.live import Watch, _concerns
+
+    resync = resync_change()
+    assert (resync.ticket_id, resync.organisation_id) == (0, 0)
+    client_page = Watch(object, frozenset({"ticket:5"}), public_only=True)
+    agent_list = Watch(object, frozenset({"tickets", "seen:3"}), public_only=False)
+    assert _concerns(client_page, resync) and _concerns(agent_list, resync)
+    # an ordinary internal change still reaches only the agent's watch
+    internal = Change(ticket_id=5, organisation_id=7, kind="note", public=False,
+                      topics=topics_for(5, 7))
+    assert not _concerns(client_page, internal) and _concerns(agent_list, internal)
