@@ -53,8 +53,8 @@ _LATEST_BY_AUTHOR = (
     .group_by(col(TimelineEvent.ticket_id), col(TimelineEvent.author_id)))
 _NEW_KEYS = select(TicketStatus.key).where(TicketStatus.category == StatusCategory.NEW)
 # The viewer's side, one row per ticket: whom it is assigned to, whether it is in a "new"
-# status, when the viewer last had it open. Built once per access scope (`_mine`): making
-# the statement cost more than running it.
+# status, when the viewer last had it open. Built once per access scope (`_mine`, the
+# viewer a bound parameter): making the statement cost more than running it.
 _MINE = (
     select(Ticket.id, Ticket.assignee_id, col(Ticket.status).in_(_NEW_KEYS.scalar_subquery()),
            TicketSeen.seen_at)
@@ -101,7 +101,7 @@ def unread_ids(db: Session, actor: Actor, ticket_ids: Iterable[int],
     me = actor.user_id
     if latest is None:
         latest = latest_by_author(db, actor, ids)
-    mine = db.execute(_mine(access.list_scope_key(actor, names_self=True)),
+    mine = db.execute(_mine(access.list_scope_key(actor, names_self=False)),
                       {"me": me, "ids": ids})
     out = set()
     for ticket_id, assignee_id, is_new, seen in mine:

@@ -228,7 +228,7 @@ class AgentListState(Form, SessionState):
     def _away_marks(self, db, rows: list[tickets.TicketRow]) -> dict[int, str]:
         """assignee id -> "away until …, substituted by …" for the page's assignees."""
         assignees = frozenset(r.assignee_id for r in rows if r.assignee_id)
-        away, names = live.shared(("away", assignees), lambda: reads.away(db, assignees))
+        away, names = reads.away(db, assignees)
         if not away:
             return {}
         return {uid: self._t("list.away_mark", end=self._dt(a.ends_at),

@@ -56,8 +56,12 @@ def agent_opts(head: tuple[tuple[str, str], ...], agents: list) -> list[Opt]:
 def away(db, assignees: frozenset[int]) -> tuple[dict, dict[int, str]]:
     """Who of `assignees` is away now, and their substitutes' names (the same for every
     staff viewer, so a live pass reads them once per set of assignees)."""
-    away = substitution_cover.away_many(db, assignees, utcnow())
-    return away, substitutions.names(db, {a.substitute_id for a in away.values()})
+    return live.shared(("away", assignees), lambda: _away(db, assignees))
+
+
+def _away(db, assignees: frozenset[int]) -> tuple[dict, dict[int, str]]:
+    found = substitution_cover.away_many(db, assignees, utcnow())
+    return found, substitutions.names(db, {a.substitute_id for a in found.values()})
 
 
 def unread(db, actor: Actor, ids: list[int]) -> set[int]:

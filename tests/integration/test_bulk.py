@@ -229,6 +229,10 @@ def test_row_versions_are_those_read_with_the_page_so_a_later_edit_conflicts(
     assert versions == {r.id: 1 for r in page.rows}
     result = bulk.apply(db, tech, list(versions.items()), {"status": Status.OPEN})
     assert result.counts() == {"conflict": 1}
+    # what a client may not see has no version at all (their list never shows it)
+    other = db.exec(select(Ticket).where(Ticket.organisation_id == world.org_b.id)).first()
+    rows = tickets.list_tickets(db, world.actor("client-manager"), ListQuery(page_size=100)).rows
+    assert rows and other.id not in bulk.row_versions(rows)
 
 
 def test_request_level_errors(db: Session, world, many) -> None:
