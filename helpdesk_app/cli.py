@@ -1,7 +1,6 @@
 """Command line: `python -m helpdesk_app.cli migrate|seed|setup|banner|backfill-reports|
-rerate`,
-and the account commands `create-admin`, `check-production`, `disable-demo`
-(cli_accounts.py)."""
+rerate`, the account commands `create-admin`, `check-production`, `disable-demo`
+(cli_accounts.py) and `backup`, `verify`, `restore` (cli_backup.py)."""
 
 from __future__ import annotations
 
@@ -106,7 +105,7 @@ def rerate(contract_id: int, email: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from helpdesk_app import cli_accounts
+    from helpdesk_app import cli_accounts, cli_backup
 
     parser = argparse.ArgumentParser(prog="helpdesk_app.cli")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -121,8 +120,11 @@ def main(argv: list[str] | None = None) -> None:
     re_rate.add_argument("--as", dest="email", required=True,
                          help="the admin doing it (needs worktime.billing)")
     cli_accounts.add_parsers(sub)
+    cli_backup.add_parsers(sub)
     args = parser.parse_args(argv)
     code = cli_accounts.run(args)
+    if code is None:
+        code = cli_backup.run(args)
     if code is not None:
         raise SystemExit(code)
     if args.command == "backfill-reports":

@@ -75,6 +75,10 @@ class Settings:
     # names this deployment's bus channel: deployments sharing one Redis server must differ
     # (pub/sub channels are server-wide, not per database number)
     redis_prefix: str = "pomocnik"
+    # scheduled backups (jobs/backup.py); None: off
+    backup_dir: Path | None = None
+    backup_every_hours: float = 24.0
+    backup_keep: int = 7
 
 
 @dataclass(frozen=True)
@@ -198,7 +202,15 @@ def get_settings() -> Settings:
         substitution_sweep_seconds=_float("POMOCNIK_SUBSTITUTION_SWEEP_SECONDS", 30),
         redis_url=os.environ.get("REDIS_URL", "").strip(),
         redis_prefix=os.environ.get("POMOCNIK_REDIS_PREFIX", "").strip() or "pomocnik",
+        backup_dir=_optional_path("POMOCNIK_BACKUP_DIR"),
+        backup_every_hours=max(0.1, _float("POMOCNIK_BACKUP_EVERY_HOURS", 24)),
+        backup_keep=max(1, _int("POMOCNIK_BACKUP_KEEP", 7)),
     )
+
+
+def _optional_path(name: str) -> Path | None:
+    raw = os.environ.get(name, "").strip()
+    return Path(raw).resolve() if raw else None
 
 
 # --------------------------------------------------------------------------- secret key

@@ -9,6 +9,7 @@ import reflex as rx
 from helpdesk_app import pages
 from helpdesk_app.api.guard import guard
 from helpdesk_app.api.routes import build_api, session_alive
+from helpdesk_app.jobs.backup import run_backup_scheduler
 from helpdesk_app.jobs.mail_worker import run_mail
 from helpdesk_app.jobs.scheduler import run_scheduler, run_substitution_scheduler
 from helpdesk_app.state.event_guard import EventArgumentGuard
@@ -43,5 +44,7 @@ app.register_lifespan_task(run_scheduler)
 app.register_lifespan_task(run_substitution_scheduler)
 # Mail: the SMTP listener, the inbound pipeline thread, the outbox sender, IMAP polling.
 app.register_lifespan_task(run_mail)
+# Scheduled backups with rotation when POMOCNIK_BACKUP_DIR is set (issue 16), leader-locked.
+app.register_lifespan_task(run_backup_scheduler)
 
 pages.add_all(app)  # every page the modules in pages/ declared with @page

@@ -26,9 +26,9 @@ import asyncio
 import contextlib
 import logging
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy.engine import Engine
@@ -39,6 +39,7 @@ from helpdesk_app.jobs import lock, sla_sweep, substitution_sweep, timer_sweep
 from helpdesk_app.models.base import utcnow
 
 log = logging.getLogger(__name__)
+S = TypeVar("S", bound="SlaScheduler")
 
 DEFAULT_INTERVAL_SECONDS = 60
 MIN_TTL = timedelta(seconds=30)
@@ -205,19 +206,30 @@ def substitution_interval_from_env() -> float:
     return get_settings().substitution_sweep_seconds
 
 
-@contextlib.asynccontextmanager
-async def run_substitution_scheduler(app: Any = None
-                                     ) -> AsyncIterator[SubstitutionScheduler | None]:
-    """Reflex lifespan task: the substitution sweep lives as long as the worker process."""
+def _start_substitutions() -> SubstitutionScheduler | None:
     interval = substitution_interval_from_env()
     if interval <= 0:
         log.info("Substitution scheduler disabled (POMOCNIK_SUBSTITUTION_SWEEP_SECONDS=%s)",
                  interval)
-        yield None
-        return
-    scheduler = await asyncio.to_thread(
-        lambda: SubstitutionScheduler(interval).start())
+        return None
+    return SubstitutionScheduler(interval).start()
+
+
+@contextlib.asynccontextmanager
+async def run_substitution_scheduler(app: Any = None
+                                     ) -> AsyncIterator[SubstitutionScheduler | None]:
+    """Reflex lifespan task: the substitution sweep lives as long as the worker process."""
+    async with run_job_scheduler(_start_substitutions) as scheduler:
+        yield scheduler
+
+
+@contextlib.asynccontextmanager
+async def run_job_scheduler(start: Callable[[], S | None]) -> AsyncIterator[S | None]:
+    """A lifespan task's body: `start()` (off the event loop; None when the job is turned
+    off) at worker start, and the scheduler's shutdown (releasing its lock) at the end."""
+    scheduler = await asyncio.to_thread(start)
     try:
         yield scheduler
     finally:
-        await asyncio.to_thread(scheduler.shutdown)
+        if scheduler is not None:
+            await asyncio.to_thread(scheduler.shutdown)
