@@ -79,6 +79,9 @@ class Settings:
     backup_dir: Path | None = None
     backup_every_hours: float = 24.0
     backup_keep: int = 7
+    # POMOCNIK_SECRETS_KEY: keys (comma-separated, newest first) that encrypt stored
+    # credentials such as directory bind passwords (domain/secrets_box.py); empty: none
+    secrets_keys: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -205,6 +208,8 @@ def get_settings() -> Settings:
         backup_dir=_optional_path("POMOCNIK_BACKUP_DIR"),
         backup_every_hours=max(0.1, _float("POMOCNIK_BACKUP_EVERY_HOURS", 24)),
         backup_keep=max(1, _int("POMOCNIK_BACKUP_KEEP", 7)),
+        secrets_keys=tuple(k.strip() for k in os.environ.get("POMOCNIK_SECRETS_KEY", "")
+                           .split(",") if k.strip()),
     )
 
 

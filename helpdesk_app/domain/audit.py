@@ -80,6 +80,7 @@ ACTIONS: frozenset[str] = frozenset({
     "config.checklists.template.created", "config.checklists.template.updated",
     "config.checklists.template.deleted",
     "config.mail.channel.created", "config.mail.channel.updated",
+    "config.ldap.directory.created", "config.ldap.directory.updated",
     # mail decisions
     "mail.quarantine.retried", "mail.quarantine.created_anyway",
     "mail.outbox.retried",
@@ -98,7 +99,8 @@ ACTIONS: frozenset[str] = frozenset({
 })
 AREAS: tuple[str, ...] = ("auth", "user", "role", "queue", "organisation", "config.security",
                           "config.sla", "config.workflow", "config.fields", "config.checklists",
-                          "config.mail", "mail", "export", "audit", "substitution", "handover",
+                          "config.mail", "config.ldap", "mail", "export", "audit",
+                          "substitution", "handover",
                           "worktime")
 
 PAGE_SIZE = 50

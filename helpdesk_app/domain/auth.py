@@ -1,9 +1,11 @@
-"""Local accounts: argon2id passwords and server-side sessions with idle/absolute expiry."""
+"""Accounts: argon2id passwords (or, for directory accounts, the LDAP / AD password:
+domain/ldap_accounts.py) and server-side sessions with idle/absolute expiry."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
 from typing import NoReturn
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -18,6 +20,7 @@ from helpdesk_app.domain import (
     actor_loading,
     audit,
     directory,  # (circular: directory uses auth.NO_PASSWORD)
+    ldap_accounts,
     passwords,
 )
 from helpdesk_app.domain.actor import Actor
@@ -63,17 +66,63 @@ def check_password(db: Session, email: str, password: str, *,
     wrong, so nobody can learn which e-mails exist (a failure is audited, with the client's
     `address`). Runs argon2: call it off the event loop (`domain/signin.py` does)."""
     email = (email or "").strip().lower()
-    user = db.exec(select(User).where(func.lower(User.email) == email)).first() if email else None
+    user = _account_for(db, email)
+    if user is not None and user.ldap_directory_id is not None:
+        linked = user
+        user = _directory_sign_in(db, email, password, address,
+                                  lambda: ldap_accounts.sign_in_linked(db, linked, password))
+    elif user is None or user.password_hash == NO_PASSWORD:
+        # nobody here, or a contact without a password: a directory may know them
+        found = _directory_sign_in(db, email, password, address,
+                                   lambda: ldap_accounts.sign_in_new(db, email, password))
+        user = found or user
+        if found is None:
+            _verify_local(db, email, user, password, address)
+    else:
+        _verify_local(db, email, user, password, address)
+    if user is None or not directory.account_enabled(db, user):
+        _refuse(db, email, user, "inactive", address)
+    if user.ldap_directory_id is None and _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+        db.add(user)
+    return user
+
+
+def _account_for(db: Session, login: str) -> User | None:
+    """The account of an e-mail address, or of a directory login (`jkowalski`)."""
+    if not login:
+        return None
+    user = db.exec(select(User).where(func.lower(User.email) == login)).first()
+    if user is None and "@" not in login:
+        user = db.exec(select(User).where(User.ldap_login == login,
+                                          User.ldap_directory_id.is_not(None))).first()
+    return user
+
+
+def _verify_local(db: Session, email: str, user: User | None, password: str,
+                  address: str | None) -> None:
     try:
         _hasher.verify(user.password_hash if user else _DUMMY_HASH, password or "")
     except (VerificationError, InvalidHashError):
         _refuse(db, email, user, "bad_credentials", address)
-    if user is None or not directory.account_enabled(db, user):
-        _refuse(db, email, user, "inactive", address)
-    if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = _hasher.hash(password)
-        db.add(user)
-    return user
+
+
+def _directory_sign_in(db: Session, email: str, password: str, address: str | None,
+                       attempt: Callable[[], User | None]) -> User | None:
+    """Run a directory sign-in; a refusal is audited like a local one (the reason says
+    whether the directory could not be asked)."""
+    try:
+        return attempt()
+    except AuthFailed as e:
+        db.rollback()
+        unavailable = e.key == ldap_accounts.UNAVAILABLE
+        target = _account_for(db, email)
+        audit.record(db, None, "auth.sign_in.failed", label=email[:200],
+                     target=audit.Target("user", target.id, target.email) if target else None,
+                     details={"reason": "directory_unavailable" if unavailable
+                              else "bad_credentials", "source": "ldap"}, address=address)
+        db.commit()
+        raise
 
 
 def open_session(db: Session, user: User, *, client_ip: str = "", user_agent: str = "") -> str:

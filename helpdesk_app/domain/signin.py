@@ -36,6 +36,7 @@ from helpdesk_app.domain import (
     audit,
     auth,
     directory,
+    ldap_accounts,
     login_alerts,
     throttle,
     two_factor,
@@ -149,8 +150,10 @@ def sign_in(db: Session, email: str, password: str, client: Client) -> Outcome:
         raise AuthFailed()
     try:
         user = auth.check_password(db, email, password, address=client.ip or None)
-    except AuthFailed:
+    except AuthFailed as e:
         db.rollback()
+        if e.key == ldap_accounts.UNAVAILABLE:
+            raise  # the directory could not be asked: not the person's failure
         raise _fail(db, email, client) from None
     factors = two_factor.confirmed_factors(db, user.id)
     must_enrol = not factors and two_factor.required_for(db, user.role)

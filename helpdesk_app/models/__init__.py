@@ -28,6 +28,7 @@ from helpdesk_app.models.custom_field import (
     TicketFieldValue,
 )
 from helpdesk_app.models.handover import ContractSubcontractor, Handover, HandoverState
+from helpdesk_app.models.ldap_directory import LdapDirectory, LdapSecurity
 from helpdesk_app.models.mail import (
     InboundMail,
     InboundStatus,
@@ -110,6 +111,8 @@ __all__ = [
     "InboundMail",
     "InboundStatus",
     "KnownDevice",
+    "LdapDirectory",
+    "LdapSecurity",
     "MailChannel",
     "MailSource",
     "Notification",

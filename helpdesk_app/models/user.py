@@ -50,6 +50,14 @@ class User(SQLModel, table=True):
     # An admin-defined role (models/queue.CustomRole) refining `role` (technician or
     # coordinator); None: the built-in role alone. Clients and admins never carry one.
     custom_role_id: int | None = Field(default=None, foreign_key="custom_role.id", index=True)
+    # Directory accounts (issue 16): signed in by their LDAP / AD password, kept up to date
+    # from the directory at each sign-in and sync; None: a local account.
+    ldap_directory_id: int | None = Field(default=None, foreign_key="ldap_directory.id",
+                                          index=True)
+    ldap_dn: str = Field(default="", max_length=500)
+    ldap_login: str = Field(default="", max_length=200, index=True)  # the login attribute
+    phone: str = Field(default="", max_length=60)
+    department: str = Field(default="", max_length=200)
 
 
 class UserSession(SQLModel, table=True):

@@ -46,6 +46,8 @@ MODEL_TABLES = {
     "contract_subcontractor", "handover",
     # 0017: work time
     "activity_type", "contract_rate", "work_entry", "work_timer",
+    # 0019: directory sign-in
+    "ldap_directory",
 }
 
 

@@ -1,0 +1,32 @@
+"""English: directory sign-in (LDAP / Active Directory, issue 16) and sealed secrets."""
+
+CATALOG: dict[str, str] = {
+    "auth.directory_unavailable": "The sign-in directory cannot be reached right now. Try again in a moment; if it persists, tell your IT department.",
+    # what an admin sees from "test connection" / "test a login"
+    "ldap.cannot_connect": "Cannot connect to {host}: {detail}",
+    "ldap.tls_failed": "TLS failed with {host}: the server's certificate is not trusted or TLS is not offered ({detail}). Check the CA certificate and the security setting.",
+    "ldap.bind_refused": "The directory refused the service account {dn} ({detail}). Check the bind DN and password.",
+    "ldap.user_not_found": "Nobody with the login “{login}” under the user base and filter.",
+    "ldap.ambiguous": "{count} people match “{login}”: the login attribute must be unique.",
+    "ldap.wrong_password": "The directory refused this password.",
+    "ldap.search_failed": "Searching {base} failed: {detail}",
+    "ldap.no_hosts": "Give at least one server (host or host:port).",
+    "ldap.directory_not_found": "This directory no longer exists.",
+    "ldap.host_invalid": "“{host}” is not a server name or address (host or host:port).",
+    "ldap.base_required": "The user base is required, e.g. ou=people,dc=example,dc=com.",
+    "ldap.dn_invalid": "This is not a distinguished name (e.g. ou=people,dc=example,dc=com).",
+    "ldap.filter_invalid": "The filter's parentheses do not match.",
+    "ldap.attribute_invalid": "An attribute name: letters, digits and hyphens.",
+    "ldap.ca_invalid": "Paste the CA certificate in PEM form (-----BEGIN CERTIFICATE----- ...).",
+    "ldap.mapping_invalid": "Line {line}: write “group DN -> role | queues: A, B | organisation: Name”.",
+    "ldap.mapping_role": "Line {line}: “{role}” is not a role (client, technician, coordinator, admin, subcontractor).",
+    "ldap.mapping_queue": "Line {line}: there is no queue “{name}”.",
+    "ldap.mapping_organisation": "Line {line}: there is no organisation “{name}”.",
+    "ldap.name_required": "Give the directory a name (up to 100 characters).",
+    "ldap.name_taken": "Another directory has this name.",
+    "ldap.security_invalid": "Choose none, StartTLS or LDAPS.",
+    "ldap.timeout_invalid": "The timeout must be 1 to 60 seconds.",
+    "secrets.no_key": "Set POMOCNIK_SECRETS_KEY in the server's environment before storing a password (docs/configuration.md).",
+    "secrets.key_too_short": "POMOCNIK_SECRETS_KEY must be a Fernet key or at least {min} characters.",
+    "secrets.wrong_key": "The stored password was sealed with another POMOCNIK_SECRETS_KEY: enter it again.",
+}
