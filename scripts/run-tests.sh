@@ -27,5 +27,25 @@ if [ ! -x /usr/sbin/dovecot ]; then
   fi
 fi
 
+# Directory sign-in is tested against a real OpenLDAP server (slapd) the tests start on
+# loopback with their own configuration. The package's own slapd service is not started
+# (policy-rc.d): the tests need only the binaries and schemas.
+if [ ! -x /usr/sbin/slapd ] || ! command -v ldapmodify >/dev/null; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
+    echo "Installing Debian's slapd and ldap-utils for the directory tests..."
+    had_policy=0
+    [ -e /usr/sbin/policy-rc.d ] && had_policy=1
+    [ "$had_policy" = 1 ] || printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+    chmod +x /usr/sbin/policy-rc.d
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq slapd ldap-utils) \
+      >/dev/null
+    [ "$had_policy" = 1 ] || rm -f /usr/sbin/policy-rc.d
+  else
+    echo "ERROR: directory tests need OpenLDAP's slapd: run" \
+         "'sudo apt-get install -y slapd ldap-utils' and try again." >&2
+    exit 1
+  fi
+fi
+
 ruff check .
 python -m pytest "$@"

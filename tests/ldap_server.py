@@ -52,7 +52,8 @@ def _in_ci() -> bool:
 
 
 def require_slapd() -> None:
-    if SLAPD.exists() and SLAPADD.exists() and shutil.which("openssl"):
+    if SLAPD.exists() and SLAPADD.exists() and shutil.which("openssl") and shutil.which(
+            "ldapmodify"):
         return
     reason = ("OpenLDAP's slapd not found (apt-get install slapd ldap-utils; "
               "scripts/run-tests.sh installs it when run as root)")
