@@ -82,6 +82,8 @@ class Settings:
     # POMOCNIK_SECRETS_KEY: keys (comma-separated, newest first) that encrypt stored
     # credentials such as directory bind passwords (domain/secrets_box.py); empty: none
     secrets_keys: tuple[str, ...] = ()
+    # directory sync (jobs/ldap_sync.py): minutes between runs; 0 or less: off
+    ldap_sync_minutes: float = 60.0
 
 
 @dataclass(frozen=True)
@@ -208,6 +210,7 @@ def get_settings() -> Settings:
         backup_dir=_optional_path("POMOCNIK_BACKUP_DIR"),
         backup_every_hours=max(0.1, _float("POMOCNIK_BACKUP_EVERY_HOURS", 24)),
         backup_keep=max(1, _int("POMOCNIK_BACKUP_KEEP", 7)),
+        ldap_sync_minutes=_float("POMOCNIK_LDAP_SYNC_MINUTES", 60),
         secrets_keys=tuple(k.strip() for k in os.environ.get("POMOCNIK_SECRETS_KEY", "")
                            .split(",") if k.strip()),
     )

@@ -37,6 +37,7 @@ ADMIN_WORKFLOW = "/admin/workflow"
 ADMIN_FIELDS = "/admin/fields"
 ADMIN_CHECKLISTS = "/admin/checklists"
 ADMIN_MAIL = "/admin/mail"
+ADMIN_LDAP = "/admin/ldap"  # issue 16: directory sign-in (LDAP / Active Directory)
 
 # Audit log (issue 12): the admin page and its CSV export (admins; filters as query).
 ADMIN_AUDIT = "/admin/audit"

@@ -75,6 +75,7 @@ def _nav_links() -> rx.Component:
                 rx.link(S.tr["nav.admin_fields"], href=routes.ADMIN_FIELDS,
                         id="nav-admin-fields"),
                 rx.link(S.tr["nav.admin_mail"], href=routes.ADMIN_MAIL, id="nav-admin-mail"),
+                rx.link(S.tr["nav.admin_ldap"], href=routes.ADMIN_LDAP, id="nav-admin-ldap"),
                 rx.link(S.tr["nav.admin_audit"], href=routes.ADMIN_AUDIT, id="nav-admin-audit"),
                 rx.link(S.tr["nav.admin_organisations"], href=routes.ADMIN_ORGANISATIONS,
                         id="nav-admin-organisations"),

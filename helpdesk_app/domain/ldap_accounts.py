@@ -68,7 +68,7 @@ def placement(db: Session, d: LdapDirectory, person: DirectoryPerson) -> Placeme
     return Placement(org_id is not None, role, org_id, tuple(queues))
 
 
-def _linked(db: Session, d: LdapDirectory, person: DirectoryPerson) -> User | None:
+def linked_account(db: Session, d: LdapDirectory, person: DirectoryPerson) -> User | None:
     """The account of this person: linked by DN or login, else the account of their
     e-mail address when it has no password of its own (a contact made from mail)."""
     user = db.exec(select(User).where(User.ldap_directory_id == d.id,
@@ -85,13 +85,7 @@ def _email_taken(db: Session, email: str) -> bool:
     return db.exec(select(User.id).where(func.lower(User.email) == email)).first() is not None
 
 
-def apply(db: Session, d: LdapDirectory, person: DirectoryPerson, where: Placement,
-          user: User | None) -> tuple[User, list[str]]:
-    """Create or update the account of `person` (not committed); what changed."""
-    created = user is None
-    if user is None:
-        user = User(email=person.email, full_name="", password_hash=NO_PASSWORD,
-                    role=where.role, organisation_id=where.organisation_id or 0)
+def _values(d: LdapDirectory, person: DirectoryPerson, where: Placement) -> dict:
     values = {"email": person.email, "full_name": person.full_name[:200],
               "phone": person.phone[:60], "department": person.department[:200],
               "role": where.role, "organisation_id": where.organisation_id,
@@ -99,6 +93,25 @@ def apply(db: Session, d: LdapDirectory, person: DirectoryPerson, where: Placeme
               "ldap_login": person.login[:200], "is_active": True}
     if where.role not in (Role.TECHNICIAN, Role.COORDINATOR):
         values["custom_role_id"] = None  # custom roles refine technicians / coordinators
+    return values
+
+
+def differs(user: User, d: LdapDirectory, person: DirectoryPerson, where: Placement,
+            queues: set[int]) -> bool:
+    """Whether `apply` would change this account (the sync skips the ones it would not)."""
+    return any(getattr(user, k) != v for k, v in _values(d, person, where).items()) or (
+        (where.role in Role.STAFF or where.role == Role.SUBCONTRACTOR)
+        and not set(where.queue_ids) <= queues)
+
+
+def apply(db: Session, d: LdapDirectory, person: DirectoryPerson, where: Placement,
+          user: User | None) -> tuple[User, list[str]]:
+    """Create or update the account of `person` (not committed); what changed."""
+    created = user is None
+    if user is None:
+        user = User(email=person.email, full_name="", password_hash=NO_PASSWORD,
+                    role=where.role, organisation_id=where.organisation_id or 0)
+    values = _values(d, person, where)
     changed = [k for k, v in values.items() if getattr(user, k) != v]
     for k, v in values.items():
         setattr(user, k, v)
@@ -184,7 +197,7 @@ def sign_in_new(db: Session, login: str, password: str) -> User | None:
             raise AuthFailed(UNAVAILABLE if e.key not in ("ldap.wrong_password",)
                              else None) from None
         where = placement(db, d, person)
-        account = _linked(db, d, person)
+        account = linked_account(db, d, person)
         if not where.allowed or not person.email or (account is None and _email_taken(
                 db, person.email)):
             raise AuthFailed()  # not let in, or the address belongs to a local account

@@ -160,14 +160,13 @@ def _attrs(d: LdapDirectory) -> list[str]:
                         d.phone_attr, d.department_attr) if a]
 
 
-def _person(conn: ldap3.Connection, d: LdapDirectory, dn: str, attrs: dict) -> DirectoryPerson:
+def _person(d: LdapDirectory, dn: str, attrs: dict,
+            groups: tuple[str, ...] = ()) -> DirectoryPerson:
     return DirectoryPerson(
         dn=dn, login=_first(attrs, d.login_attr).lower(),
         email=_first(attrs, d.email_attr).lower(), first_name=_first(attrs, d.first_name_attr),
         last_name=_first(attrs, d.last_name_attr), phone=_first(attrs, d.phone_attr),
-        department=_first(attrs, d.department_attr), groups=groups_of(conn, d, dn,
-                                                                       _first(attrs,
-                                                                              d.login_attr)))
+        department=_first(attrs, d.department_attr), groups=groups)
 
 
 def _search(conn: ldap3.Connection, base: str, flt: str, attrs: list[str]) -> list[dict]:
@@ -187,7 +186,8 @@ def find_person(conn: ldap3.Connection, d: LdapDirectory, login: str) -> Directo
         raise DirectoryError("ldap.user_not_found", login=login)
     if len(found) > 1:
         raise DirectoryError("ldap.ambiguous", login=login, count=len(found))
-    return _person(conn, d, found[0]["dn"], found[0]["attributes"])
+    dn, attrs = found[0]["dn"], found[0]["attributes"]
+    return _person(d, dn, attrs, groups_of(conn, d, dn, _first(attrs, d.login_attr)))
 
 
 def groups_of(conn: ldap3.Connection, d: LdapDirectory, dn: str, login: str) -> tuple[str, ...]:
@@ -201,7 +201,8 @@ def groups_of(conn: ldap3.Connection, d: LdapDirectory, dn: str, login: str) -> 
 
 
 def all_people(conn: ldap3.Connection, d: LdapDirectory) -> list[DirectoryPerson]:
-    """Everybody the directory's base and filter cover (for the sync), paged."""
+    """Everybody the directory's base and filter cover (for the sync), paged; without
+    their groups (the sync reads every group once: domain/ldap_sync.py)."""
     base = d.user_filter.strip() or "(objectClass=*)"
     base = base if base.startswith("(") else f"({base})"
     people = []
@@ -210,7 +211,7 @@ def all_people(conn: ldap3.Connection, d: LdapDirectory) -> list[DirectoryPerson
                                                 generator=True)
     for r in entries:
         if r.get("type") == "searchResEntry" and _first(r["attributes"], d.login_attr):
-            people.append(_person(conn, d, r["dn"], r["attributes"]))
+            people.append(_person(d, r["dn"], r["attributes"]))
     return people
 
 

@@ -11,6 +11,7 @@ from helpdesk_app.pages import (  # noqa: F401  (imported for their @page regist
     admin_audit,
     admin_checklists,
     admin_fields,
+    admin_ldap,
     admin_mail,
     admin_organisations,
     admin_queues,

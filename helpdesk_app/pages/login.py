@@ -16,9 +16,12 @@ _NOT_READY = ~rx.State.is_hydrated
 def _password_step() -> rx.Component:
     return rx.form(
         rx.vstack(
-            rx.text(S.tr["login.email"], as_="label", size="2", html_for="email"),
-            rx.input(id="email", name="email", type="email", default_value=L.email,
-                     auto_complete="username", required=True, width="100%"),
+            rx.text(rx.cond(L.by_login, S.tr["login.email_or_login"], S.tr["login.email"]),
+                    as_="label", size="2", html_for="email"),
+            # with a directory the login may be a user name (jkowalski), not an address
+            rx.input(id="email", name="email", type=rx.cond(L.by_login, "text", "email"),
+                     default_value=L.email, auto_complete="username", required=True,
+                     width="100%", input_mode="email"),
             rx.text(S.tr["login.password"], as_="label", size="2", html_for="password"),
             rx.input(id="password", name="password", type="password",
                      auto_complete="current-password", required=True, width="100%"),

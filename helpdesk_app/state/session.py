@@ -19,7 +19,7 @@ from sqlmodel import Session
 
 from helpdesk_app import routes
 from helpdesk_app.config import get_settings
-from helpdesk_app.domain import access, auth, permissions, setup, signin
+from helpdesk_app.domain import access, auth, ldap_accounts, permissions, setup, signin
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.auth import SESSION_COOKIE
 from helpdesk_app.domain.errors import DomainError, FormInvalid
@@ -227,6 +227,9 @@ class LoginState(SessionState):
     qr: str = ""  # forced enrolment: the QR code (data URL) and the secret as text
     secret: str = ""
     codes: list[str] = []
+    # a directory (LDAP / AD) is active: people may type their directory login, not only
+    # an e-mail address (issue 16)
+    by_login: bool = False
     _pending: str = ""  # the pending sign-in's token, then (codes step) the claim
 
     @rx.event
@@ -242,6 +245,7 @@ class LoginState(SessionState):
                 return rx.redirect(routes.start_page(actor.is_agent))
             if setup.needs_setup(db):  # nobody could sign in: first-run setup
                 return rx.redirect(routes.SETUP)
+            self.by_login = bool(ldap_accounts.active_directories(db))
         return None
 
     def _client(self) -> signin.Client:
