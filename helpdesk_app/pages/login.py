@@ -17,12 +17,13 @@ def _password_step() -> rx.Component:
     return rx.form(
         rx.vstack(
             rx.text(rx.cond(L.by_login, S.tr["login.email_or_login"], S.tr["login.email"]),
-                    as_="label", size="2", html_for="email"),
+                    as_="label", size="2", custom_attrs={"htmlFor": "email"}),
             # with a directory the login may be a user name (jkowalski), not an address
             rx.input(id="email", name="email", type=rx.cond(L.by_login, "text", "email"),
                      default_value=L.email, auto_complete="username", required=True,
                      width="100%", input_mode="email"),
-            rx.text(S.tr["login.password"], as_="label", size="2", html_for="password"),
+            rx.text(S.tr["login.password"], as_="label", size="2",
+                    custom_attrs={"htmlFor": "password"}),
             rx.input(id="password", name="password", type="password",
                      auto_complete="current-password", required=True, width="100%"),
             rx.button(S.tr["login.submit"], id="login-submit", type="submit", width="100%",
@@ -38,7 +39,7 @@ def _password_step() -> rx.Component:
 def _code_form(label, submit_id: str) -> rx.Component:
     return rx.form(
         rx.vstack(
-            rx.text(label, as_="label", size="2", html_for="code"),
+            rx.text(label, as_="label", size="2", custom_attrs={"htmlFor": "code"}),
             rx.input(id="code", name="code", auto_complete="one-time-code",
                      input_mode=rx.cond(L.method == "recovery", "text", "numeric"),
                      required=True, width="100%"),

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from e2e_support import MAX_MB, SMTP_PORT
+from e2e_support import E2E_SECRETS_KEY, MAX_MB, SMTP_PORT
 from smtp_sink import SmtpSink
 
 from helpdesk_app.testing import CHROMIUM, CHROMIUM_ARGS, RunningApp, start_app
@@ -49,7 +49,9 @@ def app_server(outbound_sink: SmtpSink) -> Iterator[RunningApp]:
                                      "POMOCNIK_SUBSTITUTION_SWEEP_SECONDS": "1",
                                      # the app's own SMTP listener, for the mail tests
                                      "POMOCNIK_SMTP_LISTEN_PORT": str(SMTP_PORT),
-                                     "POMOCNIK_MAIL_WORKER_SECONDS": "1"})
+                                     "POMOCNIK_MAIL_WORKER_SECONDS": "1",
+                                     # seals the directory bind password (admin LDAP test)
+                                     "POMOCNIK_SECRETS_KEY": E2E_SECRETS_KEY})
     try:
         yield app
     finally:

@@ -8,6 +8,8 @@ AGENT2 = "piotr.zielinski@pomocnik.example"
 CLIENT = "ewa.lewandowska@wodociagi-lodz.example"  # plain client, Wodociągi
 CLIENT_REQUESTER_LABEL = "Ewa Lewandowska (Miejskie Wodociągi Łódź S.A.)"
 OTHER_ORG_CLIENT = "michal.kaminski@dabrowski-law.example"
+# The test app's POMOCNIK_SECRETS_KEY (a passphrase: its SHA-256 becomes the Fernet key).
+E2E_SECRETS_KEY = "e2e-only-secrets-key-not-for-production-use"
 # Attachments above 1 MB are refused on this test server, so the limit is testable quickly.
 MAX_MB = 1
 
