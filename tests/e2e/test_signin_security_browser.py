@@ -35,8 +35,10 @@ def _fresh_user(app_server, role: str = "technician") -> str:
                                "WHERE email = ?", (like,)).fetchone()
         conn.execute(
             "INSERT INTO user_account (email, full_name, password_hash, role, organisation_id,"
-            " is_client_manager, language, timezone, is_active, created_at, search_text) "
-            "VALUES (?, ?, ?, ?, ?, 0, 'en', 'Europe/Warsaw', 1, datetime('now'), ?)",
+            " is_client_manager, language, timezone, is_active, created_at, search_text,"
+            " ldap_dn, ldap_login, phone, department) "
+            "VALUES (?, ?, ?, ?, ?, 0, 'en', 'Europe/Warsaw', 1, datetime('now'), ?,"
+            " '', '', '', '')",
             (email, "Sec Tester", pw, role, org, f"sec tester {email}"))
     return email
 
