@@ -40,6 +40,7 @@ ROOT_DN = f"cn=admin,{BASE}"
 ROOT_PW = "root-secret"
 BIND_DN = f"cn=binder,ou=services,{BASE}"
 BIND_PW = "binder-secret"
+LIMITED_DN = f"cn=limited,ou=services,{BASE}"  # a service account with a size limit of 2
 PEOPLE = f"ou=people,{BASE}"
 GROUPS = f"ou=groups,{BASE}"
 PASSWORDS = {"jkowalski": "Kowalski-haslo-1", "anowak": "Nowak-haslo-2",
@@ -126,6 +127,8 @@ def seed_ldif() -> str:
         f"dn: ou=services,{BASE}\nobjectClass: organizationalUnit\nou: services\n",
         f"dn: {BIND_DN}\nobjectClass: organizationalRole\nobjectClass: simpleSecurityObject\n"
         f"cn: binder\nuserPassword: {BIND_PW}\n",
+        f"dn: {LIMITED_DN}\nobjectClass: organizationalRole\n"
+        f"objectClass: simpleSecurityObject\ncn: limited\nuserPassword: {BIND_PW}\n",
         _person("jkowalski", "Jan", "Kowalski", mail="Jan.Kowalski@uczelnia.test",
                 phone="+48 42 631 00 01", dept="Centrum Informatyczne"),
         _person("anowak", "Anna", "Nowak", mail="anna.nowak@uczelnia.test",
@@ -152,6 +155,9 @@ modulepath /usr/lib/ldap
 moduleload back_mdb
 pidfile {folder}/slapd.pid
 argsfile {folder}/slapd.args
+# like Active Directory's MaxPageSize: one answer holds at most 500 entries, a paged
+# search may read them all; "limited" is a service account whose reads are cut at 2
+sizelimit size.soft=500 size.hard=500 size.prtotal=unlimited
 TLSCACertificateFile {ca}
 TLSCertificateFile {server_cert}
 TLSCertificateKeyFile {server_key}
@@ -161,13 +167,15 @@ access to attrs=userPassword
   by * none
 access to *
   by dn.exact="{BIND_DN}" read
+  by dn.exact="{LIMITED_DN}" read
   by self read
   by * none
 database mdb
-maxsize 10485760
+maxsize 1073741824
 suffix "{BASE}"
 rootdn "{ROOT_DN}"
 rootpw {ROOT_PW}
+limits dn.exact="{LIMITED_DN}" size.soft=2 size.hard=2 size.prtotal=2
 directory {folder}/db
 index objectClass eq
 index uid,mail eq
@@ -210,7 +218,9 @@ def _wait(port: int, process: subprocess.Popen, log: Path) -> None:
 
 
 @contextmanager
-def slapd_server() -> Iterator[LdapServer]:
+def slapd_server(extra_ldif: str = "") -> Iterator[LdapServer]:
+    """The server with the tree above, plus `extra_ldif` (loaded by slapadd before start:
+    benchmarks/ldap_signin.py adds thousands of people this way in seconds)."""
     require_slapd()
     folder = Path(tempfile.mkdtemp(prefix="pomocnik-slapd-"))
     try:
@@ -221,7 +231,8 @@ def slapd_server() -> Iterator[LdapServer]:
         conf = folder / "slapd.conf"
         conf.write_text(_config(folder, cert, key, ca))
         seed = folder / "seed.ldif"
-        seed.write_text(seed_ldif(), encoding="utf-8")
+        seed.write_text(seed_ldif() + ("\n" + extra_ldif if extra_ldif else ""),
+                        encoding="utf-8")
         subprocess.run([str(SLAPADD), "-f", str(conf), "-l", str(seed)], check=True,
                        capture_output=True)
         server = LdapServer(folder, free_port(), free_port(), ca.read_text(),

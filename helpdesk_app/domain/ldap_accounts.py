@@ -62,10 +62,17 @@ def placement(db: Session, d: LdapDirectory, person: DirectoryPerson) -> Placeme
     org_id = next((m["organisation_id"] for m in mapped if m.get("organisation_id")),
                   d.default_organisation_id)
     if role in Role.STAFF:  # staff belong to the provider, whatever a mapping says
-        org_id = db.exec(select(Organisation.id).where(
-            Organisation.kind == OrgKind.PROVIDER)).first()
+        org_id = _provider_id(db)
     queues = sorted({int(q) for m in mapped for q in m.get("queue_ids", []) or []})
     return Placement(org_id is not None, role, org_id, tuple(queues))
+
+
+def _provider_id(db: Session) -> int | None:
+    """The provider organisation's id, asked once per session (a sync places thousands)."""
+    if "provider_id" not in db.info:
+        db.info["provider_id"] = db.exec(select(Organisation.id).where(
+            Organisation.kind == OrgKind.PROVIDER)).first()
+    return db.info["provider_id"]
 
 
 def linked_account(db: Session, d: LdapDirectory, person: DirectoryPerson) -> User | None:

@@ -212,7 +212,17 @@ def all_people(conn: ldap3.Connection, d: LdapDirectory) -> list[DirectoryPerson
     for r in entries:
         if r.get("type") == "searchResEntry" and _first(r["attributes"], d.login_attr):
             people.append(_person(d, r["dn"], r["attributes"]))
+    ensure_complete(conn, d.user_base)
     return people
+
+
+def ensure_complete(conn: ldap3.Connection, base: str) -> None:
+    """After a paged search: refuse a partial answer (a server-side size or time limit).
+    The sync deactivates whoever is missing, so an incomplete list must never reach it."""
+    result = conn.result or {}
+    if result.get("description") not in ("success", None):
+        raise DirectoryError("ldap.incomplete", base=base,
+                             detail=str(result.get("description", ""))[:200])
 
 
 def check_password(d: LdapDirectory, person: DirectoryPerson, password: str) -> None:

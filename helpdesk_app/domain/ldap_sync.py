@@ -79,6 +79,7 @@ def _memberships(conn: ldap3.Connection, d: LdapDirectory) -> tuple[dict, dict]:
             by_dn.setdefault(str(member).lower(), set()).add(group)
         for uid in attrs.get("memberUid", []):
             by_uid.setdefault(str(uid).lower(), set()).add(group)
+    ldap_client.ensure_complete(conn, d.group_base)
     return by_dn, by_uid
 
 
@@ -138,12 +139,13 @@ def _one(db: Session, d: LdapDirectory, person: DirectoryPerson, user: User | No
     if not person.email:
         report.skipped.append(f"{person.login}: no e-mail")
         return
-    if user is None:
+    if user is None and person.email in emails:  # an account of that address exists
         user = ldap_accounts.linked_account(db, d, person)
-        if user is None and person.email in emails:
+        if user is None:
             report.skipped.append(f"{person.login}: {person.email} is a local account")
             return
-    elif not ldap_accounts.differs(user, d, person, where, queues.get(user.id, set())):
+    if user is not None and not ldap_accounts.differs(user, d, person, where,
+                                                      queues.get(user.id, set())):
         report.unchanged += 1
         return
     account, changed = ldap_accounts.apply(db, d, person, where, user)

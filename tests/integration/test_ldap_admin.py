@@ -20,6 +20,7 @@ from tests.ldap_server import (
     BIND_DN,
     BIND_PW,
     GROUPS,
+    LIMITED_DN,
     PASSWORDS,
     PEOPLE,
     LdapServer,
@@ -212,5 +213,19 @@ def test_an_unreachable_directory_changes_nobody(db, world, saved) -> None:
     db.commit()
     with pytest.raises(DirectoryError):
         ldap_sync.sync_directory(db, admin, saved, dry_run=False)
+    assert all(u.is_active for u in db.exec(select(User).where(
+        User.ldap_directory_id == saved)).all())
+
+
+def test_a_partial_answer_from_the_directory_deactivates_nobody(db, world, saved) -> None:
+    admin = world.actor("admin")
+    assert ldap_sync.sync_directory(db, admin, saved, dry_run=False).counts()["created"] == 3
+    d = db.get(LdapDirectory, saved)
+    d.bind_dn = LIMITED_DN  # this account's searches are cut after 2 entries
+    db.add(d)
+    db.commit()
+    with pytest.raises(DirectoryError) as cut:
+        ldap_sync.sync_directory(db, admin, saved, dry_run=False)
+    assert cut.value.key == "ldap.incomplete"
     assert all(u.is_active for u in db.exec(select(User).where(
         User.ldap_directory_id == saved)).all())

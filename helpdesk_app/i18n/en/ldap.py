@@ -10,6 +10,7 @@ CATALOG: dict[str, str] = {
     "ldap.ambiguous": "{count} people match “{login}”: the login attribute must be unique.",
     "ldap.wrong_password": "The directory refused this password.",
     "ldap.search_failed": "Searching {base} failed: {detail}",
+    "ldap.incomplete": "The directory answered only part of {base} ({detail}): nothing was changed. Allow paged searches to read every entry (e.g. OpenLDAP's size.prtotal, AD's MaxPageSize).",
     "ldap.no_hosts": "Give at least one server (host or host:port).",
     "ldap.directory_not_found": "This directory no longer exists.",
     "ldap.host_invalid": "“{host}” is not a server name or address (host or host:port).",

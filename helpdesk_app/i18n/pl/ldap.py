@@ -9,6 +9,7 @@ CATALOG: dict[str, str] = {
     "ldap.ambiguous": "Login „{login}” pasuje do {count} osób: atrybut loginu musi być unikalny.",
     "ldap.wrong_password": "Katalog odrzucił to hasło.",
     "ldap.search_failed": "Wyszukiwanie w {base} nie powiodło się: {detail}",
+    "ldap.incomplete": "Katalog zwrócił tylko część {base} ({detail}): niczego nie zmieniono. Zezwól wyszukiwaniom stronicowanym na odczyt wszystkich wpisów (np. size.prtotal w OpenLDAP, MaxPageSize w AD).",
     "ldap.no_hosts": "Podaj co najmniej jeden serwer (host albo host:port).",
     "ldap.directory_not_found": "Ten katalog już nie istnieje.",
     "ldap.host_invalid": "„{host}” nie jest nazwą ani adresem serwera (host albo host:port).",
