@@ -229,3 +229,25 @@ def test_a_partial_answer_from_the_directory_deactivates_nobody(db, world, saved
     assert cut.value.key == "ldap.incomplete"
     assert all(u.is_active for u in db.exec(select(User).where(
         User.ldap_directory_id == saved)).all())
+
+
+def test_the_hourly_sync_runs_in_one_process_and_skips_an_unreachable_directory(
+        db, world, saved, ldap_server, secrets_key, monkeypatch) -> None:
+    from datetime import UTC, datetime
+
+    from helpdesk_app.jobs.ldap_sync import LdapSyncScheduler
+
+    monkeypatch.setenv("DATABASE_URL", str(db.get_bind().url.render_as_string(
+        hide_password=False)))
+    get_settings.cache_clear()
+    down = ldap_admin.save_directory(db, world.actor("admin"), None, _form(
+        ldap_server, world, name="Zapasowy", hosts=f"127.0.0.1:{free_port()}"))
+    now = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
+    leader, other = (LdapSyncScheduler(3600, owner=o) for o in ("w1", "w2"))
+    reports = leader.tick(now)
+    assert [r.directory for r in reports] == ["Uczelnia"]  # the unreachable one skipped
+    assert reports[0].counts()["created"] == 3
+    assert other.tick(now) is None  # not the leader
+    db.expire_all()
+    assert db.get(LdapDirectory, saved).last_sync_at is not None
+    assert db.get(LdapDirectory, down).last_sync_at is None
