@@ -44,7 +44,8 @@ def _filled(server: LdapServer) -> AdminLdapState:
     state = state_for(AdminLdapState, ADMIN)
     state.ui_lang = "en"
     _call("on_load", state)
-    for name, value in (("l_name", f"Uczelnia {uuid.uuid4().hex[:6]}"), ("l_hosts", f"127.0.0.1:{server.port}"),
+    for name, value in (("l_name", f"Uczelnia {uuid.uuid4().hex[:6]}"),
+                        ("l_hosts", f"127.0.0.1:{server.port}"),
                         ("l_ca", server.ca_pem), ("l_bind_dn", BIND_DN),
                         ("l_user_base", PEOPLE), ("l_user_filter", "(objectClass=inetOrgPerson)"),
                         ("l_group_base", GROUPS),
