@@ -96,12 +96,14 @@ ACTIONS: frozenset[str] = frozenset({
     "worktime.added_for", "worktime.corrected", "worktime.removed", "worktime.locked",
     "worktime.unlocked", "worktime.timer_capped", "worktime.rate_changed",
     "worktime.activity_saved",
+    # RODO (issue 16): a person's data exported or erased (domain/privacy_*.py)
+    "privacy.exported", "privacy.erased",
 })
 AREAS: tuple[str, ...] = ("auth", "user", "role", "queue", "organisation", "config.security",
                           "config.sla", "config.workflow", "config.fields", "config.checklists",
                           "config.mail", "config.ldap", "mail", "export", "audit",
                           "substitution", "handover",
-                          "worktime")
+                          "worktime", "privacy")
 
 PAGE_SIZE = 50
 EXPORT_BATCH = 500

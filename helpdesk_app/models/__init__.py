@@ -2,7 +2,7 @@
 
 from helpdesk_app.models.account import AccountToken, AppSetting, TokenPurpose
 from helpdesk_app.models.attachment import Attachment
-from helpdesk_app.models.audit import AuditEvent
+from helpdesk_app.models.audit import AuditEvent, AuditRedaction
 from helpdesk_app.models.calendar import BusinessCalendar, CalendarClosedDate, CalendarWindow
 from helpdesk_app.models.checklist import (
     ChecklistTemplate,
@@ -78,6 +78,7 @@ from helpdesk_app.models.worktime import ActivityType, ContractRate, WorkEntry, 
 
 __all__ = [
     "AccountToken",
+    "AuditRedaction",
     "ActivityType",
     "AlertClock",
     "AlertLevel",

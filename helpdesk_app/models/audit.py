@@ -14,8 +14,9 @@ class AuditEvent(SQLModel, table=True):
     Append-only: the domain has no update/delete, and the migration adds triggers that
     refuse UPDATE and DELETE on both backends. `actor_id` deliberately has no foreign key:
     the entry must outlive the account, and `actor_label` keeps the name/e-mail as it was.
-    Retention: entries are kept forever; removing personal data from them is the RODO
-    issue's work (it will need a privileged path around the triggers)."""
+    Retention: entries are kept forever. RODO erasure (domain/privacy_erasure.py) may
+    rewrite the labels and details of the rows it first lists in `audit_redaction`: the
+    triggers (migration 0020) allow exactly that and nothing else."""
 
     __tablename__ = "audit_event"
     # The admin page filters by time (newest first), action, actor and target.
@@ -36,3 +37,16 @@ class AuditEvent(SQLModel, table=True):
     target_label: str = Field(default="", max_length=200)
     details: str = Field(default="{}", sa_type=Text)  # small JSON, never secrets
     address: str | None = Field(default=None, max_length=64)  # the client's IP address
+
+
+class AuditRedaction(SQLModel, table=True):
+    """An audit entry whose labels and details an erasure rewrote (its personal data
+    replaced by a pseudonym): the triggers let an UPDATE through only for rows listed here,
+    and only of `actor_label`, `target_label`, `details` and `address`. Kept: it is the
+    record that the entry was redacted, and when."""
+
+    __tablename__ = "audit_redaction"
+
+    audit_id: int = Field(primary_key=True)
+    redacted_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    reason: str = Field(default="", max_length=100)

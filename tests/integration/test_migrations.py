@@ -48,6 +48,8 @@ MODEL_TABLES = {
     "activity_type", "contract_rate", "work_entry", "work_timer",
     # 0019: directory sign-in
     "ldap_directory",
+    # 0020: RODO erasure of audit labels
+    "audit_redaction",
 }
 
 

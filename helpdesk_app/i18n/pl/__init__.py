@@ -7,7 +7,7 @@ from helpdesk_app.i18n.pl import (
     audit,
     core,
     directory_admin,
-    ldap,
+    ldap_privacy,
     mail,
     mail_identity,
     notifications,
@@ -24,7 +24,7 @@ from helpdesk_app.i18n.pl import (
 )
 
 CATALOG: dict[str, str] = merge(core, sla, notifications, mail, accounts, audit,
-                                directory_admin, ldap, mail_identity, queues_roles, reports,
+                                directory_admin, ldap_privacy, mail_identity, queues_roles, reports,
                                 reports_ui,
                                 signin_security, subcontractors, substitutions, worktime,
                                 worktime_admin, worktime_entries)

@@ -1,4 +1,4 @@
-"""English: directory sign-in (LDAP / Active Directory, issue 16) and sealed secrets."""
+"""English: directory sign-in (LDAP / Active Directory), sealed secrets and RODO (issue 16)."""
 
 CATALOG: dict[str, str] = {
     "auth.directory_unavailable": "The sign-in directory cannot be reached right now. Try again in a moment; if it persists, tell your IT department.",
@@ -95,4 +95,11 @@ CATALOG: dict[str, str] = {
     "ldap_admin.role.coordinator": "Coordinator",
     "ldap_admin.role.admin": "Administrator",
     "ldap_admin.role.subcontractor": "Subcontractor",
+    # RODO: export and erasure of a person's data
+    "audit.area.privacy": "Personal data (RODO)",
+    "audit.action.privacy.exported": "Personal data exported",
+    "audit.action.privacy.erased": "Personal data erased",
+    "privacy.already_erased": "This person's data has already been erased.",
+    "privacy.not_yourself": "Your own account cannot be erased while you use it: ask another administrator.",
+    "privacy.confirm_mismatch": "Type the person's e-mail address exactly to confirm the erasure.",
 }

@@ -1,4 +1,4 @@
-"""Polski: logowanie katalogiem (LDAP / Active Directory, issue 16) i zaszyfrowane sekrety."""
+"""Polski: logowanie katalogiem (LDAP / Active Directory), sekrety i RODO (issue 16)."""
 
 CATALOG: dict[str, str] = {
     "auth.directory_unavailable": "Katalog logowania jest w tej chwili niedostępny. Spróbuj za chwilę; jeśli to się powtarza, zgłoś to działowi IT.",
@@ -94,4 +94,11 @@ CATALOG: dict[str, str] = {
     "ldap_admin.role.coordinator": "Koordynator",
     "ldap_admin.role.admin": "Administrator",
     "ldap_admin.role.subcontractor": "Podwykonawca",
+    # RODO: export and erasure of a person's data
+    "audit.area.privacy": "Dane osobowe (RODO)",
+    "audit.action.privacy.exported": "Eksport danych osobowych",
+    "audit.action.privacy.erased": "Usunięcie danych osobowych",
+    "privacy.already_erased": "Dane tej osoby zostały już usunięte.",
+    "privacy.not_yourself": "Nie można usunąć danych własnego konta w trakcie pracy: poproś innego administratora.",
+    "privacy.confirm_mismatch": "Wpisz dokładnie adres e-mail tej osoby, aby potwierdzić usunięcie.",
 }
