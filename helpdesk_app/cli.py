@@ -1,6 +1,7 @@
 """Command line: `python -m helpdesk_app.cli migrate|seed|setup|banner|backfill-reports|
 rerate`, the account commands `create-admin`, `check-production`, `disable-demo`
-(cli_accounts.py) and `backup`, `verify`, `restore` (cli_backup.py)."""
+(cli_accounts.py), `backup`, `verify`, `restore` (cli_backup.py) and `privacy-export`,
+`privacy-erase` (cli_privacy.py)."""
 
 from __future__ import annotations
 
@@ -105,7 +106,7 @@ def rerate(contract_id: int, email: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from helpdesk_app import cli_accounts, cli_backup
+    from helpdesk_app import cli_accounts, cli_backup, cli_privacy
 
     parser = argparse.ArgumentParser(prog="helpdesk_app.cli")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -121,10 +122,12 @@ def main(argv: list[str] | None = None) -> None:
                          help="the admin doing it (needs worktime.billing)")
     cli_accounts.add_parsers(sub)
     cli_backup.add_parsers(sub)
+    cli_privacy.add_parsers(sub)
     args = parser.parse_args(argv)
     code = cli_accounts.run(args)
-    if code is None:
-        code = cli_backup.run(args)
+    for module in (cli_backup, cli_privacy):
+        if code is None:
+            code = module.run(args)
     if code is not None:
         raise SystemExit(code)
     if args.command == "backfill-reports":

@@ -188,3 +188,27 @@ def test_the_export_holds_their_data_and_files_and_nothing_secret(
         assert {"messages.json", "work_entries.json", "audit.json", "mails.json"} <= set(names)
     exported = db.exec(select(AuditEvent).where(AuditEvent.action == "privacy.exported")).one()
     assert json.loads(exported.details)["tickets"] == 1
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_the_cli_previews_then_erases_with_the_confirmation(
+        db, world, person, db_url, monkeypatch, capsys, tmp_path) -> None:
+    from helpdesk_app import cli
+
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    get_settings.cache_clear()
+    admin, email = world.users["admin"].email, person["user"].email
+    with pytest.raises(SystemExit) as done:
+        cli.main(["privacy-export", email, str(tmp_path / "p.zip"), "--as", admin])
+    assert done.value.code == 0 and (tmp_path / "p.zip").is_file()
+    with pytest.raises(SystemExit) as done:
+        cli.main(["privacy-erase", email, "--as", admin])
+    assert done.value.code == 0 and "nothing written" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as done:
+        cli.main(["privacy-erase", email, "--as", admin, "--confirm", "wrong@x.test"])
+    assert done.value.code == 2
+    with pytest.raises(SystemExit) as done:
+        cli.main(["privacy-erase", email, "--as", admin, "--confirm", email])
+    assert done.value.code == 0 and "Anonim" in capsys.readouterr().out
+    db.expire_all()
+    assert _mentions(db, person["needles"]) == []
