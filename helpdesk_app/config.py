@@ -84,6 +84,9 @@ class Settings:
     secrets_keys: tuple[str, ...] = ()
     # directory sync (jobs/ldap_sync.py): minutes between runs; 0 or less: off
     ldap_sync_minutes: float = 60.0
+    # retention rules (domain/retention.py); 0: off
+    retention_ticket_years: int = 0
+    retention_raw_mail_days: int = 0
 
 
 @dataclass(frozen=True)
@@ -211,6 +214,8 @@ def get_settings() -> Settings:
         backup_every_hours=max(0.1, _float("POMOCNIK_BACKUP_EVERY_HOURS", 24)),
         backup_keep=max(1, _int("POMOCNIK_BACKUP_KEEP", 7)),
         ldap_sync_minutes=_float("POMOCNIK_LDAP_SYNC_MINUTES", 60),
+        retention_ticket_years=max(0, _int("POMOCNIK_RETENTION_TICKET_YEARS", 0)),
+        retention_raw_mail_days=max(0, _int("POMOCNIK_RETENTION_RAW_MAIL_DAYS", 0)),
         secrets_keys=tuple(k.strip() for k in os.environ.get("POMOCNIK_SECRETS_KEY", "")
                            .split(",") if k.strip()),
     )

@@ -12,6 +12,7 @@ from helpdesk_app.api.routes import build_api, session_alive
 from helpdesk_app.jobs.backup import run_backup_scheduler
 from helpdesk_app.jobs.ldap_sync import run_ldap_sync_scheduler
 from helpdesk_app.jobs.mail_worker import run_mail
+from helpdesk_app.jobs.retention import run_retention_scheduler
 from helpdesk_app.jobs.scheduler import run_scheduler, run_substitution_scheduler
 from helpdesk_app.state.event_guard import EventArgumentGuard
 from helpdesk_app.state.live import dispatch_changes
@@ -49,5 +50,7 @@ app.register_lifespan_task(run_mail)
 app.register_lifespan_task(run_backup_scheduler)
 # The directory sync (issue 16): accounts follow LDAP / AD, leader-locked.
 app.register_lifespan_task(run_ldap_sync_scheduler)
+# RODO retention rules (issue 16), when configured; leader-locked.
+app.register_lifespan_task(run_retention_scheduler)
 
 pages.add_all(app)  # every page the modules in pages/ declared with @page

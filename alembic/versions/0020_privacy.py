@@ -1,4 +1,5 @@
-"""privacy: RODO erasure may rewrite personal data in audit entries it lists first
+"""privacy: RODO erasure may rewrite personal data in audit entries it lists first;
+`ticket.anonymised_at` for the retention rule (domain/retention.py)
 
 `audit_redaction` lists the audit entries an erasure rewrote. The append-only triggers of
 migration 0014 are replaced by ones that still refuse every DELETE and every UPDATE,
@@ -48,6 +49,8 @@ def upgrade() -> None:
         sa.Column('redacted_at', sa.DateTime(timezone=True), nullable=False),
         sa.Column('reason', sa.String(length=100), nullable=False),
     )
+    with op.batch_alter_table('ticket') as batch:
+        batch.add_column(sa.Column('anonymised_at', sa.DateTime(timezone=True), nullable=True))
     if op.get_bind().dialect.name == "postgresql":
         op.execute(_PG_FUNCTION)
     else:
@@ -63,3 +66,5 @@ def downgrade() -> None:
         op.execute("CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_event "
                    f"BEGIN SELECT RAISE(ABORT, '{_MESSAGE}'); END")
     op.drop_table('audit_redaction')
+    with op.batch_alter_table('ticket') as batch:
+        batch.drop_column('anonymised_at')

@@ -97,7 +97,7 @@ ACTIONS: frozenset[str] = frozenset({
     "worktime.unlocked", "worktime.timer_capped", "worktime.rate_changed",
     "worktime.activity_saved",
     # RODO (issue 16): a person's data exported or erased (domain/privacy_*.py)
-    "privacy.exported", "privacy.erased",
+    "privacy.exported", "privacy.erased", "privacy.retention_applied",
 })
 AREAS: tuple[str, ...] = ("auth", "user", "role", "queue", "organisation", "config.security",
                           "config.sla", "config.workflow", "config.fields", "config.checklists",

@@ -213,7 +213,7 @@ def raw_message(db: Session, actor: Actor, mail_id: int) -> bytes:
     """The message exactly as received (for download as .eml)."""
     access.require_admin(actor)
     mail = db.get(InboundMail, mail_id)
-    if mail is None:
+    if mail is None or not mail.raw:  # empty: removed by the retention rule (issue 16)
         raise NotFound("mail.not_found")
     return mail.raw
 

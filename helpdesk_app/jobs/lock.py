@@ -35,6 +35,7 @@ SLA_LOCK = "sla_scheduler"
 SUBSTITUTION_LOCK = "substitution_scheduler"  # issue 13: jobs/substitution_sweep.py
 BACKUP_LOCK = "backup_scheduler"  # issue 16: jobs/backup.py
 LDAP_SYNC_LOCK = "ldap_sync"  # issue 16: jobs/ldap_sync.py
+RETENTION_LOCK = "retention"  # issue 16: jobs/retention.py
 
 
 def make_owner() -> str:

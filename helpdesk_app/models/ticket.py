@@ -107,6 +107,8 @@ class Ticket(SQLModel, table=True):
     # business minutes on the reaction clock when it stopped at the first response (the
     # reports' first-response medians); None: unanswered, no contract, or not backfilled
     first_response_minutes: int | None = Field(default=None)
+    # when the retention rule anonymised this closed ticket (domain/retention.py)
+    anonymised_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # The next instant the scheduler must look at this ticket (warning or breach point).
     sla_next_check_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 

@@ -99,6 +99,7 @@ CATALOG: dict[str, str] = {
     "audit.area.privacy": "Personal data (RODO)",
     "audit.action.privacy.exported": "Personal data exported",
     "audit.action.privacy.erased": "Personal data erased",
+    "audit.action.privacy.retention_applied": "Retention rules applied",
     "privacy.already_erased": "This person's data has already been erased.",
     "privacy.not_yourself": "Your own account cannot be erased while you use it: ask another administrator.",
     "privacy.confirm_mismatch": "Type the person's e-mail address exactly to confirm the erasure.",

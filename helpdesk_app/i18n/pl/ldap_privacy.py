@@ -98,6 +98,7 @@ CATALOG: dict[str, str] = {
     "audit.area.privacy": "Dane osobowe (RODO)",
     "audit.action.privacy.exported": "Eksport danych osobowych",
     "audit.action.privacy.erased": "Usunięcie danych osobowych",
+    "audit.action.privacy.retention_applied": "Zastosowanie zasad retencji",
     "privacy.already_erased": "Dane tej osoby zostały już usunięte.",
     "privacy.not_yourself": "Nie można usunąć danych własnego konta w trakcie pracy: poproś innego administratora.",
     "privacy.confirm_mismatch": "Wpisz dokładnie adres e-mail tej osoby, aby potwierdzić usunięcie.",
