@@ -38,6 +38,7 @@ ADMIN_FIELDS = "/admin/fields"
 ADMIN_CHECKLISTS = "/admin/checklists"
 ADMIN_MAIL = "/admin/mail"
 ADMIN_LDAP = "/admin/ldap"  # issue 16: directory sign-in (LDAP / Active Directory)
+ADMIN_PRIVACY = "/admin/privacy"  # issue 16: RODO export, erasure, retention
 
 # Audit log (issue 12): the admin page and its CSV export (admins; filters as query).
 ADMIN_AUDIT = "/admin/audit"

@@ -17,10 +17,12 @@ from helpdesk_app.db import session_scope
 from helpdesk_app.domain import auth, report_exports, report_files, worktime_parsing
 from helpdesk_app.domain.errors import DomainError, Forbidden, NotFound
 from helpdesk_app.i18n import t
+from helpdesk_app.models import Role
 from helpdesk_app.models.base import utcnow
 
 _TYPES = {"csv": "text/csv; charset=utf-8",
-          "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+          "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+          "zip": "application/zip"}
 
 
 def _headers(name: str) -> dict[str, str]:
@@ -65,6 +67,8 @@ async def download_export(request: Request) -> Response:
     if found is None:
         return PlainTextResponse("Not found", status_code=404)
     path, name = found
+    if path.suffix == ".zip" and actor.role != Role.ADMIN:  # a RODO export: admins only,
+        return PlainTextResponse("Not found", status_code=404)  # even its maker if demoted
     return FileResponse(path, media_type=_TYPES.get(path.suffix.lstrip("."),
                                                     "application/octet-stream"),
                         headers=_headers(name))

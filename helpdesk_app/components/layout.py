@@ -76,6 +76,8 @@ def _nav_links() -> rx.Component:
                         id="nav-admin-fields"),
                 rx.link(S.tr["nav.admin_mail"], href=routes.ADMIN_MAIL, id="nav-admin-mail"),
                 rx.link(S.tr["nav.admin_ldap"], href=routes.ADMIN_LDAP, id="nav-admin-ldap"),
+                rx.link(S.tr["nav.admin_privacy"], href=routes.ADMIN_PRIVACY,
+                        id="nav-admin-privacy"),
                 rx.link(S.tr["nav.admin_audit"], href=routes.ADMIN_AUDIT, id="nav-admin-audit"),
                 rx.link(S.tr["nav.admin_organisations"], href=routes.ADMIN_ORGANISATIONS,
                         id="nav-admin-organisations"),

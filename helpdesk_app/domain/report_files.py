@@ -35,7 +35,7 @@ from helpdesk_app.i18n import t
 
 MAX_AGE_S = 24 * 3600
 _TOKEN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")
-FORMATS = ("csv", "xlsx")
+FORMATS = ("csv", "xlsx", "zip")  # zip: a RODO export (domain/privacy_export.py)
 
 
 class ColumnLike(Protocol):

@@ -14,6 +14,7 @@ from helpdesk_app.pages import (  # noqa: F401  (imported for their @page regist
     admin_ldap,
     admin_mail,
     admin_organisations,
+    admin_privacy,
     admin_queues,
     admin_roles,
     admin_security,
