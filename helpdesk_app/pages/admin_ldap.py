@@ -35,7 +35,8 @@ def _area(name: str, label_key: str, help_key: str, value, id: str, error: str,
 
 def _password(label_key: str, id: str, on_change, placeholder) -> rx.Component:
     return rx.vstack(
-        rx.text(S.tr[label_key], size="1", weight="medium", as_="label", html_for=id),
+        rx.text(S.tr[label_key], size="1", weight="medium", as_="label",
+                custom_attrs={"htmlFor": id}),
         # Uncontrolled: what is typed goes to the server, nothing comes back.
         rx.input(type="password", on_change=on_change, id=id, width="100%",
                  auto_complete="new-password", placeholder=placeholder),
@@ -106,7 +107,7 @@ def _connection() -> rx.Component:
                     rx.checkbox(checked=A.l_clear_password,
                                 on_change=A.set_value("l_clear_password"), id="ld-clear-pw"),
                     rx.text(S.tr["ldap_admin.clear_password"], size="1", as_="label",
-                            html_for="ld-clear-pw"), align="center")),
+                            custom_attrs={"htmlFor": "ld-clear-pw"}), align="center")),
                 rx.cond(~A.secrets_ready, rx.text(S.tr["secrets.no_key"], size="1",
                                                   color_scheme="orange", id="ld-no-key")),
                 spacing="1", width="100%"),
@@ -153,7 +154,7 @@ def _people() -> rx.Component:
         rx.hstack(rx.checkbox(checked=A.l_active, on_change=A.set_value("l_active"),
                               id="ld-active"),
                   rx.text(S.tr["ldap_admin.active"], size="2", as_="label",
-                          html_for="ld-active"), align="center"),
+                          custom_attrs={"htmlFor": "ld-active"}), align="center"),
         spacing="3", width="100%")
 
 

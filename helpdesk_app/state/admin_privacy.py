@@ -7,7 +7,6 @@ Thin over domain/privacy*.py and retention.py, which re-check that the actor is 
 
 from __future__ import annotations
 
-import asyncio
 from typing import ClassVar
 
 import reflex as rx
@@ -15,10 +14,9 @@ import reflex as rx
 from helpdesk_app import routes
 from helpdesk_app.domain import privacy, privacy_erasure, privacy_export, report_files
 from helpdesk_app.domain.actor import Actor
-from helpdesk_app.domain.errors import DomainError
 from helpdesk_app.state.admin_common import start_admin_page
+from helpdesk_app.state.export_job import ExportJob, follow
 from helpdesk_app.state.forms import Form
-from helpdesk_app.state.reports import ExportJob
 from helpdesk_app.state.session import SessionState
 from helpdesk_app.state.toolkit import handler, unit_of_work
 
@@ -117,7 +115,7 @@ class AdminPrivacyState(Form, SessionState):
             if actor is None or wanted is None:
                 return
             self.export = ExportJob(running=True, total=privacy_export.STEPS)
-        progress = {"done": 0}
+        progress = {"done": 0, "total": privacy_export.STEPS}
 
         def work() -> str:
             from helpdesk_app.db import session_scope
@@ -129,21 +127,4 @@ class AdminPrivacyState(Form, SessionState):
                                              lambda done, total: progress.update(done=done))
                 return token
 
-        task = asyncio.ensure_future(asyncio.to_thread(work))
-        while not task.done():
-            await asyncio.sleep(0.3)
-            async with self:
-                self.export = ExportJob(running=True, done=progress["done"],
-                                        total=privacy_export.STEPS)
-        async with self:
-            try:
-                token = task.result()
-            except DomainError as e:
-                self.export = ExportJob(error=self._err(e))
-                return
-            except Exception as e:  # shown to the admin; no file is offered
-                self.export = ExportJob(error=self._t("reports.export_failed",
-                                                      error=str(e)[:200]))
-                return
-            self.export = ExportJob(done=privacy_export.STEPS, total=privacy_export.STEPS,
-                                    href=f"{routes.REPORTS_FILES_API}{token}")
+        await follow(self, work, progress)

@@ -6,8 +6,6 @@ reports domain (access re-checked there); this state formats them (state/report_
 
 from __future__ import annotations
 
-import asyncio
-import dataclasses
 from datetime import date
 from typing import ClassVar
 from urllib.parse import urlencode
@@ -29,6 +27,7 @@ from helpdesk_app.domain import (
 from helpdesk_app.domain.actor import Actor
 from helpdesk_app.domain.errors import DomainError
 from helpdesk_app.models.base import utcnow
+from helpdesk_app.state.export_job import ExportJob, follow
 from helpdesk_app.state.forms import CHOICE, Form
 from helpdesk_app.state.report_views import TableView, view
 from helpdesk_app.state.session import SessionState
@@ -37,15 +36,6 @@ from helpdesk_app.state.views import Opt
 
 TABS = ("invoicing", "workload", "service")
 _FILTERS = ("organisation", "contract", "queue", "type", "priority", "channel", "person")
-
-
-@dataclasses.dataclass
-class ExportJob:
-    running: bool = False
-    done: int = 0
-    total: int = 0
-    href: str = ""
-    error: str = ""
 
 
 class ReportsState(Form, SessionState):
@@ -209,21 +199,4 @@ class ReportsState(Form, SessionState):
                     done=d, total=t))
 
         self_lang = self.ui_lang
-        task = asyncio.ensure_future(asyncio.to_thread(work))
-        while not task.done():
-            await asyncio.sleep(0.3)
-            async with self:
-                self.export = ExportJob(running=True, done=progress["done"],
-                                        total=progress["total"])
-        async with self:
-            try:
-                token = task.result()
-            except DomainError as e:
-                self.export = ExportJob(error=self._err(e))
-                return
-            except Exception as e:  # shown to the person; the file is not offered
-                self.export = ExportJob(error=self._t("reports.export_failed",
-                                                      error=str(e)[:200]))
-                return
-            self.export = ExportJob(done=progress["done"], total=progress["done"],
-                                    href=f"{routes.REPORTS_FILES_API}{token}")
+        await follow(self, work, progress)

@@ -50,6 +50,23 @@ def login(page, email: str, password: str = DEMO_PASSWORD) -> None:
     page.wait_for_url(lambda url: "/login" not in url)
 
 
+def insert_user(app_server, email: str, name: str, *, like: str, role: str,
+                language: str = "en", phone: str = "") -> None:
+    """A new account straight into the test app's database, with the password hash and
+    organisation of the demo account `like` (so it signs in with the demo password)."""
+    import sqlite3
+
+    with sqlite3.connect(app_server.data_dir / "pomocnik.db") as conn:
+        pw, org = conn.execute("SELECT password_hash, organisation_id FROM user_account "
+                               "WHERE email = ?", (like,)).fetchone()
+        conn.execute(
+            "INSERT INTO user_account (email, full_name, password_hash, role, organisation_id,"
+            " is_client_manager, language, timezone, is_active, created_at, search_text,"
+            " ldap_dn, ldap_login, phone, department) VALUES (?, ?, ?, ?, ?, 0, ?,"
+            " 'Europe/Warsaw', 1, datetime('now'), ?, '', '', ?, '')",
+            (email, name, pw, role, org, language, f"{name} {email}".lower(), phone))
+
+
 def _free_port() -> int:
     import socket
 

@@ -5,7 +5,6 @@ in the browser and through the app's own download routes."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import tempfile
@@ -19,7 +18,7 @@ from e2e_support import AGENT, CLIENT, login
 from sqlmodel import Session, select
 
 from helpdesk_app.config import REPO_ROOT, get_settings
-from helpdesk_app.testing import CHROMIUM, CHROMIUM_ARGS, app_env, prepare_database, start_app
+from helpdesk_app.testing import app_env, prepare_database, start_app
 
 ADMIN = "admin@pomocnik.example"
 
@@ -74,12 +73,7 @@ def _write_until(stop: threading.Event, done: list, errors: list) -> None:
 
 
 def test_a_backup_made_while_writing_restores_into_a_fresh_folder_the_app_serves(
-        install, tmp_path) -> None:
-    if not Path(CHROMIUM).exists():
-        reason = f"Chromium not found at {CHROMIUM}: apt-get install -y chromium"
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
+        install, browser) -> None:
     folder, env = install
     stop, done, errors = threading.Event(), [], []
     writer = threading.Thread(target=_write_until, args=(stop, done, errors))
@@ -105,13 +99,13 @@ def test_a_backup_made_while_writing_restores_into_a_fresh_folder_the_app_serves
     again = _cli(restore_env, "restore", str(folder / "backup"))
     assert again.returncode == 2 and "empty" in again.stderr  # never over a live install
 
-    app = start_app(fresh, demo=False)
+    # its own build folder: the shared test app (.web-test) may be serving meanwhile
+    app = start_app(fresh, demo=False, extra_env={
+        "REFLEX_WEB_WORKDIR": str(Path(tempfile.gettempdir()) / "pomocnik-web-restored")})
     try:
-        from playwright.sync_api import sync_playwright
-
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            agent = browser.new_context(base_url=app.url).new_page()
+        contexts = [browser.new_context(base_url=app.url) for _ in range(2)]
+        try:
+            agent, admin = (c.new_page() for c in contexts)
             login(agent, AGENT)
             for number, subject, content, _mail, _raw in before:
                 agent.goto(f"/agent/tickets/{number}")
@@ -120,11 +114,12 @@ def test_a_backup_made_while_writing_restores_into_a_fresh_folder_the_app_serves
                 link.wait_for()
                 got = agent.request.get(link.get_attribute("href"))
                 assert got.ok and got.body() == content
-            admin = browser.new_context(base_url=app.url).new_page()
             login(admin, ADMIN)
             for _number, _subject, _content, mail_id, raw in before:
                 got = admin.request.get(f"/api/mail/{mail_id}.eml")
                 assert got.ok and got.body() == raw
-            browser.close()
+        finally:
+            for c in contexts:
+                c.close()
     finally:
         app.stop()

@@ -8,11 +8,10 @@ from __future__ import annotations
 import io
 import json
 import re
-import sqlite3
 import uuid
 import zipfile
 
-from e2e_support import AGENT, CLIENT, login
+from e2e_support import AGENT, CLIENT, insert_user, login
 from playwright.sync_api import expect
 
 ADMIN = "admin@pomocnik.example"
@@ -22,15 +21,7 @@ def _fresh_client(app_server) -> tuple[str, str]:
     """A new client of the demo client's organisation, with the demo password."""
     email = f"rodo-{uuid.uuid4().hex[:8]}@wodociagi-lodz.example"
     name = f"Roman Odo {uuid.uuid4().hex[:4]}"
-    with sqlite3.connect(app_server.data_dir / "pomocnik.db") as conn:
-        pw, org = conn.execute("SELECT password_hash, organisation_id FROM user_account "
-                               "WHERE email = ?", (CLIENT,)).fetchone()
-        conn.execute(
-            "INSERT INTO user_account (email, full_name, password_hash, role, organisation_id,"
-            " is_client_manager, language, timezone, is_active, created_at, search_text,"
-            " ldap_dn, ldap_login, phone, department) VALUES (?, ?, ?, 'client', ?, 0, 'en',"
-            " 'Europe/Warsaw', 1, datetime('now'), ?, '', '', '+48 601 222 333', '')",
-            (email, name, pw, org, f"{name} {email}".lower()))
+    insert_user(app_server, email, name, like=CLIENT, role="client", phone="+48 601 222 333")
     return email, name
 
 

@@ -14,7 +14,7 @@ import time
 import uuid
 
 import pyotp
-from e2e_support import AGENT, CLIENT, DEMO_PASSWORD, login, mail_to
+from e2e_support import AGENT, CLIENT, DEMO_PASSWORD, insert_user, login, mail_to
 from playwright.sync_api import expect
 
 ADMIN = "admin@pomocnik.example"
@@ -29,17 +29,8 @@ def _db(app_server) -> sqlite3.Connection:
 def _fresh_user(app_server, role: str = "technician") -> str:
     """A new account with the demo password (English, so texts are predictable)."""
     email = f"sec-{uuid.uuid4().hex[:10]}@pomocnik.example"
-    like = CLIENT if role == "client" else AGENT
-    with _db(app_server) as conn:
-        pw, org = conn.execute("SELECT password_hash, organisation_id FROM user_account "
-                               "WHERE email = ?", (like,)).fetchone()
-        conn.execute(
-            "INSERT INTO user_account (email, full_name, password_hash, role, organisation_id,"
-            " is_client_manager, language, timezone, is_active, created_at, search_text,"
-            " ldap_dn, ldap_login, phone, department) "
-            "VALUES (?, ?, ?, ?, ?, 0, 'en', 'Europe/Warsaw', 1, datetime('now'), ?,"
-            " '', '', '', '')",
-            (email, "Sec Tester", pw, role, org, f"sec tester {email}"))
+    insert_user(app_server, email, "Sec Tester", like=CLIENT if role == "client" else AGENT,
+                role=role)
     return email
 
 

@@ -53,3 +53,26 @@ def room(db, world, monkeypatch: pytest.MonkeyPatch):
     from tests.mail_support import make_room
 
     return make_room(db, world, monkeypatch)
+
+
+@pytest.fixture(scope="module")
+def ldap_server():
+    """A real OpenLDAP server (tests/ldap_server.py) for a module's directory tests; the
+    tests that change its tree put it back."""
+    from tests.ldap_server import slapd_server
+
+    with slapd_server() as server:
+        yield server
+
+
+@pytest.fixture
+def secrets_key(monkeypatch: pytest.MonkeyPatch) -> str:
+    """A fresh POMOCNIK_SECRETS_KEY (Fernet), so directory passwords can be sealed."""
+    from cryptography.fernet import Fernet
+
+    from helpdesk_app.config import get_settings
+
+    key = Fernet.generate_key().decode()
+    monkeypatch.setenv("POMOCNIK_SECRETS_KEY", key)
+    get_settings.cache_clear()
+    return key

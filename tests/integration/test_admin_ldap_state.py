@@ -5,34 +5,24 @@ page live only in backend vars; everybody else is refused and changes nothing.""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 
 import pytest
-from cryptography.fernet import Fernet
 from sqlmodel import select
 from state_support import call_handler, state_for
 
-from helpdesk_app.config import get_settings
 from helpdesk_app.db import session_scope
 from helpdesk_app.models import LdapDirectory, User
 from helpdesk_app.state.admin_ldap import AdminLdapState
-from tests.ldap_server import BIND_DN, BIND_PW, GROUPS, PASSWORDS, PEOPLE, LdapServer, slapd_server
+from tests.ldap_server import BIND_DN, BIND_PW, GROUPS, PASSWORDS, PEOPLE, LdapServer
 
 ADMIN = "admin@pomocnik.example"
 OTHERS = ("koordynator@pomocnik.example", "anna.nowak@pomocnik.example",
           "ewa.lewandowska@wodociagi-lodz.example")
 
 
-@pytest.fixture(scope="module")
-def ldap_server() -> Iterator[LdapServer]:
-    with slapd_server() as server:
-        yield server
-
-
 @pytest.fixture
-def keyed(demo_db, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("POMOCNIK_SECRETS_KEY", Fernet.generate_key().decode())
-    get_settings.cache_clear()
+def keyed(demo_db, secrets_key) -> None:
+    """The demo database, and a key to seal the bind password with."""
 
 
 def _call(name: str, state, *args):

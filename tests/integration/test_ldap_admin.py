@@ -4,10 +4,7 @@ dry run — against a real OpenLDAP server (tests/ldap_server.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from cryptography.fernet import Fernet
 from sqlmodel import Session, select
 
 from helpdesk_app.config import get_settings
@@ -25,20 +22,7 @@ from tests.ldap_server import (
     PEOPLE,
     LdapServer,
     free_port,
-    slapd_server,
 )
-
-
-@pytest.fixture(scope="module")
-def ldap_server() -> Iterator[LdapServer]:
-    with slapd_server() as server:
-        yield server
-
-
-@pytest.fixture
-def secrets_key(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("POMOCNIK_SECRETS_KEY", Fernet.generate_key().decode())
-    get_settings.cache_clear()
 
 
 def _form(server: LdapServer, world, **changes) -> DirectoryData:

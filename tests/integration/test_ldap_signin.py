@@ -4,13 +4,10 @@ just-in-time accounts, group mappings, failover, TLS, and the unhappy paths."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
-from cryptography.fernet import Fernet
 from sqlmodel import Session, select
 
-from helpdesk_app.config import get_settings
 from helpdesk_app.domain import auth, secrets_box, signin
 from helpdesk_app.domain.errors import AuthFailed
 from helpdesk_app.models import (
@@ -31,24 +28,9 @@ from tests.ldap_server import (
     PEOPLE,
     LdapServer,
     free_port,
-    slapd_server,
 )
 
 UNAVAILABLE = "auth.directory_unavailable"
-
-
-@pytest.fixture(scope="module")
-def ldap_server() -> Iterator[LdapServer]:
-    with slapd_server() as server:
-        yield server
-
-
-@pytest.fixture
-def secrets_key(monkeypatch: pytest.MonkeyPatch) -> str:
-    key = Fernet.generate_key().decode()
-    monkeypatch.setenv("POMOCNIK_SECRETS_KEY", key)
-    get_settings.cache_clear()
-    return key
 
 
 @pytest.fixture
