@@ -253,28 +253,28 @@ def _checked(db: Session, directory_id: int | None, data: DirectoryData) -> dict
     return values
 
 
-def _unsaved(db: Session, directory_id: int | None, data: DirectoryData) -> LdapDirectory:
-    """The directory as the form describes it (for a test before saving), not added."""
-    stored = db.get(LdapDirectory, directory_id) if directory_id else None
-    d = LdapDirectory(**_checked(db, directory_id, data))
+def _unsaved(db: Session, directory_id: int | None, data: DirectoryData,
+             stored: LdapDirectory | None = None) -> tuple[LdapDirectory, list[str]]:
+    """The directory as the form describes it (for a test before saving), not added, and
+    the names of its settings (what a save copies)."""
+    values = _checked(db, directory_id, data)
+    d = LdapDirectory(**values)
     d.id = directory_id
     if data.bind_password:
         d.bind_password_enc = secrets_box.seal(data.bind_password)
     elif stored is not None and not data.clear_password:
         d.bind_password_enc = stored.bind_password_enc
-    return d
+    return d, [*values, "bind_password_enc"]
 
 
 def save_directory(db: Session, actor: Actor, directory_id: int | None,
                    data: DirectoryData) -> int:
     """Create (`directory_id` None) or change a directory. Commits; returns its id."""
     access.require_admin(actor)
-    if directory_id is not None:
-        _get(db, directory_id)
-    fresh = _unsaved(db, directory_id, data)
     d = LdapDirectory() if directory_id is None else _get(db, directory_id)
+    fresh, keys = _unsaved(db, directory_id, data, None if directory_id is None else d)
     changed = []
-    for key in (*_checked_keys(), "bind_password_enc"):
+    for key in keys:
         new = getattr(fresh, key)
         if getattr(d, key) != new:
             changed.append(key)
@@ -290,11 +290,8 @@ def save_directory(db: Session, actor: Actor, directory_id: int | None,
     return d.id
 
 
-def _checked_keys() -> tuple[str, ...]:
-    return ("name", "security", "timeout_seconds", "hosts", "ca_cert_pem", "bind_dn",
-            "user_base", "user_filter", "group_base", "group_mappings", "default_role",
-            "default_organisation_id", "is_active", "position", "login_attr", "email_attr",
-            "first_name_attr", "last_name_attr", "phone_attr", "department_attr")
+def _stored(db: Session, directory_id: int | None) -> LdapDirectory | None:
+    return db.get(LdapDirectory, directory_id) if directory_id else None
 
 
 def check_connection(db: Session, actor: Actor, directory_id: int | None,
@@ -302,7 +299,7 @@ def check_connection(db: Session, actor: Actor, directory_id: int | None,
     """Bind as the service account with the form's settings and count the people under the
     base and filter (up to 1,000). DirectoryError says what failed."""
     access.require_admin(actor)
-    d = _unsaved(db, directory_id, data)
+    d, _keys = _unsaved(db, directory_id, data, _stored(db, directory_id))
     with ldap_client.service_connection(d) as conn:
         conn.search(d.user_base, d.user_filter, attributes=[d.login_attr], size_limit=1000)
         result = conn.result or {}
@@ -316,7 +313,7 @@ def check_login(db: Session, actor: Actor, directory_id: int | None, data: Direc
                login: str, password: str) -> LoginCheck:
     """Find `login` and check `password` as a sign-in would, without touching accounts."""
     access.require_admin(actor)
-    d = _unsaved(db, directory_id, data)
+    d, _keys = _unsaved(db, directory_id, data, _stored(db, directory_id))
     with ldap_client.service_connection(d) as conn:
         person = ldap_client.find_person(conn, d, login)
     ldap_client.check_password(d, person, password)

@@ -11,7 +11,7 @@ Nothing here writes to the database.
 from __future__ import annotations
 
 import ssl
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 
@@ -108,33 +108,38 @@ def _short(exc: Exception) -> str:
     return str(exc).strip()[:300]
 
 
-@contextmanager
-def service_connection(d: LdapDirectory) -> Iterator[ldap3.Connection]:
-    """Bound as the configured service account (or anonymously without one), on the
-    first host that answers; the next host is tried only when one cannot be reached."""
-    password = open_sealed(d.bind_password_enc)
-    failures: list[str] = []
+def _bound(d: LdapDirectory, user: str, password: str,
+           refused: Callable[[str], DirectoryError]) -> ldap3.Connection:
+    """Bound as `user` on the first host that answers: the next host is tried only when
+    one cannot be reached (a certificate problem or a refused bind is not fixed by
+    another server). `refused(detail)` is the error for a refused bind."""
     hosts = [h for h in d.hosts if h.strip()]
     if not hosts:
         raise DirectoryError("ldap.no_hosts")
+    failures: list[str] = []
     for host in hosts:
         try:
-            conn = _open(d, host, d.bind_dn, password)
+            return _open(d, host, user, password)
+        except _BindRefused as e:
+            raise refused(str(e)) from None
         except DirectoryError as e:
             if e.key == "ldap.tls_failed":
-                raise  # a certificate problem is not fixed by the next server
+                raise
             failures.append(f"{host}: {e.params.get('detail', '')}")
-            continue
-        except _BindRefused as refused:
-            raise DirectoryError("ldap.bind_refused", dn=d.bind_dn,
-                                 detail=str(refused)) from None
-        try:
-            yield conn
-        finally:
-            _close(conn)
-        return
     raise DirectoryError("ldap.cannot_connect", host=", ".join(hosts),
                          detail="; ".join(failures))
+
+
+@contextmanager
+def service_connection(d: LdapDirectory) -> Iterator[ldap3.Connection]:
+    """Bound as the configured service account (or anonymously without one)."""
+    conn = _bound(d, d.bind_dn, open_sealed(d.bind_password_enc),
+                  lambda detail: DirectoryError("ldap.bind_refused", dn=d.bind_dn,
+                                                detail=detail))
+    try:
+        yield conn
+    finally:
+        _close(conn)
 
 
 def _first(entry: dict, attr: str) -> str:
@@ -226,20 +231,9 @@ def ensure_complete(conn: ldap3.Connection, base: str) -> None:
 
 
 def check_password(d: LdapDirectory, person: DirectoryPerson, password: str) -> None:
-    """Bind as the person with their password on the first host that answers; raises
-    DirectoryError ldap.wrong_password (or a connection problem)."""
+    """Bind as the person with their password; raises DirectoryError ldap.wrong_password
+    (or a connection problem)."""
     if not password:
         raise DirectoryError("ldap.wrong_password")  # an empty password is an anonymous bind
-    failures = []
-    for host in [h for h in d.hosts if h.strip()]:
-        try:
-            _close(_open(d, host, person.dn, password))
-            return
-        except _BindRefused:
-            raise DirectoryError("ldap.wrong_password") from None
-        except DirectoryError as e:
-            if e.key == "ldap.tls_failed":
-                raise
-            failures.append(f"{host}: {e.params.get('detail', '')}")
-    raise DirectoryError("ldap.cannot_connect", host=", ".join(d.hosts),
-                         detail="; ".join(failures))
+    _close(_bound(d, person.dn, password,
+                  lambda _detail: DirectoryError("ldap.wrong_password")))

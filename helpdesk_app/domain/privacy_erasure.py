@@ -28,6 +28,7 @@ import hashlib
 import hmac
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -85,33 +86,29 @@ def pseudonym_of(user_id: int) -> tuple[str, str]:
     return f"Anonim {tag.upper()}", f"anonim-{tag}@{PSEUDO_DOMAIN}"
 
 
-def _needles(user: User) -> list[str]:
-    found = [user.email, user.full_name, user.phone]
+def identifying(user: User, name: str, address: str) -> dict[str, str]:
+    """What names `user` in free text (lower case) -> what replaces it: their e-mail ->
+    `address`, their full name -> `name`, their phone (as written, and as digits with and
+    without the country code) -> "[—]". Too short a string (a two-letter name) would
+    rewrite unrelated text and is left out."""
+    found = {user.email: address, user.full_name: name, user.phone: "[—]"}
     if user.phone:
         digits = re.sub(r"[^\d+]", "", user.phone)
-        found += [digits, digits.lstrip("+")]
+        found.update({digits: "[—]", digits.lstrip("+"): "[—]"})
         if digits.startswith("+48"):
-            found.append(digits[3:])  # the national number, as people write it
-    return sorted({n.strip() for n in found if n and len(n.strip()) >= _MIN_NEEDLE},
-                  key=len, reverse=True)  # longest first: the e-mail before a name in it
+            found[digits[3:]] = "[—]"  # the national number, as people write it
+    return {k.strip().lower(): v for k, v in found.items()
+            if k and len(k.strip()) >= _MIN_NEEDLE}
 
 
-def _replacer(user: User, pseudonym: str, pseudo_email: str):
-    needles = _needles(user)
-    pattern = re.compile("|".join(re.escape(n) for n in needles), re.IGNORECASE)
-
-    def instead(match: re.Match) -> str:
-        found = match.group(0).lower()
-        if found == user.email.lower():
-            return pseudo_email
-        if user.full_name and found == user.full_name.lower():
-            return pseudonym
-        return "[—]"  # a phone number
-
-    def replace(text: str) -> str:
-        return pattern.sub(instead, text) if needles else text
-
-    return needles, replace
+def replacer(mapping: dict[str, str]) -> Callable[[str], str]:
+    """Replace every key of `mapping` (lower case) in a text, ignoring case; the longest
+    first, so an e-mail is replaced before a name inside it."""
+    if not mapping:
+        return lambda text: text
+    pattern = re.compile("|".join(re.escape(k) for k in sorted(mapping, key=len,
+                                                                reverse=True)), re.I)
+    return lambda text: pattern.sub(lambda m: mapping[m.group(0).lower()], text)
 
 
 def _text_columns(table) -> list:
@@ -177,7 +174,7 @@ def _mail_rows(db: Session, user: User, model: type, needles: list[str]) -> list
         *(raw.contains(n.lower(), autoescape=True) for n in needles)))).all())
 
 
-def _rewrite_raw(raw: bytes, replace) -> bytes:
+def rewrite_raw(raw: bytes, replace) -> bytes:
     """The message with every header and text part rewritten; other parts (files they
     sent) replaced by a note. Unreadable mail is replaced by a note as a whole."""
     try:
@@ -214,7 +211,8 @@ def _load(db: Session, actor: Actor, user_id: int) -> User:
 def _run(db: Session, user: User, *, write: bool) -> ErasurePlan:
     pseudonym, pseudo_email = pseudonym_of(user.id)
     plan = ErasurePlan(user.id, pseudonym, pseudo_email)
-    needles, replace = _replacer(user, pseudonym, pseudo_email)
+    mapping = identifying(user, pseudonym, pseudo_email)
+    needles, replace = list(mapping), replacer(mapping)
     mail_ids = _mail_rows(db, user, InboundMail, needles)
     sent_ids = _mail_rows(db, user, OutboundMail, needles)
     plan.mails = len(mail_ids) + len(sent_ids)
@@ -227,12 +225,12 @@ def _run(db: Session, user: User, *, write: bool) -> ErasurePlan:
         return plan
     for mail_id in mail_ids:
         mail = db.get(InboundMail, mail_id)
-        mail.raw = _rewrite_raw(mail.raw, replace)
+        mail.raw = rewrite_raw(mail.raw, replace)
         mail.size = len(mail.raw)
         db.add(mail)
     for mail_id in sent_ids:
         row = db.get(OutboundMail, mail_id)
-        row.raw = _rewrite_raw(row.raw, replace)
+        row.raw = rewrite_raw(row.raw, replace)
         db.add(row)
     store = get_settings().attachments_dir
     for att in uploads:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -29,7 +28,13 @@ from sqlmodel import Session, select
 
 from helpdesk_app.config import get_settings
 from helpdesk_app.domain import audit
-from helpdesk_app.domain.privacy_erasure import PSEUDO_DOMAIN, REMOVED_FILE, _rewrite_raw
+from helpdesk_app.domain.privacy_erasure import (
+    PSEUDO_DOMAIN,
+    REMOVED_FILE,
+    identifying,
+    replacer,
+    rewrite_raw,
+)
 from helpdesk_app.models import (
     AppSetting,
     Attachment,
@@ -62,8 +67,12 @@ class RetentionReport:
         return dict(self.__dict__)
 
 
-def _anonymous(db: Session, organisation_id: int) -> User:
-    """The organisation's stand-in requester for anonymised tickets (inactive, no login)."""
+def _anonymous(db: Session, organisation_id: int) -> int:
+    """The id of the organisation's stand-in requester for anonymised tickets (inactive,
+    no login), looked up once per organisation and session (a run does batches)."""
+    known = db.info.setdefault("retention_stand_ins", {})
+    if organisation_id in known:
+        return known[organisation_id]
     email = f"anonymous-org{organisation_id}@{PSEUDO_DOMAIN}"
     user = db.exec(select(User).where(User.email == email)).first()
     if user is None:
@@ -72,21 +81,8 @@ def _anonymous(db: Session, organisation_id: int) -> User:
                     search_text=ANONYMOUS_NAME.lower())
         db.add(user)
         db.flush()
-    return user
-
-
-def _replacer(people: list[User]):
-    mapping: dict[str, str] = {}
-    for p in people:
-        for needle, instead in ((p.email, f"anonymous@{PSEUDO_DOMAIN}"),
-                                (p.full_name, ANONYMOUS_NAME), (p.phone, "[—]")):
-            if needle and len(needle.strip()) >= 5:
-                mapping[needle.strip().lower()] = instead
-    if not mapping:
-        return lambda text: text
-    pattern = re.compile("|".join(re.escape(k) for k in sorted(mapping, key=len,
-                                                                reverse=True)), re.I)
-    return lambda text: pattern.sub(lambda m: mapping[m.group(0).lower()], text)
+    known[organisation_id] = user.id
+    return user.id
 
 
 def anonymise_ticket(db: Session, ticket: Ticket) -> int:
@@ -95,28 +91,31 @@ def anonymise_ticket(db: Session, ticket: Ticket) -> int:
     client_ids = {ticket.requester_id} | {e.author_id for e in events if e.author_id}
     clients = [u for u in db.exec(select(User).where(User.id.in_(client_ids))).all()
                if u.role == Role.CLIENT and not u.email.endswith("@" + PSEUDO_DOMAIN)]
-    replace = _replacer(clients)
+    mapping: dict[str, str] = {}
+    for person in clients:
+        mapping.update(identifying(person, ANONYMOUS_NAME, f"anonymous@{PSEUDO_DOMAIN}"))
+    replace = replacer(mapping)
     stand_in = _anonymous(db, ticket.organisation_id)
     theirs = {u.id for u in clients}
     ticket.subject = replace(ticket.subject)
     if ticket.requester_id in theirs:
-        ticket.requester_id = stand_in.id
+        ticket.requester_id = stand_in
     if ticket.created_by_id in theirs:
-        ticket.created_by_id = stand_in.id
+        ticket.created_by_id = stand_in
     ticket.anonymised_at = utcnow()
     db.add(ticket)
     for e in events:
         e.body = replace(e.body or "")
         e.data = json.loads(replace(json.dumps(e.data or {}, ensure_ascii=False)))
         if e.author_id in theirs:
-            e.author_id = stand_in.id
+            e.author_id = stand_in
         db.add(e)
     removed = 0
     store = get_settings().attachments_dir
     for att in db.exec(select(Attachment).where(Attachment.ticket_id == ticket.id)).all():
         if att.uploaded_by_id in theirs:
             (store / att.storage_key[:2] / att.storage_key).unlink(missing_ok=True)
-            att.filename, att.size, att.uploaded_by_id = REMOVED_FILE, 0, stand_in.id
+            att.filename, att.size, att.uploaded_by_id = REMOVED_FILE, 0, stand_in
             att.sha256 = hashlib.sha256(b"").hexdigest()
             removed += 1
         else:
@@ -125,7 +124,7 @@ def anonymise_ticket(db: Session, ticket: Ticket) -> int:
     for model in (InboundMail, OutboundMail):
         for row in db.exec(select(model).where(model.ticket_id == ticket.id)).all():
             if row.raw:
-                row.raw = _rewrite_raw(row.raw, replace)
+                row.raw = rewrite_raw(row.raw, replace)
             for column in ("mail_from", "subject", "to_addr"):
                 if hasattr(row, column):
                     setattr(row, column, replace(getattr(row, column) or ""))
